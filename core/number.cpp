@@ -1,0 +1,229 @@
+#include "core/number.hpp"
+
+#include <array>
+#include <limits>
+
+namespace carnet::core {
+namespace {
+
+__extension__ using i128 = __int128;
+
+constexpr int kMaxIntegerDigits = 15;
+constexpr int kMaxDecimals = 9;
+
+i128 gcd128(i128 a, i128 b) {
+  if (a < 0) a = -a;
+  if (b < 0) b = -b;
+  while (b != 0) {
+    i128 t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+bool fits(i128 v) {
+  return v >= std::numeric_limits<std::int64_t>::min() + 1 &&
+         v <= std::numeric_limits<std::int64_t>::max();
+}
+
+i128 pow10(int n) {
+  i128 p = 1;
+  for (int i = 0; i < n; ++i) p *= 10;
+  return p;
+}
+
+Status too_big() {
+  return Status::out_of_range("nombre trop grand pour être calculé exactement");
+}
+
+// Builds a normalised Number from a 128-bit fraction through the public API.
+Result<Number> make_fraction(i128 num, i128 den) {
+  if (den == 0) return fail(Status::invalid_argument("division par zéro"));
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
+  const i128 g = gcd128(num, den);
+  if (g > 1) {
+    num /= g;
+    den /= g;
+  }
+  if (!fits(num) || !fits(den)) return fail(too_big());
+  return Number::div(Number::integer(static_cast<std::int64_t>(num)),
+                     Number::integer(static_cast<std::int64_t>(den)));
+}
+
+}  // namespace
+
+Result<Number> Number::parse(std::string_view text) {
+  const std::string shown(text);
+  auto bad = [&] {
+    return fail(Status::invalid_argument("« " + shown + " » n'est pas un nombre"));
+  };
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) {
+    negative = text[i] == '-';
+    ++i;
+  }
+  i128 value = 0;
+  int int_digits = 0;
+  int decimals = 0;
+  bool seen_separator = false;
+  bool any_digit = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.' || c == ',') {
+      if (seen_separator) return bad();
+      seen_separator = true;
+      continue;
+    }
+    if (c < '0' || c > '9') return bad();
+    any_digit = true;
+    if (seen_separator) {
+      if (++decimals > kMaxDecimals) {
+        return fail(Status::out_of_range("« " + shown + " » : au plus 9 décimales"));
+      }
+    } else if (value != 0 || c != '0') {
+      if (++int_digits > kMaxIntegerDigits) {
+        return fail(Status::out_of_range("« " + shown + " » : nombre trop grand"));
+      }
+    }
+    value = value * 10 + (c - '0');
+  }
+  if (!any_digit) return bad();
+  return make_fraction(negative ? -value : value, pow10(decimals));
+}
+
+Result<Number> Number::add(const Number& a, const Number& b) {
+  const i128 num = static_cast<i128>(a.num_) * b.den_ + static_cast<i128>(b.num_) * a.den_;
+  const i128 den = static_cast<i128>(a.den_) * b.den_;
+  return make_fraction(num, den);
+}
+
+Result<Number> Number::sub(const Number& a, const Number& b) { return add(a, b.negated()); }
+
+Result<Number> Number::mul(const Number& a, const Number& b) {
+  const i128 num = static_cast<i128>(a.num_) * b.num_;
+  const i128 den = static_cast<i128>(a.den_) * b.den_;
+  return make_fraction(num, den);
+}
+
+Result<Number> Number::div(const Number& a, const Number& b) {
+  if (b.num_ == 0) return fail(Status::invalid_argument("division par zéro"));
+  i128 num = static_cast<i128>(a.num_) * b.den_;
+  i128 den = static_cast<i128>(a.den_) * b.num_;
+  if (den < 0) {
+    num = -num;
+    den = -den;
+  }
+  const i128 g = gcd128(num, den);
+  if (g > 1) {
+    num /= g;
+    den /= g;
+  }
+  if (num == 0) den = 1;
+  if (!fits(num) || !fits(den)) return fail(too_big());
+  return Number(static_cast<std::int64_t>(num), static_cast<std::int64_t>(den));
+}
+
+std::strong_ordering operator<=>(const Number& a, const Number& b) {
+  const i128 l = static_cast<i128>(a.num_) * b.den_;
+  const i128 r = static_cast<i128>(b.num_) * a.den_;
+  if (l < r) return std::strong_ordering::less;
+  if (l > r) return std::strong_ordering::greater;
+  return std::strong_ordering::equal;
+}
+
+std::optional<int> Number::exact_decimals() const {
+  std::int64_t d = den_;
+  int twos = 0;
+  int fives = 0;
+  while (d % 2 == 0) {
+    d /= 2;
+    ++twos;
+  }
+  while (d % 5 == 0) {
+    d /= 5;
+    ++fives;
+  }
+  if (d != 1) return std::nullopt;
+  return twos > fives ? twos : fives;
+}
+
+Result<Number> Number::rounded(int decimals) const {
+  if (decimals < 0 || decimals > kMaxDecimals) {
+    return fail(Status::out_of_range("arrondi : entre 0 et 9 décimales"));
+  }
+  const i128 scale = pow10(decimals);
+  i128 scaled = static_cast<i128>(num_) * scale;
+  const i128 q = scaled / den_;
+  const i128 r = scaled % den_;
+  i128 result = q;
+  const i128 twice = (r < 0 ? -r : r) * 2;
+  if (twice >= den_) result += (num_ < 0 ? -1 : 1);
+  return make_fraction(result, scale);
+}
+
+Number Number::floor() const {
+  std::int64_t q = num_ / den_;
+  if (num_ % den_ != 0 && num_ < 0) --q;
+  return integer(q);
+}
+
+Number Number::ceil() const {
+  std::int64_t q = num_ / den_;
+  if (num_ % den_ != 0 && num_ > 0) ++q;
+  return integer(q);
+}
+
+std::string Number::fixed_text(int decimals) const {
+  const i128 scale = pow10(decimals);
+  i128 scaled = static_cast<i128>(num_) * scale;
+  i128 q = scaled / den_;
+  const i128 r = scaled % den_;
+  if ((r < 0 ? -r : r) * 2 >= den_) q += (num_ < 0 ? -1 : 1);
+  const bool negative = q < 0;
+  if (negative) q = -q;
+  std::string digits;
+  do {
+    digits.insert(digits.begin(), static_cast<char>('0' + static_cast<int>(q % 10)));
+    q /= 10;
+  } while (q != 0);
+  while (static_cast<int>(digits.size()) <= decimals) digits.insert(digits.begin(), '0');
+  if (decimals > 0) digits.insert(digits.end() - decimals, '.');
+  if (negative) digits.insert(digits.begin(), '-');
+  return digits;
+}
+
+std::string Number::canonical() const {
+  const auto places = exact_decimals();
+  if (places && *places <= kMaxDecimals) return fixed_text(*places);
+  return std::to_string(num_) + "/" + std::to_string(den_);
+}
+
+Result<Number> Number::parse_canonical(std::string_view text) {
+  const auto slash = text.find('/');
+  if (slash == std::string_view::npos) return parse(text);
+  auto num = parse(text.substr(0, slash));
+  auto den = parse(text.substr(slash + 1));
+  if (!num || !den) return fail(Status::corruption("nombre mal encodé : " + std::string(text)));
+  return div(*num, *den);
+}
+
+std::string Number::to_french(int max_decimals, bool fixed) const {
+  max_decimals = max_decimals < 0 ? 0 : (max_decimals > kMaxDecimals ? kMaxDecimals : max_decimals);
+  std::string s = fixed_text(max_decimals);
+  if (!fixed && s.find('.') != std::string::npos) {
+    while (s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  for (char& c : s) {
+    if (c == '.') c = ',';
+  }
+  return s;
+}
+
+}  // namespace carnet::core

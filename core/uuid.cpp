@@ -1,0 +1,71 @@
+#include "core/uuid.hpp"
+
+#include <random>
+
+namespace carnet::core {
+namespace {
+
+// One generator per thread, seeded from the operating system's entropy source.
+std::mt19937_64& generator() {
+  thread_local std::mt19937_64 gen = [] {
+    std::random_device rd;
+    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+    return std::mt19937_64(seq);
+  }();
+  return gen;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Uuid Uuid::generate(std::int64_t unix_ms) {
+  Uuid u;
+  const auto ms = static_cast<std::uint64_t>(unix_ms);
+  for (int i = 0; i < 6; ++i) u.bytes_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  const std::uint64_t r1 = generator()();
+  const std::uint64_t r2 = generator()();
+  for (std::size_t i = 6; i < 8; ++i) u.bytes_[i] = static_cast<std::uint8_t>(r1 >> (8 * i));
+  for (std::size_t i = 8; i < 16; ++i) u.bytes_[i] = static_cast<std::uint8_t>(r2 >> (8 * (i - 8)));
+  u.bytes_[6] = static_cast<std::uint8_t>((u.bytes_[6] & 0x0F) | 0x70);  // version 7
+  u.bytes_[8] = static_cast<std::uint8_t>((u.bytes_[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  return u;
+}
+
+std::optional<Uuid> Uuid::parse(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  Uuid u;
+  std::size_t b = 0;
+  for (std::size_t i = 0; i < 36;) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+      ++i;
+      continue;
+    }
+    const int hi = hex_value(text[i]);
+    const int lo = hex_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    u.bytes_[b++] = static_cast<std::uint8_t>(hi * 16 + lo);
+    i += 2;
+  }
+  return u;
+}
+
+std::string Uuid::to_string() const {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(36);
+  for (std::size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
+    s.push_back(kHex[bytes_[i] >> 4]);
+    s.push_back(kHex[bytes_[i] & 0x0F]);
+  }
+  return s;
+}
+
+}  // namespace carnet::core

@@ -1,0 +1,65 @@
+#include "core/value.hpp"
+
+namespace carnet::core {
+
+std::string_view value_kind_name(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kNull: return "vide";
+    case ValueKind::kBool: return "booléen";
+    case ValueKind::kNumber: return "nombre";
+    case ValueKind::kDate: return "date";
+    case ValueKind::kText: return "texte";
+  }
+  return "?";
+}
+
+std::string Value::encode() const {
+  switch (kind()) {
+    case ValueKind::kNull: break;
+    case ValueKind::kBool: return as_bool() ? "b:1" : "b:0";
+    case ValueKind::kNumber: return "n:" + as_number().canonical();
+    case ValueKind::kDate: return "d:" + as_date().iso();
+    case ValueKind::kText: return "t:" + as_text();
+  }
+  return {};
+}
+
+Result<Value> Value::decode(std::string_view encoded) {
+  auto corrupt = [&] {
+    return fail(Status::corruption("valeur enregistrée illisible : « " +
+                                   std::string(encoded.substr(0, 40)) + " »"));
+  };
+  if (encoded.size() < 2 || encoded[1] != ':') return corrupt();
+  const std::string_view payload = encoded.substr(2);
+  switch (encoded[0]) {
+    case 'b':
+      if (payload == "1") return boolean(true);
+      if (payload == "0") return boolean(false);
+      return corrupt();
+    case 'n': {
+      auto n = Number::parse_canonical(payload);
+      if (!n) return corrupt();
+      return number(*n);
+    }
+    case 'd': {
+      auto d = Date::parse(payload);
+      if (!d) return corrupt();
+      return date(*d);
+    }
+    case 't': return text(std::string(payload));
+    default: return corrupt();
+  }
+}
+
+std::string Value::display() const {
+  switch (kind()) {
+    case ValueKind::kNull: return {};
+    case ValueKind::kBool: return as_bool() ? "oui" : "non";
+    case ValueKind::kNumber: return as_number().to_french(2);
+    case ValueKind::kDate: return as_date().french();
+    case ValueKind::kText: return as_text();
+  }
+  return {};
+}
+
+}  // namespace carnet::core

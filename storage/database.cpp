@@ -1,0 +1,172 @@
+#include "storage/database.hpp"
+
+#include <sqlite3.h>
+
+namespace carnet::storage {
+
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  return *this;
+}
+
+Statement& Statement::bind_blob(int index, const void* data, std::size_t size) {
+  sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Statement& Statement::bind_optional(int index, const std::optional<std::string>& text) {
+  return text ? bind(index, std::string_view(*text)) : bind_null(index);
+}
+
+Result<bool> Statement::step() {
+  if (db_->inject_fault()) return core::fail(Status::io_error("défaillance simulée de l'écriture"));
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return core::fail(db_->error(rc, "lecture ou écriture"));
+}
+
+Status Statement::run() {
+  auto r = step();
+  if (!r) return r.error();
+  return Status::ok_status();
+}
+
+std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
+
+std::string Statement::column_text(int index) const {
+  const auto* p = sqlite3_column_text(stmt_, index);
+  if (p == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+std::string Statement::column_blob(int index) const {
+  const void* p = sqlite3_column_blob(stmt_, index);
+  if (p == nullptr) return {};
+  return std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+}
+
+bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode) {
+  sqlite3* handle = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  if (mode == Mode::kCreate) flags |= SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  std::unique_ptr<Database> db(new Database(handle, path));
+  if (rc != SQLITE_OK) return core::fail(db->error(rc, "ouverture de " + path));
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, 2000);
+  // journal_mode returns a row; the others do not. Reading the schema here also detects a
+  // file that is not a database before anything else touches it.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA secure_delete=ON", "SELECT count(*) FROM sqlite_master"}) {
+    const Status s = db->exec(pragma);
+    if (!s.ok()) return core::fail(s.with_context(path));
+  }
+  return db;
+}
+
+Database::~Database() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &stmt, nullptr);
+    if (rc != SQLITE_OK) return core::fail(error(rc, "préparation de la requête"));
+    it = cache_.emplace(std::string(sql), stmt).first;
+  }
+  return Statement(this, it->second);
+}
+
+Status Database::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* msg = nullptr;
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg);
+  sqlite3_free(msg);
+  if (rc != SQLITE_OK) return error(rc, "exécution");
+  return Status::ok_status();
+}
+
+std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
+
+bool Database::inject_fault() {
+  if (fail_countdown_ <= 0) return false;
+  return --fail_countdown_ == 0;
+}
+
+Status Database::error(int rc, std::string_view what) const {
+  const std::string detail = std::string(what) + " (" + sqlite3_errstr(rc) + ")";
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::busy("base de données verrouillée par un autre programme : " + detail);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::corruption("base de données endommagée ou illisible : " + detail);
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Status::io_error("erreur d'accès au fichier de données : " + detail);
+    default:
+      return Status::internal("erreur SQLite : " + detail + " : " + sqlite3_errmsg(db_));
+  }
+}
+
+Result<std::unique_ptr<Transaction>> Transaction::begin(Database& db) {
+  std::unique_ptr<Transaction> tx(new Transaction(db));
+  const Status s = db.exec("BEGIN IMMEDIATE");
+  if (!s.ok()) {
+    tx->done_ = true;
+    return core::fail(s);
+  }
+  db.in_transaction_ = true;
+  return tx;
+}
+
+Transaction::~Transaction() {
+  if (!done_) {
+    db_.exec("ROLLBACK").ignore();
+    db_.in_transaction_ = false;
+  }
+}
+
+Status Transaction::commit() {
+  if (db_.inject_fault()) return Status::io_error("défaillance simulée de la validation");
+  const Status s = db_.exec("COMMIT");
+  if (!s.ok()) return s;  // the destructor rolls back
+  done_ = true;
+  db_.in_transaction_ = false;
+  return Status::ok_status();
+}
+
+}  // namespace carnet::storage
