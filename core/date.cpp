@@ -99,4 +99,16 @@ std::optional<Date> Date::plus_months(std::int64_t n) const {
   return from_ymd(y, m, day() < last_day ? day() : last_day);
 }
 
+std::string iso_timestamp(std::int64_t unix_ms) {
+  const std::chrono::sys_time<std::chrono::milliseconds> t{std::chrono::milliseconds{unix_ms}};
+  const auto day = std::chrono::floor<std::chrono::days>(t);
+  const std::chrono::year_month_day ymd{day};
+  const std::chrono::hh_mm_ss hms{std::chrono::floor<std::chrono::seconds>(t - day)};
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
 }  // namespace carnet::core

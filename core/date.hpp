@@ -45,4 +45,7 @@ class Date {
   std::int32_t days_ = 0;  // days since 1970-01-01
 };
 
+// "2025-03-10T14:03:07Z": an instant in UTC, to the second.
+std::string iso_timestamp(std::int64_t unix_ms);
+
 }  // namespace carnet::core

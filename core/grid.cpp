@@ -101,9 +101,10 @@ Status check_field(const FieldSpec& f, const Value& v) {
   if (v.kind() == ValueKind::kNumber) {
     const Number& n = v.as_number();
     if ((f.min && n < *f.min) || (f.max && n > *f.max)) {
-      std::string range = f.min ? f.min->to_french(4) : "-∞";
-      range += " à ";
-      range += f.max ? f.max->to_french(4) : "+∞";
+      std::string range;
+      if (f.min && f.max) range = "de " + f.min->to_french(4) + " à " + f.max->to_french(4);
+      else if (f.min) range = "minimum " + f.min->to_french(4);
+      else range = "maximum " + f.max->to_french(4);
       return Status::out_of_range(std::string(f.name) + " : " + n.to_french(4) + " hors limites (" + range + ")");
     }
   }

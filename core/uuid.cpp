@@ -25,14 +25,25 @@ int hex_value(char c) {
 }  // namespace
 
 Uuid Uuid::generate(std::int64_t unix_ms) {
+  // RFC 9562 method 1: a 12-bit counter in rand_a, started at a random value below 2048 at
+  // each new millisecond and incremented within one, so that ids made by one thread sort in
+  // the order they were made. A full counter borrows the next millisecond.
+  thread_local std::int64_t last_ms = 0;
+  thread_local std::uint32_t counter = 0;
+  if (unix_ms > last_ms) {
+    last_ms = unix_ms;
+    counter = static_cast<std::uint32_t>(generator()() & 0x7FF);
+  } else if (++counter > 0xFFF) {
+    ++last_ms;
+    counter = static_cast<std::uint32_t>(generator()() & 0x7FF);
+  }
   Uuid u;
-  const auto ms = static_cast<std::uint64_t>(unix_ms);
+  const auto ms = static_cast<std::uint64_t>(last_ms);
   for (int i = 0; i < 6; ++i) u.bytes_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
-  const std::uint64_t r1 = generator()();
-  const std::uint64_t r2 = generator()();
-  for (std::size_t i = 6; i < 8; ++i) u.bytes_[i] = static_cast<std::uint8_t>(r1 >> (8 * i));
-  for (std::size_t i = 8; i < 16; ++i) u.bytes_[i] = static_cast<std::uint8_t>(r2 >> (8 * (i - 8)));
-  u.bytes_[6] = static_cast<std::uint8_t>((u.bytes_[6] & 0x0F) | 0x70);  // version 7
+  u.bytes_[6] = static_cast<std::uint8_t>(0x70 | (counter >> 8));  // version 7
+  u.bytes_[7] = static_cast<std::uint8_t>(counter & 0xFF);
+  const std::uint64_t r = generator()();
+  for (std::size_t i = 8; i < 16; ++i) u.bytes_[i] = static_cast<std::uint8_t>(r >> (8 * (i - 8)));
   u.bytes_[8] = static_cast<std::uint8_t>((u.bytes_[8] & 0x3F) | 0x80);  // RFC 4122 variant
   return u;
 }

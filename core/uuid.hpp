@@ -1,7 +1,7 @@
 // Uuid: 128-bit ids for nodes, entities and changes.
 //
-// New ids are UUID version 7 (RFC 9562): 48 bits of Unix milliseconds then random bits, so
-// ids made on a tablet sort roughly by creation time and index well. Thread safety: a value
+// New ids are UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, a 12-bit counter,
+// then 62 random bits, so ids made on a tablet sort by creation time and index well. Thread safety: a value
 // type; generate() may be called from any thread.
 #pragma once
 
@@ -17,7 +17,8 @@ namespace carnet::core {
 class Uuid {
  public:
   Uuid() = default;  // the nil uuid
-  // A new version-7 uuid stamped with `unix_ms`.
+  // A new version-7 uuid stamped with `unix_ms` (or just after the previous one made by this
+  // thread, if that is later: ids from one thread strictly increase).
   static Uuid generate(std::int64_t unix_ms);
   // Parses the canonical 36-character form, either case; nullopt otherwise.
   static std::optional<Uuid> parse(std::string_view text);

@@ -3,10 +3,8 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "carnet/v1/grid.pb.h"
+#include "storage/files.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -139,17 +137,6 @@ Result<std::shared_ptr<const core::Grid>> parse_grid(std::string_view text, std:
   return grid;
 }
 
-Result<std::string> read_grid_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Status::not_found("fichier de grille introuvable : " + path));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return fail(Status::io_error("lecture impossible : " + path));
-  std::string text = buf.str();
-  if (text.size() > kMaxGridFileBytes) {
-    return fail(Status::out_of_range(path + " : fichier de grille trop grand (maximum 1 Mio)"));
-  }
-  return text;
-}
+Result<std::string> read_grid_file(const std::string& path) { return read_file(path, kMaxGridFileBytes); }
 
 }  // namespace carnet::storage

@@ -1,0 +1,331 @@
+#include "core/report.hpp"
+
+#include <map>
+
+namespace carnet::core {
+namespace {
+
+std::string esc(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Text with line breaks kept.
+std::string esc_lines(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '\n') out += "<br>";
+    else out += esc(std::string_view(&c, 1));
+  }
+  return out;
+}
+
+std::string text_of(const Value& v) { return v.kind() == ValueKind::kText ? v.as_text() : v.display(); }
+
+std::string shown(const Value& v, ItemType type, const std::vector<Choice>& choices, std::string_view unit) {
+  if (v.is_null()) return "";
+  if (type == ItemType::kYesNo) {
+    if (v.as_text() == "so") return "sans objet";
+    return v.as_text();
+  }
+  if (type == ItemType::kChoice) {
+    for (const auto& c : choices) {
+      if (c.value == v.as_text()) return c.label;
+    }
+  }
+  if (type == ItemType::kMoney && v.kind() == ValueKind::kNumber) return v.as_number().to_french(2, true) + " €";
+  std::string s = v.display();
+  if (!unit.empty() && v.kind() == ValueKind::kNumber) s += " " + std::string(unit);
+  return s;
+}
+
+std::string inspector(const InspectorNames& names, const Value& id) {
+  if (id.kind() != ValueKind::kText || id.as_text().empty()) return "";
+  const std::string name = names ? names(id.as_text()) : std::string();
+  return name.empty() ? id.as_text() : name;
+}
+
+const char* kStyle = R"css(
+@page { size: A4; margin: 18mm 16mm 20mm 16mm; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", Arial, sans-serif; font-size: 10.5pt; color: #111; margin: 0 auto; max-width: 180mm; line-height: 1.35; }
+header.org { font-size: 9pt; color: #333; border-bottom: 2px solid #c8102e; padding-bottom: 4px; margin-bottom: 10px; }
+h1 { font-size: 16pt; text-align: center; margin: 14px 0 2px; letter-spacing: .04em; }
+p.subtitle { text-align: center; margin: 0 0 12px; font-size: 9.5pt; }
+h2 { font-size: 12pt; background: #eee; padding: 4px 6px; margin: 18px 0 8px; break-after: avoid; }
+h3 { font-size: 10.5pt; margin: 12px 0 4px; text-decoration: underline; break-after: avoid; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 8px; break-inside: auto; }
+tr { break-inside: avoid; }
+th, td { border: 1px solid #999; padding: 3px 5px; vertical-align: top; text-align: left; }
+th { background: #f3f3f3; font-weight: 600; }
+td.v { width: 38%; }
+dl.head { display: grid; grid-template-columns: 48mm 1fr; gap: 2px 8px; margin: 0 0 8px; }
+dl.head dt { font-weight: 600; }
+dl.head dd { margin: 0; }
+.findings td.st { white-space: nowrap; font-weight: 600; width: 24mm; }
+.nonconform { background: #fde2e1; }
+.nonconform td.st { color: #a40000; }
+.unknown td.st { color: #8a5a00; }
+.conform td.st { color: #1d6b2a; }
+.not_applicable { color: #666; }
+.summary { border: 2px solid #a40000; padding: 6px 8px; margin: 10px 0; }
+.summary.ok { border-color: #1d6b2a; }
+.remark { border-left: 3px solid #999; padding: 2px 8px; margin: 6px 0; }
+.box::before { content: "\2610\00a0"; }
+.box.on::before { content: "\2612\00a0"; }
+.sign { margin-top: 16px; }
+footer { margin-top: 20px; font-size: 8.5pt; color: #555; border-top: 1px solid #ccc; padding-top: 4px; }
+@media print { h2 { break-after: avoid; } .section { break-inside: auto; } }
+)css";
+
+void findings_table(std::string& out, const std::vector<const Finding*>& fs) {
+  if (fs.empty()) return;
+  out += "<table class=\"findings\"><tr><th>Constat</th><th>Exigence et chiffres</th><th>Référence</th></tr>\n";
+  for (const Finding* f : fs) {
+    out += "<tr class=\"" + std::string(finding_status_name(f->status)) + "\"><td class=\"st\">" +
+           esc(finding_status_label(f->status)) + "</td><td>" + esc(f->message) + "</td><td>" + esc(f->reference) +
+           "</td></tr>\n";
+  }
+  out += "</table>\n";
+}
+
+void rows_table(std::string& out, const std::vector<Column>& columns, const std::vector<TableRow>& rows) {
+  out += "<table><tr>";
+  for (const auto& c : columns) out += "<th>" + esc(c.label) + (c.unit.empty() ? "" : " (" + esc(c.unit) + ")") + "</th>";
+  out += "</tr>\n";
+  if (rows.empty()) {
+    out += "<tr><td colspan=\"" + std::to_string(columns.size()) + "\"><em>aucune ligne</em></td></tr>\n";
+  }
+  for (const auto& r : rows) {
+    out += "<tr>";
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const Value& v = i < r.cells.size() ? r.cells[i] : Value();
+      out += "<td>" + esc_lines(shown(v, columns[i].type, columns[i].choices, "")) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  out += "</table>\n";
+}
+
+}  // namespace
+
+Json value_json(const Value& v) {
+  switch (v.kind()) {
+    case ValueKind::kNull: return Json();
+    case ValueKind::kBool: return Json(v.as_bool());
+    case ValueKind::kNumber: return Json::number(v.as_number());
+    case ValueKind::kDate: return Json(v.as_date().iso());
+    case ValueKind::kText: return Json(v.as_text());
+  }
+  return Json();
+}
+
+Json finding_json(const Finding& f) {
+  Json j = Json::object();
+  j.set("item", f.item)
+      .set("norm", f.norm_id)
+      .set("section", f.section)
+      .set("status", std::string(finding_status_name(f.status)))
+      .set("reference", f.reference)
+      .set("requirement", f.requirement)
+      .set("message", f.message);
+  return j;
+}
+
+std::string report_html(const InspectionView& view, const InspectorNames& names) {
+  const Grid& grid = *view.grid;
+  const auto findings = view.findings();
+  std::map<std::string, std::vector<const Finding*>> by_section;
+  std::size_t nonconform = 0, unknown = 0;
+  for (const auto& f : findings) {
+    by_section[f.section].push_back(&f);
+    if (f.status == FindingStatus::kNonConform) ++nonconform;
+    if (f.status == FindingStatus::kUnknown) ++unknown;
+  }
+  std::string out;
+  out.reserve(64 * 1024);
+  out += "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>Rapport d'inspection — " + esc(view.dossier.name) + "</title>\n<style>" + std::string(kStyle) + "</style></head><body>\n";
+  out += "<header class=\"org\">Service public de Wallonie Intérieur et Action sociale<br>Département de l'Action sociale — Direction de l'Action sociale</header>\n";
+  out += "<h1>RAPPORT D'INSPECTION</h1>\n<p class=\"subtitle\"><strong>" + esc(grid.def().title) + "</strong>";
+  if (!grid.def().legal_basis.empty()) out += "<br>" + esc_lines(grid.def().legal_basis);
+  out += "</p>\n<dl class=\"head\">";
+  auto head = [&](std::string_view label, std::string_view value) {
+    out += "<dt>" + esc(label) + "</dt><dd>" + esc_lines(value) + "</dd>";
+  };
+  head("Concerne :", view.dossier.name + " — " + view.dossier.reference);
+  if (!view.dossier.holder.empty()) head("Pouvoir organisateur :", view.dossier.holder);
+  if (!view.dossier.address.empty()) head("Adresse :", view.dossier.address);
+  head("Objet :", grid.def().subject.empty() ? "Fonctionnement général du service." : grid.def().subject);
+  head("Date de l'inspection :", view.field(field::kVisitDate).display());
+  head("Inspecteur/trice :", inspector(names, view.field(field::kLeadInspector)));
+  head("Accompagnateur :", inspector(names, view.field(field::kAccompanying)));
+  head("Statut :", std::string(inspection_status_label(view.status)));
+  head("Grille :", grid.key() + " version " + std::to_string(grid.version()));
+  out += "</dl>\n";
+
+  const MetaTable* people = find_inspection_table(kPeopleTable);
+  out += "<h3>Personne(s) rencontrée(s)</h3>\n";
+  rows_table(out, people->columns, view.table(kPeopleTable));
+  out += "<h3>Dernière visite d'inspection : " + esc(view.field(field::kPreviousVisit).display()) + "</h3>\n";
+  const MetaTable* prev = find_inspection_table(kPreviousRecommendationsTable);
+  rows_table(out, prev->columns, view.table(kPreviousRecommendationsTable));
+
+  out += std::string("<div class=\"summary") + (nonconform == 0 ? " ok" : "") + "\"><strong>Synthèse des constats :</strong> " +
+         std::to_string(nonconform) + " non-conformité(s), " + std::to_string(unknown) + " point(s) à vérifier, sur " +
+         std::to_string(findings.size()) + " normes.</div>\n";
+
+  for (std::size_t si = 0; si < grid.def().sections.size(); ++si) {
+    const Section& sec = grid.def().sections[si];
+    out += "<section class=\"section\"><h2>" + esc(sec.number) + (sec.number.empty() ? "" : ". ") + esc(sec.title) + "</h2>\n";
+    bool open_table = false;
+    for (const Item& item : sec.items) {
+      const int index = *grid.find_item(item.key);
+      if (!item.heading.empty()) {
+        if (open_table) out += "</table>\n";
+        open_table = false;
+        out += "<h3>" + esc(item.heading) + "</h3>\n";
+      }
+      if (item.type == ItemType::kTable) {
+        if (open_table) out += "</table>\n";
+        open_table = false;
+        out += "<p><strong>" + esc(item.label) + "</strong></p>\n";
+        rows_table(out, item.columns, view.table(item.key));
+        continue;
+      }
+      if (!view.answers->is_relevant(index)) continue;
+      if (!open_table) out += "<table>\n";
+      open_table = true;
+      auto v = view.answers->item(index);
+      std::string value = v ? shown(*v, item.type, item.choices, item.unit) : "calcul impossible";
+      if (v && item.type == ItemType::kCheck && !v->is_null()) {
+        value = v->as_bool() ? "<span class=\"box on\">oui</span>" : "<span class=\"box\">non</span>";
+      } else {
+        value = esc_lines(value);
+      }
+      out += "<tr><td>" + esc(item.label) + (grid.calculate(index) ? " <em>(calculé)</em>" : "") + "</td><td class=\"v\">" +
+             value + "</td></tr>\n";
+    }
+    if (open_table) out += "</table>\n";
+    findings_table(out, by_section[sec.key]);
+    const Value& remarks = view.field(std::string(field::kRemarksPrefix) + sec.key);
+    const Value& recs = view.field(std::string(field::kRecommendationsPrefix) + sec.key);
+    if (!remarks.is_null()) out += "<div class=\"remark\"><strong>Remarques :</strong> " + esc_lines(text_of(remarks)) + "</div>\n";
+    if (!recs.is_null()) out += "<div class=\"remark\"><strong>Recommandations :</strong> " + esc_lines(text_of(recs)) + "</div>\n";
+    out += "</section>\n";
+  }
+
+  auto roman = [&](int offset) {
+    static const char* kRoman[] = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV"};
+    const std::size_t n = grid.def().sections.size() + static_cast<std::size_t>(offset);
+    return n < 14 ? std::string(kRoman[n]) : std::to_string(n + 1);
+  };
+  out += "<section><h2>" + roman(0) + ". CONCLUSIONS</h2>\n<p>" + esc_lines(text_of(view.field(field::kConclusions))) + "</p></section>\n";
+  const std::string follow = text_of(view.field(field::kFollowUp));
+  auto box = [&](std::string_view value, const std::string& label) {
+    out += std::string("<p><span class=\"box") + (follow == value ? " on" : "") + "\"></span>" + label + "</p>\n";
+  };
+  out += "<section><h2>" + roman(1) + ". SUIVI SOUHAITÉ</h2>\n";
+  box(kFollowUpChoiceNone, "Aucune remarque ;");
+  box(kFollowUpChoiceNoDeadline, "Avec remarque(s) sans délai ;");
+  const Value& days = view.field(field::kFollowUpDays);
+  box(kFollowUpChoiceDeadline, "Avec remarque(s) avec délai de " + (days.is_null() ? std::string("….") : esc(days.display())) +
+                                   " jours à dater de la date d'envoi du courrier ;");
+  box(kFollowUpChoiceOther, "Autre(s) : " + esc(text_of(view.field(field::kFollowUpOther))));
+  out += "<div class=\"sign\"><p>Date : " + esc(view.field(field::kVisitDate).display()) + "</p>";
+  if (view.status == InspectionStatus::kSigned) {
+    out += "<p>Signé par " + esc(inspector(names, view.field(field::kSignedBy))) + ", le " +
+           esc(text_of(view.field(field::kSignedAt))) + ".</p>";
+  } else {
+    out += "<p><em>Rapport non signé (" + esc(inspection_status_label(view.status)) + ").</em></p>";
+  }
+  out += "<p>" + esc(inspector(names, view.field(field::kLeadInspector))) + "<br>Inspecteur/trice</p></div></section>\n";
+  out += "<section><h2>" + roman(2) + ". AVIS / REMARQUES DU TITULAIRE</h2>\n<p>" +
+         esc_lines(text_of(view.field(field::kHolderAnswer))) + "</p></section>\n";
+  out += "<footer>Inspection " + esc(view.id) + " — grille " + esc(grid.key()) + " v" + std::to_string(grid.version()) +
+         " — document produit par Carnet.</footer>\n</body></html>\n";
+  return out;
+}
+
+Json report_json(const InspectionView& view, const InspectorNames& names) {
+  const Grid& grid = *view.grid;
+  const auto findings = view.findings();
+  Json j = Json::object();
+  j.set("id", view.id);
+  j.set("grid", Json::object().set("key", grid.key()).set("version", grid.version()).set("title", grid.def().title));
+  j.set("dossier", dossier_to_json(view.dossier));
+  j.set("status", std::string(inspection_status_name(view.status)));
+  j.set("visit_date", value_json(view.field(field::kVisitDate)));
+  j.set("inspector", Json::object()
+                         .set("id", value_json(view.field(field::kLeadInspector)))
+                         .set("name", inspector(names, view.field(field::kLeadInspector))));
+  j.set("accompanying", value_json(view.field(field::kAccompanying)));
+  j.set("previous_visit", value_json(view.field(field::kPreviousVisit)));
+  auto table_json = [&](const std::vector<Column>& columns, const std::vector<TableRow>& rows) {
+    Json arr = Json::array();
+    for (const auto& r : rows) {
+      Json row = Json::object();
+      for (std::size_t i = 0; i < columns.size() && i < r.cells.size(); ++i) row.set(columns[i].key, value_json(r.cells[i]));
+      arr.push(std::move(row));
+    }
+    return arr;
+  };
+  j.set("people", table_json(find_inspection_table(kPeopleTable)->columns, view.table(kPeopleTable)));
+  j.set("previous_recommendations", table_json(find_inspection_table(kPreviousRecommendationsTable)->columns,
+                                               view.table(kPreviousRecommendationsTable)));
+  Json sections = Json::array();
+  for (const Section& sec : grid.def().sections) {
+    Json s = Json::object();
+    s.set("key", sec.key).set("number", sec.number).set("title", sec.title);
+    Json items = Json::array();
+    for (const Item& item : sec.items) {
+      const int index = *grid.find_item(item.key);
+      Json it = Json::object();
+      it.set("key", item.key).set("label", item.label).set("relevant", view.answers->is_relevant(index));
+      if (item.type == ItemType::kTable) {
+        it.set("rows", table_json(item.columns, view.table(item.key)));
+      } else {
+        auto v = view.answers->item(index);
+        it.set("value", v ? value_json(*v) : Json());
+        if (grid.calculate(index)) it.set("computed", true);
+        if (!item.unit.empty()) it.set("unit", item.unit);
+      }
+      items.push(std::move(it));
+    }
+    s.set("items", std::move(items));
+    Json fs = Json::array();
+    for (const auto& f : findings) {
+      if (f.section == sec.key) fs.push(finding_json(f));
+    }
+    s.set("findings", std::move(fs));
+    s.set("remarks", value_json(view.field(std::string(field::kRemarksPrefix) + sec.key)));
+    s.set("recommendations", value_json(view.field(std::string(field::kRecommendationsPrefix) + sec.key)));
+    sections.push(std::move(s));
+  }
+  j.set("sections", std::move(sections));
+  j.set("conclusions", value_json(view.field(field::kConclusions)));
+  j.set("follow_up", Json::object()
+                         .set("choice", value_json(view.field(field::kFollowUp)))
+                         .set("days", value_json(view.field(field::kFollowUpDays)))
+                         .set("other", value_json(view.field(field::kFollowUpOther))));
+  j.set("completed_at", value_json(view.field(field::kCompletedAt)));
+  j.set("signed", Json::object()
+                      .set("by", value_json(view.field(field::kSignedBy)))
+                      .set("at", value_json(view.field(field::kSignedAt))));
+  j.set("holder_answer", value_json(view.field(field::kHolderAnswer)));
+  return j;
+}
+
+}  // namespace carnet::core

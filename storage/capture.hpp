@@ -1,0 +1,90 @@
+// Capture: what an inspector does on the tablet, as operations on the replica — dossiers,
+// starting an inspection, answering, completing and signing it — each one transaction.
+//
+// Every operation validates all its input before it writes anything: an unknown key, a
+// value of the wrong type or out of range, an edit to a signed inspection is refused whole,
+// with one French message naming what is wrong, and nothing is written. The command line
+// and the benchmark go through this class, so what the benchmark measures is what the
+// inspector runs. Thread safety: as the Replica it works on.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/answers.hpp"
+#include "core/dossier.hpp"
+#include "core/findings.hpp"
+#include "core/inspection.hpp"
+#include "core/inspection_view.hpp"
+#include "storage/replica.hpp"
+
+namespace carnet::storage {
+
+struct InspectionSummary {
+  std::string id;
+  std::string dossier_id;
+  std::string grid_key;
+  core::InspectionStatus status = core::InspectionStatus::kDraft;
+  std::optional<core::Date> visit_date;
+};
+
+using core::InspectionView;
+using core::TableRow;
+
+class Capture {
+ public:
+  explicit Capture(Replica& replica) : replica_(replica) {}
+
+  // Installs (or replaces) dossiers; every dossier's kind must be an installed grid.
+  // All or nothing. Returns how many were imported.
+  Result<std::size_t> import_dossiers(const std::vector<core::Dossier>& dossiers);
+  Result<std::vector<core::Dossier>> dossiers();
+  Result<core::Dossier> dossier(std::string_view id);
+
+  // Starts an inspection of `dossier_id` with grid `grid_key` (default: the dossier's kind,
+  // latest version) on `visit_date`, led by this node's inspector. The previous visit's date
+  // and recommendations are copied from the dossier. Returns the new inspection's id.
+  Result<std::string> start(std::string_view dossier_id, std::optional<std::string> grid_key,
+                            std::optional<core::Date> visit_date);
+
+  // Applies "KEY=VALUE" assignments, all or nothing. KEY is one of:
+  //   an item of the grid                   agrement.places_subventionnees=25
+  //   an inspection field                   date=2025-03-10, suivi=avec_delai, conclusions=…
+  //   a section's remarks/recommendations   remarques.batiments=…, recommandations.batiments=…
+  //   a cell of a new row                   personnel.art94[+].nom=…  ([+2] for a second new row)
+  //   a cell of an existing row (1-based)   personnel.art94[2].etp_subv=0,5
+  // where a table is a table item of the grid, `personnes` or `recommandations_precedentes`.
+  // An empty VALUE clears the answer. Returns the number of fields changed.
+  Result<std::size_t> set(std::string_view inspection_id, const std::vector<std::string>& assignments);
+  // Deletes row `position` (1-based) of `table` (a tombstone).
+  Status delete_row(std::string_view inspection_id, std::string_view table, int position);
+
+  Status complete(std::string_view inspection_id);
+  Status sign(std::string_view inspection_id);
+
+  Result<InspectionView> load(std::string_view inspection_id);
+  Result<std::vector<InspectionSummary>> list();
+
+ private:
+  struct Write {
+    std::string entity_type;
+    std::string entity_id;
+    std::string field;
+    core::Value value;
+  };
+  struct Header;
+  Result<Header> header(std::string_view inspection_id);
+  Result<std::vector<TableRow>> table_rows(std::string_view inspection_id, std::string_view table,
+                                           std::size_t columns, const std::vector<std::string>& column_keys);
+  // Writes `writes` (and the status change they imply) in one transaction.
+  Result<std::size_t> commit(const Header& h, const std::vector<Write>& writes, std::vector<std::string> new_rows,
+                             std::optional<core::InspectionStatus> new_status, std::string_view status_field);
+
+  Replica& replica_;
+};
+
+}  // namespace carnet::storage

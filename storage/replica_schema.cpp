@@ -1,0 +1,87 @@
+#include "storage/replica_schema.hpp"
+
+#include <string>
+
+namespace carnet::storage {
+namespace {
+
+// One entry per step, in order; entry i brings the schema from version i to i + 1.
+constexpr const char* kSteps[] = {
+    // 1: kInitial
+    R"sql(
+      CREATE TABLE meta(
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE grids(
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY(key, version)
+      ) WITHOUT ROWID;
+      CREATE TABLE entities(
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        parent TEXT,
+        PRIMARY KEY(type, id)
+      ) WITHOUT ROWID;
+      CREATE INDEX entities_by_parent ON entities(parent, type, id);
+      CREATE TABLE fields(
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT,
+        hlc INTEGER NOT NULL,
+        node BLOB NOT NULL,
+        PRIMARY KEY(entity_type, entity_id, field)
+      ) WITHOUT ROWID;
+      CREATE TABLE outbox(
+        seq INTEGER PRIMARY KEY,
+        change_id BLOB NOT NULL UNIQUE,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT,
+        hlc INTEGER NOT NULL,
+        node BLOB NOT NULL,
+        base_hlc INTEGER NOT NULL,
+        base_node BLOB NOT NULL,
+        grid_key TEXT,
+        grid_version INTEGER
+      );
+    )sql",
+};
+
+constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);
+static_assert(kStepCount == static_cast<int>(ReplicaSchema::kLatest));
+
+}  // namespace
+
+Result<int> replica_schema_version(Database& db) {
+  auto st = db.prepare("PRAGMA user_version");
+  if (!st) return core::fail(st.error());
+  auto row = st->step();
+  if (!row) return core::fail(row.error());
+  return static_cast<int>(st->column_int(0));
+}
+
+Status migrate_replica(Database& db, ReplicaSchema target) {
+  auto current = replica_schema_version(db);
+  if (!current) return current.error();
+  if (*current > static_cast<int>(ReplicaSchema::kLatest)) {
+    return Status::failed_precondition("ce fichier de données a été écrit par une version plus récente de Carnet (schéma " +
+                                       std::to_string(*current) + ", cette version connaît le schéma " +
+                                       std::to_string(static_cast<int>(ReplicaSchema::kLatest)) + ")");
+  }
+  for (int v = *current; v < static_cast<int>(target); ++v) {
+    auto tx = Transaction::begin(db);
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(db.exec(kSteps[v]));
+    CARNET_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(v + 1)));
+    CARNET_RETURN_IF_ERROR((*tx)->commit());
+  }
+  return Status::ok_status();
+}
+
+}  // namespace carnet::storage

@@ -1,0 +1,20 @@
+// The replica's schema history. PRAGMA user_version holds the last applied step; each step
+// runs in its own transaction; a file newer than this code is refused.
+#pragma once
+
+#include "storage/database.hpp"
+
+namespace carnet::storage {
+
+enum class ReplicaSchema : int {
+  kEmpty = 0,
+  kInitial = 1,  // meta, grids, entities, fields, outbox
+  kLatest = kInitial,
+};
+
+// Applies every step after the file's version up to `target` (tests use earlier targets).
+Status migrate_replica(Database& db, ReplicaSchema target = ReplicaSchema::kLatest);
+// The file's current version.
+Result<int> replica_schema_version(Database& db);
+
+}  // namespace carnet::storage

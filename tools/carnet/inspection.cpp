@@ -1,0 +1,203 @@
+#include <iostream>
+
+#include "core/report.hpp"
+#include "storage/files.hpp"
+#include "tools/carnet/node.hpp"
+
+namespace carnet::tool {
+namespace {
+
+using core::Json;
+
+// Display names of inspectors known to this node (its own inspector).
+core::InspectorNames names_of(storage::Replica& replica) {
+  auto node = replica.node();
+  std::string id = node ? node->inspector_id : std::string();
+  std::string name = node ? node->inspector_name : std::string();
+  return [id, name](std::string_view who) { return who == id ? name : std::string(); };
+}
+
+void print_findings(const std::vector<core::Finding>& findings) {
+  std::size_t counts[4] = {0, 0, 0, 0};
+  for (const auto& f : findings) {
+    ++counts[static_cast<int>(f.status)];
+    if (f.status == core::FindingStatus::kNotApplicable) continue;
+    std::cout << "[" << core::finding_status_label(f.status) << "] " << f.item << " — " << f.message << " (" << f.reference
+              << ")\n";
+  }
+  std::cout << counts[1] << " non-conformité(s), " << counts[2] << " à vérifier, " << counts[0] << " conforme(s), "
+            << counts[3] << " sans objet\n";
+}
+
+void print_view(const core::InspectionView& v) {
+  const core::Grid& grid = *v.grid;
+  std::cout << "Inspection " << v.id << " — " << core::inspection_status_label(v.status) << "\n"
+            << v.dossier.name << " — " << v.dossier.reference << " — grille " << grid.key() << " v" << grid.version() << "\n";
+  for (const auto& mf : core::inspection_fields()) {
+    const auto& value = v.field(mf.spec.key);
+    if (!value.is_null()) std::cout << "  " << mf.spec.label << " (" << mf.spec.key << ") : " << value.display() << "\n";
+  }
+  auto print_rows = [&](std::string_view key, std::string_view label, const std::vector<core::Column>& cols) {
+    const auto& rows = v.table(key);
+    std::cout << "  " << label << " (" << key << ") : " << rows.size() << " ligne(s)\n";
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      std::cout << "    " << r + 1 << ".";
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        if (!rows[r].cells[c].is_null()) std::cout << " " << cols[c].key << "=" << rows[r].cells[c].display();
+      }
+      std::cout << "\n";
+    }
+  };
+  for (const auto& t : core::inspection_tables()) print_rows(t.key, t.label, t.columns);
+  for (const auto& sec : grid.def().sections) {
+    std::cout << "\n" << sec.number << ". " << sec.title << "\n";
+    for (const auto& item : sec.items) {
+      if (item.type == core::ItemType::kTable) {
+        print_rows(item.key, item.label, item.columns);
+        continue;
+      }
+      auto value = v.answers->item(*grid.find_item(item.key));
+      std::string shown = value ? (value->is_null() ? "—" : value->display()) : "calcul impossible";
+      std::cout << "  " << item.key << " : " << shown << (item.unit.empty() || !value || value->is_null() ? "" : " " + item.unit)
+                << "\n";
+    }
+    for (const char* prefix : {"remarques.", "recommandations."}) {
+      const auto& text = v.field(std::string(prefix) + sec.key);
+      if (!text.is_null()) std::cout << "  " << prefix << sec.key << " : " << text.display() << "\n";
+    }
+  }
+}
+
+Result<int> position_arg(const std::string& text) {
+  auto n = core::Number::parse(text);
+  if (!n || !n->is_integer() || n->numerator() < 1 || n->numerator() > 100000) {
+    return core::fail(Status::invalid_argument("numéro de ligne invalide : " + text));
+  }
+  return static_cast<int>(n->numerator());
+}
+
+}  // namespace
+
+int cmd_inspection(const cli::Args& args) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
+  auto replica = open_node(args);
+  if (!replica) return failed(replica.error(), args);
+  storage::Capture capture(**replica);
+
+  if (sub == "start") {
+    if (auto s = args.no_more_than(2); !s.ok()) return failed(s, args);
+    auto dossier = args.required_option("--dossier");
+    if (!dossier) return failed(dossier.error(), args);
+    std::optional<core::Date> date = today();
+    if (auto d = args.option("--date")) {
+      auto parsed = core::Date::parse(*d);
+      if (!parsed) return failed(parsed.error().with_context("--date"), args);
+      date = *parsed;
+    }
+    auto id = capture.start(*dossier, args.option("--grid"), date);
+    if (!id) return failed(id.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id));
+    else std::cout << *id << "\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto list = capture.list();
+    if (!list) return failed(list.error(), args);
+    if (args.json()) {
+      Json arr = Json::array();
+      for (const auto& s : *list) {
+        arr.push(Json::object()
+                     .set("id", s.id)
+                     .set("dossier", s.dossier_id)
+                     .set("grid", s.grid_key)
+                     .set("status", std::string(core::inspection_status_name(s.status)))
+                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json()));
+      }
+      cli::print_json(arr);
+    } else {
+      for (const auto& s : *list) {
+        std::cout << s.id << "\t" << s.dossier_id << "\t" << s.grid_key << "\t" << core::inspection_status_label(s.status)
+                  << "\t" << (s.visit_date ? s.visit_date->french() : "") << "\n";
+      }
+    }
+    return 0;
+  }
+  auto id = args.required(2, "ID de l'inspection");
+  if (!id) return failed(id.error(), args);
+  if (sub == "set") {
+    std::vector<std::string> assignments(args.positional().begin() + 3, args.positional().end());
+    auto n = capture.set(*id, assignments);
+    if (!n) return failed(n.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("changed", *n));
+    else std::cout << *n << " valeur(s) enregistrée(s)\n";
+    return 0;
+  }
+  if (sub == "delete-row") {
+    if (auto s = args.no_more_than(5); !s.ok()) return failed(s, args);
+    auto table = args.required(3, "TABLEAU");
+    auto position = args.required(4, "numéro de ligne");
+    if (!table) return failed(table.error(), args);
+    if (!position) return failed(position.error(), args);
+    auto n = position_arg(*position);
+    if (!n) return failed(n.error(), args);
+    if (auto s = capture.delete_row(*id, *table, *n); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("deleted", true));
+    else std::cout << "ligne " << *n << " de " << *table << " supprimée\n";
+    return 0;
+  }
+  if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+  if (sub == "complete" || sub == "sign") {
+    const Status s = sub == "complete" ? capture.complete(*id) : capture.sign(*id);
+    if (!s.ok()) return failed(s, args);
+    const char* status = sub == "complete" ? "completed" : "signed";
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("status", status));
+    else std::cout << "inspection " << (sub == "complete" ? "clôturée" : "signée") << "\n";
+    return 0;
+  }
+  auto view = capture.load(*id);
+  if (!view) return failed(view.error(), args);
+  if (sub == "show") {
+    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica)));
+    else print_view(*view);
+    return 0;
+  }
+  if (sub == "findings") {
+    const auto findings = view->findings();
+    if (args.json()) {
+      Json arr = Json::array();
+      for (const auto& f : findings) arr.push(core::finding_json(f));
+      cli::print_json(arr);
+    } else {
+      print_findings(findings);
+    }
+    return 0;
+  }
+  return failed(Status::invalid_argument("sous-commande inconnue : inspection " + sub + " (carnet --help)"), args);
+}
+
+int cmd_report(const cli::Args& args) {
+  if (auto s = args.no_more_than(2); !s.ok()) return failed(s, args);
+  auto id = args.required(1, "ID de l'inspection");
+  if (!id) return failed(id.error(), args);
+  const std::string format = args.option("--format").value_or("html");
+  if (format != "html" && format != "json") {
+    return failed(Status::invalid_argument("--format : html ou json"), args);
+  }
+  auto replica = open_node(args);
+  if (!replica) return failed(replica.error(), args);
+  storage::Capture capture(**replica);
+  auto view = capture.load(*id);
+  if (!view) return failed(view.error(), args);
+  const auto names = names_of(**replica);
+  const std::string content = format == "html" ? core::report_html(*view, names) : core::report_json(*view, names).dump(2) + "\n";
+  if (auto out = args.option("--output")) {
+    if (auto s = storage::write_file_atomically(*out, content); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("path", *out).set("format", format));
+    else std::cout << "rapport écrit dans " << *out << "\n";
+  } else {
+    std::cout << content;
+  }
+  return 0;
+}
+
+}  // namespace carnet::tool

@@ -1,0 +1,45 @@
+// carnet: the tablet node. See README.md for the commands.
+#include <iostream>
+
+#include "tools/carnet/node.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSSIER] [--json]
+
+  init --inspector ID --name "NOM"        initialise ce nœud pour un inspecteur
+  grid list | show CLÉ | check FICHIER     les grilles de contrôle
+  dossier import FICHIER | list | show ID  les dossiers (services agréés)
+  inspection start --dossier ID [--grid CLÉ] [--date AAAA-MM-JJ]
+  inspection set ID CLÉ=VALEUR…            saisir des réponses (tableaux : T[+].col=…, T[N].col=…)
+  inspection delete-row ID TABLEAU N       supprimer la ligne N d'un tableau
+  inspection list | show ID | findings ID  consulter
+  inspection complete ID | sign ID         clôturer, signer
+  report ID --format html|json [--output FICHIER]
+  changes                                  les changements en attente d'envoi
+
+Le dossier de données vient de --data ou de la variable CARNET_DATA.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace carnet;
+  auto args = cli::Args::parse(argc, argv,
+                               {"--inspector", "--name", "--dossier", "--grid", "--date", "--format", "--output",
+                                "--version", "--limit"},
+                               {});
+  if (!args) return cli::report_error(args.error(), false, "carnet");
+  if (args->flag("--help") || args->positional().empty()) {
+    std::cout << kUsage;
+    return args->positional().empty() && !args->flag("--help") ? 2 : 0;
+  }
+  const std::string& command = args->positional()[0];
+  if (command == "init") return tool::cmd_init(*args);
+  if (command == "grid") return tool::cmd_grid(*args);
+  if (command == "dossier") return tool::cmd_dossier(*args);
+  if (command == "inspection") return tool::cmd_inspection(*args);
+  if (command == "report") return tool::cmd_report(*args);
+  if (command == "changes") return tool::cmd_changes(*args);
+  return tool::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet --help)"), *args);
+}

@@ -1,0 +1,36 @@
+// The tablet program's shared pieces: opening the node's data directory.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/capture.hpp"
+#include "storage/replica.hpp"
+#include "tools/cli/args.hpp"
+
+namespace carnet::tool {
+
+using core::Result;
+using core::Status;
+
+// DIR/carnet.db: the replica inside the data directory.
+std::string replica_path(const std::string& data_dir);
+
+// Opens an initialised node; kFailedPrecondition ("carnet init") if there is none.
+Result<std::unique_ptr<storage::Replica>> open_node(const cli::Args& args);
+
+// Today's date on this machine's local calendar.
+core::Date today();
+
+// The commands, each returning the process exit code.
+int cmd_init(const cli::Args& args);
+int cmd_grid(const cli::Args& args);
+int cmd_dossier(const cli::Args& args);
+int cmd_inspection(const cli::Args& args);
+int cmd_report(const cli::Args& args);
+int cmd_changes(const cli::Args& args);
+
+// Prints `s` as the command's failure and returns the exit code.
+int failed(const Status& s, const cli::Args& args);
+
+}  // namespace carnet::tool
