@@ -353,11 +353,11 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
   for (const auto& [label, id] : new_rows) created.push_back(id);
   std::optional<InspectionStatus> next;
   if (content_edit) next = core::status_after_edit(h->status, "");
-  return commit(*h, writes, std::move(created), next, field::kStatus);
+  return commit(*h, writes, std::move(created), next, Transition::kIfChanged);
 }
 
 Result<std::size_t> Capture::commit(const Header& h, const std::vector<Write>& writes, std::vector<std::string> new_rows,
-                                    std::optional<InspectionStatus> new_status, std::string_view status_field) {
+                                    std::optional<InspectionStatus> new_status, Transition when) {
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
   auto hlc = replica_.tick(**tx);
@@ -369,8 +369,8 @@ Result<std::size_t> Capture::commit(const Header& h, const std::vector<Write>& w
     if (!c) return fail(c.error());
     if (*c) ++changed;
   }
-  if (changed > 0 && new_status && *new_status != h.status) {
-    auto c = replica_.write(**tx, entity::kInspection, h.id, status_field,
+  if (new_status && *new_status != h.status && (changed > 0 || when == Transition::kAlways)) {
+    auto c = replica_.write(**tx, entity::kInspection, h.id, field::kStatus,
                             Value::text(std::string(core::inspection_status_name(*new_status))), *hlc, h.grid->key(),
                             h.grid->version());
     if (!c) return fail(c.error());
@@ -394,7 +394,7 @@ Status Capture::delete_row(std::string_view inspection_id, std::string_view tabl
   }
   std::vector<Write> writes = {{std::string(entity::kRow), (*rows)[static_cast<std::size_t>(position - 1)].id,
                                 std::string(row_field::kDeleted), Value::boolean(true)}};
-  auto r = commit(*h, writes, {}, core::status_after_edit(h->status, table), field::kStatus);
+  auto r = commit(*h, writes, {}, core::status_after_edit(h->status, table), Transition::kIfChanged);
   return r ? Status::ok_status() : r.error();
 }
 
@@ -411,7 +411,7 @@ Status Capture::complete(std::string_view inspection_id) {
   Header h{view->id, view->dossier.id, view->grid, view->status};
   const std::vector<Write> writes = {{std::string(entity::kInspection), view->id, std::string(field::kCompletedAt),
                                       Value::text(core::iso_timestamp(replica_.clock().now_ms()))}};
-  auto r = commit(h, writes, {}, InspectionStatus::kCompleted, field::kStatus);
+  auto r = commit(h, writes, {}, InspectionStatus::kCompleted, Transition::kAlways);
   return r ? Status::ok_status() : r.error();
 }
 
@@ -427,7 +427,7 @@ Status Capture::sign(std::string_view inspection_id) {
       {std::string(entity::kInspection), h->id, std::string(field::kSignedAt),
        Value::text(core::iso_timestamp(replica_.clock().now_ms()))},
       {std::string(entity::kInspection), h->id, std::string(field::kSignedBy), Value::text(node->inspector_id)}};
-  auto r = commit(*h, writes, {}, InspectionStatus::kSigned, field::kStatus);
+  auto r = commit(*h, writes, {}, InspectionStatus::kSigned, Transition::kAlways);
   return r ? Status::ok_status() : r.error();
 }
 

@@ -80,9 +80,12 @@ class Capture {
   Result<Header> header(std::string_view inspection_id);
   Result<std::vector<TableRow>> table_rows(std::string_view inspection_id, std::string_view table,
                                            std::size_t columns, const std::vector<std::string>& column_keys);
-  // Writes `writes` (and the status change they imply) in one transaction.
+  // kIfChanged: an edit moves the status only if it changed something; kAlways: a lifecycle
+  // operation (complete, sign) moves it in any case.
+  enum class Transition { kIfChanged, kAlways };
+  // Writes `writes` and the status change in one transaction; returns the fields changed.
   Result<std::size_t> commit(const Header& h, const std::vector<Write>& writes, std::vector<std::string> new_rows,
-                             std::optional<core::InspectionStatus> new_status, std::string_view status_field);
+                             std::optional<core::InspectionStatus> new_status, Transition when);
 
   Replica& replica_;
 };

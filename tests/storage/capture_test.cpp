@@ -1,0 +1,193 @@
+#include "storage/capture.hpp"
+
+#include "support/replica_fixture.hpp"
+
+namespace carnet::testing {
+namespace {
+
+using core::InspectionStatus;
+using core::StatusCode;
+
+using Capture = ReplicaTest;
+
+TEST_F(Capture, StartCopiesThePreviousVisitAndItsRecommendations) {
+  const std::string id = start();
+  auto view = capture().load(id);
+  ASSERT_OK(view);
+  EXPECT_EQ(view->status, InspectionStatus::kDraft);
+  EXPECT_EQ(view->field("derniere_visite").as_date().iso(), "2023-05-10");
+  EXPECT_EQ(view->field("inspecteur").as_text(), "insp-1");
+  EXPECT_EQ(view->field("date").as_date().iso(), "2025-03-10");
+  const auto& recs = view->table("recommandations_precedentes");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0].cells[0].as_text(), "Afficher le ROI");
+  EXPECT_EQ(recs[1].cells[0].as_text(), "Tenir le registre");
+}
+
+TEST_F(Capture, StartRefusesUnknownDossierAndUnknownGrid) {
+  auto a = capture().start("nope", std::nullopt, std::nullopt);
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code(), StatusCode::kNotFound);
+  auto b = capture().start("d-1", std::string("inconnue"), std::nullopt);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code(), StatusCode::kNotFound);
+}
+
+TEST_F(Capture, AnswersFieldsRemarksAndRowsInOneCommand) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"s.places=20", "s.nuits=5841", "s.conforme=oui", "conclusions=RAS", "remarques.s=Bien tenu",
+                               "recommandations.s=Continuer", "personnes[+].nom=M. Directeur", "personnes[+].fonction=directeur",
+                               "s.personnel[+].nom=A", "s.personnel[+].etp=0,5", "s.personnel[+2].nom=B",
+                               "s.personnel[+2].etp=0.5", "recommandations_precedentes[1].reponse=Affiché"}));
+  auto view = capture().load(id);
+  ASSERT_OK(view);
+  EXPECT_EQ(view->status, InspectionStatus::kInProgress);
+  EXPECT_EQ(view->field("conclusions").as_text(), "RAS");
+  EXPECT_EQ(view->field("remarques.s").as_text(), "Bien tenu");
+  EXPECT_EQ(view->table("personnes").size(), 1u);
+  EXPECT_EQ(view->table("s.personnel").size(), 2u);
+  EXPECT_EQ(view->table("recommandations_precedentes")[0].cells[1].as_text(), "Affiché");
+  const auto findings = view->findings();
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].status, core::FindingStatus::kConform);  // 5841 / 7300 = 80.01 %
+  EXPECT_EQ(findings[1].status, core::FindingStatus::kConform);  // 0.5 + 0.5 >= 1
+}
+
+TEST_F(Capture, EditsAnExistingRowAndDeletesOne) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"s.personnel[+1].nom=A", "s.personnel[+2].nom=B", "s.personnel[+3].nom=C"}));
+  ASSERT_OK(capture().set(id, {"s.personnel[2].etp=1"}));
+  ASSERT_OK(capture().delete_row(id, "s.personnel", 1));
+  auto view = capture().load(id);
+  ASSERT_OK(view);
+  const auto& rows = view->table("s.personnel");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].cells[0].as_text(), "B");
+  EXPECT_EQ(rows[0].cells[1].as_number(), core::Number::integer(1));
+  EXPECT_EQ(capture().delete_row(id, "s.personnel", 3).code(), StatusCode::kOutOfRange);
+}
+
+TEST_F(Capture, TableRowLimitIsEnforced) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"s.personnel[+1].nom=A", "s.personnel[+2].nom=B", "s.personnel[+3].nom=C"}));
+  auto r = capture().set(id, {"s.personnel[+].nom=D"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), StatusCode::kOutOfRange);
+}
+
+TEST_F(Capture, BadInputIsRefusedWholeWithAClearMessage) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"s.places=20"}));
+  const auto pending = replica_->pending_count().value();
+  struct Case {
+    std::string assignment;
+    StatusCode code;
+    std::string message_part;
+  };
+  const Case cases[] = {
+      {"s.inconnu=1", StatusCode::kInvalidArgument, "clé inconnue « s.inconnu »"},
+      {"s.places=vingt", StatusCode::kInvalidArgument, "« vingt » n'est pas un nombre"},
+      {"s.places=2000", StatusCode::kOutOfRange, "hors limites"},
+      {"s.places=1.5", StatusCode::kInvalidArgument, "entier"},
+      {"s.conforme=peut-être", StatusCode::kInvalidArgument, "oui, non ou so"},
+      {"s.visite=2025-02-30", StatusCode::kInvalidArgument, "date valide"},
+      {"s.visite=10-03-2025", StatusCode::kInvalidArgument, "n'est pas une date"},
+      {"s.taux=80", StatusCode::kInvalidArgument, "calculé"},
+      {"s.personnel=x", StatusCode::kInvalidArgument, "tableau"},
+      {"s.personnel[+].age=3", StatusCode::kInvalidArgument, "colonne inconnue"},
+      {"s.personnel[9].nom=x", StatusCode::kOutOfRange, "pas de ligne 9"},
+      {"s.personnel[x].nom=x", StatusCode::kInvalidArgument, "numéro de ligne"},
+      {"remarques.zz=x", StatusCode::kInvalidArgument, "section inconnue"},
+      {"statut=signed", StatusCode::kInvalidArgument, "géré par Carnet"},
+      {"suivi=parfois", StatusCode::kInvalidArgument, "choix possible"},
+      {"sans_egal", StatusCode::kInvalidArgument, "CLÉ=VALEUR"},
+      {"s.note=" + std::string(20000, 'x'), StatusCode::kOutOfRange, "trop long"},
+      {"s.note=\x01", StatusCode::kInvalidArgument, "UTF-8"},
+  };
+  for (const auto& c : cases) {
+    // A valid assignment before the bad one must not be written either.
+    auto r = capture().set(id, {"s.nuits=100", c.assignment});
+    ASSERT_FALSE(r) << c.assignment;
+    EXPECT_EQ(r.error().code(), c.code) << c.assignment << " → " << r.error().to_string();
+    EXPECT_NE(r.error().message().find(c.message_part), std::string::npos) << c.assignment << " → " << r.error().message();
+  }
+  EXPECT_EQ(replica_->pending_count().value(), pending);
+  auto view = capture().load(id);
+  EXPECT_TRUE(view->field("s.nuits").is_null());
+}
+
+TEST_F(Capture, EmptyValueClearsAnAnswer) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"s.places=20"}));
+  ASSERT_OK(capture().set(id, {"s.places="}));
+  auto view = capture().load(id);
+  EXPECT_TRUE(view->field("s.places").is_null());
+  EXPECT_EQ(replica_->pending_changes(1000)->back().value, core::Value());
+}
+
+TEST_F(Capture, LifecycleFromDraftToSigned) {
+  const std::string id = start();
+  EXPECT_EQ(capture().sign(id).code(), StatusCode::kFailedPrecondition);  // not completed
+  auto missing = capture().complete(id);
+  EXPECT_EQ(missing.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(missing.message().find("suivi"), std::string::npos) << missing.message();
+  ASSERT_OK(capture().set(id, {"suivi=avec_delai"}));
+  EXPECT_NE(capture().complete(id).message().find("suivi_delai"), std::string::npos);
+  ASSERT_OK(capture().set(id, {"suivi_delai=30"}));
+  ASSERT_OK(capture().complete(id));
+  EXPECT_EQ(capture().load(id)->status, InspectionStatus::kCompleted);
+  // An edit after completion reopens it.
+  ASSERT_OK(capture().set(id, {"conclusions=Ajout"}));
+  EXPECT_EQ(capture().load(id)->status, InspectionStatus::kInProgress);
+  ASSERT_OK(capture().complete(id));
+  ASSERT_OK(capture().sign(id));
+  auto view = capture().load(id);
+  EXPECT_EQ(view->status, InspectionStatus::kSigned);
+  EXPECT_EQ(view->field("signee_par").as_text(), "insp-1");
+  EXPECT_FALSE(view->field("signee_le").is_null());
+}
+
+TEST_F(Capture, SignedInspectionRefusesEveryEditButTheHolderAnswer) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"suivi=aucun", "s.places=20"}));
+  ASSERT_OK(capture().complete(id));
+  ASSERT_OK(capture().sign(id));
+  const auto pending = replica_->pending_count().value();
+  for (const std::string a : {"s.places=21", "conclusions=x", "remarques.s=x", "s.personnel[+].nom=x", "date=2025-01-01"}) {
+    auto r = capture().set(id, {a});
+    ASSERT_FALSE(r) << a;
+    EXPECT_EQ(r.error().code(), StatusCode::kFailedPrecondition) << a;
+    EXPECT_NE(r.error().message().find("signée"), std::string::npos);
+  }
+  EXPECT_EQ(capture().delete_row(id, "recommandations_precedentes", 1).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(capture().complete(id).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(capture().sign(id).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(replica_->pending_count().value(), pending);
+  ASSERT_OK(capture().set(id, {"avis_titulaire=Nous avons pris note."}));
+  auto view = capture().load(id);
+  EXPECT_EQ(view->status, InspectionStatus::kSigned);
+  EXPECT_EQ(view->field("avis_titulaire").as_text(), "Nous avons pris note.");
+}
+
+TEST_F(Capture, ImportRefusesADossierOfAnUnknownKindAndWritesNothing) {
+  core::Dossier good{"d-2", "mini", "B", "RW/2", {}, {}, {}, {}, {}, {}};
+  core::Dossier bad{"d-3", "inconnu", "C", "RW/3", {}, {}, {}, {}, {}, {}};
+  auto r = capture().import_dossiers({good, bad});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("inconnu"), std::string::npos);
+  EXPECT_EQ(capture().dossier("d-2").error().code(), StatusCode::kNotFound);
+}
+
+TEST_F(Capture, ListsInspections) {
+  const std::string a = start();
+  const std::string b = start();
+  auto list = capture().list();
+  ASSERT_OK(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].id, a);
+  EXPECT_EQ((*list)[1].id, b);
+  EXPECT_EQ((*list)[0].grid_key, "mini");
+}
+
+}  // namespace
+}  // namespace carnet::testing
