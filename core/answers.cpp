@@ -19,6 +19,11 @@ void AnswerSet::add_row(int table, std::vector<Value> cells) {
   for (auto& c : computed_) c.reset();
 }
 
+void AnswerSet::set_visit_date(std::optional<Date> date) {
+  visit_date_ = date;
+  for (auto& c : computed_) c.reset();
+}
+
 bool AnswerSet::is_relevant(int item) const {
   const auto& rel = grid_->relevant(item);
   if (!rel) return true;

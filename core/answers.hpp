@@ -22,7 +22,7 @@ class AnswerSet final : public EvalContext {
   void set(int item, Value value);
   // Appends a row to table item `table`; `cells` has one value per column.
   void add_row(int table, std::vector<Value> cells);
-  void set_visit_date(std::optional<Date> date) { visit_date_ = date; }
+  void set_visit_date(std::optional<Date> date);
 
   // What was entered for `item` (null for computed items and tables).
   const Value& answer(int item) const { return answers_[static_cast<std::size_t>(item)]; }

@@ -70,9 +70,8 @@ Result<std::size_t> Capture::import_dossiers(const std::vector<core::Dossier>& d
   }
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  auto hlc = replica_.tick(**tx);
-  if (!hlc) return fail(hlc.error());
-  const core::Version version{*hlc, node->node_id};
+  const core::Hlc hlc = replica_.tick();
+  const core::Version version{hlc, node->node_id};
   for (const auto& d : dossiers) {
     CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, entity::kDossier, d.id, {}));
     const core::Json j = core::dossier_to_json(d);
@@ -156,10 +155,9 @@ Result<std::string> Capture::start(std::string_view dossier_id, std::optional<st
 
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  auto hlc = replica_.tick(**tx);
-  if (!hlc) return fail(hlc.error());
+  const core::Hlc hlc = replica_.tick();
   auto put = [&](std::string_view type, const std::string& eid, std::string_view f, const Value& v) -> Status {
-    auto c = replica_.write(**tx, type, eid, f, v, *hlc, gkey, gversion);
+    auto c = replica_.write(**tx, type, eid, f, v, hlc, gkey, gversion);
     return c ? Status::ok_status() : c.error();
   };
   CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, entity::kInspection, id, d->id));
@@ -183,30 +181,28 @@ Result<std::string> Capture::start(std::string_view dossier_id, std::optional<st
 }
 
 Result<Capture::Header> Capture::header(std::string_view inspection_id) {
-  auto exists = replica_.entity_exists(entity::kInspection, inspection_id);
-  if (!exists) return fail(exists.error());
-  if (!*exists) return fail(Status::not_found("inspection inconnue : " + std::string(inspection_id)));
-  auto get = [&](std::string_view f) -> Result<Value> {
-    auto v = replica_.field(entity::kInspection, inspection_id, f);
-    if (!v) return fail(v.error());
-    return *v ? (*v)->value : Value();
+  auto f = replica_.some_fields(entity::kInspection, inspection_id,
+                                {field::kStatus, field::kGrid, field::kGridVersion, field::kDossier});
+  if (!f) return fail(f.error());
+  if (f->empty()) return fail(Status::not_found("inspection inconnue : " + std::string(inspection_id)));
+  auto get = [&](std::string_view key) -> const Value& {
+    static const Value kNull;
+    auto it = f->find(key);
+    return it == f->end() ? kNull : it->second.value;
   };
-  auto status = get(field::kStatus);
-  auto gkey = get(field::kGrid);
-  auto gversion = get(field::kGridVersion);
-  auto dossier_id = get(field::kDossier);
-  for (auto* r : {&status, &gkey, &gversion, &dossier_id}) {
-    if (!*r) return fail(r->error());
-  }
-  if (status->kind() != core::ValueKind::kText || gkey->kind() != core::ValueKind::kText ||
-      gversion->kind() != core::ValueKind::kNumber || dossier_id->kind() != core::ValueKind::kText) {
+  const Value& status = get(field::kStatus);
+  const Value& gkey = get(field::kGrid);
+  const Value& gversion = get(field::kGridVersion);
+  const Value& dossier_id = get(field::kDossier);
+  if (status.kind() != core::ValueKind::kText || gkey.kind() != core::ValueKind::kText ||
+      gversion.kind() != core::ValueKind::kNumber || dossier_id.kind() != core::ValueKind::kText) {
     return fail(Status::corruption("inspection " + std::string(inspection_id) + " incomplète dans la base"));
   }
-  auto parsed = core::parse_inspection_status(status->as_text());
-  if (!parsed) return fail(Status::corruption("statut d'inspection illisible : " + status->as_text()));
-  auto grid = replica_.grid(gkey->as_text(), static_cast<int>(gversion->as_number().numerator()));
+  auto parsed = core::parse_inspection_status(status.as_text());
+  if (!parsed) return fail(Status::corruption("statut d'inspection illisible : " + status.as_text()));
+  auto grid = replica_.grid(gkey.as_text(), static_cast<int>(gversion.as_number().numerator()));
   if (!grid) return fail(grid.error());
-  return Header{std::string(inspection_id), dossier_id->as_text(), *grid, *parsed};
+  return Header{std::string(inspection_id), dossier_id.as_text(), *grid, *parsed};
 }
 
 Result<std::vector<TableRow>> Capture::table_rows(std::string_view inspection_id, std::string_view table,
@@ -360,18 +356,17 @@ Result<std::size_t> Capture::commit(const Header& h, const std::vector<Write>& w
                                     std::optional<InspectionStatus> new_status, Transition when) {
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  auto hlc = replica_.tick(**tx);
-  if (!hlc) return fail(hlc.error());
+  const core::Hlc hlc = replica_.tick();
   for (const auto& row : new_rows) CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, entity::kRow, row, h.id));
   std::size_t changed = 0;
   for (const auto& w : writes) {
-    auto c = replica_.write(**tx, w.entity_type, w.entity_id, w.field, w.value, *hlc, h.grid->key(), h.grid->version());
+    auto c = replica_.write(**tx, w.entity_type, w.entity_id, w.field, w.value, hlc, h.grid->key(), h.grid->version());
     if (!c) return fail(c.error());
     if (*c) ++changed;
   }
   if (new_status && *new_status != h.status && (changed > 0 || when == Transition::kAlways)) {
     auto c = replica_.write(**tx, entity::kInspection, h.id, field::kStatus,
-                            Value::text(std::string(core::inspection_status_name(*new_status))), *hlc, h.grid->key(),
+                            Value::text(std::string(core::inspection_status_name(*new_status))), hlc, h.grid->key(),
                             h.grid->version());
     if (!c) return fail(c.error());
   }

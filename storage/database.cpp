@@ -114,6 +114,14 @@ Status Database::exec(std::string_view sql) {
   return Status::ok_status();
 }
 
+Status Database::run_cached(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  const int rc = sqlite3_step(st->stmt_);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return error(rc, sql);
+  return Status::ok_status();
+}
+
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 
@@ -144,7 +152,7 @@ Status Database::error(int rc, std::string_view what) const {
 
 Result<std::unique_ptr<Transaction>> Transaction::begin(Database& db) {
   std::unique_ptr<Transaction> tx(new Transaction(db));
-  const Status s = db.exec("BEGIN IMMEDIATE");
+  const Status s = db.run_cached("BEGIN IMMEDIATE");
   if (!s.ok()) {
     tx->done_ = true;
     return core::fail(s);
@@ -155,14 +163,14 @@ Result<std::unique_ptr<Transaction>> Transaction::begin(Database& db) {
 
 Transaction::~Transaction() {
   if (!done_) {
-    db_.exec("ROLLBACK").ignore();
+    db_.run_cached("ROLLBACK").ignore();
     db_.in_transaction_ = false;
   }
 }
 
 Status Transaction::commit() {
   if (db_.inject_fault()) return Status::io_error("défaillance simulée de la validation");
-  const Status s = db_.exec("COMMIT");
+  const Status s = db_.run_cached("COMMIT");
   if (!s.ok()) return s;  // the destructor rolls back
   done_ = true;
   db_.in_transaction_ = false;

@@ -87,6 +87,10 @@ class Database {
   // Tests only: the n-th next step()/commit fails (1 = the very next one); 0 disarms.
   void fail_after(int n) { fail_countdown_ = n; }
 
+  // Runs a cached statement without parameters (BEGIN, COMMIT, ROLLBACK), with no fault
+  // injection: the transaction's own points of failure are the statements and the commit.
+  Status run_cached(std::string_view sql);
+
   // Maps an SQLite result code to a Status with a French message and `what` as context.
   Status error(int rc, std::string_view what) const;
 

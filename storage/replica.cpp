@@ -60,19 +60,25 @@ Status Replica::set_meta(Transaction& tx, std::string_view key, std::string_view
 }
 
 Status Replica::load_clock() {
-  // The highest timestamp ever issued or seen: the persisted clock, or any stored version.
+  // The highest timestamp ever issued or seen. Every timestamp a write uses is stored with
+  // it (in `fields` and in `outbox`, same transaction), so the clock is recovered from the
+  // data; `meta.hlc` keeps it when data is removed (see persist_clock).
   std::uint64_t last = 0;
   auto saved = meta("hlc");
   if (!saved) return saved.error();
   if (*saved) last = std::stoull(**saved);
-  auto st = db_->prepare("SELECT coalesce(max(hlc), 0) FROM fields");
-  if (!st) return st.error();
-  auto row = st->step();
-  if (!row) return row.error();
-  last = std::max(last, static_cast<std::uint64_t>(st->column_int(0)));
+  for (const char* sql : {"SELECT coalesce(max(hlc), 0) FROM fields", "SELECT coalesce(max(hlc), 0) FROM outbox"}) {
+    auto st = db_->prepare(sql);
+    if (!st) return st.error();
+    auto row = st->step();
+    if (!row) return row.error();
+    last = std::max(last, static_cast<std::uint64_t>(st->column_int(0)));
+  }
   hlc_.emplace(*clock_, core::Hlc{last});
   return Status::ok_status();
 }
+
+Status Replica::persist_clock(Transaction& tx) { return set_meta(tx, "hlc", std::to_string(hlc_->last().value)); }
 
 Status Replica::initialise(Transaction& tx, std::string_view inspector_id, std::string_view inspector_name) {
   auto existing = meta("node_id");
@@ -102,11 +108,7 @@ Result<NodeInfo> Replica::node() {
   return *node_;
 }
 
-Result<core::Hlc> Replica::tick(Transaction& tx) {
-  const core::Hlc now = hlc_->now();
-  CARNET_RETURN_IF_ERROR_R(set_meta(tx, "hlc", std::to_string(now.value)));
-  return now;
-}
+core::Hlc Replica::tick() { return hlc_->now(); }
 
 core::Uuid Replica::new_id() { return core::Uuid::generate(clock_->now_ms()); }
 
@@ -128,6 +130,9 @@ Status Replica::install_grid(Transaction& tx, const core::Grid& grid, std::strin
 }
 
 Result<std::shared_ptr<const core::Grid>> Replica::grid(std::string_view key, int version) {
+  if (version > 0) {
+    if (auto it = grid_cache_.find(std::make_pair(std::string(key), version)); it != grid_cache_.end()) return it->second;
+  }
   auto st = version > 0 ? db_->prepare("SELECT version, source FROM grids WHERE key = ?1 AND version = ?2")
                         : db_->prepare("SELECT version, source FROM grids WHERE key = ?1 ORDER BY version DESC LIMIT 1");
   if (!st) return fail(st.error());
@@ -206,6 +211,33 @@ Result<std::optional<FieldValue>> Replica::field(std::string_view type, std::str
   if (!node) return fail(node.error());
   return std::optional<FieldValue>(
       FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st->column_int(1))}, *node}});
+}
+
+Result<std::map<std::string, FieldValue, std::less<>>> Replica::some_fields(
+    std::string_view type, std::string_view id, std::initializer_list<std::string_view> names) {
+  auto st = db_->prepare(
+      "SELECT field, value, hlc, node FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field IN (?3, ?4, ?5, ?6)");
+  if (!st) return fail(st.error());
+  st->bind(1, type).bind(2, id);
+  int index = 3;
+  for (std::string_view name : names) {
+    if (index > 6) return fail(Status::internal("some_fields: au plus quatre champs"));
+    st->bind(index++, name);
+  }
+  for (; index <= 6; ++index) st->bind_null(index);
+  std::map<std::string, FieldValue, std::less<>> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    auto value = value_column(*st, 1);
+    if (!value) return fail(value.error());
+    auto node = uuid_from_blob(st->column_blob(3));
+    if (!node) return fail(node.error());
+    out.emplace(st->column_text(0),
+                FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st->column_int(2))}, *node}});
+  }
+  return out;
 }
 
 Result<std::map<std::string, FieldValue>> Replica::fields(std::string_view type, std::string_view id) {

@@ -56,8 +56,11 @@ class Replica {
   // kFailedPrecondition ("carnet init" first) when the node has no identity yet.
   Result<NodeInfo> node();
 
-  // A new timestamp for a local write, persisted with the transaction.
-  Result<core::Hlc> tick(Transaction& tx);
+  // A new timestamp for a local write. The write stores it (fields, outbox), which is how the
+  // clock survives a restart; a timestamp that ends up unused needs no persistence.
+  core::Hlc tick();
+  // Saves the clock in `meta`, for operations that delete stored versions.
+  Status persist_clock(Transaction& tx);
   // A new id for an entity made on this node.
   core::Uuid new_id();
 
@@ -77,6 +80,9 @@ class Replica {
 
   // One field of an entity, or nullopt if it was never written.
   Result<std::optional<FieldValue>> field(std::string_view type, std::string_view id, std::string_view field);
+  // The named fields of an entity that were ever written (up to four names).
+  Result<std::map<std::string, FieldValue, std::less<>>> some_fields(std::string_view type, std::string_view id,
+                                                                     std::initializer_list<std::string_view> names);
   // Every field of an entity (cleared fields included, with a null value).
   Result<std::map<std::string, FieldValue>> fields(std::string_view type, std::string_view id);
 

@@ -38,7 +38,7 @@ constexpr const char* kSteps[] = {
       ) WITHOUT ROWID;
       CREATE TABLE outbox(
         seq INTEGER PRIMARY KEY,
-        change_id BLOB NOT NULL UNIQUE,
+        change_id BLOB NOT NULL,  -- unique by construction (UUIDv7 made here)
         entity_type TEXT NOT NULL,
         entity_id TEXT NOT NULL,
         field TEXT NOT NULL,
