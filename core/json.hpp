@@ -36,7 +36,8 @@ class Json {
   Json(std::int64_t n) : v_(NumberText{std::to_string(n)}) {}  // NOLINT
   Json(int n) : Json(static_cast<std::int64_t>(n)) {}        // NOLINT
   Json(std::size_t n) : v_(NumberText{std::to_string(n)}) {}   // NOLINT
-  static Json number(const Number& n) { return from_number_text(n.canonical()); }
+  // Exact when the decimal expansion terminates within 9 places, else rounded to 9.
+  static Json number(const Number& n) { return from_number_text(n.to_decimal(9)); }
   static Json array(Array items = {}) { Json j; j.v_ = std::move(items); return j; }
   static Json object(Object members = {}) { Json j; j.v_ = std::move(members); return j; }
 

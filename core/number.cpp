@@ -212,13 +212,20 @@ Result<Number> Number::parse_canonical(std::string_view text) {
   return div(*num, *den);
 }
 
-std::string Number::to_french(int max_decimals, bool fixed) const {
+std::string Number::to_decimal(int max_decimals) const {
   max_decimals = max_decimals < 0 ? 0 : (max_decimals > kMaxDecimals ? kMaxDecimals : max_decimals);
   std::string s = fixed_text(max_decimals);
-  if (!fixed && s.find('.') != std::string::npos) {
+  if (s.find('.') != std::string::npos) {
     while (s.back() == '0') s.pop_back();
     if (s.back() == '.') s.pop_back();
   }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+std::string Number::to_french(int max_decimals, bool fixed) const {
+  max_decimals = max_decimals < 0 ? 0 : (max_decimals > kMaxDecimals ? kMaxDecimals : max_decimals);
+  std::string s = fixed ? fixed_text(max_decimals) : to_decimal(max_decimals);
   if (s == "-0") s = "0";
   for (char& c : s) {
     if (c == '.') c = ',';

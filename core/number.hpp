@@ -55,6 +55,10 @@ class Number {
   std::string canonical() const;
   static Result<Number> parse_canonical(std::string_view text);
 
+  // Decimal text with '.', rounded to at most `max_decimals` places (0 to 9), trailing zeros
+  // dropped: a JSON number ("80", "78.219178").
+  std::string to_decimal(int max_decimals) const;
+
   // For people: rounded to at most `max_decimals` places, trailing zeros dropped, French
   // decimal comma ("80", "79,45"). With `fixed`, always `max_decimals` places ("7,92").
   std::string to_french(int max_decimals = 2, bool fixed = false) const;
