@@ -17,13 +17,16 @@ core::InspectorNames names_of(storage::Replica& replica) {
   return [id, name](std::string_view who) { return who == id ? name : std::string(); };
 }
 
+// Non-conformities first, then what remains to be checked, then what is conform.
 void print_findings(const std::vector<core::Finding>& findings) {
   std::size_t counts[4] = {0, 0, 0, 0};
-  for (const auto& f : findings) {
-    ++counts[static_cast<int>(f.status)];
-    if (f.status == core::FindingStatus::kNotApplicable) continue;
-    std::cout << "[" << core::finding_status_label(f.status) << "] " << f.item << " — " << f.message << " (" << f.reference
-              << ")\n";
+  for (const auto& f : findings) ++counts[static_cast<int>(f.status)];
+  for (auto status : {core::FindingStatus::kNonConform, core::FindingStatus::kUnknown, core::FindingStatus::kConform}) {
+    for (const auto& f : findings) {
+      if (f.status != status) continue;
+      std::cout << "[" << core::finding_status_label(f.status) << "] " << f.item << " — " << f.message << " ("
+                << f.reference << ")\n";
+    }
   }
   std::cout << counts[1] << " non-conformité(s), " << counts[2] << " à vérifier, " << counts[0] << " conforme(s), "
             << counts[3] << " sans objet\n";
