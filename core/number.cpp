@@ -6,7 +6,7 @@
 namespace carnet::core {
 namespace {
 
-__extension__ using i128 = __int128;
+using i128 = Number::i128;
 
 constexpr int kMaxIntegerDigits = 15;
 constexpr int kMaxDecimals = 9;
@@ -37,8 +37,10 @@ Status too_big() {
   return Status::out_of_range("nombre trop grand pour être calculé exactement");
 }
 
-// Builds a normalised Number from a 128-bit fraction through the public API.
-Result<Number> make_fraction(i128 num, i128 den) {
+}  // namespace
+
+// Builds a normalised Number (den > 0, lowest terms) from a 128-bit fraction.
+Result<Number> Number::make_fraction(i128 num, i128 den) {
   if (den == 0) return fail(Status::invalid_argument("division par zéro"));
   if (den < 0) {
     num = -num;
@@ -49,12 +51,11 @@ Result<Number> make_fraction(i128 num, i128 den) {
     num /= g;
     den /= g;
   }
+  if (num == 0) den = 1;
   if (!fits(num) || !fits(den)) return fail(too_big());
-  return Number::div(Number::integer(static_cast<std::int64_t>(num)),
-                     Number::integer(static_cast<std::int64_t>(den)));
+  return Number(static_cast<std::int64_t>(num), static_cast<std::int64_t>(den));
 }
 
-}  // namespace
 
 Result<Number> Number::parse(std::string_view text) {
   const std::string shown(text);
@@ -112,20 +113,7 @@ Result<Number> Number::mul(const Number& a, const Number& b) {
 
 Result<Number> Number::div(const Number& a, const Number& b) {
   if (b.num_ == 0) return fail(Status::invalid_argument("division par zéro"));
-  i128 num = static_cast<i128>(a.num_) * b.den_;
-  i128 den = static_cast<i128>(a.den_) * b.num_;
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  const i128 g = gcd128(num, den);
-  if (g > 1) {
-    num /= g;
-    den /= g;
-  }
-  if (num == 0) den = 1;
-  if (!fits(num) || !fits(den)) return fail(too_big());
-  return Number(static_cast<std::int64_t>(num), static_cast<std::int64_t>(den));
+  return make_fraction(static_cast<i128>(a.num_) * b.den_, static_cast<i128>(a.den_) * b.num_);
 }
 
 std::strong_ordering operator<=>(const Number& a, const Number& b) {

@@ -19,6 +19,8 @@ namespace carnet::core {
 
 class Number {
  public:
+  __extension__ using i128 = __int128;  // intermediate results of exact arithmetic
+
   Number() = default;  // zero
   static Number integer(std::int64_t value) { return Number(value, 1); }
 
@@ -70,6 +72,7 @@ class Number {
 
  private:
   Number(std::int64_t num, std::int64_t den) : num_(num), den_(den) {}
+  static Result<Number> make_fraction(i128 num, i128 den);
   // Rounded decimal text with '.' and exactly `decimals` places.
   std::string fixed_text(int decimals) const;
 

@@ -26,6 +26,28 @@ Result<core::Value> value_column(const Statement& st, int col) {
   return core::Value::decode(st.column_text(col));
 }
 
+// A stored field from the columns (value, hlc, node) starting at `first`.
+Result<FieldValue> field_value_at(const Statement& st, int first) {
+  auto value = value_column(st, first);
+  if (!value) return fail(value.error());
+  auto node = uuid_from_blob(st.column_blob(first + 2));
+  if (!node) return fail(node.error());
+  return FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st.column_int(first + 1))}, *node}};
+}
+
+// Reads every row of a "SELECT field, value, hlc, node" statement into `out`.
+template <class Map>
+Status collect_fields(Statement& st, Map& out) {
+  while (true) {
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) return Status::ok_status();
+    auto fv = field_value_at(st, 1);
+    if (!fv) return fv.error();
+    out.emplace(st.column_text(0), std::move(*fv));
+  }
+}
+
 std::optional<std::string> encoded(const core::Value& v) {
   if (v.is_null()) return std::nullopt;
   return v.encode();
@@ -205,12 +227,9 @@ Result<std::optional<FieldValue>> Replica::field(std::string_view type, std::str
   auto row = st->step();
   if (!row) return fail(row.error());
   if (!*row) return std::optional<FieldValue>();
-  auto value = value_column(*st, 0);
-  if (!value) return fail(value.error());
-  auto node = uuid_from_blob(st->column_blob(2));
-  if (!node) return fail(node.error());
-  return std::optional<FieldValue>(
-      FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st->column_int(1))}, *node}});
+  auto fv = field_value_at(*st, 0);
+  if (!fv) return fail(fv.error());
+  return std::optional<FieldValue>(std::move(*fv));
 }
 
 Result<std::map<std::string, FieldValue, std::less<>>> Replica::some_fields(
@@ -226,17 +245,7 @@ Result<std::map<std::string, FieldValue, std::less<>>> Replica::some_fields(
   }
   for (; index <= 6; ++index) st->bind_null(index);
   std::map<std::string, FieldValue, std::less<>> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    auto value = value_column(*st, 1);
-    if (!value) return fail(value.error());
-    auto node = uuid_from_blob(st->column_blob(3));
-    if (!node) return fail(node.error());
-    out.emplace(st->column_text(0),
-                FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st->column_int(2))}, *node}});
-  }
+  CARNET_RETURN_IF_ERROR_R(collect_fields(*st, out));
   return out;
 }
 
@@ -245,17 +254,7 @@ Result<std::map<std::string, FieldValue>> Replica::fields(std::string_view type,
   if (!st) return fail(st.error());
   st->bind(1, type).bind(2, id);
   std::map<std::string, FieldValue> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    auto value = value_column(*st, 1);
-    if (!value) return fail(value.error());
-    auto node = uuid_from_blob(st->column_blob(3));
-    if (!node) return fail(node.error());
-    out.emplace(st->column_text(0),
-                FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st->column_int(2))}, *node}});
-  }
+  CARNET_RETURN_IF_ERROR_R(collect_fields(*st, out));
   return out;
 }
 
@@ -275,18 +274,16 @@ Result<std::optional<core::Change>> Replica::write(Transaction& tx, std::string_
   change.grid_version = grid_version;
 
   {
-    auto base = tx.db().prepare("SELECT hlc, node, value FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3");
+    auto base = tx.db().prepare("SELECT value, hlc, node FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3");
     if (!base) return fail(base.error());
     base->bind(1, type).bind(2, id).bind(3, field);
     auto row = base->step();
     if (!row) return fail(row.error());
     if (*row) {
-      auto current = value_column(*base, 2);
+      auto current = field_value_at(*base, 0);
       if (!current) return fail(current.error());
-      if (*current == value) return std::optional<core::Change>();
-      auto base_node = uuid_from_blob(base->column_blob(1));
-      if (!base_node) return fail(base_node.error());
-      change.base = {core::Hlc{static_cast<std::uint64_t>(base->column_int(0))}, *base_node};
+      if (current->value == value) return std::optional<core::Change>();
+      change.base = current->version;
     } else if (value.is_null()) {
       return std::optional<core::Change>();
     }
