@@ -1,5 +1,6 @@
 // Lexer, parser and type checker of the expression language (grammar in expression.hpp).
 #include <cctype>
+#include <cstdio>
 #include <utility>
 
 #include "core/expression.hpp"
@@ -86,8 +87,13 @@ class Lexer {
         t.kind = Tok::kNe; len = 2; break;
       case '<': t.kind = two('=') ? Tok::kLe : Tok::kLt; len = two('=') ? 2 : 1; break;
       case '>': t.kind = two('=') ? Tok::kGe : Tok::kGt; len = two('=') ? 2 : 1; break;
-      default:
-        throw CompileError{pos_, std::string("caractère inattendu « ") + c + " »"};
+      default: {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x21 && byte < 0x7F) throw CompileError{pos_, std::string("caractère inattendu « ") + c + " »"};
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%02X", byte);
+        throw CompileError{pos_, std::string("caractère inattendu (octet ") + hex + ")"};
+      }
     }
     pos_ += len;
     return t;
@@ -164,7 +170,8 @@ class Parser {
 
   bool is_keyword(const char* kw) const { return tok_.kind == Tok::kName && tok_.text == kw; }
 
-  // Depth guard: every recursive descent step goes through here.
+  // Depth guard: one level per nested expression (parentheses, arguments) and per prefix
+  // operator (not, unary minus), the only ways the parser recurses.
   struct DepthGuard {
     explicit DepthGuard(Parser& p, std::size_t pos) : p_(p) {
       if (++p_.depth_ > kMaxDepth) p_.error(pos, "expression trop imbriquée (profondeur maximale 64)");
@@ -208,8 +215,8 @@ class Parser {
   }
 
   NodePtr parse_not() {
-    DepthGuard g(*this, tok_.pos);
     if (is_keyword("not")) {
+      DepthGuard g(*this, tok_.pos);
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr operand = parse_not();
@@ -277,8 +284,8 @@ class Parser {
   }
 
   NodePtr parse_unary() {
-    DepthGuard g(*this, tok_.pos);
     if (tok_.kind == Tok::kMinus) {
+      DepthGuard g(*this, tok_.pos);
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr operand = parse_unary();

@@ -16,6 +16,11 @@ bool valid_name(std::string_view s, bool dots) {
   });
 }
 
+// Words the expression language reads as literals or operators.
+bool reserved(std::string_view s) {
+  return s == "true" || s == "false" || s == "null" || s == "and" || s == "or" || s == "not";
+}
+
 bool valid_grid_key(std::string_view s) {
   return !s.empty() && s.size() <= 64 &&
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
@@ -153,8 +158,9 @@ Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
     case ItemType::kChoice: {
       // Accept the stored value or the label, ignoring case.
       v = Value::text(text);
+      const std::string lowered = ascii_lower(text);
       for (const auto& c : *f.choices) {
-        if (ascii_lower(c.label) == ascii_lower(text)) v = Value::text(c.value);
+        if (c.value == lowered || ascii_lower(c.label) == lowered) v = Value::text(c.value);
       }
       break;
     }
@@ -169,6 +175,22 @@ Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
 }
 
 namespace {
+
+// Options belong to choices only, and a choice has valid, distinct options.
+Status check_choices(ItemType type, const std::vector<Choice>& choices, const std::string& ctx) {
+  if (type != ItemType::kChoice) {
+    if (choices.empty()) return Status::ok_status();
+    return Status::invalid_argument(ctx + " : des options sur un item qui n'est pas un choix");
+  }
+  if (choices.empty()) return Status::invalid_argument(ctx + " : un choix sans options");
+  std::set<std::string> seen;
+  for (const auto& c : choices) {
+    if (!valid_name(c.value, false) || !seen.insert(c.value).second) {
+      return Status::invalid_argument(ctx + " : option invalide ou en double " + quoted(c.value));
+    }
+  }
+  return Status::ok_status();
+}
 
 // Names visible to the grid's expressions.
 class GridSymbols final : public SymbolTable {
@@ -282,13 +304,13 @@ Status Grid::build() {
 
   std::set<std::string, std::less<>> names;
   for (const auto& p : def_.params) {
-    if (!valid_name(p.name, false) || p.name == "date_visite") return Status::invalid_argument("paramètre : nom invalide " + quoted(p.name));
+    if (!valid_name(p.name, false) || reserved(p.name) || p.name == "date_visite") return Status::invalid_argument("paramètre : nom invalide " + quoted(p.name));
     if (!names.insert(p.name).second) return Status::invalid_argument("paramètre en double " + quoted(p.name));
   }
   std::set<std::string, std::less<>> section_keys;
   for (std::size_t si = 0; si < def_.sections.size(); ++si) {
     Section& sec = def_.sections[si];
-    if (!valid_name(sec.key, false) || sec.key == "remarques" || sec.key == "recommandations") {
+    if (!valid_name(sec.key, false) || reserved(sec.key) || sec.key == "remarques" || sec.key == "recommandations") {
       return Status::invalid_argument("section : clé invalide " + quoted(sec.key));
     }
     if (!section_keys.insert(sec.key).second) return Status::invalid_argument("section en double " + quoted(sec.key));
@@ -302,28 +324,16 @@ Status Grid::build() {
         return Status::invalid_argument(ctx + " : la clé doit être « " + sec.key + ".nom » ([a-z0-9_.])");
       }
       if (item.label.empty()) return Status::invalid_argument(ctx + " : libellé manquant");
-      if (item.type == ItemType::kChoice) {
-        if (item.choices.empty()) return Status::invalid_argument(ctx + " : un choix sans options");
-        std::set<std::string> seen;
-        for (const auto& c : item.choices) {
-          if (!valid_name(c.value, false) || !seen.insert(c.value).second) {
-            return Status::invalid_argument(ctx + " : option invalide ou en double " + quoted(c.value));
-          }
-        }
-      } else if (!item.choices.empty()) {
-        return Status::invalid_argument(ctx + " : des options sur un item qui n'est pas un choix");
-      }
+      CARNET_RETURN_IF_ERROR(check_choices(item.type, item.choices, ctx));
       if (item.type == ItemType::kTable) {
         if (item.columns.empty()) return Status::invalid_argument(ctx + " : un tableau sans colonnes");
         std::set<std::string> seen;
         for (const auto& col : item.columns) {
-          if (!valid_name(col.key, false) || !seen.insert(col.key).second) {
+          if (!valid_name(col.key, false) || reserved(col.key) || !seen.insert(col.key).second) {
             return Status::invalid_argument(ctx + " : colonne invalide ou en double " + quoted(col.key));
           }
           if (col.type == ItemType::kTable) return Status::invalid_argument(ctx + " : un tableau dans un tableau");
-          if (col.type == ItemType::kChoice && col.choices.empty()) {
-            return Status::invalid_argument(ctx + " : colonne " + col.key + " : un choix sans options");
-          }
+          CARNET_RETURN_IF_ERROR(check_choices(col.type, col.choices, ctx + " : colonne " + col.key));
           if (col.min && col.max && *col.max < *col.min) return Status::invalid_argument(ctx + " : colonne " + col.key + " : min > max");
         }
         if (item.max_rows <= 0 || item.max_rows > kMaxTableRows) item.max_rows = item.max_rows <= 0 ? 200 : kMaxTableRows;

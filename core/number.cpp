@@ -192,12 +192,41 @@ std::string Number::canonical() const {
 }
 
 Result<Number> Number::parse_canonical(std::string_view text) {
+  auto corrupt = [&] { return fail(Status::corruption("nombre mal encodé : " + std::string(text.substr(0, 40)))); };
+  // Reads "-?digits[.digits]" into a fraction; the canonical check below refuses every other
+  // spelling of the same number ("+5", "007", "1.50", "2/4", "1,5").
+  auto decimal = [](std::string_view t, i128& num, i128& den) {
+    bool negative = !t.empty() && t[0] == '-';
+    if (negative) t.remove_prefix(1);
+    num = 0;
+    den = 1;
+    bool dot = false;
+    int digits = 0;
+    for (const char c : t) {
+      if (c == '.' && !dot) {
+        dot = true;
+        continue;
+      }
+      if (c < '0' || c > '9' || ++digits > 30) return false;
+      num = num * 10 + (c - '0');
+      if (dot) den *= 10;
+    }
+    if (negative) num = -num;
+    return digits > 0;
+  };
+  i128 num = 0, den = 1;
   const auto slash = text.find('/');
-  if (slash == std::string_view::npos) return parse(text);
-  auto num = parse(text.substr(0, slash));
-  auto den = parse(text.substr(slash + 1));
-  if (!num || !den) return fail(Status::corruption("nombre mal encodé : " + std::string(text)));
-  return div(*num, *den);
+  if (slash == std::string_view::npos) {
+    if (!decimal(text, num, den)) return corrupt();
+  } else {
+    i128 d = 0, one = 1;
+    if (!decimal(text.substr(0, slash), num, one) || one != 1) return corrupt();
+    if (!decimal(text.substr(slash + 1), d, one) || one != 1 || d <= 0) return corrupt();
+    den = d;
+  }
+  auto n = make_fraction(num, den);
+  if (!n || n->canonical() != text) return corrupt();
+  return *n;
 }
 
 std::string Number::to_decimal(int max_decimals) const {

@@ -1,5 +1,7 @@
 #include "core/value.hpp"
 
+#include "core/text.hpp"
+
 namespace carnet::core {
 
 std::string_view value_kind_name(ValueKind kind) {
@@ -43,10 +45,12 @@ Result<Value> Value::decode(std::string_view encoded) {
     }
     case 'd': {
       auto d = Date::parse(payload);
-      if (!d) return corrupt();
+      if (!d || d->iso() != payload) return corrupt();
       return date(*d);
     }
-    case 't': return text(std::string(payload));
+    case 't':
+      if (!valid_utf8_text(payload)) return corrupt();
+      return text(std::string(payload));
     default: return corrupt();
   }
 }
