@@ -3,7 +3,9 @@
 // acknowledged it.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "core/hlc.hpp"
 #include "core/uuid.hpp"
@@ -30,6 +32,8 @@ struct Change {
   Uuid id;                  // unique; makes a retried push harmless
   std::string entity_type;
   std::string entity_id;
+  std::string parent;       // the entity's parent (a row's inspection, an inspection's dossier)
+  std::string scope;        // the dossier the entity belongs to: what assignment is about
   std::string field;
   Value value;              // null clears the field
   Version version;          // when and where it was written
@@ -37,5 +41,17 @@ struct Change {
   std::string grid_key;     // the grid version the change was written against, if any
   int grid_version = 0;
 };
+
+// What the central node does with a change, given the field's current state (DESIGN.md,
+// "The change model"). Pure; the same on every node, so every replica converges.
+struct MergeDecision {
+  bool apply = false;     // the change becomes the field's value and version
+  bool conflict = false;  // concurrent with a different value: keep both for review
+};
+
+// `current` is the field's state (nullopt if never written). A change whose base is the
+// current version is a clean successor; otherwise it is concurrent, the higher version wins,
+// and differing values make a conflict. A change equal to the current version changes nothing.
+MergeDecision merge(const std::optional<std::pair<Value, Version>>& current, const Change& incoming);
 
 }  // namespace carnet::core

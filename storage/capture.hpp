@@ -20,20 +20,11 @@
 #include "core/findings.hpp"
 #include "core/inspection.hpp"
 #include "core/inspection_view.hpp"
+#include "storage/inspection_reader.hpp"
 #include "storage/replica.hpp"
 
 namespace carnet::storage {
 
-struct InspectionSummary {
-  std::string id;
-  std::string dossier_id;
-  std::string grid_key;
-  core::InspectionStatus status = core::InspectionStatus::kDraft;
-  std::optional<core::Date> visit_date;
-};
-
-using core::InspectionView;
-using core::TableRow;
 
 class Capture {
  public:
@@ -76,15 +67,11 @@ class Capture {
     std::string field;
     core::Value value;
   };
-  struct Header;
-  Result<Header> header(std::string_view inspection_id);
-  Result<std::vector<TableRow>> table_rows(std::string_view inspection_id, std::string_view table,
-                                           std::size_t columns, const std::vector<std::string>& column_keys);
   // kIfChanged: an edit moves the status only if it changed something; kAlways: a lifecycle
   // operation (complete, sign) moves it in any case.
   enum class Transition { kIfChanged, kAlways };
   // Writes `writes` and the status change in one transaction; returns the fields changed.
-  Result<std::size_t> commit(const Header& h, const std::vector<Write>& writes, std::vector<std::string> new_rows,
+  Result<std::size_t> commit(const InspectionHeader& h, const std::vector<Write>& writes, std::vector<std::string> new_rows,
                              std::optional<core::InspectionStatus> new_status, Transition when);
 
   Replica& replica_;

@@ -49,6 +49,7 @@ Result<bool> Statement::step() {
 
 Status Statement::run() {
   auto r = step();
+  sqlite3_reset(stmt_);  // ready to be bound and run again
   if (!r) return r.error();
   return Status::ok_status();
 }

@@ -50,7 +50,8 @@ class Statement {
 
   // Advances: true with a row, false when done; an error is kIoError / kBusy / kCorruption.
   Result<bool> step();
-  // Runs to completion, expecting no row.
+  // Runs to completion, expecting no row, then resets (bindings stay) so the statement can be
+  // bound and run again.
   Status run();
 
   std::int64_t column_int(int index) const;

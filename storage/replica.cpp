@@ -4,56 +4,11 @@
 
 #include "storage/grid_file.hpp"
 #include "storage/replica_schema.hpp"
+#include "storage/sqlite_values.hpp"
 
 namespace carnet::storage {
-namespace {
+using namespace internal;
 
-using core::fail;
-
-std::string_view uuid_bytes(const core::Uuid& u) {
-  return {reinterpret_cast<const char*>(u.bytes().data()), u.bytes().size()};
-}
-
-Result<core::Uuid> uuid_from_blob(const std::string& blob) {
-  if (blob.size() != 16) return fail(Status::corruption("identifiant de nœud mal enregistré"));
-  std::array<std::uint8_t, 16> b{};
-  std::memcpy(b.data(), blob.data(), 16);
-  return core::Uuid::from_bytes(b);
-}
-
-Result<core::Value> value_column(const Statement& st, int col) {
-  if (st.column_is_null(col)) return core::Value();
-  return core::Value::decode(st.column_text(col));
-}
-
-// A stored field from the columns (value, hlc, node) starting at `first`.
-Result<FieldValue> field_value_at(const Statement& st, int first) {
-  auto value = value_column(st, first);
-  if (!value) return fail(value.error());
-  auto node = uuid_from_blob(st.column_blob(first + 2));
-  if (!node) return fail(node.error());
-  return FieldValue{std::move(*value), {core::Hlc{static_cast<std::uint64_t>(st.column_int(first + 1))}, *node}};
-}
-
-// Reads every row of a "SELECT field, value, hlc, node" statement into `out`.
-template <class Map>
-Status collect_fields(Statement& st, Map& out) {
-  while (true) {
-    auto row = st.step();
-    if (!row) return row.error();
-    if (!*row) return Status::ok_status();
-    auto fv = field_value_at(st, 1);
-    if (!fv) return fv.error();
-    out.emplace(st.column_text(0), std::move(*fv));
-  }
-}
-
-std::optional<std::string> encoded(const core::Value& v) {
-  if (v.is_null()) return std::nullopt;
-  return v.encode();
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Replica>> Replica::open(const std::string& path, Database::Mode mode,
                                                const core::PhysicalClock& clock) {
@@ -151,122 +106,30 @@ Status Replica::install_grid(Transaction& tx, const core::Grid& grid, std::strin
       .bind(4, source).run();
 }
 
-Result<std::shared_ptr<const core::Grid>> Replica::grid(std::string_view key, int version) {
-  if (version > 0) {
-    if (auto it = grid_cache_.find(std::make_pair(std::string(key), version)); it != grid_cache_.end()) return it->second;
-  }
-  auto st = version > 0 ? db_->prepare("SELECT version, source FROM grids WHERE key = ?1 AND version = ?2")
-                        : db_->prepare("SELECT version, source FROM grids WHERE key = ?1 ORDER BY version DESC LIMIT 1");
-  if (!st) return fail(st.error());
-  st->bind(1, key);
-  if (version > 0) st->bind(2, static_cast<std::int64_t>(version));
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) {
-    return fail(Status::not_found("grille inconnue : " + std::string(key) +
-                                  (version > 0 ? " v" + std::to_string(version) : std::string())));
-  }
-  const int v = static_cast<int>(st->column_int(0));
-  const auto cache_key = std::make_pair(std::string(key), v);
-  if (auto it = grid_cache_.find(cache_key); it != grid_cache_.end()) return it->second;
-  auto grid = parse_grid(st->column_text(1), std::string(key) + " v" + std::to_string(v));
-  if (!grid) return fail(grid.error());
-  grid_cache_.emplace(cache_key, *grid);
-  return *grid;
-}
-
-Result<std::vector<GridInfo>> Replica::grids() {
-  auto st = db_->prepare("SELECT key, version, title FROM grids ORDER BY key, version");
-  if (!st) return fail(st.error());
-  std::vector<GridInfo> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back({st->column_text(0), static_cast<int>(st->column_int(1)), st->column_text(2)});
-  }
-  return out;
-}
-
-Status Replica::create_entity(Transaction& tx, std::string_view type, std::string_view id, std::string_view parent) {
-  auto st = tx.db().prepare("INSERT INTO entities(type, id, parent) VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING");
+Status Replica::create_entity(Transaction& tx, const EntityRef& e) {
+  auto st = tx.db().prepare("INSERT INTO entities(type, id, parent, scope) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
   if (!st) return st.error();
-  st->bind(1, type).bind(2, id);
-  if (parent.empty()) st->bind_null(3);
-  else st->bind(3, parent);
+  st->bind(1, e.type).bind(2, e.id);
+  if (e.parent.empty()) st->bind_null(3);
+  else st->bind(3, e.parent);
+  if (e.scope.empty()) st->bind_null(4);
+  else st->bind(4, e.scope);
   return st->run();
 }
 
-Result<bool> Replica::entity_exists(std::string_view type, std::string_view id) {
-  auto st = db_->prepare("SELECT 1 FROM entities WHERE type = ?1 AND id = ?2");
-  if (!st) return fail(st.error());
-  st->bind(1, type).bind(2, id);
-  return st->step();
-}
-
-Result<std::vector<std::string>> Replica::entities(std::string_view type, std::optional<std::string_view> parent) {
-  auto st = parent ? db_->prepare("SELECT id FROM entities WHERE parent = ?2 AND type = ?1 ORDER BY id")
-                   : db_->prepare("SELECT id FROM entities WHERE type = ?1 ORDER BY id");
-  if (!st) return fail(st.error());
-  st->bind(1, type);
-  if (parent) st->bind(2, *parent);
-  std::vector<std::string> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
-  return out;
-}
-
-Result<std::optional<FieldValue>> Replica::field(std::string_view type, std::string_view id, std::string_view field) {
-  auto st = db_->prepare("SELECT value, hlc, node FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3");
-  if (!st) return fail(st.error());
-  st->bind(1, type).bind(2, id).bind(3, field);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<FieldValue>();
-  auto fv = field_value_at(*st, 0);
-  if (!fv) return fail(fv.error());
-  return std::optional<FieldValue>(std::move(*fv));
-}
-
-Result<std::map<std::string, FieldValue, std::less<>>> Replica::some_fields(
-    std::string_view type, std::string_view id, std::initializer_list<std::string_view> names) {
-  auto st = db_->prepare(
-      "SELECT field, value, hlc, node FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field IN (?3, ?4, ?5, ?6)");
-  if (!st) return fail(st.error());
-  st->bind(1, type).bind(2, id);
-  int index = 3;
-  for (std::string_view name : names) {
-    if (index > 6) return fail(Status::internal("some_fields: au plus quatre champs"));
-    st->bind(index++, name);
-  }
-  for (; index <= 6; ++index) st->bind_null(index);
-  std::map<std::string, FieldValue, std::less<>> out;
-  CARNET_RETURN_IF_ERROR_R(collect_fields(*st, out));
-  return out;
-}
-
-Result<std::map<std::string, FieldValue>> Replica::fields(std::string_view type, std::string_view id) {
-  auto st = db_->prepare("SELECT field, value, hlc, node FROM fields WHERE entity_type = ?1 AND entity_id = ?2");
-  if (!st) return fail(st.error());
-  st->bind(1, type).bind(2, id);
-  std::map<std::string, FieldValue> out;
-  CARNET_RETURN_IF_ERROR_R(collect_fields(*st, out));
-  return out;
-}
-
-Result<std::optional<core::Change>> Replica::write(Transaction& tx, std::string_view type, std::string_view id,
-                                    std::string_view field, const core::Value& value, core::Hlc hlc,
-                                    std::string_view grid_key, int grid_version) {
+Result<std::optional<core::Change>> Replica::write(Transaction& tx, const EntityRef& entity, std::string_view field,
+                                                   const core::Value& value, core::Hlc hlc, std::string_view grid_key,
+                                                   int grid_version) {
+  const std::string_view type = entity.type;
+  const std::string_view id = entity.id;
   auto node = this->node();
   if (!node) return fail(node.error());
   core::Change change;
   change.id = new_id();
   change.entity_type = std::string(type);
   change.entity_id = std::string(id);
+  change.parent = std::string(entity.parent);
+  change.scope = std::string(entity.scope);
   change.field = std::string(field);
   change.value = value;
   change.version = {hlc, node->node_id};
@@ -292,7 +155,7 @@ Result<std::optional<core::Change>> Replica::write(Transaction& tx, std::string_
 
   auto out = tx.db().prepare(
       "INSERT INTO outbox(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
-      "grid_version) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "grid_version, parent, scope) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!out) return fail(out.error());
   const auto cid = uuid_bytes(change.id);
   const auto nid = uuid_bytes(change.version.node);
@@ -311,6 +174,7 @@ Result<std::optional<core::Change>> Replica::write(Transaction& tx, std::string_
   } else {
     out->bind(10, grid_key).bind(11, static_cast<std::int64_t>(grid_version));
   }
+  out->bind(12, entity.parent).bind(13, entity.scope);
   CARNET_RETURN_IF_ERROR_R(out->run());
   return std::optional<core::Change>(std::move(change));
 }
@@ -331,13 +195,13 @@ Status Replica::put(Transaction& tx, std::string_view type, std::string_view id,
       .run();
 }
 
-Result<std::vector<core::Change>> Replica::pending_changes(std::size_t limit) {
+Result<std::vector<PendingChange>> Replica::pending_changes(std::size_t limit) {
   auto st = db_->prepare(
-      "SELECT change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, grid_version "
-      "FROM outbox ORDER BY seq LIMIT ?1");
+      "SELECT change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, grid_version, "
+      "parent, scope, seq FROM outbox ORDER BY seq LIMIT ?1");
   if (!st) return fail(st.error());
   st->bind(1, static_cast<std::int64_t>(limit));
-  std::vector<core::Change> out;
+  std::vector<PendingChange> out;
   while (true) {
     auto row = st->step();
     if (!row) return fail(row.error());
@@ -358,7 +222,9 @@ Result<std::vector<core::Change>> Replica::pending_changes(std::size_t limit) {
     c.base = {core::Hlc{static_cast<std::uint64_t>(st->column_int(7))}, *bid};
     c.grid_key = st->column_text(9);
     c.grid_version = static_cast<int>(st->column_int(10));
-    out.push_back(std::move(c));
+    c.parent = st->column_text(11);
+    c.scope = st->column_text(12);
+    out.push_back({st->column_int(13), std::move(c)});
   }
   return out;
 }
@@ -369,6 +235,213 @@ Result<std::int64_t> Replica::pending_count() {
   auto row = st->step();
   if (!row) return fail(row.error());
   return st->column_int(0);
+}
+
+Result<std::int64_t> Replica::pending_count(std::string_view scope) {
+  auto st = db_->prepare("SELECT count(*) FROM outbox WHERE scope = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, scope);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  return st->column_int(0);
+}
+
+Status Replica::acknowledge(Transaction& tx, std::int64_t seq) {
+  auto st = tx.db().prepare("DELETE FROM outbox WHERE seq <= ?1");
+  if (!st) return st.error();
+  return st->bind(1, seq).run();
+}
+
+namespace {
+
+Result<bool> field_pending(Database& db, std::string_view type, std::string_view id, std::string_view field) {
+  auto st = db.prepare("SELECT 1 FROM outbox WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3 LIMIT 1");
+  if (!st) return fail(st.error());
+  st->bind(1, type).bind(2, id).bind(3, field);
+  return st->step();
+}
+
+}  // namespace
+
+Result<bool> Replica::apply_remote(Transaction& tx, const core::Change& c) {
+  CARNET_RETURN_IF_ERROR_R(create_entity(tx, {c.entity_type, c.entity_id, c.parent, c.scope}));
+  auto pending = field_pending(tx.db(), c.entity_type, c.entity_id, c.field);
+  if (!pending) return fail(pending.error());
+  if (*pending) return false;  // the central node has not seen our change yet: keep it
+  auto current = field(c.entity_type, c.entity_id, c.field);
+  if (!current) return fail(current.error());
+  if (*current && !((*current)->version < c.version)) return false;
+  CARNET_RETURN_IF_ERROR_R(put(tx, c.entity_type, c.entity_id, c.field, c.value, c.version));
+  return true;
+}
+
+Status Replica::set_authoritative(Transaction& tx, std::string_view type, std::string_view id, std::string_view f,
+                                  const core::Value& value, const core::Version& version) {
+  auto pending = field_pending(tx.db(), type, id, f);
+  if (!pending) return pending.error();
+  if (*pending) return Status::ok_status();
+  return put(tx, type, id, f, value, version);
+}
+
+Status Replica::observe_clock(Transaction& tx, core::Hlc remote, std::int64_t max_drift_ms) {
+  CARNET_RETURN_IF_ERROR(hlc_->observe(remote, max_drift_ms));
+  return persist_clock(tx);
+}
+
+Result<std::uint64_t> Replica::cursor() {
+  auto v = meta("cursor");
+  if (!v) return fail(v.error());
+  return *v ? std::stoull(**v) : 0;
+}
+
+Status Replica::set_cursor(Transaction& tx, std::uint64_t cursor, std::int64_t now_ms) {
+  CARNET_RETURN_IF_ERROR(set_meta(tx, "cursor", std::to_string(cursor)));
+  return set_meta(tx, "last_sync", std::to_string(now_ms));
+}
+
+Result<std::optional<std::int64_t>> Replica::last_sync_ms() {
+  auto v = meta("last_sync");
+  if (!v) return fail(v.error());
+  if (!*v) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(std::stoll(**v));
+}
+
+Status Replica::replace_conflicts(Transaction& tx, const std::vector<ConflictRecord>& conflicts) {
+  CARNET_RETURN_IF_ERROR(tx.db().run_cached("DELETE FROM conflicts"));
+  auto st = tx.db().prepare(
+      "INSERT INTO conflicts(id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, "
+      "winner_author, loser_value, loser_hlc, loser_node, loser_author, created) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  if (!st) return st.error();
+  for (const auto& c : conflicts) {
+    const auto wn = uuid_bytes(c.winner_version.node);
+    const auto ln = uuid_bytes(c.loser_version.node);
+    CARNET_RETURN_IF_ERROR(st->bind(1, c.id)
+                               .bind(2, c.entity_type)
+                               .bind(3, c.entity_id)
+                               .bind(4, c.field)
+                               .bind(5, c.scope)
+                               .bind_optional(6, encoded(c.winner_value))
+                               .bind(7, static_cast<std::int64_t>(c.winner_version.hlc.value))
+                               .bind_blob(8, wn.data(), wn.size())
+                               .bind(9, c.winner_author)
+                               .bind_optional(10, encoded(c.loser_value))
+                               .bind(11, static_cast<std::int64_t>(c.loser_version.hlc.value))
+                               .bind_blob(12, ln.data(), ln.size())
+                               .bind(13, c.loser_author)
+                               .bind(14, c.created_ms)
+                               .run());
+  }
+  return Status::ok_status();
+}
+
+Result<std::vector<ConflictRecord>> Replica::conflicts() {
+  auto st = db_->prepare(
+      "SELECT id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, winner_author, "
+      "loser_value, loser_hlc, loser_node, loser_author, created FROM conflicts ORDER BY created, id");
+  if (!st) return fail(st.error());
+  std::vector<ConflictRecord> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    ConflictRecord c;
+    c.id = st->column_text(0);
+    c.entity_type = st->column_text(1);
+    c.entity_id = st->column_text(2);
+    c.field = st->column_text(3);
+    c.scope = st->column_text(4);
+    auto winner = field_value_at(*st, 5);
+    auto loser = field_value_at(*st, 9);
+    if (!winner) return fail(winner.error());
+    if (!loser) return fail(loser.error());
+    c.winner_value = winner->value;
+    c.winner_version = winner->version;
+    c.winner_author = st->column_text(8);
+    c.loser_value = loser->value;
+    c.loser_version = loser->version;
+    c.loser_author = st->column_text(12);
+    c.created_ms = st->column_int(13);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Status Replica::add_quarantined(Transaction& tx, const QuarantineNotice& n) {
+  auto st = tx.db().prepare(
+      "INSERT OR REPLACE INTO quarantined(change_id, entity_type, entity_id, field, value, reason, at) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!st) return st.error();
+  const auto cid = uuid_bytes(n.change_id);
+  return st->bind_blob(1, cid.data(), cid.size())
+      .bind(2, n.entity_type)
+      .bind(3, n.entity_id)
+      .bind(4, n.field)
+      .bind_optional(5, encoded(n.value))
+      .bind(6, n.reason)
+      .bind(7, n.at_ms)
+      .run();
+}
+
+Result<std::vector<QuarantineNotice>> Replica::quarantined() {
+  auto st = db_->prepare("SELECT change_id, entity_type, entity_id, field, value, reason, at FROM quarantined ORDER BY at");
+  if (!st) return fail(st.error());
+  std::vector<QuarantineNotice> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    auto cid = uuid_from_blob(st->column_blob(0));
+    auto value = value_column(*st, 4);
+    if (!cid) return fail(cid.error());
+    if (!value) return fail(value.error());
+    out.push_back({*cid, st->column_text(1), st->column_text(2), st->column_text(3), std::move(*value),
+                   st->column_text(5), st->column_int(6)});
+  }
+  return out;
+}
+
+Status Replica::add_eviction(Transaction& tx, std::string_view dossier) {
+  auto st = tx.db().prepare("INSERT INTO evictions(dossier) VALUES(?1) ON CONFLICT DO NOTHING");
+  if (!st) return st.error();
+  return st->bind(1, dossier).run();
+}
+
+Result<std::vector<std::string>> Replica::evictions(bool done) {
+  auto st = db_->prepare("SELECT dossier FROM evictions WHERE done = ?1 ORDER BY dossier");
+  if (!st) return fail(st.error());
+  st->bind(1, static_cast<std::int64_t>(done ? 1 : 0));
+  std::vector<std::string> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(st->column_text(0));
+  }
+  return out;
+}
+
+Status Replica::evict(Transaction& tx, std::string_view dossier) {
+  // The clock must not go back when the versions stored with the data disappear.
+  CARNET_RETURN_IF_ERROR(persist_clock(tx));
+  for (const char* sql :
+       {"DELETE FROM fields WHERE (entity_type, entity_id) IN (SELECT type, id FROM entities WHERE scope = ?1)",
+        "DELETE FROM entities WHERE scope = ?1", "DELETE FROM conflicts WHERE scope = ?1",
+        "UPDATE evictions SET done = 1 WHERE dossier = ?1"}) {
+    auto st = tx.db().prepare(sql);
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, dossier).run());
+  }
+  return Status::ok_status();
+}
+
+Status Replica::forget_evictions(Transaction& tx, const std::vector<std::string>& dossiers) {
+  auto st = tx.db().prepare("DELETE FROM evictions WHERE dossier = ?1 AND done = 1");
+  if (!st) return st.error();
+  for (const auto& d : dossiers) {
+    CARNET_RETURN_IF_ERROR(st->bind(1, d).run());
+  }
+  return Status::ok_status();
 }
 
 }  // namespace carnet::storage

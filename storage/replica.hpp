@@ -20,6 +20,7 @@
 #include "core/grid.hpp"
 #include "core/hlc.hpp"
 #include "storage/database.hpp"
+#include "storage/entity_store.hpp"
 
 namespace carnet::storage {
 
@@ -29,18 +30,40 @@ struct NodeInfo {
   std::string inspector_name;
 };
 
-struct FieldValue {
-  core::Value value;  // null when cleared
-  core::Version version;
+// A pending change with its place in the outbox.
+struct PendingChange {
+  std::int64_t seq = 0;
+  core::Change change;
 };
 
-struct GridInfo {
-  std::string key;
-  int version = 0;
-  std::string title;
+// A conflict as the central node described it.
+struct ConflictRecord {
+  std::string id;
+  std::string entity_type;
+  std::string entity_id;
+  std::string field;
+  std::string scope;
+  core::Value winner_value;
+  core::Version winner_version;
+  std::string winner_author;
+  core::Value loser_value;
+  core::Version loser_version;
+  std::string loser_author;
+  std::int64_t created_ms = 0;
 };
 
-class Replica {
+// One of this node's changes that the central node refused.
+struct QuarantineNotice {
+  core::Uuid change_id;
+  std::string entity_type;
+  std::string entity_id;
+  std::string field;
+  core::Value value;
+  std::string reason;
+  std::int64_t at_ms = 0;
+};
+
+class Replica : public EntityStore {
  public:
   // Opens the replica at `path` (created with kCreate) and brings its schema up to date.
   // Errors: kFailedPrecondition for a file written by a newer Carnet; kCorruption, kBusy,
@@ -48,7 +71,7 @@ class Replica {
   static Result<std::unique_ptr<Replica>> open(const std::string& path, Database::Mode mode,
                                                const core::PhysicalClock& clock = core::SystemClock::instance());
 
-  Database& db() { return *db_; }
+  Database& db() { return *db_; }  // NOLINT: the same database as EntityStore's
   const core::PhysicalClock& clock() const { return *clock_; }
 
   // Sets this node's identity (a new node id) once; kAlreadyExists when already set.
@@ -67,50 +90,70 @@ class Replica {
   // Grids. install_grid is idempotent for identical text and refuses a different text under
   // an existing (key, version) (kAlreadyExists): a published version never changes.
   Status install_grid(Transaction& tx, const core::Grid& grid, std::string_view source);
-  // The compiled grid (cached); version 0 means the latest installed. kNotFound otherwise.
-  Result<std::shared_ptr<const core::Grid>> grid(std::string_view key, int version = 0);
-  Result<std::vector<GridInfo>> grids();
-
-  // Entities: type + id, with an optional parent (the inspection of a row, the dossier of an
-  // inspection) for listing.
-  Status create_entity(Transaction& tx, std::string_view type, std::string_view id, std::string_view parent);
-  Result<bool> entity_exists(std::string_view type, std::string_view id);
-  // Ids of the entities of `type` (with `parent` if given), in id order.
-  Result<std::vector<std::string>> entities(std::string_view type, std::optional<std::string_view> parent = std::nullopt);
-
-  // One field of an entity, or nullopt if it was never written.
-  Result<std::optional<FieldValue>> field(std::string_view type, std::string_view id, std::string_view field);
-  // The named fields of an entity that were ever written (up to four names).
-  Result<std::map<std::string, FieldValue, std::less<>>> some_fields(std::string_view type, std::string_view id,
-                                                                     std::initializer_list<std::string_view> names);
-  // Every field of an entity (cleared fields included, with a null value).
-  Result<std::map<std::string, FieldValue>> fields(std::string_view type, std::string_view id);
-
+  // Records an entity (type, id, parent, scope); nothing if it exists.
+  Status create_entity(Transaction& tx, const EntityRef& entity);
   // A local write: sets the field at a new version and appends the change to the outbox.
   // Writing the value the field already holds changes nothing and returns nullopt.
-  Result<std::optional<core::Change>> write(Transaction& tx, std::string_view type, std::string_view id, std::string_view field,
-                             const core::Value& value, core::Hlc hlc, std::string_view grid_key = {},
-                             int grid_version = 0);
+  Result<std::optional<core::Change>> write(Transaction& tx, const EntityRef& entity, std::string_view field,
+                                            const core::Value& value, core::Hlc hlc, std::string_view grid_key = {},
+                                            int grid_version = 0);
   // A write that is not this node's own change (an imported dossier, and in the sync issue a
   // pulled change): sets the field, no outbox entry.
   Status put(Transaction& tx, std::string_view type, std::string_view id, std::string_view field,
              const core::Value& value, const core::Version& version);
 
   // The outbox, oldest first.
-  Result<std::vector<core::Change>> pending_changes(std::size_t limit);
+  Result<std::vector<PendingChange>> pending_changes(std::size_t limit);
   Result<std::int64_t> pending_count();
+  // Pending changes of one dossier.
+  Result<std::int64_t> pending_count(std::string_view scope);
+
+  // --- Sync (the tablet side) ---------------------------------------------------------
+  // Removes the outbox entries up to `seq` (the central node has them).
+  Status acknowledge(Transaction& tx, std::int64_t seq);
+  // Applies a change decided by the central node: creates its entity if needed and sets the
+  // field when the change is newer than what the replica holds, unless a local change of
+  // that field is still pending (the central node has not decided on it yet). Returns
+  // whether the field changed.
+  Result<bool> apply_remote(Transaction& tx, const core::Change& change);
+  // Sets a field to the central node's authoritative state (after a lost conflict or a
+  // quarantine), unless a later local change of that field is still pending.
+  Status set_authoritative(Transaction& tx, std::string_view type, std::string_view id, std::string_view field,
+                           const core::Value& value, const core::Version& version);
+  // Absorbs the central node's clock; kOutOfRange if it is more than `max_drift_ms` ahead.
+  Status observe_clock(Transaction& tx, core::Hlc remote, std::int64_t max_drift_ms);
+
+  // The highest central sequence applied here, and the time of the last successful sync.
+  Result<std::uint64_t> cursor();
+  Status set_cursor(Transaction& tx, std::uint64_t cursor, std::int64_t now_ms);
+  Result<std::optional<std::int64_t>> last_sync_ms();
+
+  Status replace_conflicts(Transaction& tx, const std::vector<ConflictRecord>& conflicts);
+  Result<std::vector<ConflictRecord>> conflicts();
+  Status add_quarantined(Transaction& tx, const QuarantineNotice& notice);
+  Result<std::vector<QuarantineNotice>> quarantined();
+
+  // Dossiers the central node asked to evict; evict() erases one (secure_delete is on).
+  Status add_eviction(Transaction& tx, std::string_view dossier);
+  Result<std::vector<std::string>> evictions(bool done);
+  Status evict(Transaction& tx, std::string_view dossier);
+  Status forget_evictions(Transaction& tx, const std::vector<std::string>& dossiers);
+
+  // Settings of the node (central URL, ...), in `meta`.
+  Result<std::optional<std::string>> setting(std::string_view key) { return meta(key); }
+  Status set_setting(Transaction& tx, std::string_view key, std::string_view value) { return set_meta(tx, key, value); }
 
  private:
-  Replica(std::unique_ptr<Database> db, const core::PhysicalClock& clock) : db_(std::move(db)), clock_(&clock) {}
+  Replica(std::unique_ptr<Database> db, const core::PhysicalClock& clock)
+      : EntityStore(*db), owned_db_(std::move(db)), clock_(&clock) {}
   Status load_clock();
   Result<std::optional<std::string>> meta(std::string_view key);
   Status set_meta(Transaction& tx, std::string_view key, std::string_view value);
 
-  std::unique_ptr<Database> db_;
+  std::unique_ptr<Database> owned_db_;
   const core::PhysicalClock* clock_;
   std::optional<core::HybridClock> hlc_;  // loaded at open
   std::optional<NodeInfo> node_;          // cached once read
-  std::map<std::pair<std::string, int>, std::shared_ptr<const core::Grid>> grid_cache_;
 };
 
 }  // namespace carnet::storage

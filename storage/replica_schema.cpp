@@ -51,6 +51,48 @@ constexpr const char* kSteps[] = {
         grid_version INTEGER
       );
     )sql",
+    // 2: kSync
+    R"sql(
+      ALTER TABLE entities ADD COLUMN scope TEXT;
+      UPDATE entities SET scope = id WHERE type = 'dossier';
+      UPDATE entities SET scope = parent WHERE type = 'inspection';
+      UPDATE entities SET scope = (SELECT i.parent FROM entities i WHERE i.type = 'inspection' AND i.id = entities.parent)
+        WHERE type = 'row';
+      CREATE INDEX entities_by_scope ON entities(scope);
+      ALTER TABLE outbox ADD COLUMN parent TEXT NOT NULL DEFAULT '';
+      ALTER TABLE outbox ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+      UPDATE outbox SET
+        parent = coalesce((SELECT e.parent FROM entities e WHERE e.type = outbox.entity_type AND e.id = outbox.entity_id), ''),
+        scope = coalesce((SELECT e.scope FROM entities e WHERE e.type = outbox.entity_type AND e.id = outbox.entity_id), '');
+      CREATE INDEX outbox_by_field ON outbox(entity_type, entity_id, field);
+      -- Open conflicts that concern this node's dossiers, as last told by the central node.
+      CREATE TABLE conflicts(
+        id TEXT PRIMARY KEY,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        winner_value TEXT, winner_hlc INTEGER NOT NULL, winner_node BLOB NOT NULL, winner_author TEXT NOT NULL,
+        loser_value TEXT, loser_hlc INTEGER NOT NULL, loser_node BLOB NOT NULL, loser_author TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        resolved_locally INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+      -- Changes of this node that the central node refused, with its reason.
+      CREATE TABLE quarantined(
+        change_id BLOB PRIMARY KEY,
+        entity_type TEXT NOT NULL,
+        entity_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- Dossiers the central node unassigned: evicted once their changes are acknowledged.
+      CREATE TABLE evictions(
+        dossier TEXT PRIMARY KEY,
+        done INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -9,7 +9,8 @@ namespace carnet::storage {
 enum class ReplicaSchema : int {
   kEmpty = 0,
   kInitial = 1,  // meta, grids, entities, fields, outbox
-  kLatest = kInitial,
+  kSync = 2,     // scope of entities and changes; conflicts, quarantine notices, evictions
+  kLatest = kSync,
 };
 
 // Applies every step after the file's version up to `target` (tests use earlier targets).

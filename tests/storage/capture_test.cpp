@@ -122,7 +122,7 @@ TEST_F(Capture, EmptyValueClearsAnAnswer) {
   ASSERT_OK(capture().set(id, {"s.places="}));
   auto view = capture().load(id);
   EXPECT_TRUE(view->field("s.places").is_null());
-  EXPECT_EQ(replica_->pending_changes(1000)->back().value, core::Value());
+  EXPECT_EQ(replica_->pending_changes(1000)->back().change.value, core::Value());
 }
 
 TEST_F(Capture, LifecycleFromDraftToSigned) {

@@ -64,7 +64,7 @@ TEST_F(ReplicaStore, LocalWriteAppendsOneChangePerFieldWithBaseVersion) {
   ASSERT_OK(capture().set(id, {"s.places=21"}));
   auto changes = replica_->pending_changes(1000);
   ASSERT_OK(changes);
-  const core::Change& last = changes->back();
+  const core::Change& last = changes->back().change;
   EXPECT_EQ(last.field, "s.places");
   EXPECT_EQ(last.value.as_number(), core::Number::integer(21));
   EXPECT_FALSE(last.base.is_zero());
@@ -154,11 +154,11 @@ TEST_F(ReplicaStore, KilledProcessLeavesBothOrNeitherAndKeepsAcknowledgedWrites)
 TEST_F(ReplicaStore, ClockNeverGoesBackAcrossRestartsEvenIfTheWallClockDoes) {
   const std::string id = start();
   ASSERT_OK(capture().set(id, {"s.places=1"}));
-  const core::Version first = replica_->pending_changes(1000)->back().version;
+  const core::Version first = replica_->pending_changes(1000)->back().change.version;
   clock_.advance(-3'600'000);  // the tablet's clock is set back an hour
   reopen();
   ASSERT_OK(capture().set(id, {"s.places=2"}));
-  const core::Version second = replica_->pending_changes(1000)->back().version;
+  const core::Version second = replica_->pending_changes(1000)->back().change.version;
   EXPECT_GT(second.hlc, first.hlc);
 }
 
@@ -194,6 +194,12 @@ TEST_F(ReplicaFile, MigratesFromEveryEarlierVersion) {
       if (from >= 1) {
         ASSERT_OK((*db)->exec("INSERT INTO meta(key, value) VALUES('marker', 'kept')"));
       }
+      if (from == 1) {  // entities and a pending change written before scopes existed
+        ASSERT_OK((*db)->exec(
+            "INSERT INTO entities(type, id, parent) VALUES('dossier', 'd', NULL), ('inspection', 'i', 'd'), ('row', 'r', 'i');"
+            "INSERT INTO outbox(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node) "
+            "VALUES(x'00', 'row', 'r', 'c.nom', 't:A', 1, x'00', 0, x'00')"));
+      }
     }
     auto replica = storage::Replica::open(path, storage::Database::Mode::kReadWrite);
     ASSERT_OK(replica);
@@ -202,6 +208,15 @@ TEST_F(ReplicaFile, MigratesFromEveryEarlierVersion) {
       auto st = (*replica)->db().prepare("SELECT value FROM meta WHERE key = 'marker'");
       ASSERT_TRUE(st->step().value_or(false));
       EXPECT_EQ(st->column_text(0), "kept");
+    }
+    if (from == 1) {  // kSync gave every entity and pending change its dossier
+      auto st = (*replica)->db().prepare(
+          "SELECT group_concat(type || '=' || scope, ' ') FROM (SELECT type, scope FROM entities ORDER BY type)");
+      ASSERT_TRUE(st->step().value_or(false));
+      EXPECT_EQ(st->column_text(0), "dossier=d inspection=d row=d");
+      auto out = (*replica)->db().prepare("SELECT parent || '/' || scope FROM outbox");
+      ASSERT_TRUE(out->step().value_or(false));
+      EXPECT_EQ(out->column_text(0), "i/d");
     }
   }
 }

@@ -289,7 +289,7 @@ int cmd_changes(const cli::Args& args) {
   if (!changes) return failed(changes.error(), args);
   if (args.json()) {
     Json arr = Json::array();
-    for (const auto& c : *changes) {
+    for (const auto& [seq, c] : *changes) {
       Json j = Json::object();
       j.set("id", c.id.to_string())
           .set("entity_type", c.entity_type)
@@ -298,14 +298,15 @@ int cmd_changes(const cli::Args& args) {
           .set("value", core::value_json(c.value))
           .set("hlc", std::to_string(c.version.hlc.value))
           .set("node", c.version.node.to_string())
-          .set("base_hlc", std::to_string(c.base.hlc.value));
+          .set("base_hlc", std::to_string(c.base.hlc.value))
+          .set("dossier", c.scope);
       if (!c.grid_key.empty()) j.set("grid", c.grid_key).set("grid_version", c.grid_version);
       arr.push(std::move(j));
     }
     cli::print_json(Json::object().set("pending", *total).set("changes", std::move(arr)));
   } else {
     std::cout << *total << " changement(s) en attente d'envoi\n";
-    for (const auto& c : *changes) {
+    for (const auto& [seq, c] : *changes) {
       std::cout << core::iso_timestamp(c.version.hlc.physical_ms()) << "  " << c.entity_type << " " << c.entity_id << "  "
                 << c.field << " = " << (c.value.is_null() ? "(effacé)" : c.value.display()) << "\n";
     }
