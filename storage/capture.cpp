@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/text.hpp"
+#include "core/validation.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -257,6 +258,31 @@ Result<std::size_t> Capture::commit(const InspectionHeader& h, const std::vector
   }
   CARNET_RETURN_IF_ERROR_R((*tx)->commit());
   return changed;
+}
+
+Status Capture::set_value(std::string_view type, std::string_view id, std::string_view f, const Value& value) {
+  auto place = replica_.entity_place(type, id);
+  if (!place) return place.error();
+  if (!*place) return Status::not_found("élément inconnu : " + std::string(type) + " " + std::string(id));
+  const std::string inspection = type == entity::kInspection ? std::string(id) : (*place)->first;
+  auto h = read_header(replica_, inspection);
+  if (!h) return h.error();
+  CARNET_RETURN_IF_ERROR(core::check_edit(h->status, f));
+  core::Change c;
+  c.entity_type = std::string(type);
+  c.entity_id = std::string(id);
+  c.field = std::string(f);
+  c.value = value;
+  std::string row_table;
+  if (type == entity::kRow) {
+    auto t = replica_.field(entity::kRow, id, row_field::kTable);
+    if (!t) return t.error();
+    if (*t && (*t)->value.kind() == core::ValueKind::kText) row_table = (*t)->value.as_text();
+  }
+  CARNET_RETURN_IF_ERROR(core::check_change(c, *h->grid, row_table));
+  const std::vector<Write> writes = {{std::string(type), std::string(id), std::string(f), value}};
+  auto r = commit(*h, writes, {}, core::status_after_edit(h->status, f), Transition::kIfChanged);
+  return r ? Status::ok_status() : r.error();
 }
 
 Status Capture::delete_row(std::string_view inspection_id, std::string_view table, int position) {

@@ -51,6 +51,10 @@ class Capture {
   // where a table is a table item of the grid, `personnes` or `recommandations_precedentes`.
   // An empty VALUE clears the answer. Returns the number of fields changed.
   Result<std::size_t> set(std::string_view inspection_id, const std::vector<std::string>& assignments);
+  // Sets one field of an inspection or of one of its rows to a typed value (settling a
+  // conflict), with the same checks as set().
+  Status set_value(std::string_view entity_type, std::string_view entity_id, std::string_view field,
+                   const core::Value& value);
   // Deletes row `position` (1-based) of `table` (a tombstone).
   Status delete_row(std::string_view inspection_id, std::string_view table, int position);
 

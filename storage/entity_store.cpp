@@ -105,4 +105,15 @@ Result<std::map<std::string, FieldValue>> EntityStore::fields(std::string_view t
   return out;
 }
 
+Result<std::optional<std::pair<std::string, std::string>>> EntityStore::entity_place(std::string_view type,
+                                                                                     std::string_view id) {
+  auto st = db_->prepare("SELECT coalesce(parent, ''), coalesce(scope, '') FROM entities WHERE type = ?1 AND id = ?2");
+  if (!st) return fail(st.error());
+  st->bind(1, type).bind(2, id);
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::optional<std::pair<std::string, std::string>>();
+  return std::optional<std::pair<std::string, std::string>>(std::make_pair(st->column_text(0), st->column_text(1)));
+}
+
 }  // namespace carnet::storage

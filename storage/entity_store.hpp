@@ -51,6 +51,8 @@ class EntityStore {
   Result<std::vector<GridInfo>> grids();
 
   Result<bool> entity_exists(std::string_view type, std::string_view id);
+  // (parent, scope) of an entity, or nullopt if unknown.
+  Result<std::optional<std::pair<std::string, std::string>>> entity_place(std::string_view type, std::string_view id);
   // Ids of the entities of `type` (with `parent` if given), in id order.
   Result<std::vector<std::string>> entities(std::string_view type, std::optional<std::string_view> parent = std::nullopt);
   // One field of an entity, or nullopt if it was never written.

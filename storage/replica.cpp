@@ -4,6 +4,7 @@
 
 #include "storage/grid_file.hpp"
 #include "storage/replica_schema.hpp"
+#include "storage/scope_checksum.hpp"
 #include "storage/sqlite_values.hpp"
 
 namespace carnet::storage {
@@ -57,11 +58,12 @@ Status Replica::load_clock() {
 
 Status Replica::persist_clock(Transaction& tx) { return set_meta(tx, "hlc", std::to_string(hlc_->last().value)); }
 
-Status Replica::initialise(Transaction& tx, std::string_view inspector_id, std::string_view inspector_name) {
+Status Replica::initialise(Transaction& tx, std::string_view inspector_id, std::string_view inspector_name,
+                           std::optional<core::Uuid> node_id) {
   auto existing = meta("node_id");
   if (!existing) return existing.error();
   if (*existing) return Status::already_exists("ce dossier de données est déjà initialisé (nœud " + **existing + ")");
-  CARNET_RETURN_IF_ERROR(set_meta(tx, "node_id", new_id().to_string()));
+  CARNET_RETURN_IF_ERROR(set_meta(tx, "node_id", node_id.value_or(new_id()).to_string()));
   CARNET_RETURN_IF_ERROR(set_meta(tx, "inspector_id", inspector_id));
   CARNET_RETURN_IF_ERROR(set_meta(tx, "inspector_name", inspector_name));
   node_.reset();
@@ -441,6 +443,45 @@ Status Replica::forget_evictions(Transaction& tx, const std::vector<std::string>
   for (const auto& d : dossiers) {
     CARNET_RETURN_IF_ERROR(st->bind(1, d).run());
   }
+  return Status::ok_status();
+}
+
+Result<std::string> Replica::scope_checksum(const std::vector<std::string>& dossiers) {
+  return storage::scope_checksum(
+      *db_, dossiers,
+      "SELECT f.entity_type, f.entity_id, f.field, f.value, f.hlc, f.node FROM fields f JOIN entities e "
+      "ON e.type = f.entity_type AND e.id = f.entity_id WHERE e.scope = ?1 ORDER BY f.entity_type, f.entity_id, f.field");
+}
+
+Status Replica::take_state(Transaction& tx, std::string_view type, std::string_view id, std::string_view f,
+                           const std::optional<std::pair<core::Value, core::Version>>& state) {
+  if (state) return set_authoritative(tx, type, id, f, state->first, state->second);
+  auto pending = field_pending(tx.db(), type, id, f);
+  if (!pending) return pending.error();
+  if (*pending) return Status::ok_status();
+  auto st = tx.db().prepare("DELETE FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3");
+  if (!st) return st.error();
+  return st->bind(1, type).bind(2, id).bind(3, f).run();
+}
+
+Result<std::vector<std::string>> Replica::locally_resolved_conflicts() {
+  auto st = db_->prepare("SELECT id FROM conflicts WHERE resolved_locally = 1 ORDER BY id");
+  if (!st) return fail(st.error());
+  std::vector<std::string> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(st->column_text(0));
+  }
+  return out;
+}
+
+Status Replica::mark_conflict_resolved(Transaction& tx, std::string_view id) {
+  auto st = tx.db().prepare("UPDATE conflicts SET resolved_locally = 1 WHERE id = ?1");
+  if (!st) return st.error();
+  CARNET_RETURN_IF_ERROR(st->bind(1, id).run());
+  if (tx.db().changes() == 0) return Status::not_found("conflit inconnu : " + std::string(id));
   return Status::ok_status();
 }
 

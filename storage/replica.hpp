@@ -74,8 +74,10 @@ class Replica : public EntityStore {
   Database& db() { return *db_; }  // NOLINT: the same database as EntityStore's
   const core::PhysicalClock& clock() const { return *clock_; }
 
-  // Sets this node's identity (a new node id) once; kAlreadyExists when already set.
-  Status initialise(Transaction& tx, std::string_view inspector_id, std::string_view inspector_name);
+  // Sets this node's identity once (a new node id unless one is given); kAlreadyExists when
+  // already set.
+  Status initialise(Transaction& tx, std::string_view inspector_id, std::string_view inspector_name,
+                    std::optional<core::Uuid> node_id = std::nullopt);
   // kFailedPrecondition ("carnet init" first) when the node has no identity yet.
   Result<NodeInfo> node();
 
@@ -138,6 +140,17 @@ class Replica : public EntityStore {
   Result<std::vector<std::string>> evictions(bool done);
   Status evict(Transaction& tx, std::string_view dossier);
   Status forget_evictions(Transaction& tx, const std::vector<std::string>& dossiers);
+
+  // The scope checksum of `dossiers` (storage/scope_checksum.hpp).
+  Result<std::string> scope_checksum(const std::vector<std::string>& dossiers);
+  // Sets a field as the central node holds it, or removes it when the central node has
+  // none (a quarantined change to a field never accepted), unless a local change of that
+  // field is still pending.
+  Status take_state(Transaction& tx, std::string_view type, std::string_view id, std::string_view field,
+                    const std::optional<std::pair<core::Value, core::Version>>& state);
+  // Conflicts this node settled with a local change, to report at the next sync.
+  Result<std::vector<std::string>> locally_resolved_conflicts();
+  Status mark_conflict_resolved(Transaction& tx, std::string_view id);
 
   // Settings of the node (central URL, ...), in `meta`.
   Result<std::optional<std::string>> setting(std::string_view key) { return meta(key); }

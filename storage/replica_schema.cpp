@@ -1,6 +1,6 @@
 #include "storage/replica_schema.hpp"
 
-#include <string>
+#include "storage/migrations.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -100,30 +100,10 @@ static_assert(kStepCount == static_cast<int>(ReplicaSchema::kLatest));
 
 }  // namespace
 
-Result<int> replica_schema_version(Database& db) {
-  auto st = db.prepare("PRAGMA user_version");
-  if (!st) return core::fail(st.error());
-  auto row = st->step();
-  if (!row) return core::fail(row.error());
-  return static_cast<int>(st->column_int(0));
-}
+Result<int> replica_schema_version(Database& db) { return schema_version(db); }
 
 Status migrate_replica(Database& db, ReplicaSchema target) {
-  auto current = replica_schema_version(db);
-  if (!current) return current.error();
-  if (*current > static_cast<int>(ReplicaSchema::kLatest)) {
-    return Status::failed_precondition("ce fichier de données a été écrit par une version plus récente de Carnet (schéma " +
-                                       std::to_string(*current) + ", cette version connaît le schéma " +
-                                       std::to_string(static_cast<int>(ReplicaSchema::kLatest)) + ")");
-  }
-  for (int v = *current; v < static_cast<int>(target); ++v) {
-    auto tx = Transaction::begin(db);
-    if (!tx) return tx.error();
-    CARNET_RETURN_IF_ERROR(db.exec(kSteps[v]));
-    CARNET_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(v + 1)));
-    CARNET_RETURN_IF_ERROR((*tx)->commit());
-  }
-  return Status::ok_status();
+  return migrate(db, kSteps, static_cast<int>(target), "ce fichier de données");
 }
 
 }  // namespace carnet::storage

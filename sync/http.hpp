@@ -20,6 +20,8 @@
 
 #include "core/status.hpp"
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace carnet::sync {
 
 using core::Result;
@@ -40,7 +42,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names lower-case
   std::string body;
   std::optional<PeerCertificate> peer;
-  std::string remote_address;
+  std::string remote_address;  // the client's IP address, without the port
 };
 
 struct HttpResponse {
@@ -50,8 +52,10 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-// Called on a pool thread for every complete request; must be thread safe. An exception
-// escaping it becomes a 500 with no detail.
+// Called on a pool thread (the connection's strand) for every complete request; must be
+// thread safe and quick, since it holds that thread. An exception escaping it becomes a 500
+// with no detail. A status outside 200..599 or a header with CR/LF also becomes a 500.
+// Responses to HEAD keep their Content-Length and lose their body.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct ServerOptions {
@@ -59,13 +63,14 @@ struct ServerOptions {
   std::uint16_t port = 0;  // 0: any free port (see HttpsServer::port())
   std::string cert_pem;
   std::string key_pem;
-  std::string client_ca_pem;  // client certificates must chain to this CA
+  std::string client_ca_pem;  // client certificates must chain to this CA (empty: none asked)
   int threads = 2;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 16 * 1024 * 1024;
   std::size_t max_connections = 1024;
   std::chrono::milliseconds request_timeout{30000};  // to receive a whole request
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive between requests
+  std::chrono::milliseconds handshake_timeout{10000};  // to complete the TLS handshake
 };
 
 class HttpsServer {
@@ -77,7 +82,10 @@ class HttpsServer {
 
   virtual std::uint16_t port() const = 0;
   // Stops accepting, lets requests in progress finish (up to `grace`), closes everything.
-  // Idempotent and callable from any thread, including a signal-handling one.
+  // Idle kept-alive connections are closed at once. Idempotent and callable from any thread,
+  // including a signal-handling one; from a handler it returns at once and another thread
+  // completes the stop. Destroying a running server stops it with no grace (never destroy
+  // it from a handler).
   virtual void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(5000)) = 0;
   // Blocks until stop() has completed.
   virtual void wait() = 0;
@@ -87,14 +95,28 @@ struct ClientOptions {
   std::string host;
   std::string port;
   std::string ca_pem;                    // the only CA trusted for the server (pinned)
+  // false: accept any server certificate. Only for enrollment's first step, fetching the CA
+  // whose fingerprint the caller then checks against the one the office gave.
+  bool verify_server = true;
   std::optional<std::string> cert_pem;   // client certificate, for mutual TLS
   std::optional<std::string> key_pem;
   std::chrono::milliseconds timeout{30000};  // per request (connect + send + receive)
   std::size_t max_body_bytes = 64 * 1024 * 1024;
 };
 
+// How a tablet reaches the central node: HttpsClient on the network, an in-process
+// transport in tests (STYLE.md habit 11: a seam at the transport).
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Result<HttpResponse> request(const std::string& method, const std::string& target, const std::string& body,
+                                       const std::string& content_type = "application/x-protobuf") = 0;
+  virtual std::uint64_t bytes_sent() const = 0;
+  virtual std::uint64_t bytes_received() const = 0;
+};
+
 // One keep-alive HTTPS connection, reopened when needed. Not thread safe: one per thread.
-class HttpsClient {
+class HttpsClient final : public Transport {
  public:
   explicit HttpsClient(ClientOptions options);
   ~HttpsClient();
@@ -102,14 +124,19 @@ class HttpsClient {
   HttpsClient& operator=(const HttpsClient&) = delete;
 
   // Sends one request and returns the response (any HTTP status). kIoError (network,
-  // timeout), kFailedPrecondition (TLS: the server's certificate is not from the pinned CA,
-  // or the server refused ours), with French messages. A failed connection is closed and
-  // the next request opens a new one.
+  // timeout), kFailedPrecondition (TLS: the server's certificate is not from the pinned CA
+  // or not for `host`, or the server refused ours), kOutOfRange (response body over
+  // max_body_bytes), kInvalidArgument (unusable options, method or target), with French
+  // messages. A failed connection is closed and the next request opens a new one. A request
+  // is sent again, once, only if it cannot have been handled: the connection failed to open,
+  // nothing was written, or a kept-alive connection was closed by the server before any byte
+  // of the response (its idle timeout). A timeout or a cut response is never retried.
   Result<HttpResponse> request(const std::string& method, const std::string& target, const std::string& body,
-                               const std::string& content_type = "application/x-protobuf");
-  // Bytes sent and received on the wire (TLS records included) since construction.
-  std::uint64_t bytes_sent() const;
-  std::uint64_t bytes_received() const;
+                               const std::string& content_type = "application/x-protobuf") override;
+  // Bytes sent and received on the wire (TLS records included) since construction: the TCP
+  // payload, counted at the socket; TCP/IP headers are not counted.
+  std::uint64_t bytes_sent() const override;
+  std::uint64_t bytes_received() const override;
   // Connections opened since construction (1 for a series of keep-alive requests).
   int connections_opened() const;
 
@@ -118,4 +145,12 @@ class HttpsClient {
   std::unique_ptr<Impl> impl_;
 };
 
+namespace detail {
+
+// The TLS policy that the server and the client share: TLS 1.2 minimum, AEAD cipher suites
+// only for TLS 1.2 (TLS 1.3 keeps OpenSSL's default AEAD suites), no renegotiation, no
+// compression. kInternal if OpenSSL refuses a setting.
+Status apply_tls_policy(ssl_ctx_st* ctx);
+
+}  // namespace detail
 }  // namespace carnet::sync

@@ -17,6 +17,10 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   inspection complete ID | sign ID         clôturer, signer
   report ID --format html|json [--output FICHIER]
   changes                                  les changements en attente d'envoi
+  enroll --central URL --code CODE --ca-fingerprint EMPREINTE [--device-name NOM]
+  sync [--watch] [--verify]                synchroniser avec le serveur central
+  status                                   état : en attente, dernière synchro, conflits, refus
+  conflicts list | resolve ID --keep mine|theirs
 
 Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
@@ -27,8 +31,8 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--inspector", "--name", "--dossier", "--grid", "--date", "--format", "--output",
-                                "--version", "--limit"},
-                               {});
+                                "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep"},
+                               {"--watch", "--verify"});
   if (!args) return cli::report_error(args.error(), false, "carnet");
   if (args->flag("--help") || args->positional().empty()) {
     std::cout << kUsage;
@@ -41,5 +45,9 @@ int main(int argc, char** argv) {
   if (command == "inspection") return tool::cmd_inspection(*args);
   if (command == "report") return tool::cmd_report(*args);
   if (command == "changes") return tool::cmd_changes(*args);
+  if (command == "enroll") return tool::cmd_enroll(*args);
+  if (command == "sync") return tool::cmd_sync(*args);
+  if (command == "status") return tool::cmd_status(*args);
+  if (command == "conflicts") return tool::cmd_conflicts(*args);
   return tool::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet --help)"), *args);
 }

@@ -29,6 +29,10 @@ int cmd_dossier(const cli::Args& args);
 int cmd_inspection(const cli::Args& args);
 int cmd_report(const cli::Args& args);
 int cmd_changes(const cli::Args& args);
+int cmd_enroll(const cli::Args& args);
+int cmd_sync(const cli::Args& args);
+int cmd_status(const cli::Args& args);
+int cmd_conflicts(const cli::Args& args);
 
 // Prints `s` as the command's failure and returns the exit code.
 int failed(const Status& s, const cli::Args& args);

@@ -1,0 +1,82 @@
+#include "storage/central_schema.hpp"
+
+#include "storage/migrations.hpp"
+
+namespace carnet::storage {
+namespace {
+
+constexpr const char* kSteps[] = {
+    // 1: kInitial
+    R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE inspectors(id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE grids(
+        key TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL, source TEXT NOT NULL,
+        PRIMARY KEY(key, version)) WITHOUT ROWID;
+      CREATE TABLE entities(
+        type TEXT NOT NULL, id TEXT NOT NULL, parent TEXT, scope TEXT,
+        PRIMARY KEY(type, id)) WITHOUT ROWID;
+      CREATE INDEX entities_by_parent ON entities(parent, type, id);
+      CREATE INDEX entities_by_scope ON entities(scope);
+      -- The current state: one row per field, with the sequence of the change that set it.
+      CREATE TABLE fields(
+        entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL,
+        value TEXT, hlc INTEGER NOT NULL, node BLOB NOT NULL,
+        seq INTEGER NOT NULL, author TEXT NOT NULL, scope TEXT NOT NULL,
+        PRIMARY KEY(entity_type, entity_id, field)) WITHOUT ROWID;
+      CREATE INDEX fields_by_scope ON fields(scope);
+      -- The change log: every applied change, numbered; tablets pull it by sequence.
+      CREATE TABLE changes(
+        seq INTEGER PRIMARY KEY,
+        change_id BLOB NOT NULL UNIQUE,
+        entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT,
+        hlc INTEGER NOT NULL, node BLOB NOT NULL, base_hlc INTEGER NOT NULL, base_node BLOB NOT NULL,
+        grid_key TEXT, grid_version INTEGER, parent TEXT NOT NULL, scope TEXT NOT NULL,
+        device TEXT, author TEXT NOT NULL, received_ms INTEGER NOT NULL);
+      CREATE INDEX changes_by_scope ON changes(scope, seq);
+      -- Changes received but not applied as such (lost a conflict, superseded, quarantined):
+      -- a retried push gets the same answer.
+      CREATE TABLE received(change_id BLOB PRIMARY KEY, status INTEGER NOT NULL, reason TEXT) WITHOUT ROWID;
+      CREATE TABLE conflicts(
+        id TEXT PRIMARY KEY,
+        entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL, scope TEXT NOT NULL,
+        winner_value TEXT, winner_hlc INTEGER NOT NULL, winner_node BLOB NOT NULL, winner_author TEXT NOT NULL,
+        loser_value TEXT, loser_hlc INTEGER NOT NULL, loser_node BLOB NOT NULL, loser_author TEXT NOT NULL,
+        created INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open', resolved_ms INTEGER, resolved_by TEXT) WITHOUT ROWID;
+      CREATE INDEX conflicts_by_scope ON conflicts(scope, status);
+      CREATE TABLE quarantine(
+        id INTEGER PRIMARY KEY,
+        change_id BLOB NOT NULL, device TEXT NOT NULL, inspector TEXT NOT NULL,
+        entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT,
+        hlc INTEGER NOT NULL, node BLOB NOT NULL, base_hlc INTEGER NOT NULL, base_node BLOB NOT NULL,
+        grid_key TEXT, grid_version INTEGER, parent TEXT NOT NULL, scope TEXT NOT NULL,
+        reason TEXT NOT NULL, received_ms INTEGER NOT NULL);
+      CREATE TABLE assignments(dossier TEXT NOT NULL, inspector TEXT NOT NULL, PRIMARY KEY(dossier, inspector)) WITHOUT ROWID;
+      CREATE TABLE devices(
+        id TEXT PRIMARY KEY, inspector TEXT NOT NULL, name TEXT NOT NULL, serial TEXT NOT NULL,
+        fingerprint TEXT NOT NULL, not_after INTEGER NOT NULL, enrolled_ms INTEGER NOT NULL,
+        revoked_ms INTEGER, last_sync_ms INTEGER, floor_seq INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+      -- What each device holds: 'snapshot' (assigned, snapshot not sent yet), 'active',
+      -- 'evicting' (unassigned, eviction not confirmed by the device yet).
+      CREATE TABLE device_scope(
+        device TEXT NOT NULL, dossier TEXT NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY(device, dossier)) WITHOUT ROWID;
+      CREATE TABLE enrollment_codes(
+        code_sha256 TEXT PRIMARY KEY, inspector TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+        used_ms INTEGER) WITHOUT ROWID;
+    )sql",
+};
+
+constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);
+static_assert(kStepCount == static_cast<int>(CentralSchema::kLatest));
+
+}  // namespace
+
+Result<int> central_schema_version(Database& db) { return schema_version(db); }
+
+Status migrate_central(Database& db, CentralSchema target) {
+  return migrate(db, kSteps, static_cast<int>(target), "ce magasin central");
+}
+
+}  // namespace carnet::storage

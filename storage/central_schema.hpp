@@ -1,0 +1,19 @@
+// The central store's schema history (SQLite). As for the replica: PRAGMA user_version, one
+// transaction per step, newer files refused.
+#pragma once
+
+#include "storage/database.hpp"
+
+namespace carnet::storage {
+
+enum class CentralSchema : int {
+  kEmpty = 0,
+  kInitial = 1,  // inspectors, devices, enrollment, grids, entities, fields, change log,
+                 // conflicts, quarantine, assignments, device scopes
+  kLatest = kInitial,
+};
+
+Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);
+Result<int> central_schema_version(Database& db);
+
+}  // namespace carnet::storage

@@ -1,0 +1,963 @@
+// The embedded SQLite central store (see central_store.hpp for the contract).
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "core/validation.hpp"
+#include "storage/central_schema.hpp"
+#include "storage/central_store.hpp"
+#include "storage/grid_file.hpp"
+#include "storage/scope_checksum.hpp"
+#include "storage/sqlite_values.hpp"
+
+namespace carnet::storage {
+namespace {
+
+using namespace internal;
+using core::fail;
+using core::Value;
+using core::Version;
+namespace entity = core::entity;
+namespace field = core::field;
+namespace row_field = core::row_field;
+
+constexpr const char* kOffice = "bureau";  // author of changes written at the central node
+
+template <class Fn>
+Status each_row(Statement& st, Fn&& fn) {
+  while (true) {
+    auto row = st.step();
+    if (!row) return row.error();
+    if (!*row) return Status::ok_status();
+    CARNET_RETURN_IF_ERROR(fn(st));
+  }
+}
+
+class SqliteCentral final : public CentralStore, private EntityStore {
+ public:
+  SqliteCentral(std::unique_ptr<Database> db, CentralOptions options, const core::PhysicalClock& clock)
+      : EntityStore(*db), owned_(std::move(db)), options_(options), clock_(&clock) {}
+
+  Status load() {
+    auto id = meta("node_id");
+    if (!id) return id.error();
+    if (!*id) {
+      auto tx = Transaction::begin(*owned_);
+      if (!tx) return tx.error();
+      node_ = core::Uuid::generate(clock_->now_ms());
+      CARNET_RETURN_IF_ERROR(set_meta(**tx, "node_id", node_.to_string()));
+      CARNET_RETURN_IF_ERROR((*tx)->commit());
+    } else {
+      auto parsed = core::Uuid::parse(**id);
+      if (!parsed) return Status::corruption("identifiant du nœud central illisible");
+      node_ = *parsed;
+    }
+    std::uint64_t last = 0;
+    for (const char* sql : {"SELECT coalesce(max(hlc), 0) FROM changes", "SELECT coalesce(max(hlc), 0) FROM fields"}) {
+      auto st = owned_->prepare(sql);
+      if (!st) return st.error();
+      if (!st->step().value_or(false)) return Status::internal("lecture de l'horloge");
+      last = std::max(last, static_cast<std::uint64_t>(st->column_int(0)));
+    }
+    hlc_.emplace(*clock_, core::Hlc{last});
+    return Status::ok_status();
+  }
+
+  EntityStore& entities() override { return *this; }
+
+  // --- Inspectors, dossiers, assignments ------------------------------------------------
+
+  Status add_inspector(const Inspector& inspector) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("INSERT INTO inspectors(id, name, created_ms) VALUES(?1, ?2, ?3)");
+    if (!st) return st.error();
+    const Status s = st->bind(1, inspector.id).bind(2, inspector.name).bind(3, clock_->now_ms()).run();
+    if (!s.ok()) {
+      if (s.code() == core::StatusCode::kInternal) return Status::already_exists("inspecteur déjà enregistré : " + inspector.id);
+      return s;
+    }
+    return (*tx)->commit();
+  }
+
+  Result<std::vector<Inspector>> inspectors() override {
+    std::lock_guard lock(mu_);
+    auto st = owned_->prepare("SELECT id, name FROM inspectors ORDER BY id");
+    if (!st) return fail(st.error());
+    std::vector<Inspector> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      out.push_back({s.column_text(0), s.column_text(1)});
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  Result<std::optional<Inspector>> inspector(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    return inspector_locked(id);
+  }
+
+  Result<std::size_t> import_dossiers(const std::vector<core::Dossier>& dossiers) override {
+    std::lock_guard lock(mu_);
+    for (const auto& d : dossiers) {
+      auto g = grid(d.kind);
+      if (!g) return fail(Status::invalid_argument("dossier " + d.id + " : type « " + d.kind + " » inconnu (aucune grille publiée de ce nom)"));
+    }
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return fail(tx.error());
+    const std::int64_t now = clock_->now_ms();
+    for (const auto& d : dossiers) {
+      CARNET_RETURN_IF_ERROR_R(create_entity({entity::kDossier, d.id, {}, d.id}));
+      const core::Json j = core::dossier_to_json(d);
+      auto text = [&](const char* key) {
+        const core::Json* v = j.find(key);
+        return v ? Value::text(v->as_string()) : Value();
+      };
+      auto count = [](const std::optional<std::int64_t>& n) { return n ? Value::number(core::Number::integer(*n)) : Value(); };
+      const std::pair<const char*, Value> values[] = {
+          {"kind", text("kind")},
+          {"name", text("name")},
+          {"reference", text("reference")},
+          {"holder", text("holder")},
+          {"address", text("address")},
+          {"capacity", count(d.capacity)},
+          {"subsidised_places", count(d.subsidised_places)},
+          {"last_visit", d.last_visit ? Value::date(*d.last_visit) : Value()},
+          {"recommendations", Value::text(j.find("recommendations")->dump())},
+      };
+      for (const auto& [name, value] : values) {
+        CARNET_RETURN_IF_ERROR_R(write_office(entity::kDossier, d.id, "", d.id, name, value, now));
+      }
+    }
+    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+    return dossiers.size();
+  }
+
+  Status assign(std::string_view dossier, std::string_view inspector_id) override {
+    std::lock_guard lock(mu_);
+    CARNET_RETURN_IF_ERROR(require_dossier_and_inspector(dossier, inspector_id));
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("INSERT INTO assignments(dossier, inspector) VALUES(?1, ?2) ON CONFLICT DO NOTHING");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, dossier).bind(2, inspector_id).run());
+    // Every device of the inspector receives the dossier (again, if it was being evicted).
+    auto scope = owned_->prepare(
+        "INSERT INTO device_scope(device, dossier, state) SELECT id, ?1, 'snapshot' FROM devices "
+        "WHERE inspector = ?2 AND revoked_ms IS NULL ON CONFLICT(device, dossier) DO UPDATE SET state = "
+        "CASE WHEN state = 'evicting' THEN 'snapshot' ELSE state END");
+    if (!scope) return scope.error();
+    CARNET_RETURN_IF_ERROR(scope->bind(1, dossier).bind(2, inspector_id).run());
+    return (*tx)->commit();
+  }
+
+  Status unassign(std::string_view dossier, std::string_view inspector_id) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("DELETE FROM assignments WHERE dossier = ?1 AND inspector = ?2");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, dossier).bind(2, inspector_id).run());
+    if (owned_->changes() == 0) {
+      return Status::not_found("le dossier " + std::string(dossier) + " n'est pas attribué à " + std::string(inspector_id));
+    }
+    auto scope = owned_->prepare(
+        "UPDATE device_scope SET state = 'evicting' WHERE dossier = ?1 AND device IN "
+        "(SELECT id FROM devices WHERE inspector = ?2)");
+    if (!scope) return scope.error();
+    CARNET_RETURN_IF_ERROR(scope->bind(1, dossier).bind(2, inspector_id).run());
+    return (*tx)->commit();
+  }
+
+  Result<std::vector<std::pair<std::string, std::string>>> assignments() override {
+    std::lock_guard lock(mu_);
+    auto st = owned_->prepare("SELECT dossier, inspector FROM assignments ORDER BY dossier, inspector");
+    if (!st) return fail(st.error());
+    std::vector<std::pair<std::string, std::string>> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      out.emplace_back(s.column_text(0), s.column_text(1));
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  Status publish_grid(const core::Grid& g, std::string_view source) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("SELECT source FROM grids WHERE key = ?1 AND version = ?2");
+    if (!st) return st.error();
+    st->bind(1, g.key()).bind(2, static_cast<std::int64_t>(g.version()));
+    auto row = st->step();
+    if (!row) return row.error();
+    if (*row) {
+      if (st->column_text(0) == source) return Status::ok_status();
+      return Status::already_exists("la grille " + g.key() + " v" + std::to_string(g.version()) +
+                                    " est déjà publiée avec un autre contenu : publier une nouvelle version");
+    }
+    auto ins = owned_->prepare("INSERT INTO grids(key, version, title, source) VALUES(?1, ?2, ?3, ?4)");
+    if (!ins) return ins.error();
+    CARNET_RETURN_IF_ERROR(
+        ins->bind(1, g.key()).bind(2, static_cast<std::int64_t>(g.version())).bind(3, g.def().title).bind(4, source).run());
+    return (*tx)->commit();
+  }
+
+  // --- Enrollment and devices -------------------------------------------------------------
+
+  Status add_enrollment_code(std::string_view code_sha256, std::string_view inspector_id, std::int64_t expires_ms) override {
+    std::lock_guard lock(mu_);
+    auto who = inspector_locked(inspector_id);
+    if (!who) return who.error();
+    if (!*who) return Status::not_found("inspecteur inconnu : " + std::string(inspector_id));
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("INSERT INTO enrollment_codes(code_sha256, inspector, expires_ms) VALUES(?1, ?2, ?3)");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, code_sha256).bind(2, inspector_id).bind(3, expires_ms).run());
+    return (*tx)->commit();
+  }
+
+  Result<Inspector> use_enrollment_code(std::string_view code_sha256, std::int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return fail(tx.error());
+    std::string inspector_id;
+    {
+      auto st = owned_->prepare("SELECT inspector, expires_ms, used_ms FROM enrollment_codes WHERE code_sha256 = ?1");
+      if (!st) return fail(st.error());
+      st->bind(1, code_sha256);
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) return fail(Status::failed_precondition("code d'enrôlement inconnu"));
+      if (!st->column_is_null(2)) return fail(Status::failed_precondition("code d'enrôlement déjà utilisé"));
+      if (st->column_int(1) < now_ms) return fail(Status::failed_precondition("code d'enrôlement expiré"));
+      inspector_id = st->column_text(0);
+    }
+    auto use = owned_->prepare("UPDATE enrollment_codes SET used_ms = ?2 WHERE code_sha256 = ?1");
+    if (!use) return fail(use.error());
+    CARNET_RETURN_IF_ERROR_R(use->bind(1, code_sha256).bind(2, now_ms).run());
+    auto who = inspector_locked(inspector_id);
+    if (!who) return fail(who.error());
+    if (!*who) return fail(Status::not_found("inspecteur inconnu : " + inspector_id));
+    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+    return **who;
+  }
+
+  Status add_device(const DeviceRecord& d) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare(
+        "INSERT INTO devices(id, inspector, name, serial, fingerprint, not_after, enrolled_ms, floor_seq) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT coalesce(max(seq), 0) FROM changes))");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, d.id.to_string())
+                               .bind(2, d.inspector_id)
+                               .bind(3, d.name)
+                               .bind(4, d.serial_hex)
+                               .bind(5, d.fingerprint)
+                               .bind(6, d.not_after)
+                               .bind(7, d.enrolled_ms)
+                               .run());
+    // The new device starts from snapshots of its inspector's dossiers.
+    auto scope = owned_->prepare(
+        "INSERT INTO device_scope(device, dossier, state) SELECT ?1, dossier, 'snapshot' FROM assignments WHERE inspector = ?2");
+    if (!scope) return scope.error();
+    CARNET_RETURN_IF_ERROR(scope->bind(1, d.id.to_string()).bind(2, d.inspector_id).run());
+    return (*tx)->commit();
+  }
+
+  Result<std::optional<DeviceRecord>> device(const core::Uuid& id) override {
+    std::lock_guard lock(mu_);
+    auto all = devices_locked(id.to_string());
+    if (!all) return fail(all.error());
+    if (all->empty()) return std::optional<DeviceRecord>();
+    return std::optional<DeviceRecord>(all->front());
+  }
+
+  Result<std::vector<DeviceRecord>> devices() override {
+    std::lock_guard lock(mu_);
+    return devices_locked({});
+  }
+
+  // --- Sync ---------------------------------------------------------------------------------
+
+  Result<SyncOutput> sync(const SyncInput& in) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return fail(tx.error());
+    const std::int64_t now = clock_->now_ms();
+    const std::string device = in.device.to_string();
+    SyncOutput out;
+    // A device clock within the allowed drift moves ours; one beyond it does not, and its
+    // changes are quarantined below.
+    hlc_->observe(in.device_clock, options_.max_clock_drift_ms).ignore();
+
+    std::map<std::string, std::string, std::less<>> scope;  // dossier -> state
+    {
+      auto st = owned_->prepare("SELECT dossier, state FROM device_scope WHERE device = ?1");
+      if (!st) return fail(st.error());
+      st->bind(1, device);
+      CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+        scope.emplace(s.column_text(0), s.column_text(1));
+        return Status::ok_status();
+      }));
+    }
+
+    for (std::size_t i = 0; i < in.push.size(); ++i) {
+      CARNET_RETURN_IF_ERROR_R(apply_pushed(in, device, scope, i, now, out));
+    }
+
+    for (const auto& id : in.resolved_conflicts) {
+      auto st = owned_->prepare(
+          "UPDATE conflicts SET status = 'resolved', resolved_ms = ?2, resolved_by = ?3 WHERE id = ?1 AND status = 'open' "
+          "AND scope IN (SELECT dossier FROM device_scope WHERE device = ?4)");
+      if (!st) return fail(st.error());
+      CARNET_RETURN_IF_ERROR_R(st->bind(1, id).bind(2, now).bind(3, in.inspector_id).bind(4, device).run());
+    }
+    for (const auto& dossier : in.evicted) {
+      auto st = owned_->prepare("DELETE FROM device_scope WHERE device = ?1 AND dossier = ?2 AND state = 'evicting'");
+      if (!st) return fail(st.error());
+      CARNET_RETURN_IF_ERROR_R(st->bind(1, device).bind(2, dossier).run());
+      if (auto it = scope.find(dossier); it != scope.end() && it->second == "evicting") scope.erase(it);
+    }
+
+    CARNET_RETURN_IF_ERROR_R(build_pull(in, device, scope, out));
+    for (const auto& [dossier, state] : scope) {
+      (state == "evicting" ? out.evict : out.assigned).push_back(dossier);
+    }
+    CARNET_RETURN_IF_ERROR_R(missing_grids(in, out));
+    CARNET_RETURN_IF_ERROR_R(open_conflicts(device, out));
+    if (in.want_checksum) {
+      auto sum = checksum(out.assigned);
+      if (!sum) return fail(sum.error());
+      out.checksum = *sum;
+    }
+    auto seen = owned_->prepare("UPDATE devices SET last_sync_ms = ?2 WHERE id = ?1");
+    if (!seen) return fail(seen.error());
+    CARNET_RETURN_IF_ERROR_R(seen->bind(1, device).bind(2, now).run());
+    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+    out.clock = hlc_->now();
+    return out;
+  }
+
+  // --- Conflicts and quarantine -------------------------------------------------------------
+
+  Result<std::vector<CentralConflict>> conflicts(bool open_only) override {
+    std::lock_guard lock(mu_);
+    return conflicts_locked(open_only ? "WHERE status = 'open'" : "", {});
+  }
+
+  Result<std::optional<CentralConflict>> conflict(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    auto all = conflicts_locked("WHERE id = ?1", id);
+    if (!all) return fail(all.error());
+    if (all->empty()) return std::optional<CentralConflict>();
+    return std::optional<CentralConflict>(all->front());
+  }
+
+  Status resolve_conflict(std::string_view id, const Value& value, std::string_view by) override {
+    std::lock_guard lock(mu_);
+    auto all = conflicts_locked("WHERE id = ?1", id);
+    if (!all) return all.error();
+    if (all->empty()) return Status::not_found("conflit inconnu : " + std::string(id));
+    const CentralConflict& c = all->front();
+    if (c.status != "open") return Status::failed_precondition("ce conflit est déjà résolu");
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    const std::int64_t now = clock_->now_ms();
+    auto parent = entity_parent(c.record.entity_type, c.record.entity_id);
+    if (!parent) return parent.error();
+    CARNET_RETURN_IF_ERROR(write_office(c.record.entity_type, c.record.entity_id, *parent, c.record.scope, c.record.field,
+                                        value, now));
+    auto st = owned_->prepare("UPDATE conflicts SET status = 'resolved', resolved_ms = ?2, resolved_by = ?3 WHERE id = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, id).bind(2, now).bind(3, by).run());
+    return (*tx)->commit();
+  }
+
+  Result<std::vector<QuarantineRecord>> quarantine() override {
+    std::lock_guard lock(mu_);
+    return quarantine_locked("", 0);
+  }
+
+  Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) override {
+    std::lock_guard lock(mu_);
+    auto all = quarantine_locked("WHERE id = ?1", id);
+    if (!all) return fail(all.error());
+    if (all->empty()) return std::optional<QuarantineRecord>();
+    return std::optional<QuarantineRecord>(all->front());
+  }
+
+  Result<Totals> totals() override {
+    std::lock_guard lock(mu_);
+    Totals t;
+    const std::pair<const char*, std::int64_t*> queries[] = {
+        {"SELECT count(*) FROM changes", &t.changes},
+        {"SELECT count(*) FROM conflicts WHERE status = 'open'", &t.conflicts_open},
+        {"SELECT count(*) FROM quarantine", &t.quarantined},
+        {"SELECT count(*) FROM devices WHERE revoked_ms IS NULL", &t.devices},
+    };
+    for (const auto& [sql, target] : queries) {
+      auto st = owned_->prepare(sql);
+      if (!st) return fail(st.error());
+      if (!st->step().value_or(false)) return fail(Status::internal("comptage"));
+      *target = st->column_int(0);
+    }
+    return t;
+  }
+
+ private:
+  // --- helpers (mu_ held) --------------------------------------------------------------------
+
+  Result<std::optional<std::string>> meta(std::string_view key) {
+    auto st = owned_->prepare("SELECT value FROM meta WHERE key = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, key);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<std::string>();
+    return std::optional<std::string>(st->column_text(0));
+  }
+
+  Status set_meta(Transaction& tx, std::string_view key, std::string_view value) {
+    auto st = tx.db().prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
+    if (!st) return st.error();
+    return st->bind(1, key).bind(2, value).run();
+  }
+
+  Result<std::optional<Inspector>> inspector_locked(std::string_view id) {
+    auto st = owned_->prepare("SELECT id, name FROM inspectors WHERE id = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, id);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<Inspector>();
+    return std::optional<Inspector>(Inspector{st->column_text(0), st->column_text(1)});
+  }
+
+  Status require_dossier_and_inspector(std::string_view dossier, std::string_view inspector_id) {
+    auto exists = entity_exists(entity::kDossier, dossier);
+    if (!exists) return exists.error();
+    if (!*exists) return Status::not_found("dossier inconnu : " + std::string(dossier));
+    auto who = inspector_locked(inspector_id);
+    if (!who) return who.error();
+    if (!*who) return Status::not_found("inspecteur inconnu : " + std::string(inspector_id));
+    return Status::ok_status();
+  }
+
+  Result<std::vector<DeviceRecord>> devices_locked(const std::string& only) {
+    auto st = only.empty()
+                  ? owned_->prepare("SELECT id, inspector, name, serial, fingerprint, not_after, enrolled_ms, revoked_ms, "
+                                    "last_sync_ms FROM devices ORDER BY enrolled_ms, id")
+                  : owned_->prepare("SELECT id, inspector, name, serial, fingerprint, not_after, enrolled_ms, revoked_ms, "
+                                    "last_sync_ms FROM devices WHERE id = ?1");
+    if (!st) return fail(st.error());
+    if (!only.empty()) st->bind(1, only);
+    std::vector<DeviceRecord> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      DeviceRecord d;
+      auto id = core::Uuid::parse(s.column_text(0));
+      if (!id) return Status::corruption("identifiant d'appareil illisible");
+      d.id = *id;
+      d.inspector_id = s.column_text(1);
+      d.name = s.column_text(2);
+      d.serial_hex = s.column_text(3);
+      d.fingerprint = s.column_text(4);
+      d.not_after = s.column_int(5);
+      d.enrolled_ms = s.column_int(6);
+      if (!s.column_is_null(7)) d.revoked_ms = s.column_int(7);
+      if (!s.column_is_null(8)) d.last_sync_ms = s.column_int(8);
+      out.push_back(std::move(d));
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  Status create_entity(const EntityRef& e) {
+    auto st = owned_->prepare("INSERT INTO entities(type, id, parent, scope) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+    if (!st) return st.error();
+    st->bind(1, e.type).bind(2, e.id);
+    if (e.parent.empty()) st->bind_null(3);
+    else st->bind(3, e.parent);
+    return st->bind(4, e.scope).run();
+  }
+
+  Result<std::string> entity_parent(std::string_view type, std::string_view id) {
+    auto place = entity_place(type, id);
+    if (!place) return fail(place.error());
+    return *place ? (*place)->first : std::string();
+  }
+
+  // Appends an applied change to the log and makes it the field's state. Returns its seq.
+  Result<std::uint64_t> log_and_apply(const core::Change& c, const std::string& device, std::string_view author,
+                                      std::int64_t now) {
+    auto log = owned_->prepare(
+        "INSERT INTO changes(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
+        "grid_version, parent, scope, device, author, received_ms) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+    if (!log) return fail(log.error());
+    const auto cid = uuid_bytes(c.id);
+    const auto nid = uuid_bytes(c.version.node);
+    const auto bid = uuid_bytes(c.base.node);
+    log->bind_blob(1, cid.data(), cid.size())
+        .bind(2, c.entity_type)
+        .bind(3, c.entity_id)
+        .bind(4, c.field)
+        .bind_optional(5, encoded(c.value))
+        .bind(6, static_cast<std::int64_t>(c.version.hlc.value))
+        .bind_blob(7, nid.data(), nid.size())
+        .bind(8, static_cast<std::int64_t>(c.base.hlc.value))
+        .bind_blob(9, bid.data(), bid.size());
+    if (c.grid_key.empty()) log->bind_null(10).bind_null(11);
+    else log->bind(10, c.grid_key).bind(11, static_cast<std::int64_t>(c.grid_version));
+    log->bind(12, c.parent).bind(13, c.scope);
+    if (device.empty()) log->bind_null(14);
+    else log->bind(14, device);
+    CARNET_RETURN_IF_ERROR_R(log->bind(15, author).bind(16, now).run());
+    const auto seq = static_cast<std::uint64_t>(owned_->last_insert_rowid());
+    auto put = owned_->prepare(
+        "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node, seq, author, scope) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(entity_type, entity_id, field) DO UPDATE SET "
+        "value = ?4, hlc = ?5, node = ?6, seq = ?7, author = ?8");
+    if (!put) return fail(put.error());
+    CARNET_RETURN_IF_ERROR_R(put->bind(1, c.entity_type)
+                                 .bind(2, c.entity_id)
+                                 .bind(3, c.field)
+                                 .bind_optional(4, encoded(c.value))
+                                 .bind(5, static_cast<std::int64_t>(c.version.hlc.value))
+                                 .bind_blob(6, nid.data(), nid.size())
+                                 .bind(7, static_cast<std::int64_t>(seq))
+                                 .bind(8, author)
+                                 .bind(9, c.scope)
+                                 .run());
+    return seq;
+  }
+
+  // A change written at the central node (office): a clean successor of the current state.
+  Status write_office(std::string_view type, std::string_view id, std::string_view parent, std::string_view scope,
+                      std::string_view f, const Value& value, std::int64_t now) {
+    auto current = field(type, id, f);
+    if (!current) return current.error();
+    if (*current && (*current)->value == value) return Status::ok_status();
+    CARNET_RETURN_IF_ERROR(create_entity({type, id, parent, scope}));
+    core::Change c;
+    c.id = core::Uuid::generate(now);
+    c.entity_type = std::string(type);
+    c.entity_id = std::string(id);
+    c.parent = std::string(parent);
+    c.scope = std::string(scope);
+    c.field = std::string(f);
+    c.value = value;
+    c.version = {hlc_->now(), node_};
+    if (*current) c.base = (*current)->version;
+    auto seq = log_and_apply(c, "", kOffice, now);
+    return seq ? Status::ok_status() : seq.error();
+  }
+
+  Result<std::string> author_of(const Version& v) {
+    auto st = owned_->prepare("SELECT inspector FROM devices WHERE id = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, v.node.to_string());
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::string(v.node == node_ ? kOffice : "?");
+    return st->column_text(0);
+  }
+
+  // Why a pushed change breaks an invariant, or "" if it does not.
+  Result<std::string> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
+                              std::int64_t now) {
+    if (!scope.contains(c.scope)) return std::string("dossier « " + c.scope + " » hors du périmètre de l'appareil");
+    const std::int64_t ahead = c.version.hlc.physical_ms() - now;
+    if (ahead > options_.max_clock_drift_ms) {
+      return std::string("horloge de l'appareil en avance de " + std::to_string(ahead / 60000) + " min");
+    }
+    auto place = entity_place(c.entity_type, c.entity_id);
+    if (!place) return fail(place.error());
+    if (*place) {
+      if ((*place)->second != c.scope || (*place)->first != c.parent) {
+        return std::string("l'entité appartient à un autre dossier");
+      }
+    } else if (c.entity_type == entity::kInspection) {
+      if (c.parent != c.scope) return std::string("une inspection doit appartenir à son dossier");
+      auto dossier = entity_exists(entity::kDossier, c.scope);
+      if (!dossier) return fail(dossier.error());
+      if (!*dossier) return std::string("dossier inconnu : " + c.scope);
+    } else if (c.entity_type == entity::kRow) {
+      auto parent = entity_place(entity::kInspection, c.parent);
+      if (!parent) return fail(parent.error());
+      if (!*parent || (*parent)->second != c.scope) return std::string("ligne d'une inspection inconnue");
+    }
+    if (c.grid_key.empty()) return std::string("changement sans grille");
+    auto g = grid(c.grid_key, c.grid_version);
+    if (!g) return std::string("grille inconnue du bureau : " + c.grid_key + " v" + std::to_string(c.grid_version));
+    std::string row_table;
+    if (c.entity_type == entity::kRow && c.field.starts_with(row_field::kCellPrefix)) {
+      auto t = field(entity::kRow, c.entity_id, row_field::kTable);
+      if (!t) return fail(t.error());
+      if (*t && (*t)->value.kind() == core::ValueKind::kText) row_table = (*t)->value.as_text();
+    }
+    const Status typed = core::check_change(c, **g, row_table);
+    if (!typed.ok()) return typed.message();
+    // A signed report never changes, except for the holder's answer.
+    const std::string inspection = c.entity_type == entity::kInspection ? c.entity_id : c.parent;
+    auto status = field(entity::kInspection, inspection, field::kStatus);
+    if (!status) return fail(status.error());
+    if (*status && (*status)->value == Value::text("signed") &&
+        !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
+      return std::string("inspection signée : modification refusée (un addendum doit passer par le bureau)");
+    }
+    return std::string();
+  }
+
+  Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason) {
+    auto st = owned_->prepare("INSERT OR REPLACE INTO received(change_id, status, reason) VALUES(?1, ?2, ?3)");
+    if (!st) return st.error();
+    const auto cid = uuid_bytes(c.id);
+    return st->bind_blob(1, cid.data(), cid.size()).bind(2, static_cast<std::int64_t>(status)).bind(3, reason).run();
+  }
+
+  Result<std::optional<std::pair<Value, Version>>> state_of(const core::Change& c) {
+    auto cur = field(c.entity_type, c.entity_id, c.field);
+    if (!cur) return fail(cur.error());
+    if (!*cur) return std::optional<std::pair<Value, Version>>();
+    return std::optional<std::pair<Value, Version>>(std::make_pair((*cur)->value, (*cur)->version));
+  }
+
+  Status apply_pushed(const SyncInput& in, const std::string& device,
+                      const std::map<std::string, std::string, std::less<>>& scope, std::size_t i, std::int64_t now,
+                      SyncOutput& out) {
+    const core::Change& c = in.push[i];
+    const auto cid = uuid_bytes(c.id);
+    {  // Exactly once: a change id seen before gets its first answer again.
+      auto seen = owned_->prepare("SELECT 1 FROM changes WHERE change_id = ?1");
+      if (!seen) return seen.error();
+      seen->bind_blob(1, cid.data(), cid.size());
+      auto row = seen->step();
+      if (!row) return row.error();
+      if (*row) {
+        out.outcomes.push_back({i, ChangeOutcome::Status::kDuplicate, {}, {}});
+        return Status::ok_status();
+      }
+      auto got = owned_->prepare("SELECT status, reason FROM received WHERE change_id = ?1");
+      if (!got) return got.error();
+      got->bind_blob(1, cid.data(), cid.size());
+      auto again = got->step();
+      if (!again) return again.error();
+      if (*again) {
+        ChangeOutcome o{i, static_cast<ChangeOutcome::Status>(got->column_int(0)), got->column_text(1), {}};
+        auto state = state_of(c);
+        if (!state) return state.error();
+        o.state = *state;
+        out.outcomes.push_back(std::move(o));
+        return Status::ok_status();
+      }
+    }
+    auto reason = refusal(c, scope, now);
+    if (!reason) return reason.error();
+    if (!reason->empty()) {
+      auto q = owned_->prepare(
+          "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, "
+          "base_node, grid_key, grid_version, parent, scope, reason, received_ms) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      if (!q) return q.error();
+      const auto nid = uuid_bytes(c.version.node);
+      const auto bid = uuid_bytes(c.base.node);
+      CARNET_RETURN_IF_ERROR(q->bind_blob(1, cid.data(), cid.size())
+                                 .bind(2, device)
+                                 .bind(3, in.inspector_id)
+                                 .bind(4, c.entity_type)
+                                 .bind(5, c.entity_id)
+                                 .bind(6, c.field)
+                                 .bind_optional(7, encoded(c.value))
+                                 .bind(8, static_cast<std::int64_t>(c.version.hlc.value))
+                                 .bind_blob(9, nid.data(), nid.size())
+                                 .bind(10, static_cast<std::int64_t>(c.base.hlc.value))
+                                 .bind_blob(11, bid.data(), bid.size())
+                                 .bind(12, c.grid_key)
+                                 .bind(13, static_cast<std::int64_t>(c.grid_version))
+                                 .bind(14, c.parent)
+                                 .bind(15, c.scope)
+                                 .bind(16, *reason)
+                                 .bind(17, now)
+                                 .run());
+      CARNET_RETURN_IF_ERROR(remember(c, ChangeOutcome::Status::kQuarantined, *reason));
+      ChangeOutcome o{i, ChangeOutcome::Status::kQuarantined, *reason, {}};
+      auto state = state_of(c);
+      if (!state) return state.error();
+      o.state = *state;
+      out.outcomes.push_back(std::move(o));
+      ++out.quarantined;
+      return Status::ok_status();
+    }
+    CARNET_RETURN_IF_ERROR(create_entity({c.entity_type, c.entity_id, c.parent, c.scope}));
+    auto current = state_of(c);
+    if (!current) return current.error();
+    const core::MergeDecision d = core::merge(*current, c);
+    if (d.conflict) {
+      const bool won = d.apply;
+      const auto& [cur_value, cur_version] = **current;
+      auto incoming_author = std::string(in.inspector_id);
+      auto current_author = author_of(cur_version);
+      if (!current_author) return current_author.error();
+      ConflictRecord r;
+      r.id = core::Uuid::generate(now).to_string();
+      r.entity_type = c.entity_type;
+      r.entity_id = c.entity_id;
+      r.field = c.field;
+      r.scope = c.scope;
+      r.winner_value = won ? c.value : cur_value;
+      r.winner_version = won ? c.version : cur_version;
+      r.winner_author = won ? incoming_author : *current_author;
+      r.loser_value = won ? cur_value : c.value;
+      r.loser_version = won ? cur_version : c.version;
+      r.loser_author = won ? *current_author : incoming_author;
+      r.created_ms = now;
+      CARNET_RETURN_IF_ERROR(insert_conflict(r));
+      ++out.conflicts_recorded;
+    }
+    if (d.apply) {
+      auto seq = log_and_apply(c, device, in.inspector_id, now);
+      if (!seq) return seq.error();
+      ++out.applied;
+      if (d.conflict) out.outcomes.push_back({i, ChangeOutcome::Status::kConflictWon, {}, {}});
+      return Status::ok_status();
+    }
+    const auto status = d.conflict ? ChangeOutcome::Status::kConflictLost : ChangeOutcome::Status::kSuperseded;
+    CARNET_RETURN_IF_ERROR(remember(c, status, {}));
+    out.outcomes.push_back({i, status, {}, *current});
+    return Status::ok_status();
+  }
+
+  Status insert_conflict(const ConflictRecord& c) {
+    auto st = owned_->prepare(
+        "INSERT INTO conflicts(id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, "
+        "winner_author, loser_value, loser_hlc, loser_node, loser_author, created) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    if (!st) return st.error();
+    const auto wn = uuid_bytes(c.winner_version.node);
+    const auto ln = uuid_bytes(c.loser_version.node);
+    return st->bind(1, c.id)
+        .bind(2, c.entity_type)
+        .bind(3, c.entity_id)
+        .bind(4, c.field)
+        .bind(5, c.scope)
+        .bind_optional(6, encoded(c.winner_value))
+        .bind(7, static_cast<std::int64_t>(c.winner_version.hlc.value))
+        .bind_blob(8, wn.data(), wn.size())
+        .bind(9, c.winner_author)
+        .bind_optional(10, encoded(c.loser_value))
+        .bind(11, static_cast<std::int64_t>(c.loser_version.hlc.value))
+        .bind_blob(12, ln.data(), ln.size())
+        .bind(13, c.loser_author)
+        .bind(14, c.created_ms)
+        .run();
+  }
+
+  Result<std::vector<CentralConflict>> conflicts_locked(const std::string& where, std::string_view arg) {
+    auto st = owned_->prepare(
+        "SELECT id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, winner_author, "
+        "loser_value, loser_hlc, loser_node, loser_author, created, status, resolved_ms, coalesce(resolved_by, '') "
+        "FROM conflicts " + where + " ORDER BY created, id");
+    if (!st) return fail(st.error());
+    if (!where.empty()) st->bind(1, arg);
+    std::vector<CentralConflict> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      CentralConflict c;
+      c.record.id = s.column_text(0);
+      c.record.entity_type = s.column_text(1);
+      c.record.entity_id = s.column_text(2);
+      c.record.field = s.column_text(3);
+      c.record.scope = s.column_text(4);
+      auto winner = field_value_at(s, 5);
+      auto loser = field_value_at(s, 9);
+      if (!winner) return winner.error();
+      if (!loser) return loser.error();
+      c.record.winner_value = winner->value;
+      c.record.winner_version = winner->version;
+      c.record.winner_author = s.column_text(8);
+      c.record.loser_value = loser->value;
+      c.record.loser_version = loser->version;
+      c.record.loser_author = s.column_text(12);
+      c.record.created_ms = s.column_int(13);
+      c.status = s.column_text(14);
+      if (!s.column_is_null(15)) c.resolved_ms = s.column_int(15);
+      c.resolved_by = s.column_text(16);
+      out.push_back(std::move(c));
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  Result<std::vector<QuarantineRecord>> quarantine_locked(const std::string& where, std::int64_t id) {
+    auto st = owned_->prepare(
+        "SELECT id, change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, "
+        "coalesce(grid_key, ''), coalesce(grid_version, 0), parent, scope, reason, received_ms FROM quarantine " + where +
+        " ORDER BY id");
+    if (!st) return fail(st.error());
+    if (!where.empty()) st->bind(1, id);
+    std::vector<QuarantineRecord> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      QuarantineRecord q;
+      q.id = s.column_int(0);
+      auto cid = uuid_from_blob(s.column_blob(1));
+      auto version = field_value_at(s, 7);
+      auto base_node = uuid_from_blob(s.column_blob(11));
+      if (!cid || !version || !base_node) return Status::corruption("quarantaine illisible");
+      q.change.id = *cid;
+      q.device = s.column_text(2);
+      q.inspector_id = s.column_text(3);
+      q.change.entity_type = s.column_text(4);
+      q.change.entity_id = s.column_text(5);
+      q.change.field = s.column_text(6);
+      q.change.value = version->value;
+      q.change.version = version->version;
+      q.change.base = {core::Hlc{static_cast<std::uint64_t>(s.column_int(10))}, *base_node};
+      q.change.grid_key = s.column_text(12);
+      q.change.grid_version = static_cast<int>(s.column_int(13));
+      q.change.parent = s.column_text(14);
+      q.change.scope = s.column_text(15);
+      q.reason = s.column_text(16);
+      q.received_ms = s.column_int(17);
+      out.push_back(std::move(q));
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  // Snapshots of newly assigned dossiers, then a page of the log after the cursor.
+  Status build_pull(const SyncInput& in, const std::string& device, std::map<std::string, std::string, std::less<>>& scope,
+                    SyncOutput& out) {
+    std::uint64_t floor = 0;
+    {
+      auto st = owned_->prepare("SELECT floor_seq FROM devices WHERE id = ?1");
+      if (!st) return st.error();
+      st->bind(1, device);
+      if (st->step().value_or(false)) floor = static_cast<std::uint64_t>(st->column_int(0));
+    }
+    const std::uint64_t from = std::max(in.cursor, floor);
+    for (auto& [dossier, state] : scope) {
+      if (state != "snapshot") continue;
+      auto st = owned_->prepare(
+          "SELECT f.entity_type, f.entity_id, f.field, f.value, f.hlc, f.node, f.seq, coalesce(e.parent, ''), f.scope "
+          "FROM fields f JOIN entities e ON e.type = f.entity_type AND e.id = f.entity_id WHERE f.scope = ?1 "
+          "ORDER BY f.seq");
+      if (!st) return st.error();
+      st->bind(1, dossier);
+      CARNET_RETURN_IF_ERROR(each_row(*st, [&](Statement& s) {
+        LoggedChange lc;
+        lc.change.entity_type = s.column_text(0);
+        lc.change.entity_id = s.column_text(1);
+        lc.change.field = s.column_text(2);
+        auto fv = field_value_at(s, 3);
+        if (!fv) return fv.error();
+        lc.change.value = fv->value;
+        lc.change.version = fv->version;
+        lc.seq = static_cast<std::uint64_t>(s.column_int(6));
+        lc.change.parent = s.column_text(7);
+        lc.change.scope = s.column_text(8);
+        out.pull.push_back(std::move(lc));
+        return Status::ok_status();
+      }));
+      auto mark = owned_->prepare("UPDATE device_scope SET state = 'active' WHERE device = ?1 AND dossier = ?2");
+      if (!mark) return mark.error();
+      CARNET_RETURN_IF_ERROR(mark->bind(1, device).bind(2, dossier).run());
+      state = "active";
+    }
+    const std::size_t page = std::max<std::size_t>(1, std::min(in.max_pull, options_.max_pull));
+    auto st = owned_->prepare(
+        "SELECT seq, change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, "
+        "coalesce(grid_key, ''), coalesce(grid_version, 0), parent, scope, coalesce(device, '') FROM changes "
+        "WHERE seq > ?1 AND scope IN (SELECT dossier FROM device_scope WHERE device = ?2 AND state = 'active') "
+        "ORDER BY seq LIMIT ?3");
+    if (!st) return st.error();
+    st->bind(1, static_cast<std::int64_t>(from)).bind(2, device).bind(3, static_cast<std::int64_t>(page + 1));
+    std::size_t rows = 0;
+    std::uint64_t last = from;
+    CARNET_RETURN_IF_ERROR(each_row(*st, [&](Statement& s) {
+      if (++rows > page) {
+        out.has_more = true;
+        return Status::ok_status();
+      }
+      last = static_cast<std::uint64_t>(s.column_int(0));
+      if (s.column_text(14) == device) return Status::ok_status();  // its own change: it has it
+      LoggedChange lc;
+      lc.seq = last;
+      auto cid = uuid_from_blob(s.column_blob(1));
+      auto version = field_value_at(s, 5);
+      auto base_node = uuid_from_blob(s.column_blob(9));
+      if (!cid || !version || !base_node) return Status::corruption("journal des changements illisible");
+      lc.change.id = *cid;
+      lc.change.entity_type = s.column_text(2);
+      lc.change.entity_id = s.column_text(3);
+      lc.change.field = s.column_text(4);
+      lc.change.value = version->value;
+      lc.change.version = version->version;
+      lc.change.base = {core::Hlc{static_cast<std::uint64_t>(s.column_int(8))}, *base_node};
+      lc.change.grid_key = s.column_text(10);
+      lc.change.grid_version = static_cast<int>(s.column_int(11));
+      lc.change.parent = s.column_text(12);
+      lc.change.scope = s.column_text(13);
+      out.pull.push_back(std::move(lc));
+      return Status::ok_status();
+    }));
+    if (!out.has_more) {
+      // Nothing more in scope: move the cursor to the end of the log, so that the next pull
+      // does not scan what lies outside the scope again.
+      auto end = owned_->prepare("SELECT coalesce(max(seq), 0) FROM changes");
+      if (!end) return end.error();
+      if (end->step().value_or(false)) last = std::max(last, static_cast<std::uint64_t>(end->column_int(0)));
+    }
+    out.cursor = last;
+    return Status::ok_status();
+  }
+
+  Status missing_grids(const SyncInput& in, SyncOutput& out) {
+    std::set<std::pair<std::string, int>> held(in.grids_held.begin(), in.grids_held.end());
+    auto st = owned_->prepare("SELECT key, version, source FROM grids ORDER BY key, version");
+    if (!st) return st.error();
+    return each_row(*st, [&](Statement& s) {
+      if (!held.contains({s.column_text(0), static_cast<int>(s.column_int(1))})) out.grid_files.push_back(s.column_text(2));
+      return Status::ok_status();
+    });
+  }
+
+  Status open_conflicts(const std::string& device, SyncOutput& out) {
+    auto all = conflicts_locked(
+        "WHERE status = 'open' AND scope IN (SELECT dossier FROM device_scope WHERE device = ?1 AND state = 'active')",
+        device);
+    if (!all) return all.error();
+    for (auto& c : *all) out.conflicts.push_back(std::move(c.record));
+    return Status::ok_status();
+  }
+
+  Result<std::string> checksum(const std::vector<std::string>& dossiers) {
+    return scope_checksum(*owned_, dossiers,
+                          "SELECT entity_type, entity_id, field, value, hlc, node FROM fields WHERE scope = ?1 "
+                          "ORDER BY entity_type, entity_id, field");
+  }
+
+  std::unique_ptr<Database> owned_;
+  CentralOptions options_;
+  const core::PhysicalClock* clock_;
+  std::mutex mu_;  // guards everything below and every use of owned_
+  core::Uuid node_;
+  std::optional<core::HybridClock> hlc_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
+                                                          CentralOptions options, const core::PhysicalClock& clock) {
+  auto db = Database::open(path, mode);
+  if (!db) return fail(db.error());
+  CARNET_RETURN_IF_ERROR_R(migrate_central(**db));
+  auto store = std::make_unique<SqliteCentral>(std::move(*db), options, clock);
+  CARNET_RETURN_IF_ERROR_R(store->load());
+  return std::unique_ptr<CentralStore>(std::move(store));
+}
+
+}  // namespace carnet::storage

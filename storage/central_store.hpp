@@ -1,0 +1,162 @@
+// CentralStore: the central node's state — inspectors, devices and enrollment codes,
+// dossiers and their assignments, grids, the replicated fields with the change log that
+// tablets pull by sequence number, conflicts and quarantine — behind an interface, so that
+// a PostgreSQL store can stand beside the embedded SQLite one (DESIGN.md, "Storage").
+//
+// Every mutating call is one transaction. Thread safety: implementations serialise their
+// own access (one store is shared by the server's threads).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/change.hpp"
+#include "core/dossier.hpp"
+#include "core/grid.hpp"
+#include "core/inspection_view.hpp"
+#include "storage/inspection_reader.hpp"
+#include "storage/replica.hpp"
+
+namespace carnet::storage {
+
+struct Inspector {
+  std::string id;
+  std::string name;
+};
+
+struct DeviceRecord {
+  core::Uuid id;
+  std::string inspector_id;
+  std::string name;
+  std::string serial_hex;
+  std::string fingerprint;
+  std::int64_t not_after = 0;  // certificate expiry, Unix seconds
+  std::int64_t enrolled_ms = 0;
+  std::optional<std::int64_t> revoked_ms;
+  std::optional<std::int64_t> last_sync_ms;
+};
+
+// A change pulled by a device, with its central sequence number.
+struct LoggedChange {
+  core::Change change;
+  std::uint64_t seq = 0;
+};
+
+struct SyncInput {
+  core::Uuid device;
+  std::string inspector_id;
+  core::Hlc device_clock;
+  std::uint64_t cursor = 0;
+  std::vector<core::Change> push;
+  std::size_t max_pull = 1000;
+  std::vector<std::pair<std::string, int>> grids_held;
+  std::vector<std::string> evicted;
+  std::vector<std::string> resolved_conflicts;
+  bool want_checksum = false;
+};
+
+struct ChangeOutcome {
+  enum class Status { kDuplicate, kConflictWon, kConflictLost, kQuarantined, kSuperseded };
+  std::size_t index = 0;  // in SyncInput::push
+  Status status = Status::kDuplicate;
+  std::string reason;
+  // The field's authoritative value and version, when the device must take it.
+  std::optional<std::pair<core::Value, core::Version>> state;
+};
+
+struct CentralConflict {
+  ConflictRecord record;
+  std::string status;  // "open" or "resolved"
+  std::optional<std::int64_t> resolved_ms;
+  std::string resolved_by;
+};
+
+struct QuarantineRecord {
+  std::int64_t id = 0;
+  core::Change change;
+  std::string device;
+  std::string inspector_id;
+  std::string reason;
+  std::int64_t received_ms = 0;
+};
+
+struct SyncOutput {
+  core::Hlc clock;
+  std::vector<ChangeOutcome> outcomes;  // only the changes not simply applied
+  std::vector<LoggedChange> pull;
+  std::uint64_t cursor = 0;
+  bool has_more = false;
+  std::vector<std::string> assigned;
+  std::vector<std::string> evict;
+  std::vector<std::string> grid_files;
+  std::vector<ConflictRecord> conflicts;
+  std::string checksum;  // hex SHA-256 (when asked)
+  std::size_t applied = 0;
+  std::size_t conflicts_recorded = 0;
+  std::size_t quarantined = 0;
+};
+
+struct CentralOptions {
+  std::size_t max_pull = 5000;             // changes per page
+  std::int64_t max_clock_drift_ms = 5 * 60 * 1000;
+};
+
+class CentralStore {
+ public:
+  virtual ~CentralStore() = default;
+
+  virtual EntityStore& entities() = 0;  // reading dossiers and inspections
+
+  virtual Status add_inspector(const Inspector& inspector) = 0;
+  virtual Result<std::vector<Inspector>> inspectors() = 0;
+  virtual Result<std::optional<Inspector>> inspector(std::string_view id) = 0;
+
+  // Imports (or updates) dossiers as central changes that assigned tablets pull.
+  virtual Result<std::size_t> import_dossiers(const std::vector<core::Dossier>& dossiers) = 0;
+  virtual Status assign(std::string_view dossier, std::string_view inspector) = 0;
+  virtual Status unassign(std::string_view dossier, std::string_view inspector) = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> assignments() = 0;  // (dossier, inspector)
+
+  // Publishes a grid version (immutable once published).
+  virtual Status publish_grid(const core::Grid& grid, std::string_view source) = 0;
+
+  // Enrollment: a code is stored as its SHA-256 and is good once, until it expires.
+  virtual Status add_enrollment_code(std::string_view code_sha256, std::string_view inspector, std::int64_t expires_ms) = 0;
+  // kFailedPrecondition (French) for an unknown, used or expired code.
+  virtual Result<Inspector> use_enrollment_code(std::string_view code_sha256, std::int64_t now_ms) = 0;
+  virtual Status add_device(const DeviceRecord& device) = 0;
+  virtual Result<std::optional<DeviceRecord>> device(const core::Uuid& id) = 0;
+  virtual Result<std::vector<DeviceRecord>> devices() = 0;
+
+  // One sync exchange, in one transaction: applies `push` (exactly once per change id,
+  // merging, recording conflicts, quarantining what breaks an invariant) and returns the
+  // outcomes and a page of the device's scope after `cursor`.
+  virtual Result<SyncOutput> sync(const SyncInput& input) = 0;
+
+  virtual Result<std::vector<CentralConflict>> conflicts(bool open_only) = 0;
+  virtual Result<std::optional<CentralConflict>> conflict(std::string_view id) = 0;
+  // Settles a conflict with `value` (the winner's, the loser's or another), written by the
+  // office as a new change that every replica pulls.
+  virtual Status resolve_conflict(std::string_view id, const core::Value& value, std::string_view by) = 0;
+  virtual Result<std::vector<QuarantineRecord>> quarantine() = 0;
+  virtual Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) = 0;
+
+  // Counters for /metrics.
+  struct Totals {
+    std::int64_t changes = 0;
+    std::int64_t conflicts_open = 0;
+    std::int64_t quarantined = 0;
+    std::int64_t devices = 0;
+  };
+  virtual Result<Totals> totals() = 0;
+};
+
+// The embedded SQLite store in `path` (created with kCreate).
+Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
+                                                          CentralOptions options = {},
+                                                          const core::PhysicalClock& clock = core::SystemClock::instance());
+
+}  // namespace carnet::storage

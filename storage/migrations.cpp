@@ -1,0 +1,34 @@
+#include "storage/migrations.hpp"
+
+#include <string>
+
+namespace carnet::storage {
+
+Result<int> schema_version(Database& db) {
+  auto st = db.prepare("PRAGMA user_version");
+  if (!st) return core::fail(st.error());
+  auto row = st->step();
+  if (!row) return core::fail(row.error());
+  return static_cast<int>(st->column_int(0));
+}
+
+Status migrate(Database& db, std::span<const char* const> steps, int target, std::string_view what) {
+  auto current = schema_version(db);
+  if (!current) return current.error();
+  const int known = static_cast<int>(steps.size());
+  if (*current > known) {
+    return Status::failed_precondition(std::string(what) + " a été écrit par une version plus récente de Carnet (schéma " +
+                                       std::to_string(*current) + ", cette version connaît le schéma " +
+                                       std::to_string(known) + ")");
+  }
+  for (int v = *current; v < target && v < known; ++v) {
+    auto tx = Transaction::begin(db);
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(db.exec(steps[static_cast<std::size_t>(v)]));
+    CARNET_RETURN_IF_ERROR(db.exec("PRAGMA user_version = " + std::to_string(v + 1)));
+    CARNET_RETURN_IF_ERROR((*tx)->commit());
+  }
+  return Status::ok_status();
+}
+
+}  // namespace carnet::storage

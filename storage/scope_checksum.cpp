@@ -1,0 +1,50 @@
+#include "storage/scope_checksum.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace carnet::storage {
+
+Result<std::string> scope_checksum(Database& db, std::vector<std::string> dossiers, std::string_view scoped_fields_sql) {
+  std::sort(dossiers.begin(), dossiers.end());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return core::fail(Status::internal("SHA-256 indisponible"));
+  std::string line;
+  for (const auto& d : dossiers) {
+    auto st = db.prepare(scoped_fields_sql);
+    if (!st) return core::fail(st.error());
+    st->bind(1, d);
+    while (true) {
+      auto row = st->step();
+      if (!row) return core::fail(row.error());
+      if (!*row) break;
+      const std::string value = st->column_is_null(3) ? std::string() : st->column_text(3);
+      const std::string node = st->column_blob(5);
+      line.clear();
+      line.append(st->column_text(0)).append("|").append(st->column_text(1)).append("|").append(st->column_text(2));
+      line.append("|").append(std::to_string(value.size())).append(":").append(value);
+      line.append("|").append(std::to_string(static_cast<std::uint64_t>(st->column_int(4)))).append("|");
+      static constexpr char kHex[] = "0123456789abcdef";
+      for (const char c : node) {
+        line += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+        line += kHex[static_cast<unsigned char>(c) & 0xF];
+      }
+      line += '\n';
+      EVP_DigestUpdate(ctx.get(), line.data(), line.size());
+    }
+  }
+  unsigned char md[32];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &n);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace carnet::storage

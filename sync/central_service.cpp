@@ -1,0 +1,245 @@
+#include "sync/central_service.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "carnet/v1/sync.pb.h"
+#include "sync/codec.hpp"
+
+namespace carnet::sync {
+namespace {
+
+using core::fail;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+HttpResponse proto_response(const google::protobuf::Message& m) {
+  HttpResponse r;
+  r.body = m.SerializeAsString();
+  return r;
+}
+
+v1::Outcome::Status wire_status(storage::ChangeOutcome::Status s) {
+  switch (s) {
+    case storage::ChangeOutcome::Status::kDuplicate: return v1::Outcome::STATUS_DUPLICATE;
+    case storage::ChangeOutcome::Status::kConflictWon: return v1::Outcome::STATUS_CONFLICT_WON;
+    case storage::ChangeOutcome::Status::kConflictLost: return v1::Outcome::STATUS_CONFLICT_LOST;
+    case storage::ChangeOutcome::Status::kQuarantined: return v1::Outcome::STATUS_QUARANTINED;
+    case storage::ChangeOutcome::Status::kSuperseded: return v1::Outcome::STATUS_SUPERSEDED;
+  }
+  return v1::Outcome::STATUS_UNSPECIFIED;
+}
+
+void set_side(v1::ConflictSide& side, const core::Value& value, const core::Version& version, const std::string& author) {
+  *side.mutable_value() = encode_value(value);
+  side.set_hlc(version.hlc.value);
+  side.set_node(std::string(reinterpret_cast<const char*>(version.node.bytes().data()), 16));
+  side.set_author(author);
+}
+
+}  // namespace
+
+HttpResponse error_response(int http_status, int code, const std::string& message) {
+  v1::Error e;
+  e.set_code(static_cast<v1::Error::Code>(code));
+  e.set_message(message);
+  HttpResponse r = proto_response(e);
+  r.status = http_status;
+  return r;
+}
+
+CentralService::CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options)
+    : store_(store), ca_(std::move(ca)), options_(options) {}
+
+HttpResponse CentralService::handle(const HttpRequest& request) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  bytes_in_ += request.body.size();
+  HttpResponse response;
+  if (request.method == "GET" && path == "/healthz") {
+    response = {200, "text/plain; charset=utf-8", "ok\n", {}};
+  } else if (request.method == "GET" && path == "/metrics") {
+    response = {200, "text/plain; version=0.0.4", metrics_text(), {}};
+  } else if (request.method == "GET" && path == "/v1/ca") {
+    response = {200, "application/x-pem-file", ca_.cert_pem, {}};
+  } else if (request.method == "POST" && path == "/v1/enroll") {
+    response = enroll(request);
+  } else if (request.method == "POST" && path == "/v1/sync") {
+    response = sync(request);
+  } else {
+    response = error_response(404, v1::Error::CODE_NOT_FOUND, "point d'accès inconnu : " + request.method + " " + path);
+  }
+  bytes_out_ += response.body.size();
+  return response;
+}
+
+HttpResponse CentralService::enroll(const HttpRequest& request) {
+  v1::EnrollRequest in;
+  if (!in.ParseFromString(request.body)) {
+    return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande d'enrôlement illisible");
+  }
+  if (in.code().empty() || in.code().size() > 64 || in.node_id().size() != 16 || in.device_name().size() > 200) {
+    return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande d'enrôlement incomplète");
+  }
+  std::array<std::uint8_t, 16> node_bytes{};
+  std::memcpy(node_bytes.data(), in.node_id().data(), 16);
+  const core::Uuid device_id = core::Uuid::from_bytes(node_bytes);
+  auto existing = store_.device(device_id);
+  if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (*existing) return error_response(409, v1::Error::CODE_ENROLLMENT, "cet appareil est déjà enrôlé");
+  auto inspector = store_.use_enrollment_code(sha256_hex(in.code()), now_ms());
+  if (!inspector) return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error().message());
+  auto cert = sign_certificate_request(ca_, in.csr_pem(), device_id.to_string(), inspector->id,
+                                       options_.device_certificate_days);
+  if (!cert) return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error().message());
+  auto info = inspect_certificate(*cert);
+  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  storage::DeviceRecord d;
+  d.id = device_id;
+  d.inspector_id = inspector->id;
+  d.name = in.device_name();
+  d.serial_hex = info->serial_hex;
+  d.fingerprint = info->fingerprint;
+  d.not_after = info->not_after;
+  d.enrolled_ms = now_ms();
+  if (auto s = store_.add_device(d); !s.ok()) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  ++enrollments_;
+  v1::EnrollResponse out;
+  out.set_certificate_pem(*cert);
+  out.set_device_id(in.node_id());
+  out.set_inspector_id(inspector->id);
+  out.set_inspector_name(inspector->name);
+  out.set_not_after(info->not_after);
+  return proto_response(out);
+}
+
+HttpResponse CentralService::sync(const HttpRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  ++syncs_;
+  auto refuse = [&](int http, int code, const std::string& message) {
+    ++sync_errors_;
+    return error_response(http, code, message);
+  };
+  if (!request.peer) return refuse(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil requis");
+  auto device_id = core::Uuid::parse(request.peer->common_name);
+  if (!device_id) return refuse(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil invalide");
+  auto device = store_.device(*device_id);
+  if (!device) return refuse(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
+    return refuse(401, v1::Error::CODE_UNAUTHENTICATED, "appareil inconnu");
+  }
+  if ((*device)->revoked_ms) {
+    return refuse(403, v1::Error::CODE_FORBIDDEN, "appareil révoqué : effacer les données de la tablette");
+  }
+  v1::SyncRequest in;
+  if (!in.ParseFromString(request.body)) return refuse(400, v1::Error::CODE_BAD_REQUEST, "message de synchronisation illisible");
+  auto pushed = decode_batch(in.push());
+  if (!pushed) return refuse(400, v1::Error::CODE_BAD_REQUEST, pushed.error().message());
+  storage::SyncInput input;
+  input.device = *device_id;
+  input.inspector_id = (*device)->inspector_id;
+  input.device_clock = core::Hlc{in.clock()};
+  input.cursor = in.cursor();
+  input.push.reserve(pushed->size());
+  for (auto& sc : *pushed) input.push.push_back(std::move(sc.change));
+  input.max_pull = in.max_pull() == 0 ? 1000 : in.max_pull();
+  for (const auto& g : in.grids()) input.grids_held.emplace_back(g.key(), g.version());
+  input.evicted.assign(in.evicted().begin(), in.evicted().end());
+  input.resolved_conflicts.assign(in.resolved_conflicts().begin(), in.resolved_conflicts().end());
+  input.want_checksum = in.want_checksum();
+  auto out = store_.sync(input);
+  if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL,
+                          "erreur du serveur central : " + out.error().message());
+  changes_applied_ += out->applied;
+  conflicts_ += out->conflicts_recorded;
+  quarantined_ += out->quarantined;
+  changes_pulled_ += out->pull.size();
+
+  v1::SyncResponse resp;
+  resp.set_clock(out->clock.value);
+  for (const auto& o : out->outcomes) {
+    v1::Outcome* w = resp.add_outcomes();
+    w->set_change(static_cast<std::uint32_t>(o.index));
+    w->set_status(wire_status(o.status));
+    w->set_reason(o.reason);
+    if (o.state) {
+      w->set_has_state(true);
+      *w->mutable_value() = encode_value(o.state->first);
+      w->set_hlc(o.state->second.hlc.value);
+      w->set_node(std::string(reinterpret_cast<const char*>(o.state->second.node.bytes().data()), 16));
+    }
+  }
+  std::vector<SequencedChange> pull;
+  pull.reserve(out->pull.size());
+  for (auto& lc : out->pull) pull.push_back({std::move(lc.change), lc.seq});
+  *resp.mutable_pull() = encode_batch(pull);
+  resp.set_cursor(out->cursor);
+  resp.set_has_more(out->has_more);
+  for (const auto& d : out->assigned) resp.add_assigned(d);
+  for (const auto& d : out->evict) resp.add_evict(d);
+  for (const auto& g : out->grid_files) resp.add_grid_files(g);
+  for (const auto& c : out->conflicts) {
+    v1::Conflict* w = resp.add_conflicts();
+    w->set_id(c.id);
+    w->set_entity_type(c.entity_type);
+    w->set_entity_id(c.entity_id);
+    w->set_field(c.field);
+    w->set_scope(c.scope);
+    set_side(*w->mutable_winner(), c.winner_value, c.winner_version, c.winner_author);
+    set_side(*w->mutable_loser(), c.loser_value, c.loser_version, c.loser_author);
+    w->set_created(c.created_ms);
+  }
+  resp.set_scope_checksum(out->checksum);
+  resp.set_blob_size_limit(options_.blob_size_limit);
+  HttpResponse r = proto_response(resp);
+  observe_latency(std::chrono::steady_clock::now() - started);
+  return r;
+}
+
+void CentralService::observe_latency(std::chrono::steady_clock::duration d) {
+  const double seconds = std::chrono::duration<double>(d).count();
+  std::size_t i = 0;
+  while (i < kBuckets.size() && seconds > kBuckets[i]) ++i;
+  ++latency_counts_[i];
+  latency_sum_us_ += static_cast<std::uint64_t>(seconds * 1e6);
+}
+
+std::string CentralService::metrics_text() {
+  std::ostringstream out;
+  auto counter = [&](const char* name, const char* help, std::uint64_t value) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " counter\n" << name << " " << value << "\n";
+  };
+  counter("carnet_syncs_total", "Sync requests received.", syncs_.load());
+  counter("carnet_sync_errors_total", "Sync requests refused or failed.", sync_errors_.load());
+  counter("carnet_changes_applied_total", "Pushed changes applied.", changes_applied_.load());
+  counter("carnet_changes_pulled_total", "Changes sent to devices.", changes_pulled_.load());
+  counter("carnet_conflicts_total", "Conflicts recorded.", conflicts_.load());
+  counter("carnet_quarantined_total", "Changes quarantined.", quarantined_.load());
+  counter("carnet_enrollments_total", "Devices enrolled.", enrollments_.load());
+  counter("carnet_bytes_received_total", "Request body bytes received.", bytes_in_.load());
+  counter("carnet_bytes_sent_total", "Response body bytes sent.", bytes_out_.load());
+  if (auto t = store_.totals()) {
+    out << "# HELP carnet_conflicts_open Conflicts waiting for review.\n# TYPE carnet_conflicts_open gauge\n"
+        << "carnet_conflicts_open " << t->conflicts_open << "\n";
+    out << "# HELP carnet_devices Enrolled devices not revoked.\n# TYPE carnet_devices gauge\ncarnet_devices " << t->devices
+        << "\n";
+  }
+  out << "# HELP carnet_sync_duration_seconds Time to serve a sync request.\n"
+      << "# TYPE carnet_sync_duration_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += latency_counts_[i].load();
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", kBuckets[i]);
+    out << "carnet_sync_duration_seconds_bucket{le=\"" << le << "\"} " << cumulative << "\n";
+  }
+  cumulative += latency_counts_[kBuckets.size()].load();
+  out << "carnet_sync_duration_seconds_bucket{le=\"+Inf\"} " << cumulative << "\n";
+  out << "carnet_sync_duration_seconds_sum " << static_cast<double>(latency_sum_us_.load()) / 1e6 << "\n";
+  out << "carnet_sync_duration_seconds_count " << cumulative << "\n";
+  return out.str();
+}
+
+}  // namespace carnet::sync

@@ -1,0 +1,62 @@
+// CentralService: the central node's HTTP endpoints (proto/carnet/v1/sync.proto) over a
+// CentralStore: enrollment, sync, /healthz and /metrics (Prometheus text format).
+//
+// Thread safety: handle() is called from the server's threads at once; the store
+// serialises its own access and the metrics are atomic.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "storage/central_store.hpp"
+#include "sync/http.hpp"
+#include "sync/pki.hpp"
+
+namespace carnet::sync {
+
+struct CentralServiceOptions {
+  int device_certificate_days = 90;
+  std::uint64_t blob_size_limit = 32u << 20;
+};
+
+class CentralService {
+ public:
+  // `ca` signs device certificates; `ca_pem` is served at /v1/ca.
+  CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options = {});
+
+  HttpResponse handle(const HttpRequest& request);
+
+  // The Prometheus text exposition of the counters below.
+  std::string metrics_text();
+
+ private:
+  HttpResponse enroll(const HttpRequest& request);
+  HttpResponse sync(const HttpRequest& request);
+  void observe_latency(std::chrono::steady_clock::duration d);
+
+  storage::CentralStore& store_;
+  Credentials ca_;
+  CentralServiceOptions options_;
+
+  // Counters (atomic; any thread).
+  std::atomic<std::uint64_t> syncs_{0};
+  std::atomic<std::uint64_t> sync_errors_{0};
+  std::atomic<std::uint64_t> changes_applied_{0};
+  std::atomic<std::uint64_t> conflicts_{0};
+  std::atomic<std::uint64_t> quarantined_{0};
+  std::atomic<std::uint64_t> changes_pulled_{0};
+  std::atomic<std::uint64_t> bytes_in_{0};
+  std::atomic<std::uint64_t> bytes_out_{0};
+  std::atomic<std::uint64_t> enrollments_{0};
+  static constexpr std::array<double, 10> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+  std::array<std::atomic<std::uint64_t>, 11> latency_counts_{};  // last: +Inf
+  std::atomic<std::uint64_t> latency_sum_us_{0};
+};
+
+// An Error response (status + protobuf body).
+HttpResponse error_response(int http_status, int code, const std::string& message);
+
+}  // namespace carnet::sync

@@ -1,0 +1,635 @@
+// HttpsServer over Boost.Beast and Asio SSL.
+//
+// Threads: `threads` threads run one io_context. The listener (accept loop) runs on its own
+// strand; every connection is a Session on a strand of its own, written as one coroutine
+// (handshake, then request after request), so a session's members need no lock. The
+// handler runs on the session's strand. ServerState is shared by the server object, the
+// listener and the sessions; its mutex guards the session registry and the listener flag.
+//
+// Timeouts, all with beast::tcp_stream::expires_after, which closes the socket when the
+// deadline passes (one deadline covers every read of a phase, so trickling bytes does not
+// extend it): the TLS handshake (handshake_timeout), the first request after the handshake
+// (request_timeout from its end), the wait for the next request on a kept-alive connection
+// (idle_timeout, until its first byte), then the whole request from that first byte
+// (request_timeout), and writing the response (request_timeout).
+//
+// Nothing is logged: request bodies, targets and certificates stay out of the logs.
+#include "sync/http.hpp"
+
+#include <utility>  // Before any Boost.Asio header: Boost 1.74 uses std::exchange without it.
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace carnet::sync {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+
+namespace {
+
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+using Stream = beast::ssl_stream<beast::tcp_stream>;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // OpenSSL's SSL_OP_BIT
+constexpr std::uint64_t kTlsOptions =
+    SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE;
+#pragma GCC diagnostic pop
+
+// TLS 1.2 suites: ECDHE key exchange and AEAD only. TLS 1.3 suites are all AEAD.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305";
+
+// Bytes read at once while waiting for the next request.
+constexpr std::size_t kReadChunk = 16 * 1024;
+// Longest wait for the peer's close_notify after a response that closes the connection, and
+// longest time spent discarding the rest of a refused request before closing.
+constexpr std::chrono::milliseconds kCloseWait{1000};
+constexpr std::chrono::milliseconds kLingerLimit{2000};
+// After stop()'s grace, how long sessions get to go once their sockets are closed.
+constexpr std::chrono::milliseconds kForcedCloseWait{2000};
+// Pause of the listener after an accept error other than a closed acceptor (EMFILE, ...).
+constexpr std::chrono::milliseconds kAcceptBackoff{50};
+
+auto on_error(error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+bool is_http_error(const error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+std::string lower(beast::string_view s) {
+  std::string out(s.data(), s.size());
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+  return out;
+}
+
+// A header name must be an HTTP token; a value must not break the header block.
+bool valid_header(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return value.find_first_of("\r\n", 0) == std::string_view::npos && value.find('\0') == std::string_view::npos;
+}
+
+std::string utf8_entry(X509_NAME* name, int nid) {
+  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0) return {};
+  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, data);
+  if (n < 0) return {};
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+// The verified client certificate of `ssl`, if the client presented one.
+std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return std::nullopt;
+  PeerCertificate peer;
+  X509_NAME* subject = X509_get_subject_name(cert);
+  peer.common_name = utf8_entry(subject, NID_commonName);
+  peer.organizational_unit = utf8_entry(subject, NID_organizationalUnitName);
+  if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
+    if (char* hex = BN_bn2hex(serial)) {
+      peer.serial_hex = lower(hex);
+      OPENSSL_free(hex);
+    }
+    BN_free(serial);
+  }
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (unsigned int i = 0; i < md_len; ++i) {
+      if (i != 0) peer.fingerprint += ':';
+      peer.fingerprint += kHex[md[i] >> 4];
+      peer.fingerprint += kHex[md[i] & 0x0f];
+    }
+  }
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) peer.not_after = static_cast<std::int64_t>(timegm(&tm));
+  X509_free(cert);
+  return peer;
+}
+
+Status configure_server_tls(ssl::context& tls, const ServerOptions& options) {
+  error_code ec;
+  tls.use_certificate_chain(net::buffer(options.cert_pem), ec);
+  if (ec) return Status::invalid_argument("certificat du serveur illisible (PEM attendu)");
+  tls.use_private_key(net::buffer(options.key_pem), ssl::context::pem, ec);
+  if (ec) return Status::invalid_argument("clé privée du serveur illisible (PEM attendu)");
+  if (SSL_CTX_check_private_key(tls.native_handle()) != 1) {
+    return Status::invalid_argument("la clé privée ne correspond pas au certificat du serveur");
+  }
+  CARNET_RETURN_IF_ERROR(detail::apply_tls_policy(tls.native_handle()));
+  static constexpr unsigned char kSessionContext[] = "carnet";
+  SSL_CTX_set_session_id_context(tls.native_handle(), kSessionContext, sizeof kSessionContext - 1);
+  if (options.client_ca_pem.empty()) {
+    tls.set_verify_mode(ssl::verify_none);
+    return Status::ok_status();
+  }
+  tls.add_certificate_authority(net::buffer(options.client_ca_pem), ec);
+  if (ec) return Status::invalid_argument("autorité de certification des appareils illisible (PEM attendu)");
+  // The CA names sent in the CertificateRequest, so that clients pick the right certificate.
+  BIO* bio = BIO_new_mem_buf(options.client_ca_pem.data(), static_cast<int>(options.client_ca_pem.size()));
+  if (bio == nullptr) return Status::internal("OpenSSL : mémoire insuffisante");
+  while (X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
+    SSL_CTX_add_client_CA(tls.native_handle(), ca);
+    X509_free(ca);
+  }
+  BIO_free(bio);
+  ERR_clear_error();
+  // Ask for a certificate and verify it if one comes; a client without one may connect.
+  tls.set_verify_mode(ssl::verify_peer);
+  return Status::ok_status();
+}
+
+class Session;
+
+// What the server object, the listener and the sessions share.
+struct ServerState {
+  ServerState(ServerOptions o, HttpHandler h)
+      : options(std::move(o)), handler(std::move(h)), tls(ssl::context::tls_server) {}
+
+  const ServerOptions options;
+  const HttpHandler handler;
+  ssl::context tls;  // configured before the first connection, then only read
+
+  std::mutex mutex;
+  std::condition_variable changed;  // a session ended or the listener stopped
+  bool stopping = false;            // guarded by mutex
+  bool listening = false;           // guarded by mutex: the accept loop is running
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;  // guarded by mutex
+
+  std::atomic<bool> stop_requested{false};  // mirrors `stopping`, read without the lock
+
+  // The live sessions, taken under the lock and used outside it (a session's destructor
+  // takes the lock).
+  std::vector<std::shared_ptr<Session>> live_sessions() {
+    std::vector<std::shared_ptr<Session>> out;
+    std::lock_guard lock(mutex);
+    out.reserve(sessions.size());
+    for (auto& [key, weak] : sessions) {
+      if (auto s = weak.lock()) out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  // Waits until every session has ended and the listener has stopped, or `deadline`.
+  bool wait_drained(Clock::time_point deadline) {
+    std::unique_lock lock(mutex);
+    return changed.wait_until(lock, deadline, [&] { return sessions.empty() && !listening; });
+  }
+};
+
+// One connection: TLS handshake, then requests one after the other (HTTP/1.1 keep-alive).
+// Thread safety: everything runs on the connection's strand; request_stop() and
+// force_close() may be called from any thread and post to it.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(std::shared_ptr<ServerState> state, tcp::socket socket, std::string remote_address)
+      : state_(std::move(state)),
+        executor_(socket.get_executor()),
+        stream_(std::move(socket), state_->tls),
+        remote_address_(std::move(remote_address)) {}
+
+  ~Session() {
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->sessions.erase(this);
+    }
+    state_->changed.notify_all();
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const net::any_io_executor& executor() const { return executor_; }
+
+  // The session's coroutine. Never throws: the edge where exceptions stop.
+  static net::awaitable<void> run(std::shared_ptr<Session> self) {
+    try {
+      co_await self->serve();
+    } catch (...) {
+      // Nothing logged: the message could carry request data.
+    }
+    self->close_socket();
+  }
+
+  // Server stopping: closes the connection now unless a request is being received, handled
+  // or answered (that one finishes, with "Connection: close").
+  void request_stop() {
+    net::post(executor_, [self = shared_from_this()] {
+      if (self->phase_ != Phase::kRequest) self->close_socket();
+    });
+  }
+
+  // The grace period is over: closes the connection whatever it is doing.
+  void force_close() {
+    net::post(executor_, [self = shared_from_this()] { self->close_socket(); });
+  }
+
+ private:
+  enum class Phase { kHandshake, kIdle, kRequest, kClosing };
+
+  net::awaitable<void> serve();
+  http::response<http::string_body> respond(http::request<http::string_body>& request);
+  net::awaitable<void> refuse(http::status status, unsigned version, std::string_view text);
+  net::awaitable<void> close_gracefully();
+  void close_socket() { beast::get_lowest_layer(stream_).close(); }
+
+  const std::shared_ptr<ServerState> state_;
+  const net::any_io_executor executor_;  // the connection's strand
+  Stream stream_;                          // strand only
+  beast::flat_buffer buffer_;              // strand only: bytes read and not yet parsed
+  Phase phase_ = Phase::kHandshake;        // strand only
+  std::optional<PeerCertificate> peer_;    // strand only: set after the handshake
+  const std::string remote_address_;
+};
+
+net::awaitable<void> Session::serve() {
+  const ServerOptions& o = state_->options;
+  auto& tcp_layer = beast::get_lowest_layer(stream_);
+  error_code ec;
+
+  tcp_layer.expires_after(o.handshake_timeout);
+  co_await stream_.async_handshake(ssl::stream_base::server, on_error(ec));
+  // Plain HTTP, a refused certificate, an old TLS version, a timeout: just close.
+  if (ec) co_return;
+  peer_ = peer_certificate(stream_.native_handle());
+
+  bool first = true;
+  for (;;) {
+    if (buffer_.size() == 0) {
+      // Waiting for the first byte of the next request: the connection may be closed by
+      // stop() or by the idle timeout.
+      phase_ = Phase::kIdle;
+      if (state_->stop_requested.load()) co_return;
+      tcp_layer.expires_after(first ? o.request_timeout : o.idle_timeout);
+      const std::size_t n = co_await stream_.async_read_some(buffer_.prepare(kReadChunk), on_error(ec));
+      if (ec) co_return;
+      buffer_.commit(n);
+    }
+    first = false;
+    phase_ = Phase::kRequest;
+    tcp_layer.expires_after(o.request_timeout);
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(o.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(static_cast<std::uint64_t>(o.max_body_bytes));
+    co_await http::async_read_header(stream_, buffer_, parser, on_error(ec));
+    if (!ec && !parser.is_done()) {
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+        co_await http::async_write(stream_, go_on, on_error(ec));
+      }
+      if (!ec) co_await http::async_read(stream_, buffer_, parser, on_error(ec));
+    }
+    if (ec) {
+      const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
+      if (ec == http::error::body_limit) {
+        co_await refuse(http::status::payload_too_large, version, "corps de requête trop volumineux\n");
+      } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
+        co_await refuse(http::status::request_header_fields_too_large, version, "en-têtes trop volumineux\n");
+      } else if (is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        co_await refuse(http::status::bad_request, version, "requête HTTP invalide\n");
+      }
+      // Otherwise a timeout (slow client), a closed connection or stop(): just close.
+      co_return;
+    }
+
+    http::request<http::string_body> request = parser.release();
+    http::response<http::string_body> response = respond(request);
+    tcp_layer.expires_after(o.request_timeout);
+    co_await http::async_write(stream_, response, on_error(ec));
+    if (ec) co_return;
+    if (!response.keep_alive()) {
+      co_await close_gracefully();
+      co_return;
+    }
+  }
+}
+
+// Runs the handler; the response keeps the connection open unless the client or stop() wants
+// it closed.
+http::response<http::string_body> Session::respond(http::request<http::string_body>& request) {
+  HttpRequest in;
+  in.method = std::string(request.method_string());
+  in.target = std::string(request.target());
+  for (const auto& field : request) {
+    auto [it, inserted] = in.headers.try_emplace(lower(field.name_string()), std::string(field.value()));
+    if (!inserted) {
+      it->second += ", ";
+      it->second += std::string(field.value());
+    }
+  }
+  in.body = std::move(request.body());
+  in.peer = peer_;
+  in.remote_address = remote_address_;
+
+  HttpResponse out;
+  try {
+    out = state_->handler(in);
+  } catch (...) {
+    out = HttpResponse{};
+    out.status = 500;
+  }
+  bool valid = out.status >= 200 && out.status <= 599 && valid_header("content-type", out.content_type);
+  for (const auto& [name, value] : out.headers) valid = valid && valid_header(name, value);
+  if (!valid) {
+    out = HttpResponse{};
+    out.status = 500;
+  }
+  if (out.status == 500 && out.body.empty()) out.content_type.clear();
+
+  http::response<http::string_body> response{static_cast<http::status>(out.status), request.version()};
+  for (const auto& [name, value] : out.headers) response.insert(name, value);
+  const bool bodiless = out.status == 204 || out.status == 304;
+  if (!bodiless && !out.content_type.empty()) response.set(http::field::content_type, out.content_type);
+  if (bodiless) {
+    out.body.clear();
+  } else if (request.method() == http::verb::head) {
+    response.content_length(out.body.size());
+  } else {
+    response.body() = std::move(out.body);
+    response.prepare_payload();
+  }
+  response.keep_alive(request.keep_alive() && !state_->stop_requested.load());
+  return response;
+}
+
+// Answers a request that cannot be read (too large, malformed) and closes the connection.
+// The rest of the request is read and discarded for a while first, so that a client still
+// sending its body gets the answer instead of a reset connection.
+net::awaitable<void> Session::refuse(http::status status, unsigned version, std::string_view text) {
+  auto& tcp_layer = beast::get_lowest_layer(stream_);
+  http::response<http::string_body> response{status, version};
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.body() = std::string(text);
+  response.keep_alive(false);
+  response.prepare_payload();
+  error_code ec;
+  tcp_layer.expires_after(state_->options.request_timeout);
+  co_await http::async_write(stream_, response, on_error(ec));
+  if (ec) co_return;
+  phase_ = Phase::kClosing;
+  tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer.expires_after(std::min<Clock::duration>(state_->options.request_timeout, kLingerLimit));
+  std::array<char, kReadChunk> sink;
+  for (;;) {
+    co_await tcp_layer.async_read_some(net::buffer(sink), on_error(ec));
+    if (ec) break;
+  }
+}
+
+// Sends close_notify and waits a little for the client's; closing follows in run().
+net::awaitable<void> Session::close_gracefully() {
+  phase_ = Phase::kClosing;
+  beast::get_lowest_layer(stream_).expires_after(std::min<Clock::duration>(state_->options.request_timeout, kCloseWait));
+  error_code ec;
+  co_await stream_.async_shutdown(on_error(ec));
+}
+
+// Accepts connections until the acceptor is closed; each one becomes a Session on a strand.
+net::awaitable<void> listen_loop(std::shared_ptr<ServerState> state, tcp::acceptor& acceptor, net::io_context& ioc) {
+  try {
+    net::steady_timer backoff(acceptor.get_executor());
+    for (;;) {
+      error_code ec;
+      tcp::socket socket(net::make_strand(ioc));
+      co_await acceptor.async_accept(socket, on_error(ec));
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open() || state->stop_requested.load()) break;
+        backoff.expires_after(kAcceptBackoff);  // out of descriptors, aborted connection, ...
+        co_await backoff.async_wait(on_error(ec));
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      const auto endpoint = socket.remote_endpoint(ec);
+      std::string remote = ec ? std::string() : endpoint.address().to_string();
+      std::shared_ptr<Session> session;
+      {
+        std::lock_guard lock(state->mutex);
+        if (state->stopping) break;
+        if (state->sessions.size() < state->options.max_connections) {
+          session = std::make_shared<Session>(state, std::move(socket), std::move(remote));
+          state->sessions.emplace(session.get(), session);
+        }
+      }
+      if (!session) {
+        socket.close(ec);  // over max_connections: refused at once
+        continue;
+      }
+      const net::any_io_executor executor = session->executor();
+      net::co_spawn(executor, Session::run(std::move(session)), [](std::exception_ptr) {});
+    }
+  } catch (const std::exception&) {
+    // The listener stops; sessions already running go on until stop().
+  }
+  {
+    std::lock_guard lock(state->mutex);
+    state->listening = false;
+  }
+  state->changed.notify_all();
+}
+
+// Set on the threads of the pool of the server that runs them.
+thread_local const void* t_pool_owner = nullptr;
+
+class ServerImpl final : public HttpsServer {
+ public:
+  explicit ServerImpl(std::shared_ptr<ServerState> state)
+      : state_(std::move(state)),
+        ioc_(std::max(1, state_->options.threads)),
+        acceptor_(net::make_strand(ioc_)) {}
+
+  ~ServerImpl() override {
+    stop(std::chrono::milliseconds(0));
+    std::thread stopper;
+    {
+      std::lock_guard lock(stop_mutex_);
+      stopper = std::move(stopper_);
+    }
+    if (stopper.joinable()) stopper.join();
+  }
+
+  Status listen() {
+    const ServerOptions& o = state_->options;
+    error_code ec;
+    const auto address = net::ip::make_address(o.host, ec);
+    if (ec) return Status::invalid_argument("adresse d'écoute invalide : " + o.host);
+    const tcp::endpoint endpoint(address, o.port);
+    const std::string where = o.host + ":" + std::to_string(o.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return Status::io_error("impossible d'écouter sur " + where + " : " + ec.message());
+    port_ = acceptor_.local_endpoint(ec).port();
+    if (ec) return Status::io_error("impossible d'écouter sur " + where + " : " + ec.message());
+    return Status::ok_status();
+  }
+
+  void launch() {
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->listening = true;
+    }
+    net::co_spawn(acceptor_.get_executor(), listen_loop(state_, acceptor_, ioc_), [](std::exception_ptr) {});
+    const int n = std::max(1, state_->options.threads);
+    threads_.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      threads_.emplace_back([this] {
+        t_pool_owner = this;
+        for (;;) {
+          try {
+            ioc_.run();
+            return;
+          } catch (const std::exception&) {
+            // A handler threw past its session's edge; keep the thread serving.
+          }
+        }
+      });
+    }
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void stop(std::chrono::milliseconds grace) override {
+    {
+      std::unique_lock lock(stop_mutex_);
+      if (stop_requested_) {
+        // Already stopping; on a pool thread (a handler), waiting would never end.
+        if (t_pool_owner != this) stopped_cv_.wait(lock, [&] { return stopped_; });
+        return;
+      }
+      stop_requested_ = true;
+      if (t_pool_owner == this) {
+        // A pool thread cannot join the pool: another thread does the stopping.
+        stopper_ = std::thread([this, grace] { stop_now(grace); });
+        return;
+      }
+    }
+    stop_now(grace);
+  }
+
+  void wait() override {
+    std::unique_lock lock(stop_mutex_);
+    stopped_cv_.wait(lock, [&] { return stopped_; });
+  }
+
+ private:
+  void stop_now(std::chrono::milliseconds grace) {
+    const auto deadline = Clock::now() + grace;
+    {
+      std::lock_guard lock(state_->mutex);
+      state_->stopping = true;
+      state_->stop_requested.store(true);
+    }
+    net::post(acceptor_.get_executor(), [this] {
+      error_code ec;
+      acceptor_.close(ec);
+    });
+    for (const auto& session : state_->live_sessions()) session->request_stop();
+    if (!state_->wait_drained(deadline)) {
+      for (const auto& session : state_->live_sessions()) session->force_close();
+      static_cast<void>(state_->wait_drained(Clock::now() + kForcedCloseWait));
+    }
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+    {
+      std::lock_guard lock(stop_mutex_);
+      stopped_ = true;
+    }
+    stopped_cv_.notify_all();
+  }
+
+  const std::shared_ptr<ServerState> state_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;            // on its strand once the pool runs
+  std::uint16_t port_ = 0;            // set by listen(), then constant
+  std::vector<std::thread> threads_;  // started by launch(), joined by stop_now()
+
+  std::mutex stop_mutex_;
+  std::condition_variable stopped_cv_;
+  bool stop_requested_ = false;  // guarded by stop_mutex_
+  bool stopped_ = false;         // guarded by stop_mutex_
+  std::thread stopper_;          // guarded by stop_mutex_; joined by the destructor
+};
+
+}  // namespace
+
+namespace detail {
+
+Status apply_tls_policy(ssl_ctx_st* ctx) {
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 || SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+    return Status::internal("OpenSSL refuse la politique TLS de Carnet");
+  }
+  SSL_CTX_set_options(ctx, kTlsOptions);
+  return Status::ok_status();
+}
+
+}  // namespace detail
+
+Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, HttpHandler handler) {
+  if (!handler) return core::fail(Status::invalid_argument("serveur HTTPS sans gestionnaire de requêtes"));
+  if (options.threads < 1) return core::fail(Status::invalid_argument("serveur HTTPS : au moins un fil d'exécution"));
+  if (options.max_connections == 0) return core::fail(Status::invalid_argument("serveur HTTPS : max_connections nul"));
+  auto state = std::make_shared<ServerState>(std::move(options), std::move(handler));
+  CARNET_RETURN_IF_ERROR_R(configure_server_tls(state->tls, state->options));
+  auto server = std::make_unique<ServerImpl>(std::move(state));
+  CARNET_RETURN_IF_ERROR_R(server->listen());
+  server->launch();
+  return std::unique_ptr<HttpsServer>(std::move(server));
+}
+
+}  // namespace carnet::sync

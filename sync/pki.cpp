@@ -1,0 +1,793 @@
+#include "sync/pki.hpp"
+
+#include <fcntl.h>
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <system_error>
+#include <utility>
+
+#include "storage/files.hpp"
+
+namespace carnet::sync {
+
+using core::fail;
+using core::StatusCode;
+
+namespace {
+
+// ---- Ownership of OpenSSL objects. ----
+
+template <auto Free>
+struct Deleter {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
+};
+
+void openssl_free(void* p) { OPENSSL_free(p); }
+
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
+using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
+using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
+using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
+using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, Deleter<GENERAL_NAME_free>>;
+using Ia5Ptr = std::unique_ptr<ASN1_IA5STRING, Deleter<ASN1_IA5STRING_free>>;
+using OctetsPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>>;
+using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
+using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
+using OpenSslString = std::unique_ptr<char, Deleter<openssl_free>>;
+using OpenSslBytes = std::unique_ptr<unsigned char, Deleter<openssl_free>>;
+
+// ---- Errors. ----
+
+// Empties this thread's OpenSSL error queue on entry (stale errors of earlier calls are not
+// ours to report) and on exit (so that no caller mistakes ours for its own), whichever way
+// the public function returns.
+class ErrorQueueScope {
+ public:
+  ErrorQueueScope() { ERR_clear_error(); }
+  ~ErrorQueueScope() { ERR_clear_error(); }
+  ErrorQueueScope(const ErrorQueueScope&) = delete;
+  ErrorQueueScope& operator=(const ErrorQueueScope&) = delete;
+};
+
+// Drains the error queue into one line of OpenSSL's reasons ("" if it was empty).
+std::string drain_openssl_errors() {
+  std::string out;
+  while (const unsigned long e = ERR_get_error()) {
+    std::string reason;
+    if (const char* r = ERR_reason_error_string(e)) {
+      reason = r;
+    } else {
+      char buf[256];
+      ERR_error_string_n(e, buf, sizeof buf);
+      reason = buf;
+    }
+    if (out.find(reason) != std::string::npos) continue;
+    if (!out.empty()) out += " ; ";
+    out += reason;
+  }
+  return out;
+}
+
+// A Status for a failed OpenSSL call: `what` in French, then OpenSSL's own reasons.
+Status openssl_failure(StatusCode code, std::string what) {
+  const std::string detail = drain_openssl_errors();
+  if (!detail.empty()) what += " (OpenSSL : " + detail + ")";
+  return Status(code, std::move(what));
+}
+
+Status openssl_internal(std::string_view what) {
+  return openssl_failure(StatusCode::kInternal, "OpenSSL : échec de " + std::string(what));
+}
+
+// ---- Limits. ----
+
+constexpr std::size_t kMaxPemBytes = 1 << 20;
+constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+constexpr int kMaxValidDays = 36500;
+constexpr long kClockSkewSeconds = 5 * 60;
+constexpr std::size_t kSerialBytes = 16;
+
+Status check_valid_days(int valid_days) {
+  if (valid_days < 1 || valid_days > kMaxValidDays) {
+    return Status::invalid_argument("durée de validité invalide : " + std::to_string(valid_days) +
+                                    " jours (de 1 à " + std::to_string(kMaxValidDays) + ")");
+  }
+  return Status::ok_status();
+}
+
+// ---- PEM in and out. ----
+
+// A read-only memory BIO over `pem` (which must outlive it).
+Result<BioPtr> read_bio(std::string_view pem, std::string_view what) {
+  if (pem.empty()) return fail(Status::invalid_argument(std::string(what) + " vide"));
+  if (pem.size() > kMaxPemBytes) {
+    return fail(Status::invalid_argument(std::string(what) + " trop grand (maximum " +
+                                         std::to_string(kMaxPemBytes) + " octets)"));
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return fail(openssl_internal("BIO_new_mem_buf"));
+  return bio;
+}
+
+Result<BioPtr> write_bio() {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return fail(openssl_internal("BIO_new"));
+  return bio;
+}
+
+std::string bio_contents(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  if (n <= 0 || data == nullptr) return {};
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+// Never ask for a passphrase (the default callback would prompt on the terminal): an
+// encrypted key simply does not parse.
+int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
+
+Result<X509Ptr> parse_certificate(std::string_view pem, std::string_view what) {
+  auto bio = read_bio(pem, what);
+  if (!bio) return fail(bio.error());
+  X509Ptr cert(PEM_read_bio_X509(bio->get(), nullptr, nullptr, nullptr));
+  if (!cert) {
+    return fail(openssl_failure(StatusCode::kInvalidArgument,
+                                std::string(what) + " illisible (certificat PEM attendu)"));
+  }
+  return cert;
+}
+
+Result<PkeyPtr> parse_private_key(std::string_view pem, std::string_view what) {
+  auto bio = read_bio(pem, what);
+  if (!bio) return fail(bio.error());
+  PkeyPtr key(PEM_read_bio_PrivateKey(bio->get(), nullptr, no_passphrase, nullptr));
+  if (!key) {
+    // OpenSSL's reasons here ("unsupported", "bad decrypt") say nothing useful, and nothing
+    // about a key belongs in a message.
+    drain_openssl_errors();
+    return fail(Status::invalid_argument(std::string(what) +
+                                         " illisible (clé privée PEM non chiffrée attendue)"));
+  }
+  return key;
+}
+
+Result<ReqPtr> parse_request(std::string_view pem) {
+  auto bio = read_bio(pem, "demande de certificat");
+  if (!bio) return fail(bio.error());
+  ReqPtr req(PEM_read_bio_X509_REQ(bio->get(), nullptr, nullptr, nullptr));
+  if (!req) {
+    return fail(openssl_failure(StatusCode::kInvalidArgument,
+                                "demande de certificat illisible (PEM attendu)"));
+  }
+  return req;
+}
+
+Result<std::string> certificate_pem(X509* cert) {
+  auto bio = write_bio();
+  if (!bio) return fail(bio.error());
+  if (PEM_write_bio_X509(bio->get(), cert) != 1) {
+    return fail(openssl_internal("PEM_write_bio_X509"));
+  }
+  return bio_contents(bio->get());
+}
+
+Result<std::string> private_key_pem(EVP_PKEY* key) {
+  auto bio = write_bio();
+  if (!bio) return fail(bio.error());
+  if (PEM_write_bio_PrivateKey(bio->get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return fail(openssl_internal("PEM_write_bio_PrivateKey"));
+  }
+  return bio_contents(bio->get());
+}
+
+// ---- Keys. ----
+
+Result<PkeyPtr> generate_key() {
+  PkeyPtr key(EVP_EC_gen("P-256"));
+  if (!key) return fail(openssl_internal("la génération d'une clé EC P-256"));
+  return key;
+}
+
+bool is_p256(EVP_PKEY* key) {
+  if (EVP_PKEY_is_a(key, "EC") != 1) return false;
+  char group[80] = {};
+  std::size_t length = 0;
+  if (EVP_PKEY_get_group_name(key, group, sizeof group, &length) != 1) return false;
+  int nid = OBJ_sn2nid(group);
+  if (nid == NID_undef) nid = EC_curve_nist2nid(group);
+  return nid == NID_X9_62_prime256v1;
+}
+
+// ---- Names. ----
+
+Status check_name_text(std::string_view text, std::string_view what) {
+  if (text.empty()) return Status::invalid_argument(std::string(what) + " vide");
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      return Status::invalid_argument(std::string(what) + " invalide : caractère de contrôle");
+    }
+  }
+  return Status::ok_status();
+}
+
+Status add_name_entry(X509_NAME* name, int nid, std::string_view text, std::string_view what) {
+  CARNET_RETURN_IF_ERROR(check_name_text(text, what));
+  if (text.size() > 4 * ub_common_name ||
+      X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(text.data()),
+                                 static_cast<int>(text.size()), -1, 0) != 1) {
+    return openssl_failure(
+        StatusCode::kInvalidArgument,
+        std::string(what) + " invalide : « " + std::string(text) + " » (1 à 64 caractères UTF-8)");
+  }
+  return Status::ok_status();
+}
+
+// CN = `common_name`, and OU = `organizational_unit` unless empty.
+Result<NamePtr> make_name(std::string_view common_name, std::string_view organizational_unit) {
+  NamePtr name(X509_NAME_new());
+  if (!name) return fail(openssl_internal("X509_NAME_new"));
+  if (!organizational_unit.empty()) {
+    CARNET_RETURN_IF_ERROR_R(add_name_entry(name.get(), NID_organizationalUnitName,
+                                            organizational_unit, "unité organisationnelle (OU)"));
+  }
+  CARNET_RETURN_IF_ERROR_R(
+      add_name_entry(name.get(), NID_commonName, common_name, "nom commun (CN)"));
+  return name;
+}
+
+// The UTF-8 text of the first `nid` entry of `name`, "" if there is none.
+Result<std::string> name_entry(const X509_NAME* name, int nid) {
+  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0) return std::string();
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  const int n = ASN1_STRING_to_UTF8(&utf8, data);
+  if (n < 0) {
+    return fail(openssl_failure(StatusCode::kInvalidArgument, "nom du certificat illisible"));
+  }
+  const OpenSslBytes owned(utf8);
+  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
+}
+
+// ---- Subject alternative names. ----
+
+bool valid_dns_name(std::string_view name) {
+  if (name.starts_with("*.")) name.remove_prefix(2);
+  if (name.empty() || name.size() > 253) return false;
+  std::size_t label = 0;
+  char previous = '.';
+  for (const char c : name) {
+    if (c == '.') {
+      if (label == 0 || previous == '-') return false;
+      label = 0;
+    } else {
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+      if (!ok || (c == '-' && label == 0) || ++label > 63) return false;
+    }
+    previous = c;
+  }
+  return label != 0 && previous != '-';
+}
+
+Status push_name(GENERAL_NAMES* names, GeneralNamePtr name) {
+  if (sk_GENERAL_NAME_push(names, name.get()) <= 0) return openssl_internal("sk_GENERAL_NAME_push");
+  name.release();  // now owned by `names`
+  return Status::ok_status();
+}
+
+Result<GeneralNamesPtr> subject_alt_names(const std::vector<std::string>& dns_names,
+                                          const std::vector<std::string>& ip_addresses) {
+  if (dns_names.empty() && ip_addresses.empty()) {
+    return fail(Status::invalid_argument("certificat de serveur sans nom DNS ni adresse IP"));
+  }
+  GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
+  if (!names) return fail(openssl_internal("sk_GENERAL_NAME_new_null"));
+  for (const std::string& dns : dns_names) {
+    if (!valid_dns_name(dns)) {
+      return fail(Status::invalid_argument("nom DNS invalide : « " + dns + " »"));
+    }
+    GeneralNamePtr name(GENERAL_NAME_new());
+    Ia5Ptr text(ASN1_IA5STRING_new());
+    if (!name || !text ||
+        ASN1_STRING_set(text.get(), dns.data(), static_cast<int>(dns.size())) != 1) {
+      return fail(openssl_internal("la construction d'un nom DNS"));
+    }
+    GENERAL_NAME_set0_value(name.get(), GEN_DNS, text.release());
+    CARNET_RETURN_IF_ERROR_R(push_name(names.get(), std::move(name)));
+  }
+  for (const std::string& ip : ip_addresses) {
+    OctetsPtr address(ip.find('\0') == std::string::npos ? a2i_IPADDRESS(ip.c_str()) : nullptr);
+    if (!address) {
+      drain_openssl_errors();
+      return fail(Status::invalid_argument("adresse IP invalide : « " + ip + " »"));
+    }
+    GeneralNamePtr name(GENERAL_NAME_new());
+    if (!name) return fail(openssl_internal("GENERAL_NAME_new"));
+    GENERAL_NAME_set0_value(name.get(), GEN_IPADD, address.release());
+    CARNET_RETURN_IF_ERROR_R(push_name(names.get(), std::move(name)));
+  }
+  return names;
+}
+
+// ---- Issuing certificates. ----
+
+// What a certificate says beyond its subject, key and validity.
+struct Profile {
+  const char* basic_constraints;
+  const char* key_usage;
+  const char* extended_key_usage;    // nullptr: none
+  GENERAL_NAMES* subject_alt_names;  // nullptr: none; not owned
+};
+
+const Profile kCaProfile{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign,cRLSign", nullptr,
+                         nullptr};
+
+Status add_extension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
+  ExtensionPtr ext(X509V3_EXT_nconf_nid(nullptr, ctx, nid, value));
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
+    return openssl_internal(std::string("l'extension ") + OBJ_nid2sn(nid));
+  }
+  return Status::ok_status();
+}
+
+Result<BignumPtr> random_serial() {
+  for (;;) {
+    unsigned char bytes[kSerialBytes];
+    if (RAND_bytes(bytes, static_cast<int>(sizeof bytes)) != 1) {
+      return fail(openssl_internal("RAND_bytes"));
+    }
+    bytes[0] &= 0x7f;  // positive in DER without a leading zero byte
+    BignumPtr serial(BN_bin2bn(bytes, static_cast<int>(sizeof bytes), nullptr));
+    if (!serial) return fail(openssl_internal("BN_bin2bn"));
+    if (!BN_is_zero(serial.get())) return serial;
+  }
+}
+
+// Issues a certificate for `subject_key` (only its public half is used) named by `subject`,
+// signed by `issuer_key`: self-signed when `issuer_cert` is null, otherwise by that CA.
+Result<X509Ptr> issue(EVP_PKEY* subject_key, const X509_NAME* subject, X509* issuer_cert,
+                      EVP_PKEY* issuer_key, int valid_days, const Profile& profile) {
+  X509Ptr cert(X509_new());
+  if (!cert) return fail(openssl_internal("X509_new"));
+  auto serial = random_serial();
+  if (!serial) return fail(serial.error());
+  if (X509_set_version(cert.get(), X509_VERSION_3) != 1 ||
+      BN_to_ASN1_INTEGER(serial->get(), X509_get_serialNumber(cert.get())) == nullptr ||
+      X509_set_subject_name(cert.get(), subject) != 1 ||
+      X509_set_issuer_name(
+          cert.get(), issuer_cert != nullptr ? X509_get_subject_name(issuer_cert) : subject) != 1 ||
+      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kClockSkewSeconds) == nullptr ||
+      X509_time_adj_ex(X509_getm_notAfter(cert.get()), valid_days, 0, nullptr) == nullptr ||
+      X509_set_pubkey(cert.get(), subject_key) != 1) {
+    return fail(openssl_internal("la construction du certificat"));
+  }
+  if (issuer_cert != nullptr &&
+      ASN1_TIME_compare(X509_get0_notAfter(cert.get()), X509_get0_notAfter(issuer_cert)) > 0 &&
+      X509_set1_notAfter(cert.get(), X509_get0_notAfter(issuer_cert)) != 1) {
+    return fail(openssl_internal("X509_set1_notAfter"));
+  }
+
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer_cert != nullptr ? issuer_cert : cert.get(), cert.get(), nullptr,
+                 nullptr, 0);
+  if (issuer_cert == nullptr && X509V3_set_issuer_pkey(&ctx, issuer_key) != 1) {
+    return fail(openssl_internal("X509V3_set_issuer_pkey"));
+  }
+  CARNET_RETURN_IF_ERROR_R(
+      add_extension(cert.get(), &ctx, NID_basic_constraints, profile.basic_constraints));
+  CARNET_RETURN_IF_ERROR_R(add_extension(cert.get(), &ctx, NID_key_usage, profile.key_usage));
+  if (profile.extended_key_usage != nullptr) {
+    CARNET_RETURN_IF_ERROR_R(
+        add_extension(cert.get(), &ctx, NID_ext_key_usage, profile.extended_key_usage));
+  }
+  if (profile.subject_alt_names != nullptr &&
+      X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, profile.subject_alt_names, 0,
+                        X509V3_ADD_DEFAULT) != 1) {
+    return fail(openssl_internal("l'extension subjectAltName"));
+  }
+  // The subject key identifier first: the authority key identifier of a self-signed
+  // certificate is read from it.
+  CARNET_RETURN_IF_ERROR_R(add_extension(cert.get(), &ctx, NID_subject_key_identifier, "hash"));
+  CARNET_RETURN_IF_ERROR_R(
+      add_extension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+
+  if (X509_sign(cert.get(), issuer_key, EVP_sha256()) <= 0) {
+    return fail(openssl_internal("la signature du certificat"));
+  }
+  return cert;
+}
+
+// The CA of a Credentials, checked: it parses, it is a CA, its key is its own, it has not
+// expired.
+struct Authority {
+  X509Ptr cert;
+  PkeyPtr key;
+};
+
+Result<Authority> load_authority(const Credentials& ca) {
+  auto cert = parse_certificate(ca.cert_pem, "certificat de l'autorité");
+  if (!cert) return fail(cert.error());
+  auto key = parse_private_key(ca.key_pem, "clé privée de l'autorité");
+  if (!key) return fail(key.error());
+  if (X509_check_ca(cert->get()) != 1) {
+    drain_openssl_errors();
+    return fail(Status::invalid_argument(
+        "le certificat de l'autorité n'est pas celui d'une autorité de certification"));
+  }
+  if (X509_check_private_key(cert->get(), key->get()) != 1) {
+    return fail(openssl_failure(StatusCode::kInvalidArgument,
+                                "la clé privée de l'autorité ne correspond pas à son certificat"));
+  }
+  if (X509_cmp_current_time(X509_get0_notAfter(cert->get())) <= 0) {
+    drain_openssl_errors();
+    return fail(Status::failed_precondition(
+        "le certificat de l'autorité a expiré : il faut en créer une nouvelle"));
+  }
+  return Authority{std::move(*cert), std::move(*key)};
+}
+
+// ---- Reading certificates. ----
+
+std::string hex_pairs(const unsigned char* bytes, std::size_t n) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(n * 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i != 0) out += ':';
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 0x0f];
+  }
+  return out;
+}
+
+Result<std::string> fingerprint_of(const X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (X509_digest(cert, EVP_sha256(), md, &n) != 1) return fail(openssl_internal("X509_digest"));
+  return hex_pairs(md, n);
+}
+
+Result<std::int64_t> unix_time(const ASN1_TIME* time) {
+  std::tm tm{};
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
+    return fail(
+        openssl_failure(StatusCode::kInvalidArgument, "date de validité du certificat illisible"));
+  }
+  return static_cast<std::int64_t>(::timegm(&tm));
+}
+
+Result<std::string> serial_hex_of(const X509* cert) {
+  BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
+  if (!serial) {
+    return fail(
+        openssl_failure(StatusCode::kInvalidArgument, "numéro de série du certificat illisible"));
+  }
+  OpenSslString hex(BN_bn2hex(serial.get()));
+  if (!hex) return fail(openssl_internal("BN_bn2hex"));
+  std::string out(hex.get());
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string verify_error_text(int error) {
+  switch (error) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return "le certificat a expiré";
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return "le certificat n'est pas encore valide";
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+      return "le certificat n'a pas été émis par l'autorité attendue";
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+      return "la signature du certificat n'est pas valide";
+    case X509_V_ERR_INVALID_CA:
+      return "l'autorité n'est pas une autorité de certification valide";
+    default:
+      return "le certificat est refusé";
+  }
+}
+
+// ---- Files. ----
+
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string errno_text(int error) { return std::generic_category().message(error); }
+
+std::string octal_mode(mode_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+}  // namespace
+
+Result<Credentials> make_ca(std::string_view common_name, int valid_days) {
+  const ErrorQueueScope errors;
+  CARNET_RETURN_IF_ERROR_R(check_valid_days(valid_days));
+  auto name = make_name(common_name, "");
+  if (!name) return fail(name.error());
+  auto key = generate_key();
+  if (!key) return fail(key.error());
+  auto cert = issue(key->get(), name->get(), nullptr, key->get(), valid_days, kCaProfile);
+  if (!cert) return fail(cert.error());
+  auto cert_pem = certificate_pem(cert->get());
+  if (!cert_pem) return fail(cert_pem.error());
+  auto key_pem = private_key_pem(key->get());
+  if (!key_pem) return fail(key_pem.error());
+  return Credentials{std::move(*cert_pem), std::move(*key_pem)};
+}
+
+Result<Credentials> make_server_certificate(const Credentials& ca, std::string_view common_name,
+                                            const std::vector<std::string>& dns_names,
+                                            const std::vector<std::string>& ip_addresses,
+                                            int valid_days) {
+  const ErrorQueueScope errors;
+  CARNET_RETURN_IF_ERROR_R(check_valid_days(valid_days));
+  auto name = make_name(common_name, "");
+  if (!name) return fail(name.error());
+  auto sans = subject_alt_names(dns_names, ip_addresses);
+  if (!sans) return fail(sans.error());
+  auto authority = load_authority(ca);
+  if (!authority) return fail(authority.error());
+  auto key = generate_key();
+  if (!key) return fail(key.error());
+  const Profile profile{"critical,CA:FALSE", "critical,digitalSignature", "serverAuth",
+                        sans->get()};
+  auto cert = issue(key->get(), name->get(), authority->cert.get(), authority->key.get(),
+                    valid_days, profile);
+  if (!cert) return fail(cert.error());
+  auto cert_pem = certificate_pem(cert->get());
+  if (!cert_pem) return fail(cert_pem.error());
+  auto key_pem = private_key_pem(key->get());
+  if (!key_pem) return fail(key_pem.error());
+  return Credentials{std::move(*cert_pem), std::move(*key_pem)};
+}
+
+Result<CertificateRequest> make_certificate_request(std::string_view common_name) {
+  const ErrorQueueScope errors;
+  auto name = make_name(common_name, "");
+  if (!name) return fail(name.error());
+  auto key = generate_key();
+  if (!key) return fail(key.error());
+  ReqPtr req(X509_REQ_new());
+  if (!req || X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 ||
+      X509_REQ_set_subject_name(req.get(), name->get()) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key->get()) != 1 ||
+      X509_REQ_sign(req.get(), key->get(), EVP_sha256()) <= 0) {
+    return fail(openssl_internal("la construction de la demande de certificat"));
+  }
+  auto bio = write_bio();
+  if (!bio) return fail(bio.error());
+  if (PEM_write_bio_X509_REQ(bio->get(), req.get()) != 1) {
+    return fail(openssl_internal("PEM_write_bio_X509_REQ"));
+  }
+  auto key_pem = private_key_pem(key->get());
+  if (!key_pem) return fail(key_pem.error());
+  return CertificateRequest{bio_contents(bio->get()), std::move(*key_pem)};
+}
+
+Result<std::string> sign_certificate_request(const Credentials& ca, std::string_view csr_pem,
+                                             std::string_view common_name,
+                                             std::string_view organizational_unit, int valid_days) {
+  const ErrorQueueScope errors;
+  CARNET_RETURN_IF_ERROR_R(check_valid_days(valid_days));
+  auto req = parse_request(csr_pem);
+  if (!req) return fail(req.error());
+  EVP_PKEY* public_key = X509_REQ_get0_pubkey(req->get());
+  if (public_key == nullptr) {
+    return fail(openssl_failure(StatusCode::kInvalidArgument,
+                                "clé publique de la demande de certificat illisible"));
+  }
+  if (X509_REQ_verify(req->get(), public_key) != 1) {
+    return fail(openssl_failure(
+        StatusCode::kInvalidArgument,
+        "la signature de la demande de certificat ne correspond pas à sa clé publique"));
+  }
+  if (!is_p256(public_key)) {
+    drain_openssl_errors();
+    return fail(
+        Status::invalid_argument("la clé de la demande de certificat n'est pas une clé EC P-256"));
+  }
+  auto name = make_name(common_name, organizational_unit);
+  if (!name) return fail(name.error());
+  auto authority = load_authority(ca);
+  if (!authority) return fail(authority.error());
+  const Profile profile{"critical,CA:FALSE", "critical,digitalSignature", "clientAuth", nullptr};
+  auto cert = issue(public_key, name->get(), authority->cert.get(), authority->key.get(),
+                    valid_days, profile);
+  if (!cert) return fail(cert.error());
+  return certificate_pem(cert->get());
+}
+
+Result<CertificateInfo> inspect_certificate(std::string_view cert_pem) {
+  const ErrorQueueScope errors;
+  auto cert = parse_certificate(cert_pem, "certificat");
+  if (!cert) return fail(cert.error());
+  const X509_NAME* subject = X509_get_subject_name(cert->get());
+  CertificateInfo info;
+  auto cn = name_entry(subject, NID_commonName);
+  if (!cn) return fail(cn.error());
+  info.common_name = std::move(*cn);
+  auto ou = name_entry(subject, NID_organizationalUnitName);
+  if (!ou) return fail(ou.error());
+  info.organizational_unit = std::move(*ou);
+  auto serial = serial_hex_of(cert->get());
+  if (!serial) return fail(serial.error());
+  info.serial_hex = std::move(*serial);
+  auto fingerprint = fingerprint_of(cert->get());
+  if (!fingerprint) return fail(fingerprint.error());
+  info.fingerprint = std::move(*fingerprint);
+  auto not_before = unix_time(X509_get0_notBefore(cert->get()));
+  if (!not_before) return fail(not_before.error());
+  info.not_before = *not_before;
+  auto not_after = unix_time(X509_get0_notAfter(cert->get()));
+  if (!not_after) return fail(not_after.error());
+  info.not_after = *not_after;
+  info.is_ca = X509_check_ca(cert->get()) == 1;
+  return info;
+}
+
+Result<std::string> certificate_fingerprint(std::string_view cert_pem) {
+  const ErrorQueueScope errors;
+  auto cert = parse_certificate(cert_pem, "certificat");
+  if (!cert) return fail(cert.error());
+  return fingerprint_of(cert->get());
+}
+
+Status verify_certificate(std::string_view cert_pem, std::string_view ca_pem) {
+  const ErrorQueueScope errors;
+  auto cert = parse_certificate(cert_pem, "certificat");
+  if (!cert) return cert.error();
+  auto ca = parse_certificate(ca_pem, "certificat de l'autorité");
+  if (!ca) return ca.error();
+  StorePtr store(X509_STORE_new());
+  StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!store || !ctx || X509_STORE_add_cert(store.get(), ca->get()) != 1 ||
+      X509_STORE_CTX_init(ctx.get(), store.get(), cert->get(), nullptr) != 1) {
+    return openssl_internal("la préparation de la vérification du certificat");
+  }
+  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_X509_STRICT);
+  if (X509_verify_cert(ctx.get()) == 1) return Status::ok_status();
+  const int error = X509_STORE_CTX_get_error(ctx.get());
+  drain_openssl_errors();
+  return Status::failed_precondition(verify_error_text(error) +
+                                     " (OpenSSL : " + X509_verify_cert_error_string(error) + ")");
+}
+
+std::string sha256_hex(std::string_view data) {
+  const ErrorQueueScope errors;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  // Fails only if the default provider cannot be loaded: a broken installation, not an
+  // expected failure.
+  if (EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr) != 1) std::abort();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (unsigned int i = 0; i < n; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 0x0f];
+  }
+  return out;
+}
+
+Result<std::string> random_bytes(std::size_t n) {
+  const ErrorQueueScope errors;
+  std::string out(n, '\0');
+  constexpr std::size_t kChunk = 1 << 16;
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t size = std::min(kChunk, n - done);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data() + done), static_cast<int>(size)) !=
+        1) {
+      return fail(
+          openssl_failure(StatusCode::kInternal, "générateur aléatoire d'OpenSSL indisponible"));
+    }
+    done += size;
+  }
+  return out;
+}
+
+Status write_private_key_file(const std::string& path, std::string_view pem) {
+  const ErrorQueueScope errors;
+  auto key = parse_private_key(pem, "clé privée");
+  if (!key) return key.error().with_context("refus d'écrire " + path);
+  CARNET_RETURN_IF_ERROR(storage::write_file_atomically(path, pem));
+  // write_file_atomically creates the file 0600 less the umask; make it exactly 0600.
+  if (::chmod(path.c_str(), 0600) != 0) {
+    return Status::io_error("impossible de protéger la clé privée " + path + " : " +
+                            errno_text(errno));
+  }
+  return Status::ok_status();
+}
+
+Result<std::string> read_private_key_file(const std::string& path) {
+  const ErrorQueueScope errors;
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0) {
+    const int error = errno;
+    if (error == ENOENT) return fail(Status::not_found("clé privée introuvable : " + path));
+    return fail(
+        Status::io_error("impossible de lire la clé privée " + path + " : " + errno_text(error)));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return fail(
+        Status::io_error("impossible de lire la clé privée " + path + " : " + errno_text(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(
+        Status::failed_precondition("la clé privée " + path + " n'est pas un fichier ordinaire"));
+  }
+  if ((st.st_mode & 077) != 0) {
+    return fail(Status::failed_precondition(
+        "la clé privée " + path + " est accessible à d'autres utilisateurs (mode " +
+        octal_mode(st.st_mode) + ") : la protéger avec « chmod 600 " + path + " »"));
+  }
+  std::string pem;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(
+          Status::io_error("impossible de lire la clé privée " + path + " : " + errno_text(errno)));
+    }
+    if (n == 0) break;
+    pem.append(buf, static_cast<std::size_t>(n));
+    if (pem.size() > kMaxKeyFileBytes) {
+      return fail(Status::invalid_argument("la clé privée " + path + " est trop grande (maximum " +
+                                           std::to_string(kMaxKeyFileBytes) + " octets)"));
+    }
+  }
+  auto key = parse_private_key(pem, "clé privée " + path);
+  if (!key) return fail(key.error());
+  return pem;
+}
+
+}  // namespace carnet::sync

@@ -1,0 +1,310 @@
+#include "sync/tablet_sync.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <tuple>
+
+#include "carnet/v1/sync.pb.h"
+#include "storage/files.hpp"
+#include "storage/grid_file.hpp"
+#include "sync/codec.hpp"
+#include "sync/pki.hpp"
+
+namespace carnet::sync {
+namespace {
+
+using core::fail;
+
+constexpr std::int64_t kAcceptCentralClockMs = 365LL * 24 * 3600 * 1000;  // the central node is the reference
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A failed HTTP exchange as a Status, with the central node's message.
+Status http_failure(const HttpResponse& r) {
+  v1::Error e;
+  std::string message = "réponse HTTP " + std::to_string(r.status);
+  if (e.ParseFromString(r.body) && !e.message().empty()) message = e.message();
+  if (r.status == 401 || r.status == 403 || r.status == 409) return Status::failed_precondition(message);
+  if (r.status == 400 || r.status == 413) return Status::invalid_argument(message);
+  return Status::io_error("serveur central : " + message);
+}
+
+core::Version version_of(std::uint64_t hlc, const std::string& node) {
+  std::array<std::uint8_t, 16> b{};
+  if (node.size() == 16) std::memcpy(b.data(), node.data(), 16);
+  return {core::Hlc{hlc}, core::Uuid::from_bytes(b)};
+}
+
+}  // namespace
+
+Result<CentralAddress> parse_central_url(const std::string& url) {
+  constexpr std::string_view kScheme = "https://";
+  if (!url.starts_with(kScheme)) return fail(Status::invalid_argument("adresse du serveur central : https://HÔTE:PORT attendu"));
+  std::string rest = url.substr(kScheme.size());
+  if (const auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+  CentralAddress a;
+  a.port = "443";
+  if (rest.starts_with("[")) {  // [IPv6]:port
+    const auto close = rest.find(']');
+    if (close == std::string::npos) return fail(Status::invalid_argument("adresse du serveur central invalide : " + url));
+    a.host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return fail(Status::invalid_argument("adresse du serveur central invalide : " + url));
+      a.port = rest.substr(close + 2);
+    }
+  } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
+    a.host = rest.substr(0, colon);
+    a.port = rest.substr(colon + 1);
+  } else {
+    a.host = rest;
+  }
+  const bool port_ok = !a.port.empty() && a.port.size() <= 5 &&
+                       std::all_of(a.port.begin(), a.port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (a.host.empty() || !port_ok) return fail(Status::invalid_argument("adresse du serveur central invalide : " + url));
+  return a;
+}
+
+Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_dir, const std::string& central_url,
+                            const std::string& code, const std::string& ca_fingerprint, const std::string& device_name,
+                            const std::function<Status(const std::string&, const std::string&, const core::Uuid&)>& initialise) {
+  auto address = parse_central_url(central_url);
+  if (!address) return fail(address.error());
+  // 1. The CA, over TLS without verification, trusted only if its fingerprint is the one
+  //    the office gave with the code.
+  std::string ca_pem;
+  {
+    ClientOptions opts;
+    opts.host = address->host;
+    opts.port = address->port;
+    opts.verify_server = false;
+    HttpsClient bootstrap(opts);
+    auto r = bootstrap.request("GET", "/v1/ca", "");
+    if (!r) return fail(r.error());
+    if (r->status != 200) return fail(http_failure(*r));
+    auto fp = certificate_fingerprint(r->body);
+    if (!fp) return fail(Status::failed_precondition("certificat de l'autorité centrale illisible"));
+    auto normalise = [](std::string s) {
+      std::string out;
+      for (char c : s) {
+        if (c == ':' || c == ' ') continue;
+        out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      return out;
+    };
+    if (normalise(*fp) != normalise(ca_fingerprint)) {
+      return fail(Status::failed_precondition("l'empreinte de l'autorité du serveur central ne correspond pas : "
+                                              "enrôlement refusé (serveur usurpé ou empreinte mal recopiée)"));
+    }
+    ca_pem = r->body;
+  }
+  // 2. A key pair for this tablet; the central node signs it.
+  auto node = replica.node();
+  core::Uuid node_id = node ? node->node_id : replica.new_id();
+  auto request = make_certificate_request(node_id.to_string());
+  if (!request) return fail(request.error());
+  v1::EnrollRequest in;
+  in.set_code(code);
+  in.set_csr_pem(request->csr_pem);
+  in.set_device_name(device_name);
+  in.set_node_id(std::string(reinterpret_cast<const char*>(node_id.bytes().data()), 16));
+  ClientOptions opts;
+  opts.host = address->host;
+  opts.port = address->port;
+  opts.ca_pem = ca_pem;
+  HttpsClient client(opts);
+  auto r = client.request("POST", "/v1/enroll", in.SerializeAsString());
+  if (!r) return fail(r.error());
+  if (r->status != 200) return fail(http_failure(*r));
+  v1::EnrollResponse out;
+  if (!out.ParseFromString(r->body)) return fail(Status::io_error("réponse d'enrôlement illisible"));
+  if (node && node->inspector_id != out.inspector_id()) {
+    return fail(Status::failed_precondition("ce code d'enrôlement est celui de " + out.inspector_id() +
+                                            ", mais cette tablette appartient à " + node->inspector_id));
+  }
+  if (!node) CARNET_RETURN_IF_ERROR_R(initialise(out.inspector_id(), out.inspector_name(), node_id));
+  const DeviceFiles files(data_dir);
+  CARNET_RETURN_IF_ERROR_R(write_private_key_file(files.key, request->key_pem));
+  CARNET_RETURN_IF_ERROR_R(storage::write_file_atomically(files.certificate, out.certificate_pem()));
+  CARNET_RETURN_IF_ERROR_R(storage::write_file_atomically(files.ca, ca_pem));
+  auto tx = storage::Transaction::begin(replica.db());
+  if (!tx) return fail(tx.error());
+  CARNET_RETURN_IF_ERROR_R(replica.set_setting(**tx, "central_url", central_url));
+  CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+  return EnrollResult{out.inspector_id(), out.inspector_name(), out.not_after()};
+}
+
+Result<ClientOptions> device_client_options(storage::Replica& replica, const std::string& data_dir) {
+  auto url = replica.setting("central_url");
+  if (!url) return fail(url.error());
+  if (!*url) {
+    return fail(Status::failed_precondition(
+        "cette tablette n'est pas enrôlée : « carnet enroll --central URL --code CODE --ca-fingerprint EMPREINTE »"));
+  }
+  auto address = parse_central_url(**url);
+  if (!address) return fail(address.error());
+  const DeviceFiles files(data_dir);
+  auto ca = storage::read_file(files.ca, 1 << 20);
+  auto cert = storage::read_file(files.certificate, 1 << 20);
+  auto key = read_private_key_file(files.key);
+  for (const auto* r : {&ca, &cert}) {
+    if (!*r) return fail(r->error());
+  }
+  if (!key) return fail(key.error());
+  ClientOptions opts;
+  opts.host = address->host;
+  opts.port = address->port;
+  opts.ca_pem = *ca;
+  opts.cert_pem = *cert;
+  opts.key_pem = *key;
+  return opts;
+}
+
+Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const SyncOptions& options) {
+  SyncReport report;
+  const std::uint64_t sent_before = client.bytes_sent();
+  const std::uint64_t received_before = client.bytes_received();
+  for (int exchange = 0; exchange < 100000; ++exchange) {
+    auto pending = replica.pending_changes(options.push_page);
+    if (!pending) return fail(pending.error());
+    auto cursor = replica.cursor();
+    if (!cursor) return fail(cursor.error());
+    auto grids = replica.grids();
+    if (!grids) return fail(grids.error());
+    auto evicted = replica.evictions(true);
+    if (!evicted) return fail(evicted.error());
+    auto resolved = replica.locally_resolved_conflicts();
+    if (!resolved) return fail(resolved.error());
+
+    v1::SyncRequest req;
+    req.set_clock(replica.tick().value);
+    req.set_cursor(*cursor);
+    std::vector<SequencedChange> push;
+    push.reserve(pending->size());
+    for (const auto& p : *pending) push.push_back({p.change, 0});
+    *req.mutable_push() = encode_batch(push);
+    req.set_max_pull(static_cast<std::uint32_t>(options.pull_page));
+    for (const auto& g : *grids) {
+      v1::GridRef* ref = req.add_grids();
+      ref->set_key(g.key);
+      ref->set_version(g.version);
+    }
+    for (const auto& d : *evicted) req.add_evicted(d);
+    for (const auto& id : *resolved) req.add_resolved_conflicts(id);
+    req.set_want_checksum(options.verify_checksum);
+
+    auto r = client.request("POST", "/v1/sync", req.SerializeAsString());
+    if (!r) return fail(r.error());
+    ++report.requests;
+    if (r->status != 200) return fail(http_failure(*r));
+    v1::SyncResponse resp;
+    if (!resp.ParseFromString(r->body)) return fail(Status::io_error("réponse de synchronisation illisible"));
+    auto pulled = decode_batch(resp.pull());
+    if (!pulled) return fail(pulled.error().with_context("réponse du serveur central"));
+
+    auto tx = storage::Transaction::begin(replica.db());
+    if (!tx) return fail(tx.error());
+    CARNET_RETURN_IF_ERROR_R(replica.observe_clock(**tx, core::Hlc{resp.clock()}, kAcceptCentralClockMs));
+    if (!pending->empty()) CARNET_RETURN_IF_ERROR_R(replica.acknowledge(**tx, pending->back().seq));
+    // Only the last change of a field in this push decides its final state: an earlier one
+    // that lost must not undo a later one that won.
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> last_of_field;
+    for (std::size_t i = 0; i < pending->size(); ++i) {
+      const core::Change& c = (*pending)[i].change;
+      last_of_field[{c.entity_type, c.entity_id, c.field}] = i;
+    }
+    for (const auto& o : resp.outcomes()) {
+      if (o.change() >= pending->size()) return fail(Status::io_error("réponse du serveur central incohérente"));
+      const core::Change& c = (*pending)[o.change()].change;
+      std::optional<std::pair<core::Value, core::Version>> state;
+      if (o.has_state()) {
+        auto v = decode_value(o.value());
+        if (!v) return fail(v.error());
+        state = std::make_pair(std::move(*v), version_of(o.hlc(), o.node()));
+      }
+      const bool last = last_of_field[{c.entity_type, c.entity_id, c.field}] == o.change();
+      switch (o.status()) {
+        case v1::Outcome::STATUS_QUARANTINED:
+          ++report.quarantined;
+          CARNET_RETURN_IF_ERROR_R(replica.add_quarantined(
+              **tx, {c.id, c.entity_type, c.entity_id, c.field, c.value, o.reason(), now_ms()}));
+          if (last) CARNET_RETURN_IF_ERROR_R(replica.take_state(**tx, c.entity_type, c.entity_id, c.field, state));
+          break;
+        case v1::Outcome::STATUS_CONFLICT_LOST:
+          ++report.conflicts_lost;
+          [[fallthrough]];
+        case v1::Outcome::STATUS_SUPERSEDED:
+          if (last) CARNET_RETURN_IF_ERROR_R(replica.take_state(**tx, c.entity_type, c.entity_id, c.field, state));
+          break;
+        default: break;  // applied (won, or a duplicate of an earlier push)
+      }
+    }
+    for (const auto& sc : *pulled) {
+      auto applied = replica.apply_remote(**tx, sc.change);
+      if (!applied) return fail(applied.error());
+    }
+    for (const auto& text : resp.grid_files()) {
+      auto grid = storage::parse_grid(text, "grille du serveur central");
+      if (!grid) return fail(grid.error());
+      CARNET_RETURN_IF_ERROR_R(replica.install_grid(**tx, **grid, text));
+    }
+    std::vector<storage::ConflictRecord> conflicts;
+    for (const auto& c : resp.conflicts()) {
+      auto winner = decode_value(c.winner().value());
+      auto loser = decode_value(c.loser().value());
+      if (!winner || !loser) return fail(Status::io_error("conflit illisible"));
+      conflicts.push_back({c.id(), c.entity_type(), c.entity_id(), c.field(), c.scope(), *winner,
+                           version_of(c.winner().hlc(), c.winner().node()), c.winner().author(), *loser,
+                           version_of(c.loser().hlc(), c.loser().node()), c.loser().author(), c.created()});
+    }
+    CARNET_RETURN_IF_ERROR_R(replica.replace_conflicts(**tx, conflicts));
+    for (const auto& d : resp.evict()) CARNET_RETURN_IF_ERROR_R(replica.add_eviction(**tx, d));
+    CARNET_RETURN_IF_ERROR_R(replica.forget_evictions(**tx, *evicted));
+    CARNET_RETURN_IF_ERROR_R(replica.set_cursor(**tx, resp.cursor(), now_ms()));
+    CARNET_RETURN_IF_ERROR_R(replica.set_setting(
+        **tx, "clock_offset_ms", std::to_string(core::Hlc{resp.clock()}.physical_ms() - now_ms())));
+    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+
+    // A dossier leaves the tablet once none of its changes is waiting to be sent.
+    auto to_evict = replica.evictions(false);
+    if (!to_evict) return fail(to_evict.error());
+    for (const auto& d : *to_evict) {
+      auto waiting = replica.pending_count(d);
+      if (!waiting) return fail(waiting.error());
+      if (*waiting > 0) continue;
+      auto etx = storage::Transaction::begin(replica.db());
+      if (!etx) return fail(etx.error());
+      CARNET_RETURN_IF_ERROR_R(replica.evict(**etx, d));
+      CARNET_RETURN_IF_ERROR_R((*etx)->commit());
+      ++report.evicted;
+    }
+
+    report.pushed += pending->size();
+    report.pulled += pulled->size();
+    report.bytes_sent = client.bytes_sent() - sent_before;
+    report.bytes_received = client.bytes_received() - received_before;
+    if (options.progress) options.progress(report);
+
+    auto left = replica.pending_count();
+    if (!left) return fail(left.error());
+    auto evictions_to_report = replica.evictions(true);
+    if (!evictions_to_report) return fail(evictions_to_report.error());
+    if (!resp.has_more() && *left == 0 && evictions_to_report->empty() &&
+        (*resolved).empty()) {
+      if (options.verify_checksum) {
+        std::vector<std::string> assigned(resp.assigned().begin(), resp.assigned().end());
+        auto mine = replica.scope_checksum(assigned);
+        if (!mine) return fail(mine.error());
+        report.checksum_ok = *mine == resp.scope_checksum();
+      }
+      return report;
+    }
+  }
+  return fail(Status::internal("synchronisation interrompue : trop d'échanges"));
+}
+
+}  // namespace carnet::sync

@@ -1,0 +1,150 @@
+// SyncWorld: a central node (SQLite store + CentralService) and tablets (replicas) that talk
+// through an in-process transport — the real protocol messages and code paths without TLS,
+// so that merge and convergence tests run fast and can inject faults. The end-to-end tests
+// run the same exchange over real TLS between processes.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "storage/builtin_grids.hpp"
+#include "storage/capture.hpp"
+#include "storage/central_store.hpp"
+#include "storage/grid_file.hpp"
+#include "sync/central_service.hpp"
+#include "sync/tablet_sync.hpp"
+#include "support/status_matchers.hpp"
+#include "support/temp_dir.hpp"
+
+namespace carnet::testing {
+
+using core::Result;
+
+// Calls the central service directly, as the device whose certificate it would present.
+class LoopbackTransport final : public sync::Transport {
+ public:
+  LoopbackTransport(sync::CentralService& service, std::string device_id, std::string inspector)
+      : service_(service), device_id_(std::move(device_id)), inspector_(std::move(inspector)) {}
+
+  Result<sync::HttpResponse> request(const std::string& method, const std::string& target, const std::string& body,
+                                     const std::string&) override {
+    if (offline_) return core::fail(core::Status::io_error("réseau indisponible (test)"));
+    sync::HttpRequest r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    r.peer = sync::PeerCertificate{device_id_, inspector_, "00", "", 0};
+    sent_ += body.size();
+    sync::HttpResponse response = service_.handle(r);
+    ++requests_;
+    if (drop_next_responses_ > 0) {  // the central node did the work; the answer is lost
+      --drop_next_responses_;
+      return core::fail(core::Status::io_error("réponse perdue (test)"));
+    }
+    received_ += response.body.size();
+    return response;
+  }
+  std::uint64_t bytes_sent() const override { return sent_; }
+  std::uint64_t bytes_received() const override { return received_; }
+
+  void set_offline(bool offline) { offline_ = offline; }
+  void drop_next_responses(int n) { drop_next_responses_ = n; }
+  int requests() const { return requests_; }
+
+ private:
+  sync::CentralService& service_;
+  std::string device_id_;
+  std::string inspector_;
+  bool offline_ = false;
+  int drop_next_responses_ = 0;
+  int requests_ = 0;
+  std::uint64_t sent_ = 0;
+  std::uint64_t received_ = 0;
+};
+
+struct Tablet {
+  std::unique_ptr<storage::Replica> replica;
+  std::unique_ptr<LoopbackTransport> transport;
+  std::string inspector;
+
+  storage::Capture capture() { return storage::Capture(*replica); }
+  Result<sync::SyncReport> sync(bool verify = true) {
+    sync::SyncOptions o;
+    o.verify_checksum = verify;
+    o.push_page = 50;  // small pages exercise paging
+    o.pull_page = 50;
+    return sync::sync_now(*replica, *transport, o);
+  }
+};
+
+class SyncWorld {
+ public:
+  SyncWorld() {
+    auto store = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate);
+    EXPECT_OK(store);
+    central_ = std::move(*store);
+    for (const auto& g : storage::builtin_grids()) {
+      auto grid = storage::parse_grid(g.text, g.file_name);
+      EXPECT_OK(grid);
+      EXPECT_OK(central_->publish_grid(**grid, g.text));
+    }
+    service_ = std::make_unique<sync::CentralService>(*central_, sync::Credentials{});
+  }
+
+  storage::CentralStore& central() { return *central_; }
+  sync::CentralService& service() { return *service_; }
+
+  void add_inspector(const std::string& id) { EXPECT_OK(central_->add_inspector({id, "Inspecteur " + id})); }
+
+  void add_dossier(const std::string& id, const std::string& kind = "maison-accueil") {
+    core::Dossier d;
+    d.id = id;
+    d.kind = kind;
+    d.name = "Maison " + id;
+    d.reference = "RW/AHA/" + id;
+    d.recommendations = {"Afficher le ROI"};
+    EXPECT_OK(central_->import_dossiers({d}));
+  }
+
+  // A tablet enrolled for `inspector` (its replica initialised, its device registered).
+  Tablet& add_tablet(const std::string& name, const std::string& inspector) {
+    Tablet t;
+    t.inspector = inspector;
+    auto r = storage::Replica::open(dir_.file(name + ".db"), storage::Database::Mode::kCreate);
+    EXPECT_OK(r);
+    t.replica = std::move(*r);
+    const core::Uuid node = t.replica->new_id();
+    auto tx = storage::Transaction::begin(t.replica->db());
+    EXPECT_OK(tx);
+    EXPECT_OK(t.replica->initialise(**tx, inspector, "Inspecteur " + inspector, node));
+    EXPECT_OK((*tx)->commit());
+    storage::DeviceRecord d;
+    d.id = node;
+    d.inspector_id = inspector;
+    d.name = name;
+    d.serial_hex = "00";
+    d.fingerprint = "-";
+    d.not_after = 4102444800;
+    d.enrolled_ms = 1;
+    EXPECT_OK(central_->add_device(d));
+    t.transport = std::make_unique<LoopbackTransport>(*service_, node.to_string(), inspector);
+    auto [it, inserted] = tablets_.emplace(name, std::move(t));
+    return it->second;
+  }
+
+  Tablet& tablet(const std::string& name) { return tablets_.at(name); }
+  std::map<std::string, Tablet>& tablets() { return tablets_; }
+  const TempDir& dir() const { return dir_; }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<storage::CentralStore> central_;
+  std::unique_ptr<sync::CentralService> service_;
+  std::map<std::string, Tablet> tablets_;
+};
+
+}  // namespace carnet::testing

@@ -1,0 +1,181 @@
+// End to end over real TLS on loopback: a central node process and tablets as processes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/json.hpp"
+#include "support/background_process.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/http.hpp"
+
+namespace carnet::testing {
+namespace {
+
+class SyncEndToEnd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    central_dir_ = dir_.file("central");
+    auto init = central_json({"init"});
+    fingerprint_ = init.find("ca_fingerprint")->as_string();
+    for (const char* who : {"lead", "second"}) {
+      ASSERT_EQ(central({"inspector", "add", who, "--name", std::string("Inspecteur ") + who}).exit_code, 0);
+    }
+    ASSERT_EQ(central({"dossier", "import", std::string(CARNET_SOURCE_DIR) + "/tools/samples/dossiers.json"}).exit_code, 0);
+    ASSERT_EQ(central({"assign", "ma-0042", "lead"}).exit_code, 0);
+    ASSERT_EQ(central({"assign", "ma-0042", "second"}).exit_code, 0);
+    server_ = std::make_unique<BackgroundProcess>(
+        CARNET_CENTRAL_BIN, std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data", central_dir_, "--json"});
+    auto line = server_->read_line();
+    ASSERT_TRUE(line) << "the central node did not start";
+    auto j = core::Json::parse(*line);
+    ASSERT_TRUE(j) << *line;
+    url_ = "https://" + j->find("listening")->as_string();
+  }
+
+  ProcessResult central(std::vector<std::string> args) {
+    args.push_back("--data");
+    args.push_back(central_dir_);
+    return run_process(CARNET_CENTRAL_BIN, args);
+  }
+  core::Json central_json(std::vector<std::string> args) {
+    args.push_back("--json");
+    const auto r = central(args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return core::Json::parse(r.out).value_or(core::Json());
+  }
+  ProcessResult tablet(const std::string& name, std::vector<std::string> args) {
+    args.push_back("--data");
+    args.push_back(dir_.file(name));
+    return run_process(CARNET_BIN, args);
+  }
+  core::Json tablet_json(const std::string& name, std::vector<std::string> args) {
+    args.push_back("--json");
+    const auto r = tablet(name, args);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return core::Json::parse(r.out).value_or(core::Json());
+  }
+  void enroll(const std::string& name, const std::string& inspector) {
+    const core::Json code = central_json({"enroll", inspector});
+    const auto r = tablet(name, {"enroll", "--central", url_, "--code", code.find("code")->as_string(), "--ca-fingerprint",
+                                 code.find("ca_fingerprint")->as_string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  TempDir dir_;
+  std::string central_dir_;
+  std::string fingerprint_;
+  std::string url_;
+  std::unique_ptr<BackgroundProcess> server_;
+};
+
+TEST_F(SyncEndToEnd, TwoTabletsCaptureOfflineSyncAndTheOfficeSeesOneMergedReport) {
+  enroll("a", "lead");
+  enroll("b", "second");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const core::Json started = tablet_json("a", {"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-10"});
+  const std::string id = started.find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  ASSERT_EQ(tablet("b", {"sync"}).exit_code, 0);
+  // Offline on both: different sections, and one item on both.
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "batiments.nb_wc=3", "accompagnateur=second"}).exit_code, 0);
+  ASSERT_EQ(tablet("b", {"inspection", "set", id, "introduction.ca_hommes=4", "batiments.nb_wc=2"}).exit_code, 0);
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const core::Json rb = tablet_json("b", {"sync"});
+  ASSERT_EQ(tablet("a", {"sync", "--verify"}).exit_code, 0);
+  const core::Json verified = tablet_json("b", {"sync", "--verify"});
+  EXPECT_TRUE(verified.find("checksum_ok")->as_bool());
+
+  const core::Json report = central_json({"report", id, "--format", "json"});
+  std::map<std::string, std::string> values;
+  for (const auto& section : report.find("sections")->as_array()) {
+    for (const auto& item : section.find("items")->as_array()) {
+      if (const auto* v = item.find("value"); v && !v->is_null()) values[item.find("key")->as_string()] = v->dump();
+    }
+  }
+  EXPECT_EQ(values["introduction.ca_hommes"], "4");
+  EXPECT_EQ(values["batiments.nb_wc"], "2");  // b wrote last: its value wins everywhere
+  const core::Json conflicts = central_json({"conflicts", "list"});
+  ASSERT_EQ(conflicts.as_array().size(), 1u);
+  EXPECT_EQ(conflicts.as_array()[0].find("loser")->find("author")->as_string(), "lead");
+  const core::Json mine = tablet_json("a", {"conflicts", "list"});
+  ASSERT_EQ(mine.as_array().size(), 1u);
+  EXPECT_EQ(mine.as_array()[0].find("mine")->dump(), "3");
+  EXPECT_EQ(mine.as_array()[0].find("theirs")->dump(), "2");
+
+  // The office keeps lead's value; both tablets get it.
+  const std::string cid = conflicts.as_array()[0].find("id")->as_string();
+  ASSERT_EQ(central({"conflicts", "resolve", cid, "--keep", "loser"}).exit_code, 0);
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  ASSERT_EQ(tablet("b", {"sync"}).exit_code, 0);
+  for (const char* t : {"a", "b"}) {
+    const core::Json show = tablet_json(t, {"inspection", "show", id});
+    std::string wc;
+    for (const auto& section : show.find("sections")->as_array()) {
+      for (const auto& item : section.find("items")->as_array()) {
+        if (item.find("key")->as_string() == "batiments.nb_wc") wc = item.find("value")->dump();
+      }
+    }
+    EXPECT_EQ(wc, "3") << t;
+  }
+  const core::Json status = tablet_json("a", {"status"});
+  EXPECT_EQ(status.find("pending")->number_text(), "0");
+  EXPECT_EQ(status.find("conflicts")->number_text(), "0");
+  (void)rb;
+}
+
+TEST_F(SyncEndToEnd, EnrollmentRefusesAWrongFingerprintAUsedCodeAndAnUnknownCode) {
+  const core::Json code = central_json({"enroll", "lead"});
+  auto r = tablet("x", {"enroll", "--central", url_, "--code", code.find("code")->as_string(), "--ca-fingerprint",
+                        "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("empreinte"), std::string::npos) << r.err;
+  r = tablet("y", {"enroll", "--central", url_, "--code", code.find("code")->as_string(), "--ca-fingerprint", fingerprint_});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = tablet("z", {"enroll", "--central", url_, "--code", code.find("code")->as_string(), "--ca-fingerprint", fingerprint_});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("déjà utilisé"), std::string::npos) << r.err;
+  r = tablet("w", {"enroll", "--central", url_, "--code", "AAAA-BBBB-CCCC", "--ca-fingerprint", fingerprint_});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("inconnu"), std::string::npos) << r.err;
+}
+
+TEST_F(SyncEndToEnd, HealthMetricsRefusalsAndGracefulStop) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  std::ifstream ca_file(central_dir_ + "/ca.pem");
+  std::stringstream ca;
+  ca << ca_file.rdbuf();
+  sync::ClientOptions opts;
+  opts.host = "127.0.0.1";
+  opts.port = url_.substr(url_.rfind(':') + 1);
+  opts.ca_pem = ca.str();
+  sync::HttpsClient client(opts);
+  auto health = client.request("GET", "/healthz", "");
+  ASSERT_TRUE(health) << health.error().to_string();
+  EXPECT_EQ(health->status, 200);
+  auto metrics = client.request("GET", "/metrics", "");
+  ASSERT_TRUE(metrics);
+  for (const char* name : {"carnet_syncs_total 1", "carnet_enrollments_total 1", "carnet_changes_pulled_total",
+                           "carnet_sync_duration_seconds_bucket{le=\"+Inf\"} 1", "carnet_conflicts_open 0"}) {
+    EXPECT_NE(metrics->body.find(name), std::string::npos) << name << "\n" << metrics->body;
+  }
+  // Without a device certificate a sync is refused, and the server keeps serving.
+  auto anonymous = client.request("POST", "/v1/sync", "");
+  ASSERT_TRUE(anonymous);
+  EXPECT_EQ(anonymous->status, 401);
+  auto garbage = client.request("POST", "/v1/enroll", std::string("\xff\xff\xff not protobuf", 20));
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->status, 400);
+  EXPECT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  EXPECT_EQ(server_->stop(SIGTERM), 0);
+  // With the central node gone, a sync fails cleanly and keeps the pending changes.
+  const core::Json started = tablet_json("a", {"inspection", "start", "--dossier", "ma-0042"});
+  const auto offline = tablet("a", {"sync"});
+  EXPECT_EQ(offline.exit_code, 7) << offline.err;
+  EXPECT_NE(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
+}
+
+}  // namespace
+}  // namespace carnet::testing

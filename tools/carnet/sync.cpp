@@ -1,0 +1,282 @@
+// The tablet's sync commands: enroll, sync, status, conflicts.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "core/report.hpp"
+#include "storage/builtin_grids.hpp"
+#include "storage/grid_file.hpp"
+#include "sync/tablet_sync.hpp"
+#include "tools/carnet/node.hpp"
+
+namespace carnet::tool {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Installs the built-in grids and sets the node's identity, in one transaction.
+Status initialise_node(storage::Replica& replica, const std::string& inspector, const std::string& name,
+                       std::optional<core::Uuid> node_id) {
+  std::vector<std::pair<std::shared_ptr<const core::Grid>, std::string_view>> grids;
+  for (const auto& g : storage::builtin_grids()) {
+    auto grid = storage::parse_grid(g.text, g.file_name);
+    if (!grid) return grid.error();
+    grids.emplace_back(*grid, g.text);
+  }
+  auto tx = storage::Transaction::begin(replica.db());
+  if (!tx) return tx.error();
+  CARNET_RETURN_IF_ERROR(replica.initialise(**tx, inspector, name, node_id));
+  for (const auto& [grid, text] : grids) CARNET_RETURN_IF_ERROR(replica.install_grid(**tx, *grid, text));
+  return (*tx)->commit();
+}
+
+std::string human_bytes(std::uint64_t n) {
+  if (n < 10 * 1024) return std::to_string(n) + " o";
+  if (n < 10 * 1024 * 1024) return std::to_string(n / 1024) + " Kio";
+  return std::to_string(n / (1024 * 1024)) + " Mio";
+}
+
+Json report_json(const sync::SyncReport& r) {
+  Json j = Json::object();
+  j.set("pushed", r.pushed)
+      .set("pulled", r.pulled)
+      .set("requests", r.requests)
+      .set("conflicts_lost", r.conflicts_lost)
+      .set("quarantined", r.quarantined)
+      .set("evicted", r.evicted)
+      .set("bytes_sent", static_cast<std::int64_t>(r.bytes_sent))
+      .set("bytes_received", static_cast<std::int64_t>(r.bytes_received));
+  if (r.checksum_ok) j.set("checksum_ok", *r.checksum_ok);
+  return j;
+}
+
+}  // namespace
+
+int cmd_enroll(const cli::Args& args) {
+  auto dir = cli::data_dir(args);
+  auto central = args.required_option("--central");
+  auto code = args.required_option("--code");
+  auto fingerprint = args.required_option("--ca-fingerprint");
+  for (const auto* r : {&dir, &central, &code, &fingerprint}) {
+    if (!*r) return failed(r->error(), args);
+  }
+  std::error_code ec;
+  fs::create_directories(*dir, ec);
+  if (ec) return failed(Status::io_error("impossible de créer " + *dir + " : " + ec.message()), args);
+  fs::permissions(*dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  auto replica = storage::Replica::open(replica_path(*dir), storage::Database::Mode::kCreate);
+  if (!replica) return failed(replica.error(), args);
+  const std::string device_name = args.option("--device-name").value_or("tablette");
+  auto result = sync::enroll(**replica, *dir, *central, *code, *fingerprint, device_name,
+                             [&](const std::string& id, const std::string& name, const core::Uuid& node_id) {
+                               return initialise_node(**replica, id, name, node_id);
+                             });
+  if (!result) return failed(result.error(), args);
+  auto node = (*replica)->node();
+  if (!node) return failed(node.error(), args);
+  if (args.json()) {
+    cli::print_json(Json::object()
+                        .set("device_id", node->node_id.to_string())
+                        .set("inspector", result->inspector_id)
+                        .set("name", result->inspector_name)
+                        .set("certificate_expires", core::iso_timestamp(result->not_after * 1000)));
+  } else {
+    std::cout << "Tablette enrôlée pour " << result->inspector_name << " (" << result->inspector_id << "), appareil "
+              << node->node_id.to_string() << ", certificat valable jusqu'au "
+              << core::iso_timestamp(result->not_after * 1000) << "\n";
+  }
+  return 0;
+}
+
+int cmd_sync(const cli::Args& args) {
+  auto replica = open_node(args);
+  if (!replica) return failed(replica.error(), args);
+  auto dir = cli::data_dir(args);
+  auto options = sync::device_client_options(**replica, *dir);
+  if (!options) return failed(options.error(), args);
+  sync::HttpsClient client(*options);
+  sync::SyncOptions sync_options;
+  sync_options.verify_checksum = args.flag("--verify");
+  const bool json = args.json();
+  sync_options.progress = [json](const sync::SyncReport& r) {
+    if (json) return;
+    std::cerr << "\r↑ " << r.pushed << " changement(s)  ↓ " << r.pulled << " changement(s)  " << human_bytes(r.bytes_sent)
+              << " envoyés, " << human_bytes(r.bytes_received) << " reçus" << std::flush;
+  };
+  if (!args.flag("--watch")) {
+    auto report = sync::sync_now(**replica, client, sync_options);
+    if (!json) std::cerr << "\n";
+    if (!report) return failed(report.error(), args);
+    if (json) {
+      cli::print_json(report_json(*report));
+    } else {
+      std::cout << "synchronisation terminée en " << report->requests << " requête(s)";
+      if (report->conflicts_lost) std::cout << ", " << report->conflicts_lost << " conflit(s) à revoir";
+      if (report->quarantined) std::cout << ", " << report->quarantined << " changement(s) refusé(s) (voir carnet status)";
+      if (report->evicted) std::cout << ", " << report->evicted << " dossier(s) retiré(s) de la tablette";
+      if (report->checksum_ok) std::cout << (*report->checksum_ok ? ", contenu vérifié" : ", CONTENU DIFFÉRENT du serveur central");
+      std::cout << "\n";
+    }
+    return report->checksum_ok.value_or(true) ? 0 : 6;
+  }
+  // --watch: sync when online, back off exponentially with jitter after an error, never
+  // stall; stop on SIGINT/SIGTERM.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  std::mt19937 rng(std::random_device{}());
+  std::chrono::milliseconds backoff{1000};
+  const std::chrono::milliseconds kMaxBackoff{5 * 60 * 1000};
+  const std::chrono::milliseconds kInterval{30 * 1000};
+  while (true) {
+    auto report = sync::sync_now(**replica, client, sync_options);
+    std::chrono::milliseconds wait = kInterval;
+    if (report) {
+      backoff = std::chrono::milliseconds{1000};
+      if (!json) std::cerr << "\n" << core::iso_timestamp(now_ms()) << " synchronisé\n";
+    } else {
+      std::uniform_int_distribution<long> jitter(0, backoff.count() / 2);
+      wait = backoff + std::chrono::milliseconds{jitter(rng)};
+      backoff = std::min(backoff * 2, kMaxBackoff);
+      std::cerr << "\n" << core::iso_timestamp(now_ms()) << " hors ligne ou erreur : " << report.error().message()
+                << " — nouvel essai dans " << wait.count() / 1000 << " s\n";
+    }
+    const timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1000000)};
+    if (sigtimedwait(&stop, nullptr, &ts) > 0) return 0;
+  }
+}
+
+int cmd_status(const cli::Args& args) {
+  auto replica = open_node(args);
+  if (!replica) return failed(replica.error(), args);
+  auto node = (*replica)->node();
+  auto pending = (*replica)->pending_count();
+  auto last = (*replica)->last_sync_ms();
+  auto conflicts = (*replica)->conflicts();
+  auto quarantined = (*replica)->quarantined();
+  auto central = (*replica)->setting("central_url");
+  auto offset = (*replica)->setting("clock_offset_ms");
+  auto evictions = (*replica)->evictions(false);
+  if (!node || !pending || !last || !conflicts || !quarantined || !central || !offset || !evictions) {
+    for (const Status& s : {node ? Status() : node.error(), pending ? Status() : pending.error(), last ? Status() : last.error(),
+                            conflicts ? Status() : conflicts.error(), quarantined ? Status() : quarantined.error()}) {
+      if (!s.ok()) return failed(s, args);
+    }
+    return failed(Status::internal("état illisible"), args);
+  }
+  if (args.json()) {
+    Json q = Json::array();
+    for (const auto& n : *quarantined) {
+      q.push(Json::object()
+                 .set("change_id", n.change_id.to_string())
+                 .set("entity_type", n.entity_type)
+                 .set("entity_id", n.entity_id)
+                 .set("field", n.field)
+                 .set("value", core::value_json(n.value))
+                 .set("reason", n.reason)
+                 .set("at", core::iso_timestamp(n.at_ms)));
+    }
+    cli::print_json(Json::object()
+                        .set("inspector", node->inspector_id)
+                        .set("device_id", node->node_id.to_string())
+                        .set("central", *central ? Json(**central) : Json())
+                        .set("pending", *pending)
+                        .set("last_sync", *last ? Json(core::iso_timestamp(**last)) : Json())
+                        .set("clock_offset_ms", *offset ? Json(static_cast<std::int64_t>(std::stoll(**offset))) : Json())
+                        .set("conflicts", conflicts->size())
+                        .set("quarantined", std::move(q))
+                        .set("evictions_waiting", evictions->size()));
+    return 0;
+  }
+  std::cout << "Inspecteur : " << node->inspector_name << " (" << node->inspector_id << ")\n"
+            << "Serveur central : " << (*central ? **central : "non enrôlée") << "\n"
+            << "Changements en attente d'envoi : " << *pending << "\n"
+            << "Dernière synchronisation : " << (*last ? core::iso_timestamp(**last) : "jamais") << "\n";
+  if (*offset) std::cout << "Décalage d'horloge avec le serveur central : " << std::stoll(**offset) / 1000 << " s\n";
+  std::cout << "Conflits à revoir : " << conflicts->size() << "\n";
+  std::cout << "Changements refusés par le serveur central : " << quarantined->size() << "\n";
+  for (const auto& n : *quarantined) {
+    std::cout << "  " << n.entity_type << " " << n.entity_id << " " << n.field << " = " << n.value.display() << " : " << n.reason
+              << "\n";
+  }
+  if (!evictions->empty()) std::cout << "Dossiers à retirer après envoi : " << evictions->size() << "\n";
+  return 0;
+}
+
+int cmd_conflicts(const cli::Args& args) {
+  auto replica = open_node(args);
+  if (!replica) return failed(replica.error(), args);
+  auto node = (*replica)->node();
+  if (!node) return failed(node.error(), args);
+  auto all = (*replica)->conflicts();
+  if (!all) return failed(all.error(), args);
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  auto mine = [&](const storage::ConflictRecord& c) { return c.winner_author == node->inspector_id; };
+  if (sub == "list") {
+    Json arr = Json::array();
+    for (const auto& c : *all) {
+      const bool winner_is_mine = mine(c);
+      const auto& my_value = winner_is_mine ? c.winner_value : c.loser_value;
+      const auto& their_value = winner_is_mine ? c.loser_value : c.winner_value;
+      const auto& their_author = winner_is_mine ? c.loser_author : c.winner_author;
+      const auto& their_version = winner_is_mine ? c.loser_version : c.winner_version;
+      if (args.json()) {
+        arr.push(Json::object()
+                     .set("id", c.id)
+                     .set("dossier", c.scope)
+                     .set("entity_type", c.entity_type)
+                     .set("entity_id", c.entity_id)
+                     .set("field", c.field)
+                     .set("mine", core::value_json(my_value))
+                     .set("theirs", core::value_json(their_value))
+                     .set("who", their_author)
+                     .set("when", core::iso_timestamp(their_version.hlc.physical_ms()))
+                     .set("kept", winner_is_mine ? "mine" : "theirs"));
+      } else {
+        std::cout << c.id << "  " << c.field << " : moi «" << my_value.display() << "», " << their_author << " «"
+                  << their_value.display() << "» (" << core::iso_timestamp(their_version.hlc.physical_ms()) << ") — retenu : "
+                  << (winner_is_mine ? "le mien" : "le sien") << "\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  if (sub == "resolve") {
+    auto id = args.required(2, "ID du conflit");
+    if (!id) return failed(id.error(), args);
+    auto it = std::find_if(all->begin(), all->end(), [&](const auto& c) { return c.id == *id; });
+    if (it == all->end()) return failed(Status::not_found("conflit inconnu : " + *id), args);
+    const auto keep = args.option("--keep");
+    core::Value value;
+    if (keep == "mine") {
+      value = mine(*it) ? it->winner_value : it->loser_value;
+    } else if (keep == "theirs") {
+      value = mine(*it) ? it->loser_value : it->winner_value;
+    } else {
+      return failed(Status::invalid_argument("--keep mine ou --keep theirs"), args);
+    }
+    storage::Capture capture(**replica);
+    if (auto s = capture.set_value(it->entity_type, it->entity_id, it->field, value); !s.ok()) return failed(s, args);
+    auto tx = storage::Transaction::begin((*replica)->db());
+    if (!tx) return failed(tx.error(), args);
+    if (auto s = (*replica)->mark_conflict_resolved(**tx, *id); !s.ok()) return failed(s, args);
+    if (auto s = (*tx)->commit(); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(value)));
+    else std::cout << "conflit résolu : «" << value.display() << "» (envoyé à la prochaine synchronisation)\n";
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet conflicts list | resolve ID --keep mine|theirs"), args);
+}
+
+}  // namespace carnet::tool

@@ -1,0 +1,582 @@
+// carnet-central: the central node. See README.md for the commands.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "core/report.hpp"
+#include "storage/builtin_grids.hpp"
+#include "storage/central_store.hpp"
+#include "storage/files.hpp"
+#include "storage/grid_file.hpp"
+#include "sync/central_service.hpp"
+#include "sync/http.hpp"
+#include "sync/pki.hpp"
+#include "tools/cli/args.hpp"
+
+namespace carnet::central {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Json;
+using core::Result;
+using core::Status;
+
+constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--data DOSSIER] [--json]
+
+  init [--host NOM]…                      crée le nœud central : magasin, autorité (CA), certificat serveur
+  serve --listen HÔTE:PORT [--threads N]  sert les tablettes en HTTPS (arrêt propre sur SIGTERM/SIGINT)
+  inspector add ID --name "NOM" | list
+  dossier import FICHIER | list
+  assign DOSSIER INSPECTEUR | unassign DOSSIER INSPECTEUR
+  grid publish FICHIER | list
+  enroll INSPECTEUR [--minutes N]         un code d'enrôlement à usage unique
+  device list
+  inspection list | show ID
+  report ID --format html|json [--output FICHIER]
+  conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
+  quarantine list | show ID
+
+Le dossier de données vient de --data ou de la variable CARNET_DATA.
+)";
+
+struct Paths {
+  explicit Paths(const std::string& dir)
+      : store(dir + "/central.db"),
+        ca_cert(dir + "/ca.pem"),
+        ca_key(dir + "/ca.key"),
+        server_cert(dir + "/server.pem"),
+        server_key(dir + "/server.key") {}
+  std::string store, ca_cert, ca_key, server_cert, server_key;
+};
+
+int failed(const Status& s, const cli::Args& args) { return cli::report_error(s, args.json(), "carnet-central"); }
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args) {
+  auto dir = cli::data_dir(args);
+  if (!dir) return core::fail(dir.error());
+  const Paths p(*dir);
+  std::error_code ec;
+  if (!fs::exists(p.store, ec)) {
+    return core::fail(Status::failed_precondition("aucun nœud central dans " + *dir + " : lancer d'abord « carnet-central init »"));
+  }
+  return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite);
+}
+
+Result<sync::Credentials> load_ca(const std::string& dir) {
+  const Paths p(dir);
+  auto cert = storage::read_file(p.ca_cert, 1 << 20);
+  if (!cert) return core::fail(cert.error());
+  auto key = sync::read_private_key_file(p.ca_key);
+  if (!key) return core::fail(key.error());
+  return sync::Credentials{*cert, *key};
+}
+
+Result<int> positive(const std::optional<std::string>& text, int fallback, int max, const char* what) {
+  if (!text) return fallback;
+  auto n = core::Number::parse(*text);
+  if (!n || !n->is_integer() || n->numerator() < 1 || n->numerator() > max) {
+    return core::fail(Status::invalid_argument(std::string(what) + " : un entier de 1 à " + std::to_string(max) + " est attendu"));
+  }
+  return static_cast<int>(n->numerator());
+}
+
+int cmd_init(const cli::Args& args) {
+  auto dir = cli::data_dir(args);
+  if (!dir) return failed(dir.error(), args);
+  const Paths p(*dir);
+  std::error_code ec;
+  if (fs::exists(p.store, ec)) return failed(Status::already_exists("un nœud central existe déjà dans " + *dir), args);
+  fs::create_directories(*dir, ec);
+  if (ec) return failed(Status::io_error("impossible de créer " + *dir + " : " + ec.message()), args);
+  ::chmod(dir->c_str(), 0700);
+  std::vector<std::string> names = {"localhost"};
+  for (std::size_t i = 1; i < args.positional().size(); ++i) names.push_back(args.positional()[i]);
+  if (auto h = args.option("--host")) names.push_back(*h);
+  auto ca = sync::make_ca("Carnet — autorité du nœud central", 3650);
+  if (!ca) return failed(ca.error(), args);
+  auto server = sync::make_server_certificate(*ca, "carnet-central", names, {"127.0.0.1", "::1"}, 825);
+  if (!server) return failed(server.error(), args);
+  auto store = storage::open_sqlite_central(p.store, storage::Database::Mode::kCreate);
+  if (!store) return failed(store.error(), args);
+  for (const auto& g : storage::builtin_grids()) {
+    auto grid = storage::parse_grid(g.text, g.file_name);
+    if (!grid) return failed(grid.error(), args);
+    if (auto s = (*store)->publish_grid(**grid, g.text); !s.ok()) return failed(s, args);
+  }
+  for (const Status& s : {sync::write_private_key_file(p.ca_key, ca->key_pem), storage::write_file_atomically(p.ca_cert, ca->cert_pem),
+                          sync::write_private_key_file(p.server_key, server->key_pem),
+                          storage::write_file_atomically(p.server_cert, server->cert_pem)}) {
+    if (!s.ok()) return failed(s, args);
+  }
+  auto fp = sync::certificate_fingerprint(ca->cert_pem);
+  if (!fp) return failed(fp.error(), args);
+  if (args.json()) {
+    cli::print_json(Json::object().set("data", *dir).set("ca_fingerprint", *fp));
+  } else {
+    std::cout << "Nœud central créé dans " << *dir << "\nEmpreinte de l'autorité (à donner avec les codes d'enrôlement) :\n  " << *fp
+              << "\n";
+  }
+  return 0;
+}
+
+int cmd_serve(const cli::Args& args) {
+  auto dir = cli::data_dir(args);
+  if (!dir) return failed(dir.error(), args);
+  auto listen = args.required_option("--listen");
+  if (!listen) return failed(listen.error(), args);
+  const auto colon = listen->rfind(':');
+  if (colon == std::string::npos) return failed(Status::invalid_argument("--listen : HÔTE:PORT attendu"), args);
+  // Port 0 picks a free port (printed); tests use it.
+  auto port = listen->substr(colon + 1) == "0" ? Result<int>(0) : positive(listen->substr(colon + 1), 0, 65535, "--listen (port)");
+  if (!port) return failed(port.error(), args);
+  auto threads = positive(args.option("--threads"), static_cast<int>(std::max(2u, std::thread::hardware_concurrency())), 64,
+                          "--threads");
+  if (!threads) return failed(threads.error(), args);
+  auto store = open_store(args);
+  if (!store) return failed(store.error(), args);
+  auto ca = load_ca(*dir);
+  if (!ca) return failed(ca.error(), args);
+  const Paths p(*dir);
+  auto cert = storage::read_file(p.server_cert, 1 << 20);
+  auto key = sync::read_private_key_file(p.server_key);
+  if (!cert) return failed(cert.error(), args);
+  if (!key) return failed(key.error(), args);
+
+  // Block the stop signals before any thread starts, then wait for one here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  sync::CentralService service(**store, *ca);
+  sync::ServerOptions options;
+  std::string host = listen->substr(0, colon);
+  if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
+  options.host = host;
+  options.port = static_cast<std::uint16_t>(*port);
+  options.cert_pem = *cert;
+  options.key_pem = *key;
+  options.client_ca_pem = ca->cert_pem;
+  options.threads = *threads;
+  auto server = sync::HttpsServer::start(options, [&](const sync::HttpRequest& r) { return service.handle(r); });
+  if (!server) return failed(server.error(), args);
+  if (args.json()) {
+    // One line, so that a supervising program can read the address it got.
+    std::cout << Json::object().set("listening", host + ":" + std::to_string((*server)->port())).dump() << std::endl;
+  } else {
+    std::cout << "carnet-central : à l'écoute sur " << host << ":" << (*server)->port() << std::endl;
+  }
+  std::cout.flush();
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "carnet-central : arrêt demandé (signal " << signal_number << "), fin des requêtes en cours\n";
+  (*server)->stop();
+  (*server)->wait();
+  return 0;
+}
+
+int cmd_inspector(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
+  if (sub == "add") {
+    auto id = args.required(2, "ID de l'inspecteur");
+    auto name = args.required_option("--name");
+    if (!id) return failed(id.error(), args);
+    if (!name) return failed(name.error(), args);
+    if (!core::valid_dossier_id(*id)) return failed(Status::invalid_argument("identifiant invalide (lettres, chiffres, . _ : -)"), args);
+    if (name->size() > 200) return failed(Status::invalid_argument("--name : 200 caractères au plus"), args);
+    if (auto s = store.add_inspector({*id, *name}); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("name", *name));
+    else std::cout << "inspecteur " << *id << " ajouté\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto all = store.inspectors();
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& i : *all) {
+      if (args.json()) arr.push(Json::object().set("id", i.id).set("name", i.name));
+      else std::cout << i.id << "\t" << i.name << "\n";
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central inspector add ID --name NOM | list"), args);
+}
+
+int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
+  if (sub == "import") {
+    auto file = args.required(2, "FICHIER de dossiers (JSON)");
+    if (!file) return failed(file.error(), args);
+    auto text = storage::read_file(*file, 16u << 20);
+    if (!text) return failed(text.error(), args);
+    auto doc = Json::parse(*text);
+    if (!doc) return failed(doc.error().with_context(*file), args);
+    auto dossiers = core::dossiers_from_json(*doc);
+    if (!dossiers) return failed(dossiers.error().with_context(*file), args);
+    auto n = store.import_dossiers(*dossiers);
+    if (!n) return failed(n.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("imported", *n));
+    else std::cout << *n << " dossier(s) importé(s)\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto all = storage::read_dossiers(store.entities());
+    if (!all) return failed(all.error(), args);
+    auto assigned = store.assignments();
+    if (!assigned) return failed(assigned.error(), args);
+    Json arr = Json::array();
+    for (const auto& d : *all) {
+      Json inspectors = Json::array();
+      std::string names;
+      for (const auto& [dossier, who] : *assigned) {
+        if (dossier != d.id) continue;
+        inspectors.push(who);
+        names += (names.empty() ? "" : ",") + who;
+      }
+      if (args.json()) arr.push(core::dossier_to_json(d).set("inspectors", std::move(inspectors)));
+      else std::cout << d.id << "\t" << d.kind << "\t" << d.reference << "\t" << d.name << "\t" << names << "\n";
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central dossier import FICHIER | list"), args);
+}
+
+int cmd_assign(const cli::Args& args, storage::CentralStore& store, bool assign) {
+  auto dossier = args.required(1, "DOSSIER");
+  auto inspector = args.required(2, "INSPECTEUR");
+  if (!dossier) return failed(dossier.error(), args);
+  if (!inspector) return failed(inspector.error(), args);
+  const Status s = assign ? store.assign(*dossier, *inspector) : store.unassign(*dossier, *inspector);
+  if (!s.ok()) return failed(s, args);
+  if (args.json()) cli::print_json(Json::object().set("dossier", *dossier).set("inspector", *inspector).set("assigned", assign));
+  else std::cout << "dossier " << *dossier << (assign ? " attribué à " : " retiré à ") << *inspector << "\n";
+  return 0;
+}
+
+int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
+  if (sub == "publish") {
+    auto file = args.required(2, "FICHIER de grille");
+    if (!file) return failed(file.error(), args);
+    auto text = storage::read_grid_file(*file);
+    if (!text) return failed(text.error(), args);
+    auto grid = storage::parse_grid(*text, *file);
+    if (!grid) return failed(grid.error(), args);
+    if (auto s = store.publish_grid(**grid, *text); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("key", (*grid)->key()).set("version", (*grid)->version()));
+    else std::cout << "grille " << (*grid)->key() << " v" << (*grid)->version() << " publiée\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto grids = store.entities().grids();
+    if (!grids) return failed(grids.error(), args);
+    Json arr = Json::array();
+    for (const auto& g : *grids) {
+      if (args.json()) arr.push(Json::object().set("key", g.key).set("version", g.version).set("title", g.title));
+      else std::cout << g.key << "\tv" << g.version << "\t" << g.title << "\n";
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central grid publish FICHIER | list"), args);
+}
+
+// A code people can read out and type: 12 characters without look-alikes, in groups of 4.
+Result<std::string> new_code() {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  auto bytes = sync::random_bytes(12);
+  if (!bytes) return core::fail(bytes.error());
+  std::string code;
+  for (std::size_t i = 0; i < bytes->size(); ++i) {
+    if (i > 0 && i % 4 == 0) code += '-';
+    code += kAlphabet[static_cast<unsigned char>((*bytes)[i]) % 32];
+  }
+  return code;
+}
+
+int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
+  auto inspector = args.required(1, "INSPECTEUR");
+  if (!inspector) return failed(inspector.error(), args);
+  auto minutes = positive(args.option("--minutes"), 15, 7 * 24 * 60, "--minutes");
+  if (!minutes) return failed(minutes.error(), args);
+  auto dir = cli::data_dir(args);
+  auto ca = load_ca(*dir);
+  if (!ca) return failed(ca.error(), args);
+  auto fp = sync::certificate_fingerprint(ca->cert_pem);
+  if (!fp) return failed(fp.error(), args);
+  auto code = new_code();
+  if (!code) return failed(code.error(), args);
+  const std::int64_t expires = now_ms() + std::int64_t{*minutes} * 60000;
+  if (auto s = store.add_enrollment_code(sync::sha256_hex(*code), *inspector, expires); !s.ok()) return failed(s, args);
+  const std::string when = core::iso_timestamp(expires);
+  if (args.json()) {
+    cli::print_json(Json::object().set("code", *code).set("ca_fingerprint", *fp).set("expires", when).set("inspector", *inspector));
+  } else {
+    std::cout << "Code d'enrôlement pour " << *inspector << " : " << *code << "\nValable jusqu'au " << when
+              << " (usage unique)\nEmpreinte de l'autorité : " << *fp << "\n";
+  }
+  return 0;
+}
+
+int cmd_device(const cli::Args& args, storage::CentralStore& store) {
+  auto all = store.devices();
+  if (!all) return failed(all.error(), args);
+  Json arr = Json::array();
+  for (const auto& d : *all) {
+    if (args.json()) {
+      arr.push(Json::object()
+                   .set("id", d.id.to_string())
+                   .set("inspector", d.inspector_id)
+                   .set("name", d.name)
+                   .set("fingerprint", d.fingerprint)
+                   .set("certificate_expires", core::iso_timestamp(d.not_after * 1000))
+                   .set("enrolled", core::iso_timestamp(d.enrolled_ms))
+                   .set("last_sync", d.last_sync_ms ? Json(core::iso_timestamp(*d.last_sync_ms)) : Json())
+                   .set("revoked", d.revoked_ms.has_value()));
+    } else {
+      std::cout << d.id.to_string() << "\t" << d.inspector_id << "\t" << d.name << "\tdernière synchro : "
+                << (d.last_sync_ms ? core::iso_timestamp(*d.last_sync_ms) : "jamais") << (d.revoked_ms ? "\trévoqué" : "") << "\n";
+    }
+  }
+  if (args.json()) cli::print_json(arr);
+  return 0;
+}
+
+core::InspectorNames names_of(storage::CentralStore& store) {
+  std::map<std::string, std::string> names;
+  if (auto all = store.inspectors()) {
+    for (const auto& i : *all) names[i.id] = i.name;
+  }
+  return [names](std::string_view id) {
+    auto it = names.find(std::string(id));
+    return it == names.end() ? std::string() : it->second;
+  };
+}
+
+int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
+  if (sub == "list") {
+    auto list = storage::read_inspections(store.entities());
+    if (!list) return failed(list.error(), args);
+    Json arr = Json::array();
+    for (const auto& s : *list) {
+      if (args.json()) {
+        arr.push(Json::object()
+                     .set("id", s.id)
+                     .set("dossier", s.dossier_id)
+                     .set("grid", s.grid_key)
+                     .set("status", std::string(core::inspection_status_name(s.status)))
+                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json()));
+      } else {
+        std::cout << s.id << "\t" << s.dossier_id << "\t" << s.grid_key << "\t" << core::inspection_status_label(s.status) << "\t"
+                  << (s.visit_date ? s.visit_date->french() : "") << "\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  if (sub == "show") {
+    auto id = args.required(2, "ID de l'inspection");
+    if (!id) return failed(id.error(), args);
+    auto view = storage::read_inspection(store.entities(), *id);
+    if (!view) return failed(view.error(), args);
+    cli::print_json(core::report_json(*view, names_of(store)));
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central inspection list | show ID"), args);
+}
+
+int cmd_report(const cli::Args& args, storage::CentralStore& store) {
+  auto id = args.required(1, "ID de l'inspection");
+  if (!id) return failed(id.error(), args);
+  const std::string format = args.option("--format").value_or("html");
+  if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
+  auto view = storage::read_inspection(store.entities(), *id);
+  if (!view) return failed(view.error(), args);
+  const auto names = names_of(store);
+  const std::string content = format == "html" ? core::report_html(*view, names) : core::report_json(*view, names).dump(2) + "\n";
+  if (auto out = args.option("--output")) {
+    if (auto s = storage::write_file_atomically(*out, content); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("path", *out).set("format", format));
+    else std::cout << "rapport écrit dans " << *out << "\n";
+  } else {
+    std::cout << content;
+  }
+  return 0;
+}
+
+Json conflict_json(const storage::CentralConflict& c) {
+  auto side = [](const core::Value& v, const core::Version& ver, const std::string& author) {
+    return Json::object()
+        .set("value", core::value_json(v))
+        .set("author", author)
+        .set("time", core::iso_timestamp(ver.hlc.physical_ms()))
+        .set("node", ver.node.to_string());
+  };
+  return Json::object()
+      .set("id", c.record.id)
+      .set("status", c.status)
+      .set("dossier", c.record.scope)
+      .set("entity_type", c.record.entity_type)
+      .set("entity_id", c.record.entity_id)
+      .set("field", c.record.field)
+      .set("winner", side(c.record.winner_value, c.record.winner_version, c.record.winner_author))
+      .set("loser", side(c.record.loser_value, c.record.loser_version, c.record.loser_author))
+      .set("created", core::iso_timestamp(c.record.created_ms))
+      .set("resolved_by", c.resolved_by);
+}
+
+int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  if (sub == "list") {
+    auto all = store.conflicts(!args.flag("--all"));
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& c : *all) {
+      if (args.json()) {
+        arr.push(conflict_json(c));
+      } else {
+        std::cout << c.record.id << "\t" << c.status << "\t" << c.record.scope << "\t" << c.record.field << "\t«"
+                  << c.record.winner_value.display() << "» (" << c.record.winner_author << ") contre «"
+                  << c.record.loser_value.display() << "» (" << c.record.loser_author << ")\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  auto id = args.required(2, "ID du conflit");
+  if (!id) return failed(id.error(), args);
+  auto c = store.conflict(*id);
+  if (!c) return failed(c.error(), args);
+  if (!*c) return failed(Status::not_found("conflit inconnu : " + *id), args);
+  if (sub == "show") {
+    if (args.json()) {
+      cli::print_json(conflict_json(**c));
+    } else {
+      const auto& r = (*c)->record;
+      std::cout << "Conflit " << r.id << " (" << (*c)->status << ")\n  dossier " << r.scope << ", " << r.entity_type << " "
+                << r.entity_id << ", champ " << r.field << "\n  retenu : «" << r.winner_value.display() << "» par "
+                << r.winner_author << " le " << core::iso_timestamp(r.winner_version.hlc.physical_ms()) << "\n  écarté : «"
+                << r.loser_value.display() << "» par " << r.loser_author << " le "
+                << core::iso_timestamp(r.loser_version.hlc.physical_ms()) << "\n";
+    }
+    return 0;
+  }
+  if (sub == "resolve") {
+    core::Value value;
+    const auto keep = args.option("--keep");
+    if (keep == "winner") {
+      value = (*c)->record.winner_value;
+    } else if (keep == "loser") {
+      value = (*c)->record.loser_value;
+    } else if (auto v = args.option("--value")) {
+      // The value is typed like the winner's (the field's type).
+      const core::Value& like = (*c)->record.winner_value.is_null() ? (*c)->record.loser_value : (*c)->record.winner_value;
+      switch (like.kind()) {
+        case core::ValueKind::kNumber: {
+          auto n = core::Number::parse(*v);
+          if (!n) return failed(n.error(), args);
+          value = core::Value::number(*n);
+          break;
+        }
+        case core::ValueKind::kDate: {
+          auto d = core::Date::parse(*v);
+          if (!d) return failed(d.error(), args);
+          value = core::Value::date(*d);
+          break;
+        }
+        case core::ValueKind::kBool: value = core::Value::boolean(*v == "oui" || *v == "true" || *v == "1"); break;
+        default: value = core::Value::text(*v);
+      }
+    } else {
+      return failed(Status::invalid_argument("--keep winner, --keep loser ou --value VALEUR"), args);
+    }
+    if (auto s = store.resolve_conflict(*id, value, "bureau"); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(value)));
+    else std::cout << "conflit résolu : «" << value.display() << "»\n";
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central conflicts list | show ID | resolve ID"), args);
+}
+
+int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  auto record_json = [](const storage::QuarantineRecord& q) {
+    return Json::object()
+        .set("id", q.id)
+        .set("reason", q.reason)
+        .set("device", q.device)
+        .set("inspector", q.inspector_id)
+        .set("dossier", q.change.scope)
+        .set("entity_type", q.change.entity_type)
+        .set("entity_id", q.change.entity_id)
+        .set("field", q.change.field)
+        .set("value", core::value_json(q.change.value))
+        .set("written", core::iso_timestamp(q.change.version.hlc.physical_ms()))
+        .set("received", core::iso_timestamp(q.received_ms));
+  };
+  if (sub == "list") {
+    auto all = store.quarantine();
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& q : *all) {
+      if (args.json()) arr.push(record_json(q));
+      else std::cout << q.id << "\t" << q.inspector_id << "\t" << q.change.scope << "\t" << q.change.field << "\t" << q.reason << "\n";
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  if (sub == "show") {
+    auto id = positive(args.required(2, "ID").value_or(""), 0, 2000000000, "ID");
+    if (!id) return failed(id.error(), args);
+    auto q = store.quarantined(*id);
+    if (!q) return failed(q.error(), args);
+    if (!*q) return failed(Status::not_found("aucun changement en quarantaine n° " + std::to_string(*id)), args);
+    cli::print_json(record_json(**q));
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central quarantine list | show ID"), args);
+}
+
+}  // namespace
+}  // namespace carnet::central
+
+int main(int argc, char** argv) {
+  using namespace carnet;
+  auto args = cli::Args::parse(argc, argv,
+                               {"--listen", "--threads", "--name", "--host", "--minutes", "--format", "--output", "--keep",
+                                "--value"},
+                               {"--all"});
+  if (!args) return cli::report_error(args.error(), false, "carnet-central");
+  if (args->flag("--help") || args->positional().empty()) {
+    std::cout << central::kUsage;
+    return args->positional().empty() && !args->flag("--help") ? 2 : 0;
+  }
+  const std::string& command = args->positional()[0];
+  if (command == "init") return central::cmd_init(*args);
+  if (command == "serve") return central::cmd_serve(*args);
+  auto store = central::open_store(*args);
+  if (!store) return central::failed(store.error(), *args);
+  if (command == "inspector") return central::cmd_inspector(*args, **store);
+  if (command == "dossier") return central::cmd_dossier(*args, **store);
+  if (command == "assign") return central::cmd_assign(*args, **store, true);
+  if (command == "unassign") return central::cmd_assign(*args, **store, false);
+  if (command == "grid") return central::cmd_grid(*args, **store);
+  if (command == "enroll") return central::cmd_enroll(*args, **store);
+  if (command == "device") return central::cmd_device(*args, **store);
+  if (command == "inspection") return central::cmd_inspection(*args, **store);
+  if (command == "report") return central::cmd_report(*args, **store);
+  if (command == "conflicts") return central::cmd_conflicts(*args, **store);
+  if (command == "quarantine") return central::cmd_quarantine(*args, **store);
+  return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
+}
