@@ -733,56 +733,24 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   }
 
   Status insert_conflict(const ConflictRecord& c) {
-    auto st = owned_->prepare(
-        "INSERT INTO conflicts(id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, "
-        "winner_author, loser_value, loser_hlc, loser_node, loser_author, created) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+    auto st = owned_->prepare(std::string("INSERT INTO conflicts(") + kConflictColumns +
+                              ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     if (!st) return st.error();
-    const auto wn = uuid_bytes(c.winner_version.node);
-    const auto ln = uuid_bytes(c.loser_version.node);
-    return st->bind(1, c.id)
-        .bind(2, c.entity_type)
-        .bind(3, c.entity_id)
-        .bind(4, c.field)
-        .bind(5, c.scope)
-        .bind_optional(6, encoded(c.winner_value))
-        .bind(7, static_cast<std::int64_t>(c.winner_version.hlc.value))
-        .bind_blob(8, wn.data(), wn.size())
-        .bind(9, c.winner_author)
-        .bind_optional(10, encoded(c.loser_value))
-        .bind(11, static_cast<std::int64_t>(c.loser_version.hlc.value))
-        .bind_blob(12, ln.data(), ln.size())
-        .bind(13, c.loser_author)
-        .bind(14, c.created_ms)
-        .run();
+    return bind_conflict(*st, c).run();
   }
 
   Result<std::vector<CentralConflict>> conflicts_locked(const std::string& where, std::string_view arg) {
     auto st = owned_->prepare(
-        "SELECT id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, winner_author, "
-        "loser_value, loser_hlc, loser_node, loser_author, created, status, resolved_ms, coalesce(resolved_by, '') "
-        "FROM conflicts " + where + " ORDER BY created, id");
+        std::string("SELECT ") + kConflictColumns + ", status, resolved_ms, coalesce(resolved_by, '') FROM conflicts " +
+        where + " ORDER BY created, id");
     if (!st) return fail(st.error());
     if (!where.empty()) st->bind(1, arg);
     std::vector<CentralConflict> out;
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
       CentralConflict c;
-      c.record.id = s.column_text(0);
-      c.record.entity_type = s.column_text(1);
-      c.record.entity_id = s.column_text(2);
-      c.record.field = s.column_text(3);
-      c.record.scope = s.column_text(4);
-      auto winner = field_value_at(s, 5);
-      auto loser = field_value_at(s, 9);
-      if (!winner) return winner.error();
-      if (!loser) return loser.error();
-      c.record.winner_value = winner->value;
-      c.record.winner_version = winner->version;
-      c.record.winner_author = s.column_text(8);
-      c.record.loser_value = loser->value;
-      c.record.loser_version = loser->version;
-      c.record.loser_author = s.column_text(12);
-      c.record.created_ms = s.column_int(13);
+      auto record = read_conflict(s);
+      if (!record) return record.error();
+      c.record = std::move(*record);
       c.status = s.column_text(14);
       if (!s.column_is_null(15)) c.resolved_ms = s.column_int(15);
       c.resolved_by = s.column_text(16);

@@ -39,6 +39,22 @@ struct GridInfo {
   std::string title;
 };
 
+// A conflict as the central node described it.
+struct ConflictRecord {
+  std::string id;
+  std::string entity_type;
+  std::string entity_id;
+  std::string field;
+  std::string scope;
+  core::Value winner_value;
+  core::Version winner_version;
+  std::string winner_author;
+  core::Value loser_value;
+  core::Version loser_version;
+  std::string loser_author;
+  std::int64_t created_ms = 0;
+};
+
 class EntityStore {
  public:
   explicit EntityStore(Database& db) : db_(&db) {}

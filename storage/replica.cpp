@@ -310,61 +310,24 @@ Result<std::optional<std::int64_t>> Replica::last_sync_ms() {
 
 Status Replica::replace_conflicts(Transaction& tx, const std::vector<ConflictRecord>& conflicts) {
   CARNET_RETURN_IF_ERROR(tx.db().run_cached("DELETE FROM conflicts"));
-  auto st = tx.db().prepare(
-      "INSERT INTO conflicts(id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, "
-      "winner_author, loser_value, loser_hlc, loser_node, loser_author, created) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  auto st = tx.db().prepare(std::string("INSERT INTO conflicts(") + kConflictColumns +
+                            ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!st) return st.error();
-  for (const auto& c : conflicts) {
-    const auto wn = uuid_bytes(c.winner_version.node);
-    const auto ln = uuid_bytes(c.loser_version.node);
-    CARNET_RETURN_IF_ERROR(st->bind(1, c.id)
-                               .bind(2, c.entity_type)
-                               .bind(3, c.entity_id)
-                               .bind(4, c.field)
-                               .bind(5, c.scope)
-                               .bind_optional(6, encoded(c.winner_value))
-                               .bind(7, static_cast<std::int64_t>(c.winner_version.hlc.value))
-                               .bind_blob(8, wn.data(), wn.size())
-                               .bind(9, c.winner_author)
-                               .bind_optional(10, encoded(c.loser_value))
-                               .bind(11, static_cast<std::int64_t>(c.loser_version.hlc.value))
-                               .bind_blob(12, ln.data(), ln.size())
-                               .bind(13, c.loser_author)
-                               .bind(14, c.created_ms)
-                               .run());
-  }
+  for (const auto& c : conflicts) CARNET_RETURN_IF_ERROR(bind_conflict(*st, c).run());
   return Status::ok_status();
 }
 
 Result<std::vector<ConflictRecord>> Replica::conflicts() {
-  auto st = db_->prepare(
-      "SELECT id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, winner_author, "
-      "loser_value, loser_hlc, loser_node, loser_author, created FROM conflicts ORDER BY created, id");
+  auto st = db_->prepare(std::string("SELECT ") + kConflictColumns + " FROM conflicts ORDER BY created, id");
   if (!st) return fail(st.error());
   std::vector<ConflictRecord> out;
   while (true) {
     auto row = st->step();
     if (!row) return fail(row.error());
     if (!*row) break;
-    ConflictRecord c;
-    c.id = st->column_text(0);
-    c.entity_type = st->column_text(1);
-    c.entity_id = st->column_text(2);
-    c.field = st->column_text(3);
-    c.scope = st->column_text(4);
-    auto winner = field_value_at(*st, 5);
-    auto loser = field_value_at(*st, 9);
-    if (!winner) return fail(winner.error());
-    if (!loser) return fail(loser.error());
-    c.winner_value = winner->value;
-    c.winner_version = winner->version;
-    c.winner_author = st->column_text(8);
-    c.loser_value = loser->value;
-    c.loser_version = loser->version;
-    c.loser_author = st->column_text(12);
-    c.created_ms = st->column_int(13);
-    out.push_back(std::move(c));
+    auto c = read_conflict(*st);
+    if (!c) return fail(c.error());
+    out.push_back(std::move(*c));
   }
   return out;
 }

@@ -36,21 +36,6 @@ struct PendingChange {
   core::Change change;
 };
 
-// A conflict as the central node described it.
-struct ConflictRecord {
-  std::string id;
-  std::string entity_type;
-  std::string entity_id;
-  std::string field;
-  std::string scope;
-  core::Value winner_value;
-  core::Version winner_version;
-  std::string winner_author;
-  core::Value loser_value;
-  core::Version loser_version;
-  std::string loser_author;
-  std::int64_t created_ms = 0;
-};
 
 // One of this node's changes that the central node refused.
 struct QuarantineNotice {

@@ -62,4 +62,52 @@ inline std::optional<std::string> encoded(const core::Value& v) {
 }
 
 
+// Conflict rows (the tablet's and the central node's `conflicts` tables share these
+// columns): binds ?1..?14 = id, entity_type, entity_id, field, scope, winner value/hlc/node/
+// author, loser value/hlc/node/author, created.
+inline Statement& bind_conflict(Statement& st, const ConflictRecord& c) {
+  const auto wn = uuid_bytes(c.winner_version.node);
+  const auto ln = uuid_bytes(c.loser_version.node);
+  return st.bind(1, c.id)
+      .bind(2, c.entity_type)
+      .bind(3, c.entity_id)
+      .bind(4, c.field)
+      .bind(5, c.scope)
+      .bind_optional(6, encoded(c.winner_value))
+      .bind(7, static_cast<std::int64_t>(c.winner_version.hlc.value))
+      .bind_blob(8, wn.data(), wn.size())
+      .bind(9, c.winner_author)
+      .bind_optional(10, encoded(c.loser_value))
+      .bind(11, static_cast<std::int64_t>(c.loser_version.hlc.value))
+      .bind_blob(12, ln.data(), ln.size())
+      .bind(13, c.loser_author)
+      .bind(14, c.created_ms);
+}
+
+inline constexpr const char* kConflictColumns =
+    "id, entity_type, entity_id, field, scope, winner_value, winner_hlc, winner_node, winner_author, "
+    "loser_value, loser_hlc, loser_node, loser_author, created";
+
+// Reads the kConflictColumns of the current row, starting at column 0.
+inline Result<ConflictRecord> read_conflict(const Statement& s) {
+  ConflictRecord c;
+  c.id = s.column_text(0);
+  c.entity_type = s.column_text(1);
+  c.entity_id = s.column_text(2);
+  c.field = s.column_text(3);
+  c.scope = s.column_text(4);
+  auto winner = field_value_at(s, 5);
+  auto loser = field_value_at(s, 9);
+  if (!winner) return fail(winner.error());
+  if (!loser) return fail(loser.error());
+  c.winner_value = winner->value;
+  c.winner_version = winner->version;
+  c.winner_author = s.column_text(8);
+  c.loser_value = loser->value;
+  c.loser_version = loser->version;
+  c.loser_author = s.column_text(12);
+  c.created_ms = s.column_int(13);
+  return c;
+}
+
 }  // namespace carnet::storage::internal

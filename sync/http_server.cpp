@@ -16,26 +16,8 @@
 // Nothing is logged: request bodies, targets and certificates stay out of the logs.
 #include "sync/http.hpp"
 
-#include <utility>  // Before any Boost.Asio header: Boost 1.74 uses std::exchange without it.
+#include "sync/asio.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -59,15 +41,8 @@
 
 namespace carnet::sync {
 
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace ssl = net::ssl;
-
 namespace {
 
-using tcp = net::ip::tcp;
-using error_code = boost::system::error_code;
 using Clock = std::chrono::steady_clock;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
 

@@ -165,7 +165,7 @@ TEST_F(SyncEndToEnd, HealthMetricsRefusalsAndGracefulStop) {
   auto anonymous = client.request("POST", "/v1/sync", "");
   ASSERT_TRUE(anonymous);
   EXPECT_EQ(anonymous->status, 401);
-  auto garbage = client.request("POST", "/v1/enroll", std::string("\xff\xff\xff not protobuf", 20));
+  auto garbage = client.request("POST", "/v1/enroll", std::string("\xff\xff\xff not protobuf"));
   ASSERT_TRUE(garbage);
   EXPECT_EQ(garbage->status, 400);
   EXPECT_EQ(tablet("a", {"sync"}).exit_code, 0);

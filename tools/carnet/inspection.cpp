@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "core/report.hpp"
-#include "storage/files.hpp"
+#include "tools/cli/documents.hpp"
 #include "tools/carnet/node.hpp"
 
 namespace carnet::tool {
@@ -191,16 +191,7 @@ int cmd_report(const cli::Args& args) {
   storage::Capture capture(**replica);
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
-  const auto names = names_of(**replica);
-  const std::string content = format == "html" ? core::report_html(*view, names) : core::report_json(*view, names).dump(2) + "\n";
-  if (auto out = args.option("--output")) {
-    if (auto s = storage::write_file_atomically(*out, content); !s.ok()) return failed(s, args);
-    if (args.json()) cli::print_json(Json::object().set("path", *out).set("format", format));
-    else std::cout << "rapport écrit dans " << *out << "\n";
-  } else {
-    std::cout << content;
-  }
-  return 0;
+  return cli::write_report(args, *view, names_of(**replica), "carnet");
 }
 
 }  // namespace carnet::tool

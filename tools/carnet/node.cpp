@@ -10,6 +10,7 @@
 #include "storage/builtin_grids.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
+#include "tools/cli/documents.hpp"
 
 namespace carnet::tool {
 
@@ -227,12 +228,8 @@ int cmd_dossier(const cli::Args& args) {
   if (sub == "import") {
     auto file = args.required(2, "FICHIER de dossiers (JSON)");
     if (!file) return failed(file.error(), args);
-    auto text = storage::read_file(*file, 16u << 20);
-    if (!text) return failed(text.error(), args);
-    auto doc = Json::parse(*text);
-    if (!doc) return failed(doc.error().with_context(*file), args);
-    auto dossiers = core::dossiers_from_json(*doc);
-    if (!dossiers) return failed(dossiers.error().with_context(*file), args);
+    auto dossiers = cli::read_dossier_file(*file);
+    if (!dossiers) return failed(dossiers.error(), args);
     auto n = capture.import_dossiers(*dossiers);
     if (!n) return failed(n.error(), args);
     if (args.json()) cli::print_json(Json::object().set("imported", *n));

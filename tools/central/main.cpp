@@ -15,6 +15,7 @@
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 #include "tools/cli/args.hpp"
+#include "tools/cli/documents.hpp"
 
 namespace carnet::central {
 namespace {
@@ -216,12 +217,8 @@ int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
   if (sub == "import") {
     auto file = args.required(2, "FICHIER de dossiers (JSON)");
     if (!file) return failed(file.error(), args);
-    auto text = storage::read_file(*file, 16u << 20);
-    if (!text) return failed(text.error(), args);
-    auto doc = Json::parse(*text);
-    if (!doc) return failed(doc.error().with_context(*file), args);
-    auto dossiers = core::dossiers_from_json(*doc);
-    if (!dossiers) return failed(dossiers.error().with_context(*file), args);
+    auto dossiers = cli::read_dossier_file(*file);
+    if (!dossiers) return failed(dossiers.error(), args);
     auto n = store.import_dossiers(*dossiers);
     if (!n) return failed(n.error(), args);
     if (args.json()) cli::print_json(Json::object().set("imported", *n));
@@ -403,16 +400,7 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
   auto view = storage::read_inspection(store.entities(), *id);
   if (!view) return failed(view.error(), args);
-  const auto names = names_of(store);
-  const std::string content = format == "html" ? core::report_html(*view, names) : core::report_json(*view, names).dump(2) + "\n";
-  if (auto out = args.option("--output")) {
-    if (auto s = storage::write_file_atomically(*out, content); !s.ok()) return failed(s, args);
-    if (args.json()) cli::print_json(Json::object().set("path", *out).set("format", format));
-    else std::cout << "rapport écrit dans " << *out << "\n";
-  } else {
-    std::cout << content;
-  }
-  return 0;
+  return cli::write_report(args, *view, names_of(store), "carnet-central");
 }
 
 Json conflict_json(const storage::CentralConflict& c) {
