@@ -1,0 +1,315 @@
+// carnet-bench sync [--changes N] [--tablets K] [--per-tablet M] [--runs R]
+//
+// The central node (embedded store, HTTPS on a thread pool) runs in its own process; the
+// tablets are replicas with their own HTTPS clients (mutual TLS, real certificates) over
+// loopback. Per run:
+//   push     one tablet pushes N answers (default 100 000), pages of 5 000, each applied and
+//            committed by the central node: changes/s, bytes on the wire per change
+//   pull     a second tablet, in its own process, pulls them: changes/s and its peak RSS
+//   no-op    a sync with nothing to do: requests (must be 1)
+//   fleet    K tablets (default 200) sync M answers each (default 500) at once: all must
+//            succeed; p50 and p99 of the sync time
+// and the central node's peak RSS. Figures are medians over R runs (default 3).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <barrier>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "storage/builtin_grids.hpp"
+#include "storage/capture.hpp"
+#include "storage/central_store.hpp"
+#include "storage/grid_file.hpp"
+#include "sync/central_service.hpp"
+#include "sync/http.hpp"
+#include "sync/pki.hpp"
+#include "sync/tablet_sync.hpp"
+#include "tools/bench/bench.hpp"
+
+namespace carnet::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct Device {
+  std::string name;
+  std::string inspector;
+  std::string dossier;
+  core::Uuid id;
+  sync::Credentials credentials;  // certificate and key
+};
+
+struct World {
+  fs::path dir;
+  sync::Credentials ca;
+  sync::Credentials server;
+  std::vector<Device> devices;
+};
+
+// The central store with its inspectors, dossiers and devices (certificates signed by the CA).
+World make_world(const fs::path& dir, std::size_t fleet) {
+  World w;
+  w.dir = dir;
+  w.ca = check(sync::make_ca("Carnet bench CA", 30));
+  w.server = check(sync::make_server_certificate(w.ca, "carnet-central", {"localhost"}, {"127.0.0.1"}, 30));
+  auto store = check(storage::open_sqlite_central((dir / "central.db").string(), storage::Database::Mode::kCreate));
+  for (const auto& g : storage::builtin_grids()) check(store->publish_grid(*check(storage::parse_grid(g.text, g.file_name)), g.text));
+  auto add_device = [&](const std::string& name, const std::string& inspector, const std::string& dossier) {
+    Device d{name, inspector, dossier, core::Uuid::generate(static_cast<std::int64_t>(std::time(nullptr)) * 1000), {}};
+    auto request = check(sync::make_certificate_request(d.id.to_string()));
+    d.credentials.cert_pem = check(sync::sign_certificate_request(w.ca, request.csr_pem, d.id.to_string(), inspector, 30));
+    d.credentials.key_pem = request.key_pem;
+    auto info = check(sync::inspect_certificate(d.credentials.cert_pem));
+    check(store->add_device({d.id, inspector, name, info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}}));
+    w.devices.push_back(std::move(d));
+  };
+  std::vector<core::Dossier> dossiers;
+  auto dossier = [&](const std::string& id) {
+    core::Dossier d;
+    d.id = id;
+    d.kind = "maison-accueil";
+    d.name = "Maison " + id;
+    d.reference = "RW/AHA/" + id;
+    dossiers.push_back(d);
+  };
+  dossier("big");
+  for (std::size_t i = 0; i < fleet; ++i) dossier("f" + std::to_string(i));
+  check(store->import_dossiers(dossiers));
+  check(store->add_inspector({"bench", "Banc d'essai"}));
+  check(store->assign("big", "bench"));
+  for (std::size_t i = 0; i < fleet; ++i) {
+    const std::string inspector = "i" + std::to_string(i);
+    check(store->add_inspector({inspector, inspector}));
+    check(store->assign("f" + std::to_string(i), inspector));
+  }
+  add_device("pusher", "bench", "big");
+  add_device("puller", "bench", "big");
+  for (std::size_t i = 0; i < fleet; ++i) add_device("t" + std::to_string(i), "i" + std::to_string(i), "f" + std::to_string(i));
+  return w;
+}
+
+// Runs the central node in a child process; returns its pid and port. It stops when
+// `stop_fd` closes and writes its peak RSS (KiB) to `report_fd`.
+pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& report_read) {
+  int ready[2], stop[2], report[2];
+  if (::pipe(ready) != 0 || ::pipe(stop) != 0 || ::pipe(report) != 0) die(core::Status::io_error("pipe"));
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(ready[0]);
+    ::close(stop[1]);
+    ::close(report[0]);
+    auto store = check(storage::open_sqlite_central((w.dir / "central.db").string(), storage::Database::Mode::kReadWrite));
+    sync::CentralService service(*store, w.ca);
+    sync::ServerOptions o;
+    o.port = 0;
+    o.cert_pem = w.server.cert_pem;
+    o.key_pem = w.server.key_pem;
+    o.client_ca_pem = w.ca.cert_pem;
+    o.threads = 4;
+    auto server = check(sync::HttpsServer::start(o, [&](const sync::HttpRequest& r) { return service.handle(r); }));
+    const std::uint16_t p = server->port();
+    if (::write(ready[1], &p, sizeof p) != sizeof p) ::_exit(3);
+    char c;
+    while (::read(stop[0], &c, 1) > 0) {
+    }
+    server->stop();
+    server->wait();
+    const long rss = peak_rss_kib();
+    if (::write(report[1], &rss, sizeof rss) != sizeof rss) ::_exit(4);
+    ::_exit(0);
+  }
+  ::close(ready[1]);
+  ::close(stop[0]);
+  ::close(report[1]);
+  if (::read(ready[0], &port, sizeof port) != sizeof port) die(core::Status::io_error("le nœud central n'a pas démarré"));
+  ::close(ready[0]);
+  stop_write = stop[1];
+  report_read = report[0];
+  return pid;
+}
+
+struct TabletHandle {
+  std::unique_ptr<storage::Replica> replica;
+  std::unique_ptr<sync::HttpsClient> client;
+};
+
+TabletHandle open_tablet(const World& w, const Device& d, std::uint16_t port) {
+  TabletHandle t;
+  t.replica = check(storage::Replica::open((w.dir / (d.name + ".db")).string(), storage::Database::Mode::kCreate));
+  auto tx = check(storage::Transaction::begin(t.replica->db()));
+  check(t.replica->initialise(*tx, d.inspector, d.inspector, d.id));
+  check(tx->commit());
+  sync::ClientOptions o;
+  o.host = "127.0.0.1";
+  o.port = std::to_string(port);
+  o.ca_pem = w.ca.cert_pem;
+  o.cert_pem = d.credentials.cert_pem;
+  o.key_pem = d.credentials.key_pem;
+  o.timeout = std::chrono::seconds(120);
+  t.client = std::make_unique<sync::HttpsClient>(o);
+  return t;
+}
+
+sync::SyncReport sync_or_die(TabletHandle& t) {
+  sync::SyncOptions o;
+  return check(sync::sync_now(*t.replica, *t.client, o));
+}
+
+// Writes `count` answers on a new inspection of `dossier` (batches of 100 per command).
+void capture_answers(TabletHandle& t, const std::string& dossier, std::size_t count) {
+  storage::Capture capture(*t.replica);
+  const std::string id = check(capture.start(dossier, std::nullopt, core::Date::parse("2026-03-10").value()));
+  std::vector<std::string> batch;
+  for (std::size_t i = 0; i < count; ++i) {
+    batch.push_back(answer(i));
+    if (batch.size() == 14 || i + 1 == count) {  // 14 distinct items: each batch changes all
+      check(capture.set(id, batch));
+      batch.clear();
+    }
+  }
+}
+
+struct RunFigures {
+  double push_rate = 0, pull_rate = 0, bytes_per_change = 0, noop_requests = 0, push_requests = 0;
+  double fleet_p50 = 0, fleet_p99 = 0, fleet_ok = 0, central_rss_mib = 0, puller_rss_mib = 0;
+};
+
+RunFigures run_once(std::size_t changes, std::size_t fleet, std::size_t per_tablet) {
+  const fs::path dir = fs::temp_directory_path() / ("carnet-bench-sync-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  World w = make_world(dir, fleet);
+  std::uint16_t port = 0;
+  int stop_central = -1, central_report = -1;
+  const pid_t central = start_central(w, port, stop_central, central_report);
+
+  // The puller lives in its own process (forked before this one grows) so that its peak
+  // RSS is its own; it pulls when told to.
+  int go[2], pulled[2];
+  if (::pipe(go) != 0 || ::pipe(pulled) != 0) die(core::Status::io_error("pipe"));
+  const pid_t puller = ::fork();
+  if (puller == 0) {
+    ::close(go[1]);
+    ::close(pulled[0]);
+    char c;
+    if (::read(go[0], &c, 1) != 1) ::_exit(2);
+    TabletHandle t = open_tablet(w, w.devices[1], port);
+    const auto t0 = Clock::now();
+    const auto report = sync_or_die(t);
+    const double rate = static_cast<double>(report.pulled) / seconds_since(t0);
+    const double rss = static_cast<double>(peak_rss_kib()) / 1024.0;
+    const double out[3] = {rate, rss, static_cast<double>(report.pulled)};
+    if (::write(pulled[1], out, sizeof out) != sizeof out) ::_exit(3);
+    ::_exit(0);
+  }
+  ::close(go[0]);
+  ::close(pulled[1]);
+
+  RunFigures f;
+  {  // push
+    TabletHandle t = open_tablet(w, w.devices[0], port);
+    sync_or_die(t);  // dossier snapshot and grids
+    capture_answers(t, "big", changes);
+    const auto pending = check(t.replica->pending_count());
+    const auto t0 = Clock::now();
+    const auto report = sync_or_die(t);
+    f.push_rate = static_cast<double>(pending) / seconds_since(t0);
+    f.bytes_per_change = static_cast<double>(report.bytes_sent) / static_cast<double>(pending);
+    f.push_requests = static_cast<double>(report.requests);
+    const auto noop = sync_or_die(t);
+    f.noop_requests = static_cast<double>(noop.requests);
+  }
+  {  // pull, in the puller's process
+    if (::write(go[1], "g", 1) != 1) die(core::Status::io_error("pipe"));
+    double in[3] = {0, 0, 0};
+    if (::read(pulled[0], in, sizeof in) != sizeof in) die(core::Status::internal("le second appareil a échoué"));
+    f.pull_rate = in[0];
+    f.puller_rss_mib = in[1];
+    ::waitpid(puller, nullptr, 0);
+  }
+  {  // fleet
+    std::vector<TabletHandle> tablets;
+    for (std::size_t i = 0; i < fleet; ++i) {
+      tablets.push_back(open_tablet(w, w.devices[2 + i], port));
+      sync_or_die(tablets.back());
+      capture_answers(tablets.back(), "f" + std::to_string(i), per_tablet);
+    }
+    std::vector<double> latencies(fleet, -1);
+    std::barrier start(static_cast<std::ptrdiff_t>(fleet));
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < fleet; ++i) {
+      threads.emplace_back([&, i] {
+        start.arrive_and_wait();
+        const auto t0 = Clock::now();
+        sync::SyncOptions o;
+        auto r = sync::sync_now(*tablets[i].replica, *tablets[i].client, o);
+        if (r && r->pushed >= per_tablet) latencies[i] = seconds_since(t0);
+      });
+    }
+    for (auto& t : threads) t.join();
+    std::size_t ok = 0;
+    std::vector<double> done;
+    for (double l : latencies) {
+      if (l >= 0) {
+        ++ok;
+        done.push_back(l);
+      }
+    }
+    f.fleet_ok = static_cast<double>(ok);
+    std::sort(done.begin(), done.end());
+    if (!done.empty()) {
+      f.fleet_p50 = done[done.size() / 2];
+      f.fleet_p99 = done[std::min(done.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(done.size()))) - 1)];
+    }
+  }
+  ::close(stop_central);
+  long central_rss = 0;
+  if (::read(central_report, &central_rss, sizeof central_rss) == sizeof central_rss) {
+    f.central_rss_mib = static_cast<double>(central_rss) / 1024.0;
+  }
+  ::waitpid(central, nullptr, 0);
+  fs::remove_all(dir);
+  return f;
+}
+
+}  // namespace
+
+int sync_main(const cli::Args& args) {
+  const std::size_t changes = count_option(args, "--changes", 100000);
+  const std::size_t fleet = count_option(args, "--tablets", 200);
+  const std::size_t per_tablet = count_option(args, "--per-tablet", 500);
+  const std::size_t runs = count_option(args, "--runs", 3);
+  std::vector<RunFigures> all;
+  for (std::size_t r = 0; r < runs; ++r) {
+    all.push_back(run_once(changes, fleet, per_tablet));
+    const RunFigures& f = all.back();
+    std::printf("  run %zu: push %.0f changes/s, pull %.0f changes/s, %.1f bytes/change, fleet %.0f/%zu ok p99 %.3f s\n",
+                r + 1, f.push_rate, f.pull_rate, f.bytes_per_change, f.fleet_ok, fleet, f.fleet_p99);
+    std::fflush(stdout);
+  }
+  auto med = [&](double RunFigures::*field) {
+    std::vector<double> v;
+    for (const auto& f : all) v.push_back(f.*field);
+    return median(v);
+  };
+  std::printf("push: %zu changes from one tablet, median %.0f changes/s (durable at the central node), %.0f requests\n",
+              changes, med(&RunFigures::push_rate), med(&RunFigures::push_requests));
+  std::printf("pull: %zu changes to one tablet, median %.0f changes/s, tablet peak RSS %.1f MiB\n", changes,
+              med(&RunFigures::pull_rate), med(&RunFigures::puller_rss_mib));
+  std::printf("wire: %.1f bytes per checklist-answer change pushed (TLS included); no-op sync: %.0f request(s)\n",
+              med(&RunFigures::bytes_per_change), med(&RunFigures::noop_requests));
+  std::printf("fleet: %zu tablets x %zu changes at once, %.0f succeeded, sync time p50 %.3f s, p99 %.3f s\n", fleet,
+              per_tablet, med(&RunFigures::fleet_ok), med(&RunFigures::fleet_p50), med(&RunFigures::fleet_p99));
+  std::printf("central node peak RSS %.1f MiB (median over %zu runs)\n", med(&RunFigures::central_rss_mib), runs);
+  return 0;
+}
+
+}  // namespace carnet::bench
