@@ -289,8 +289,25 @@ int sync_main(const cli::Args& args) {
   const std::size_t runs = count_option(args, "--runs", 3);
   std::vector<RunFigures> all;
   for (std::size_t r = 0; r < runs; ++r) {
-    all.push_back(run_once(changes, fleet, per_tablet));
-    const RunFigures& f = all.back();
+    // Each run in a fresh process, so that the processes it forks (the central node, the
+    // puller) start small and their peak RSS is their own.
+    int figures[2];
+    if (::pipe(figures) != 0) die(core::Status::io_error("pipe"));
+    const pid_t run = ::fork();
+    if (run == 0) {
+      ::close(figures[0]);
+      const RunFigures f = run_once(changes, fleet, per_tablet);
+      if (::write(figures[1], &f, sizeof f) != sizeof f) ::_exit(3);
+      ::_exit(0);
+    }
+    ::close(figures[1]);
+    RunFigures f;
+    const bool got = ::read(figures[0], &f, sizeof f) == sizeof f;
+    ::close(figures[0]);
+    int status = 0;
+    ::waitpid(run, &status, 0);
+    if (!got) die(core::Status::internal("la mesure a échoué"));
+    all.push_back(f);
     std::printf("  run %zu: push %.0f changes/s, pull %.0f changes/s, %.1f bytes/change, fleet %.0f/%zu ok p99 %.3f s\n",
                 r + 1, f.push_rate, f.pull_rate, f.bytes_per_change, f.fleet_ok, fleet, f.fleet_p99);
     std::fflush(stdout);
