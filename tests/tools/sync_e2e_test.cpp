@@ -8,6 +8,7 @@
 #include "support/background_process.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "storage/capture.hpp"
 #include "sync/http.hpp"
 
 namespace carnet::testing {
@@ -175,6 +176,64 @@ TEST_F(SyncEndToEnd, HealthMetricsRefusalsAndGracefulStop) {
   const auto offline = tablet("a", {"sync"});
   EXPECT_EQ(offline.exit_code, 7) << offline.err;
   EXPECT_NE(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
+}
+
+TEST_F(SyncEndToEnd, TabletKilledDuringASyncResumesWithNothingLostOrAppliedTwice) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const std::string id = tablet_json("a", {"inspection", "start", "--dossier", "ma-0042"}).find("id")->as_string();
+  // Many pending changes, written through the library as the command line would.
+  std::int64_t written = 0;
+  {
+    auto replica = storage::Replica::open(dir_.file("a") + "/carnet.db", storage::Database::Mode::kReadWrite);
+    ASSERT_TRUE(replica);
+    storage::Capture capture(**replica);
+    for (int i = 0; i < 3000; ++i) {
+      auto n = capture.set(id, {"batiments.nb_wc=" + std::to_string(i % 97), "batiments.nb_douches=" + std::to_string(i % 89),
+                                "introduction.ca_hommes=" + std::to_string(i % 83)});
+      ASSERT_TRUE(n);
+    }
+    written = (*replica)->pending_count().value();
+  }
+  // Kill the sync at several points: early, and later.
+  for (int delay_ms : {30, 120, 250}) {
+    BackgroundProcess sync(CARNET_BIN, {"sync", "--data", dir_.file("a")});
+    ::usleep(static_cast<useconds_t>(delay_ms) * 1000);
+    sync.stop(SIGKILL);
+  }
+  const auto final_sync = tablet("a", {"sync", "--verify"});
+  ASSERT_EQ(final_sync.exit_code, 0) << final_sync.err;
+  EXPECT_NE(final_sync.out.find("contenu vérifié"), std::string::npos) << final_sync.out;
+  EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
+  // Every change reached the central node exactly once: the log holds each change id once
+  // (a unique key), and as many of this device's changes as it wrote.
+  auto db = storage::Database::open(central_dir_ + "/central.db", storage::Database::Mode::kReadWrite);
+  ASSERT_TRUE(db);
+  auto st = (*db)->prepare("SELECT count(*), count(DISTINCT change_id) FROM changes WHERE device IS NOT NULL");
+  ASSERT_TRUE(st && st->step().value_or(false));
+  EXPECT_EQ(st->column_int(0), st->column_int(1));
+  EXPECT_GE(st->column_int(0), written);
+}
+
+TEST_F(SyncEndToEnd, WatchKeepsTryingWhileOfflineAndSyncsWhenTheCentralNodeIsBack) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const std::string port = url_.substr(url_.rfind(':') + 1);
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  ASSERT_EQ(tablet("a", {"inspection", "start", "--dossier", "ma-0042"}).exit_code, 0);
+  BackgroundProcess watch(CARNET_BIN, {"sync", "--watch", "--data", dir_.file("a")});
+  ::usleep(1500 * 1000);  // a failed attempt or two, backing off
+  EXPECT_NE(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
+  server_ = std::make_unique<BackgroundProcess>(
+      CARNET_CENTRAL_BIN, std::vector<std::string>{"serve", "--listen", "127.0.0.1:" + port, "--data", central_dir_, "--json"});
+  ASSERT_TRUE(server_->read_line());
+  bool synced = false;
+  for (int i = 0; i < 100 && !synced; ++i) {  // the backoff is at most a few seconds here
+    ::usleep(200 * 1000);
+    synced = tablet_json("a", {"status"}).find("pending")->number_text() == "0";
+  }
+  EXPECT_TRUE(synced) << "sync --watch did not sync after the central node came back";
+  EXPECT_EQ(watch.stop(SIGTERM), 0);
 }
 
 }  // namespace
