@@ -66,6 +66,10 @@ constexpr const char* kSteps[] = {
         code_sha256 TEXT PRIMARY KEY, inspector TEXT NOT NULL, expires_ms INTEGER NOT NULL,
         used_ms INTEGER) WITHOUT ROWID;
     )sql",
+    // 2: kBlobValues
+    R"sql(
+      CREATE INDEX fields_by_blob ON fields(value) WHERE length(value) = 66 AND value GLOB 't:[0-9a-f]*';
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -10,7 +10,8 @@ enum class CentralSchema : int {
   kEmpty = 0,
   kInitial = 1,  // inspectors, devices, enrollment, grids, entities, fields, change log,
                  // conflicts, quarantine, assignments, device scopes
-  kLatest = kInitial,
+  kBlobValues = 2,  // an index to find which dossiers refer to an attachment
+  kLatest = kBlobValues,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

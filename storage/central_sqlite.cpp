@@ -391,6 +391,16 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return std::optional<QuarantineRecord>(all->front());
   }
 
+  Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) override {
+    std::lock_guard lock(mu_);
+    auto st = owned_->prepare(
+        "SELECT 1 FROM fields WHERE value = ?1 AND length(value) = 66 AND value GLOB 't:[0-9a-f]*' AND scope IN "
+        "(SELECT dossier FROM device_scope WHERE device = ?2 AND state <> 'evicting') LIMIT 1");
+    if (!st) return fail(st.error());
+    st->bind(1, "t:" + std::string(sha256)).bind(2, device.to_string());
+    return st->step();
+  }
+
   Result<Totals> totals() override {
     std::lock_guard lock(mu_);
     Totals t;

@@ -144,6 +144,9 @@ class CentralStore {
   virtual Result<std::vector<QuarantineRecord>> quarantine() = 0;
   virtual Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) = 0;
 
+  // Whether a field of a dossier in the device's scope refers to the attachment `sha256`.
+  virtual Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) = 0;
+
   // Counters for /metrics.
   struct Totals {
     std::int64_t changes = 0;

@@ -448,4 +448,44 @@ Status Replica::mark_conflict_resolved(Transaction& tx, std::string_view id) {
   return Status::ok_status();
 }
 
+Status Replica::add_blob(Transaction& tx, std::string_view sha256, std::uint64_t size) {
+  auto st = tx.db().prepare("INSERT INTO blobs(sha256, size) VALUES(?1, ?2) ON CONFLICT DO NOTHING");
+  if (!st) return st.error();
+  return st->bind(1, sha256).bind(2, static_cast<std::int64_t>(size)).run();
+}
+
+Result<std::vector<std::pair<std::string, std::uint64_t>>> Replica::blobs_to_upload() {
+  auto st = db_->prepare("SELECT sha256, size FROM blobs WHERE uploaded = 0 ORDER BY sha256");
+  if (!st) return fail(st.error());
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.emplace_back(st->column_text(0), static_cast<std::uint64_t>(st->column_int(1)));
+  }
+  return out;
+}
+
+Status Replica::mark_blob_uploaded(Transaction& tx, std::string_view sha256) {
+  auto st = tx.db().prepare("UPDATE blobs SET uploaded = 1 WHERE sha256 = ?1");
+  if (!st) return st.error();
+  return st->bind(1, sha256).run();
+}
+
+Result<std::vector<std::string>> Replica::referenced_blobs() {
+  auto st = db_->prepare(
+      "SELECT DISTINCT substr(value, 3) FROM fields WHERE length(value) = 66 AND value GLOB 't:[0-9a-f]*' "
+      "AND substr(value, 3) NOT GLOB '*[^0-9a-f]*'");
+  if (!st) return fail(st.error());
+  std::vector<std::string> out;
+  while (true) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    out.push_back(st->column_text(0));
+  }
+  return out;
+}
+
 }  // namespace carnet::storage

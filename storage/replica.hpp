@@ -137,6 +137,13 @@ class Replica : public EntityStore {
   Result<std::vector<std::string>> locally_resolved_conflicts();
   Status mark_conflict_resolved(Transaction& tx, std::string_view id);
 
+  // Attachments (the files are in a BlobStore beside the replica).
+  Status add_blob(Transaction& tx, std::string_view sha256, std::uint64_t size);
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> blobs_to_upload();
+  Status mark_blob_uploaded(Transaction& tx, std::string_view sha256);
+  // Hashes that fields of this replica refer to (photo answers), for downloading.
+  Result<std::vector<std::string>> referenced_blobs();
+
   // Settings of the node (central URL, ...), in `meta`.
   Result<std::optional<std::string>> setting(std::string_view key) { return meta(key); }
   Status set_setting(Transaction& tx, std::string_view key, std::string_view value) { return set_meta(tx, key, value); }

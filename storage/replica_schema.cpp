@@ -93,6 +93,14 @@ constexpr const char* kSteps[] = {
         done INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
     )sql",
+    // 3: kBlobs
+    R"sql(
+      CREATE TABLE blobs(
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        uploaded INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -10,7 +10,8 @@ enum class ReplicaSchema : int {
   kEmpty = 0,
   kInitial = 1,  // meta, grids, entities, fields, outbox
   kSync = 2,     // scope of entities and changes; conflicts, quarantine notices, evictions
-  kLatest = kSync,
+  kBlobs = 3,    // attached photos and documents, and whether the central node has them
+  kLatest = kBlobs,
 };
 
 // Applies every step after the file's version up to `target` (tests use earlier targets).

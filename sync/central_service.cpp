@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "carnet/v1/sync.pb.h"
+#include "core/text.hpp"
 #include "sync/codec.hpp"
 
 namespace carnet::sync {
@@ -52,7 +53,7 @@ HttpResponse error_response(int http_status, int code, const std::string& messag
 }
 
 CentralService::CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options)
-    : store_(store), ca_(std::move(ca)), options_(options) {}
+    : store_(store), ca_(std::move(ca)), options_(options), blobs_(options.blob_dir, options.blob_size_limit) {}
 
 HttpResponse CentralService::handle(const HttpRequest& request) {
   const std::string path = request.target.substr(0, request.target.find('?'));
@@ -68,6 +69,8 @@ HttpResponse CentralService::handle(const HttpRequest& request) {
     response = enroll(request);
   } else if (request.method == "POST" && path == "/v1/sync") {
     response = sync(request);
+  } else if (path.starts_with("/v1/blobs/") && !options_.blob_dir.empty()) {
+    response = blob(request, path);
   } else {
     response = error_response(404, v1::Error::CODE_NOT_FOUND, "point d'accès inconnu : " + request.method + " " + path);
   }
@@ -122,24 +125,20 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
     ++sync_errors_;
     return error_response(http, code, message);
   };
-  if (!request.peer) return refuse(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil requis");
-  auto device_id = core::Uuid::parse(request.peer->common_name);
-  if (!device_id) return refuse(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil invalide");
-  auto device = store_.device(*device_id);
-  if (!device) return refuse(500, v1::Error::CODE_INTERNAL, "erreur interne");
-  if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
-    return refuse(401, v1::Error::CODE_UNAUTHENTICATED, "appareil inconnu");
+  auto who = authenticate(request);
+  if (auto* refused = std::get_if<HttpResponse>(&who)) {
+    ++sync_errors_;
+    return *refused;
   }
-  if ((*device)->revoked_ms) {
-    return refuse(403, v1::Error::CODE_FORBIDDEN, "appareil révoqué : effacer les données de la tablette");
-  }
+  const auto& device = std::get<storage::DeviceRecord>(who);
+  const core::Uuid* device_id = &device.id;
   v1::SyncRequest in;
   if (!in.ParseFromString(request.body)) return refuse(400, v1::Error::CODE_BAD_REQUEST, "message de synchronisation illisible");
   auto pushed = decode_batch(in.push());
   if (!pushed) return refuse(400, v1::Error::CODE_BAD_REQUEST, pushed.error().message());
   storage::SyncInput input;
   input.device = *device_id;
-  input.inspector_id = (*device)->inspector_id;
+  input.inspector_id = device.inspector_id;
   input.device_clock = core::Hlc{in.clock()};
   input.cursor = in.cursor();
   input.push.reserve(pushed->size());
@@ -196,6 +195,83 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
   HttpResponse r = proto_response(resp);
   observe_latency(std::chrono::steady_clock::now() - started);
   return r;
+}
+
+std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(const HttpRequest& request) {
+  if (!request.peer) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil requis");
+  auto device_id = core::Uuid::parse(request.peer->common_name);
+  if (!device_id) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil invalide");
+  auto device = store_.device(*device_id);
+  if (!device) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
+    return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "appareil inconnu");
+  }
+  if ((*device)->revoked_ms) {
+    return error_response(403, v1::Error::CODE_FORBIDDEN, "appareil révoqué : effacer les données de la tablette");
+  }
+  return **device;
+}
+
+// PUT  /v1/blobs/<sha256>?offset=N&size=S  a chunk -> BlobStatus
+// GET  /v1/blobs/<sha256>?status           -> BlobStatus
+// GET  /v1/blobs/<sha256>                  -> the bytes, for a device whose dossiers refer to it
+HttpResponse CentralService::blob(const HttpRequest& request, const std::string& path) {
+  auto who = authenticate(request);
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return *refused;
+  const std::string sha = path.substr(std::string_view("/v1/blobs/").size());
+  if (!core::is_sha256_hex(sha)) return error_response(400, v1::Error::CODE_BAD_REQUEST, "empreinte SHA-256 invalide");
+  const std::string query = request.target.find('?') == std::string::npos ? "" : request.target.substr(request.target.find('?') + 1);
+  auto param = [&](std::string_view name) -> std::optional<std::uint64_t> {
+    const std::string key = std::string(name) + "=";
+    for (std::size_t pos = 0; pos < query.size();) {
+      const auto amp = query.find('&', pos);
+      const std::string part = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+      if (part.starts_with(key)) {
+        const std::string digits = part.substr(key.size());
+        if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+        return std::stoull(digits);
+      }
+      if (amp == std::string::npos) break;
+      pos = amp + 1;
+    }
+    return std::nullopt;
+  };
+  auto status_response = [&](int http) {
+    v1::BlobStatus st;
+    st.set_sha256(sha);
+    st.set_received(blobs_.received(sha));
+    st.set_complete(blobs_.has(sha));
+    HttpResponse r = proto_response(st);
+    r.status = http;
+    return r;
+  };
+  if (request.method == "PUT") {
+    const auto offset = param("offset");
+    const auto total = param("size");
+    if (!offset || !total) return error_response(400, v1::Error::CODE_BAD_REQUEST, "offset et size attendus");
+    auto held = blobs_.append(sha, *offset, *total, request.body);
+    if (!held) {
+      switch (held.error().code()) {
+        case core::StatusCode::kFailedPrecondition: return status_response(409);
+        case core::StatusCode::kOutOfRange: return error_response(413, v1::Error::CODE_TOO_LARGE, held.error().message());
+        case core::StatusCode::kInvalidArgument:
+          return error_response(422, v1::Error::CODE_HASH_MISMATCH, held.error().message());
+        default: return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+      }
+    }
+    return status_response(200);
+  }
+  if (request.method == "GET" && query == "status") return status_response(200);
+  if (request.method == "GET") {
+    auto allowed = store_.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
+    if (!allowed || !*allowed) return error_response(403, v1::Error::CODE_FORBIDDEN, "pièce jointe hors du périmètre de l'appareil");
+    auto size = blobs_.size(sha);
+    if (!size) return error_response(404, v1::Error::CODE_NOT_FOUND, "pièce jointe pas encore reçue");
+    auto bytes = blobs_.read(sha, 0, static_cast<std::size_t>(*size));
+    if (!bytes) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+    return {200, "application/octet-stream", std::move(*bytes), {}};
+  }
+  return error_response(405, v1::Error::CODE_BAD_REQUEST, "méthode non permise");
 }
 
 void CentralService::observe_latency(std::chrono::steady_clock::duration d) {

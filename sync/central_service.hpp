@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <string>
 
+#include <variant>
+
+#include "storage/blob_store.hpp"
 #include "storage/central_store.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
@@ -20,6 +23,7 @@ namespace carnet::sync {
 struct CentralServiceOptions {
   int device_certificate_days = 90;
   std::uint64_t blob_size_limit = 32u << 20;
+  std::string blob_dir;  // where attachments are kept; empty: the blob endpoints answer 404
 };
 
 class CentralService {
@@ -35,11 +39,16 @@ class CentralService {
  private:
   HttpResponse enroll(const HttpRequest& request);
   HttpResponse sync(const HttpRequest& request);
+  HttpResponse blob(const HttpRequest& request, const std::string& path);
+  // The enrolled, unrevoked device presenting the request's certificate, or the response
+  // refusing it.
+  std::variant<storage::DeviceRecord, HttpResponse> authenticate(const HttpRequest& request);
   void observe_latency(std::chrono::steady_clock::duration d);
 
   storage::CentralStore& store_;
   Credentials ca_;
   CentralServiceOptions options_;
+  storage::BlobStore blobs_;
 
   // Counters (atomic; any thread).
   std::atomic<std::uint64_t> syncs_{0};

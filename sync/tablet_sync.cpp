@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "carnet/v1/sync.pb.h"
+#include "storage/blob_store.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
 #include "sync/codec.hpp"
@@ -164,6 +165,61 @@ Result<ClientOptions> device_client_options(storage::Replica& replica, const std
   return opts;
 }
 
+namespace {
+
+Result<v1::BlobStatus> blob_status(const HttpResponse& r) {
+  v1::BlobStatus st;
+  if (!st.ParseFromString(r.body)) return fail(Status::io_error("réponse illisible pour une pièce jointe"));
+  return st;
+}
+
+// Attachments move after the data, so that a report never waits for its photos.
+Status transfer_blobs(storage::Replica& replica, Transport& client, const SyncOptions& options,
+                      std::uint64_t size_limit, SyncReport& report) {
+  storage::BlobStore store(options.blob_dir, size_limit);
+  auto pending = replica.blobs_to_upload();
+  if (!pending) return pending.error();
+  for (const auto& [sha, size] : *pending) {
+    auto r = client.request("GET", "/v1/blobs/" + sha + "?status", "");
+    if (!r) return r.error();
+    if (r->status != 200) return http_failure(*r);
+    auto st = blob_status(*r);
+    if (!st) return st.error();
+    std::uint64_t held = st->received();
+    while (!st->complete() && held < size) {  // resume from what the central node holds
+      auto chunk = store.read(sha, held, static_cast<std::size_t>(std::min<std::uint64_t>(options.blob_chunk, size - held)));
+      if (!chunk) return chunk.error();
+      auto put = client.request("PUT", "/v1/blobs/" + sha + "?offset=" + std::to_string(held) + "&size=" + std::to_string(size),
+                                *chunk, "application/octet-stream");
+      if (!put) return put.error();
+      if (put->status != 200 && put->status != 409) return http_failure(*put);
+      st = blob_status(*put);
+      if (!st) return st.error();
+      held = st->received();
+    }
+    auto tx = storage::Transaction::begin(replica.db());
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(replica.mark_blob_uploaded(**tx, sha));
+    CARNET_RETURN_IF_ERROR((*tx)->commit());
+    ++report.blobs_uploaded;
+  }
+  auto wanted = replica.referenced_blobs();
+  if (!wanted) return wanted.error();
+  for (const auto& sha : *wanted) {
+    if (store.has(sha)) continue;
+    auto r = client.request("GET", "/v1/blobs/" + sha, "");
+    if (!r) return r.error();
+    if (r->status == 404 || r->status == 403) continue;  // not there yet, or not ours: next time
+    if (r->status != 200) return http_failure(*r);
+    auto held = store.append(sha, 0, r->body.size(), r->body);  // checks the hash
+    if (!held) return held.error();
+    ++report.blobs_downloaded;
+  }
+  return Status::ok_status();
+}
+
+}  // namespace
+
 Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const SyncOptions& options) {
   SyncReport report;
   const std::uint64_t sent_before = client.bytes_sent();
@@ -300,6 +356,9 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
         auto mine = replica.scope_checksum(assigned);
         if (!mine) return fail(mine.error());
         report.checksum_ok = *mine == resp.scope_checksum();
+      }
+      if (!options.blob_dir.empty()) {
+        CARNET_RETURN_IF_ERROR_R(transfer_blobs(replica, client, options, resp.blob_size_limit(), report));
       }
       return report;
     }

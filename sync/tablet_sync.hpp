@@ -59,12 +59,18 @@ struct SyncReport {
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;
   std::optional<bool> checksum_ok;  // when asked
+  std::size_t blobs_uploaded = 0;
+  std::size_t blobs_downloaded = 0;
 };
 
 struct SyncOptions {
   std::size_t push_page = 5000;
   std::size_t pull_page = 5000;
   bool verify_checksum = false;
+  // The tablet's attachments: after the data, pending ones are uploaded (in resumable
+  // chunks) and the ones its dossiers refer to are downloaded. Empty: no attachments.
+  std::string blob_dir;
+  std::uint64_t blob_chunk = 1 << 20;
   std::function<void(const SyncReport&)> progress;  // after each exchange
 };
 

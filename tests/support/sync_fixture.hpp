@@ -92,7 +92,10 @@ class SyncWorld {
       EXPECT_OK(grid);
       EXPECT_OK(central_->publish_grid(**grid, g.text));
     }
-    service_ = std::make_unique<sync::CentralService>(*central_, sync::Credentials{});
+    sync::CentralServiceOptions options;
+    options.blob_dir = dir_.file("central-blobs");
+    options.blob_size_limit = 1 << 20;
+    service_ = std::make_unique<sync::CentralService>(*central_, sync::Credentials{}, options);
   }
 
   storage::CentralStore& central() { return *central_; }

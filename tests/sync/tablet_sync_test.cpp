@@ -7,7 +7,9 @@
 #include <random>
 #include <set>
 
+#include "carnet/v1/sync.pb.h"
 #include "core/inspection.hpp"
+#include "sync/pki.hpp"
 #include "support/sync_fixture.hpp"
 
 namespace carnet::testing {
@@ -268,6 +270,35 @@ TEST_F(Sync, OfflineSyncFailsCleanlyAndKeepsEverything) {
   a().transport->set_offline(false);
   ASSERT_OK(a().sync());
   EXPECT_EQ(a().replica->pending_count().value(), 0);
+}
+
+TEST_F(Sync, AttachmentRefusalsHashSizeOffsetAndScope) {
+  const std::string bytes(5000, 'x');
+  const std::string sha = sync::sha256_hex(bytes);
+  auto put = [&](const std::string& body, std::uint64_t offset, std::uint64_t size) {
+    return a().transport->request("PUT", "/v1/blobs/" + sha + "?offset=" + std::to_string(offset) + "&size=" + std::to_string(size),
+                                  body, "application/octet-stream");
+  };
+  std::string tampered = bytes;
+  tampered[10] = 'y';
+  auto bad = put(tampered, 0, tampered.size());
+  ASSERT_OK(bad);
+  EXPECT_EQ(bad->status, 422);
+  auto big = put("x", 0, 2 << 20);
+  ASSERT_OK(big);
+  EXPECT_EQ(big->status, 413);
+  ASSERT_EQ(put(bytes.substr(0, 1000), 0, bytes.size())->status, 200);
+  auto again = put(bytes.substr(0, 1000), 0, bytes.size());  // a retried chunk
+  ASSERT_OK(again);
+  EXPECT_EQ(again->status, 409);
+  v1::BlobStatus status;
+  ASSERT_TRUE(status.ParseFromString(again->body));
+  EXPECT_EQ(status.received(), 1000u);
+  ASSERT_EQ(put(bytes.substr(1000), 1000, bytes.size())->status, 200);
+  // No dossier of b's refers to it: b may not read it.
+  auto get = b().transport->request("GET", "/v1/blobs/" + sha, "", "");
+  ASSERT_OK(get);
+  EXPECT_EQ(get->status, 403);
 }
 
 // Several tablets edit the same inspection offline, many of them on the same fields, and

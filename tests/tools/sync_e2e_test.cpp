@@ -236,5 +236,34 @@ TEST_F(SyncEndToEnd, WatchKeepsTryingWhileOfflineAndSyncsWhenTheCentralNodeIsBac
   EXPECT_EQ(watch.stop(SIGTERM), 0);
 }
 
+TEST_F(SyncEndToEnd, PhotosFollowTheDataToTheCentralNodeAndTheOtherTablet) {
+  enroll("a", "lead");
+  enroll("b", "second");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const std::string id = tablet_json("a", {"inspection", "start", "--dossier", "ma-0042"}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "batiments.photos[+].legende=Sanitaires du 1er étage"}).exit_code, 0);
+  std::string bytes(3 * 1024 * 1024 + 17, '\0');  // more than one chunk
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const std::string photo = dir_.file("photo.jpg");
+  std::ofstream(photo, std::ios::binary) << bytes;
+  const core::Json attached = tablet_json("a", {"inspection", "attach", id, "batiments.photos[1].photo", photo});
+  const std::string sha = attached.find("sha256")->as_string();
+  const core::Json pushed = tablet_json("a", {"sync"});
+  EXPECT_EQ(pushed.find("blobs_uploaded")->number_text(), "1");
+  std::ifstream central_copy(central_dir_ + "/blobs/" + sha, std::ios::binary);
+  std::stringstream central_bytes;
+  central_bytes << central_copy.rdbuf();
+  EXPECT_EQ(central_bytes.str(), bytes);
+  const core::Json pulled = tablet_json("b", {"sync"});
+  EXPECT_EQ(pulled.find("blobs_downloaded")->number_text(), "1");
+  std::ifstream b_copy(dir_.file("b") + "/blobs/" + sha, std::ios::binary);
+  std::stringstream b_bytes;
+  b_bytes << b_copy.rdbuf();
+  EXPECT_EQ(b_bytes.str(), bytes);
+  // Nothing left to move: the next sync transfers nothing.
+  const core::Json again = tablet_json("b", {"sync"});
+  EXPECT_EQ(again.find("blobs_downloaded")->number_text(), "0");
+}
+
 }  // namespace
 }  // namespace carnet::testing

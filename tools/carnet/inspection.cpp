@@ -1,11 +1,14 @@
 #include <iostream>
 
 #include "core/report.hpp"
+#include "storage/blob_store.hpp"
 #include "tools/cli/documents.hpp"
 #include "tools/carnet/node.hpp"
 
 namespace carnet::tool {
 namespace {
+
+constexpr std::uint64_t kMaxAttachmentBytes = 32u << 20;  // the central node's default limit
 
 using core::Json;
 
@@ -133,6 +136,28 @@ int cmd_inspection(const cli::Args& args) {
     if (!n) return failed(n.error(), args);
     if (args.json()) cli::print_json(Json::object().set("changed", *n));
     else std::cout << *n << " valeur(s) enregistrée(s)\n";
+    return 0;
+  }
+  if (sub == "attach") {
+    // inspection attach ID KEY FILE: a photo or scanned document for a photo item (or a
+    // photo column of a new or existing row: T[+].photo).
+    if (auto s = args.no_more_than(5); !s.ok()) return failed(s, args);
+    auto key = args.required(3, "CLÉ de l'item photo");
+    auto file = args.required(4, "FICHIER");
+    if (!key) return failed(key.error(), args);
+    if (!file) return failed(file.error(), args);
+    auto dir = cli::data_dir(args);
+    storage::BlobStore blobs(*dir + "/blobs", kMaxAttachmentBytes);
+    auto sha = blobs.put_file(*file);
+    if (!sha) return failed(sha.error(), args);
+    auto tx = storage::Transaction::begin((*replica)->db());
+    if (!tx) return failed(tx.error(), args);
+    if (auto s = (*replica)->add_blob(**tx, *sha, *blobs.size(*sha)); !s.ok()) return failed(s, args);
+    if (auto s = (*tx)->commit(); !s.ok()) return failed(s, args);
+    auto n = capture.set(*id, {*key + "=" + *sha});
+    if (!n) return failed(n.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("sha256", *sha).set("key", *key));
+    else std::cout << "pièce jointe enregistrée (" << *sha << ")\n";
     return 0;
   }
   if (sub == "delete-row") {

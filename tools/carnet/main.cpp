@@ -13,6 +13,7 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   inspection start --dossier ID [--grid CLÉ] [--date AAAA-MM-JJ]
   inspection set ID CLÉ=VALEUR…            saisir des réponses (tableaux : T[+].col=…, T[N].col=…)
   inspection delete-row ID TABLEAU N       supprimer la ligne N d'un tableau
+  inspection attach ID CLÉ FICHIER         joindre une photo ou un document scanné
   inspection list | show ID | findings ID  consulter
   inspection complete ID | sign ID         clôturer, signer
   report ID --format html|json [--output FICHIER]

@@ -53,6 +53,8 @@ Json report_json(const sync::SyncReport& r) {
       .set("conflicts_lost", r.conflicts_lost)
       .set("quarantined", r.quarantined)
       .set("evicted", r.evicted)
+      .set("blobs_uploaded", r.blobs_uploaded)
+      .set("blobs_downloaded", r.blobs_downloaded)
       .set("bytes_sent", static_cast<std::int64_t>(r.bytes_sent))
       .set("bytes_received", static_cast<std::int64_t>(r.bytes_received));
   if (r.checksum_ok) j.set("checksum_ok", *r.checksum_ok);
@@ -106,6 +108,7 @@ int cmd_sync(const cli::Args& args) {
   sync::HttpsClient client(*options);
   sync::SyncOptions sync_options;
   sync_options.verify_checksum = args.flag("--verify");
+  sync_options.blob_dir = *dir + "/blobs";
   const bool json = args.json();
   sync_options.progress = [json](const sync::SyncReport& r) {
     if (json) return;
@@ -123,6 +126,8 @@ int cmd_sync(const cli::Args& args) {
       if (report->conflicts_lost) std::cout << ", " << report->conflicts_lost << " conflit(s) à revoir";
       if (report->quarantined) std::cout << ", " << report->quarantined << " changement(s) refusé(s) (voir carnet status)";
       if (report->evicted) std::cout << ", " << report->evicted << " dossier(s) retiré(s) de la tablette";
+      if (report->blobs_uploaded) std::cout << ", " << report->blobs_uploaded << " pièce(s) jointe(s) envoyée(s)";
+      if (report->blobs_downloaded) std::cout << ", " << report->blobs_downloaded << " pièce(s) jointe(s) reçue(s)";
       if (report->checksum_ok) std::cout << (*report->checksum_ok ? ", contenu vérifié" : ", CONTENU DIFFÉRENT du serveur central");
       std::cout << "\n";
     }

@@ -157,7 +157,9 @@ int cmd_serve(const cli::Args& args) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  sync::CentralService service(**store, *ca);
+  sync::CentralServiceOptions service_options;
+  service_options.blob_dir = *dir + "/blobs";
+  sync::CentralService service(**store, *ca, service_options);
   sync::ServerOptions options;
   std::string host = listen->substr(0, colon);
   if (host.starts_with("[") && host.ends_with("]")) host = host.substr(1, host.size() - 2);
