@@ -272,6 +272,70 @@ TEST_F(Sync, OfflineSyncFailsCleanlyAndKeepsEverything) {
   EXPECT_EQ(a().replica->pending_count().value(), 0);
 }
 
+TEST_F(Sync, ConnectionCutInTheMiddleOfAPullResumesWithNothingAppliedTwice) {
+  const std::string id = shared_inspection();
+  std::vector<std::string> answers;
+  for (int i = 0; i < 300; ++i) answers.push_back("batiments.nb_wc=" + std::to_string(i));  // 300 changes
+  for (const auto& a_answer : answers) ASSERT_OK(a().capture().set(id, {a_answer}));
+  ASSERT_OK(a().sync());
+  // b pulls 50 changes a page; the answer to its second request is lost on the way.
+  sync::SyncOptions o;
+  o.pull_page = 50;
+  int calls = 0;
+  o.progress = [&](const sync::SyncReport&) {
+    if (++calls == 1) b().transport->drop_next_responses(1);
+  };
+  auto cut = sync::sync_now(*b().replica, *b().transport, o);
+  ASSERT_FALSE(cut);
+  const auto cursor_after_cut = b().replica->cursor().value();
+  EXPECT_GT(cursor_after_cut, 0u);  // the first page stayed applied
+  auto resumed = b().sync();
+  ASSERT_OK(resumed);
+  EXPECT_EQ(resumed->checksum_ok, std::optional<bool>(true));
+  EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(299));
+}
+
+TEST_F(Sync, APulledChangeDoesNotOverwriteALocalChangeNotYetPushed) {
+  const std::string id = shared_inspection();
+  ASSERT_OK(a().capture().set(id, {"batiments.nb_douches=7"}));
+  ASSERT_OK(a().sync());
+  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=1"}));
+  ASSERT_OK(b().capture().set(id, {"batiments.nb_douches=4"}));
+  // One change per request: the first exchange pushes nb_wc and pulls a's nb_douches while
+  // b's own nb_douches is still waiting; b must keep its value until the central decides.
+  sync::SyncOptions o;
+  o.push_page = 1;
+  std::vector<std::string> seen;
+  o.progress = [&](const sync::SyncReport&) { seen.push_back(field(b(), id, "batiments.nb_douches").display()); };
+  ASSERT_OK(sync::sync_now(*b().replica, *b().transport, o));
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), "4");
+  EXPECT_EQ(field(b(), id, "batiments.nb_douches").display(), "4");  // written later: it won
+  EXPECT_EQ(central_field(id, "batiments.nb_douches").display(), "4");
+  EXPECT_EQ(world_.central().conflicts(true)->size(), 1u);
+}
+
+TEST_F(Sync, ANewGridVersionPublishedAtTheOfficeReachesTheTablets) {
+  std::string text(storage::builtin_grids()[0].text);
+  const auto at = text.find("version: 1");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 10, "version: 2");
+  auto grid = storage::parse_grid(text, "v2");
+  ASSERT_OK(grid);
+  ASSERT_OK(world_.central().publish_grid(**grid, text));
+  ASSERT_OK(a().sync());
+  auto held = a().replica->grid((*grid)->key(), 2);
+  ASSERT_OK(held);
+  EXPECT_EQ((*held)->version(), 2);
+}
+
+TEST_F(Sync, BytesThatAreNotProtobufAreRefusedAndTheServerKeepsServing) {
+  auto r = a().transport->request("POST", "/v1/sync", std::string("\x0a\xff\xff\xff\xff garbage"), "");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->status, 400);
+  ASSERT_OK(a().sync());
+}
+
 TEST_F(Sync, AttachmentRefusalsHashSizeOffsetAndScope) {
   const std::string bytes(5000, 'x');
   const std::string sha = sync::sha256_hex(bytes);
