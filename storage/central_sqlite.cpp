@@ -277,6 +277,17 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return std::optional<DeviceRecord>(all->front());
   }
 
+  Status revoke_device(const core::Uuid& id, std::int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("UPDATE devices SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, id.to_string()).bind(2, now_ms).run());
+    if (owned_->changes() == 0) return Status::not_found("appareil inconnu : " + id.to_string());
+    return (*tx)->commit();
+  }
+
   Result<std::vector<DeviceRecord>> devices() override {
     std::lock_guard lock(mu_);
     return devices_locked({});

@@ -130,6 +130,9 @@ class CentralStore {
   virtual Status add_device(const DeviceRecord& device) = 0;
   virtual Result<std::optional<DeviceRecord>> device(const core::Uuid& id) = 0;
   virtual Result<std::vector<DeviceRecord>> devices() = 0;
+  // From now on the device's requests are refused and it is told to erase its replica.
+  // kNotFound for an unknown device; revoking twice keeps the first date.
+  virtual Status revoke_device(const core::Uuid& id, std::int64_t now_ms) = 0;
 
   // One sync exchange, in one transaction: applies `push` (exactly once per change id,
   // merging, recording conflicts, quarantining what breaks an invariant) and returns the

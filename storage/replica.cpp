@@ -448,6 +448,16 @@ Status Replica::mark_conflict_resolved(Transaction& tx, std::string_view id) {
   return Status::ok_status();
 }
 
+Status Replica::wipe(Transaction& tx) {
+  CARNET_RETURN_IF_ERROR(persist_clock(tx));
+  for (const char* sql : {"DELETE FROM fields", "DELETE FROM entities", "DELETE FROM outbox", "DELETE FROM conflicts",
+                          "DELETE FROM quarantined", "DELETE FROM evictions", "DELETE FROM blobs",
+                          "DELETE FROM meta WHERE key IN ('central_url', 'cursor')"}) {
+    CARNET_RETURN_IF_ERROR(tx.db().exec(sql));
+  }
+  return set_meta(tx, "revoked", "1");
+}
+
 Status Replica::add_blob(Transaction& tx, std::string_view sha256, std::uint64_t size) {
   auto st = tx.db().prepare("INSERT INTO blobs(sha256, size) VALUES(?1, ?2) ON CONFLICT DO NOTHING");
   if (!st) return st.error();

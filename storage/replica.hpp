@@ -144,6 +144,10 @@ class Replica : public EntityStore {
   // Hashes that fields of this replica refer to (photo answers), for downloading.
   Result<std::vector<std::string>> referenced_blobs();
 
+  // Erases every dossier, inspection, pending change and notice (secure_delete overwrites
+  // the freed pages) and records that the central node revoked this device.
+  Status wipe(Transaction& tx);
+
   // Settings of the node (central URL, ...), in `meta`.
   Result<std::optional<std::string>> setting(std::string_view key) { return meta(key); }
   Status set_setting(Transaction& tx, std::string_view key, std::string_view value) { return set_meta(tx, key, value); }

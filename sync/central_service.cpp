@@ -86,6 +86,22 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   if (in.code().empty() || in.code().size() > 64 || in.node_id().size() != 16 || in.device_name().size() > 200) {
     return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande d'enrôlement incomplète");
   }
+  // Guessing codes is slowed down: a few wrong ones per address, then a pause.
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(failures_mu_);
+    auto& recent = failures_[request.remote_address];
+    while (!recent.empty() && now - recent.front() > options_.enrollment_window) recent.pop_front();
+    if (static_cast<int>(recent.size()) >= options_.enrollment_failures_allowed) {
+      const auto wait = std::chrono::duration_cast<std::chrono::minutes>(options_.enrollment_window - (now - recent.front()));
+      return error_response(429, v1::Error::CODE_RATE_LIMITED,
+                            "trop de codes d'enrôlement erronés : réessayer dans " + std::to_string(wait.count() + 1) + " min");
+    }
+  }
+  auto count_failure = [&] {
+    std::lock_guard lock(failures_mu_);
+    failures_[request.remote_address].push_back(now);
+  };
   std::array<std::uint8_t, 16> node_bytes{};
   std::memcpy(node_bytes.data(), in.node_id().data(), 16);
   const core::Uuid device_id = core::Uuid::from_bytes(node_bytes);
@@ -93,7 +109,10 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
   if (*existing) return error_response(409, v1::Error::CODE_ENROLLMENT, "cet appareil est déjà enrôlé");
   auto inspector = store_.use_enrollment_code(sha256_hex(in.code()), now_ms());
-  if (!inspector) return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error().message());
+  if (!inspector) {
+    count_failure();
+    return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error().message());
+  }
   auto cert = sign_certificate_request(ca_, in.csr_pem(), device_id.to_string(), inspector->id,
                                        options_.device_certificate_days);
   if (!cert) return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error().message());
@@ -207,7 +226,7 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
     return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "appareil inconnu");
   }
   if ((*device)->revoked_ms) {
-    return error_response(403, v1::Error::CODE_FORBIDDEN, "appareil révoqué : effacer les données de la tablette");
+    return error_response(403, v1::Error::CODE_REVOKED, "appareil révoqué par le bureau : les données de la tablette doivent être effacées");
   }
   return **device;
 }

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <string>
 
+#include <deque>
+#include <map>
+#include <mutex>
 #include <variant>
 
 #include "storage/blob_store.hpp"
@@ -23,6 +26,8 @@ namespace carnet::sync {
 struct CentralServiceOptions {
   int device_certificate_days = 90;
   std::uint64_t blob_size_limit = 32u << 20;
+  int enrollment_failures_allowed = 5;  // wrong codes from one address per window
+  std::chrono::minutes enrollment_window{15};
   std::string blob_dir;  // where attachments are kept; empty: the blob endpoints answer 404
 };
 
@@ -49,6 +54,10 @@ class CentralService {
   Credentials ca_;
   CentralServiceOptions options_;
   storage::BlobStore blobs_;
+
+  // Wrong enrollment codes per remote address (guarded by failures_mu_).
+  std::mutex failures_mu_;
+  std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> failures_;
 
   // Counters (atomic; any thread).
   std::atomic<std::uint64_t> syncs_{0};

@@ -256,7 +256,23 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     auto r = client.request("POST", "/v1/sync", req.SerializeAsString());
     if (!r) return fail(r.error());
     ++report.requests;
-    if (r->status != 200) return fail(http_failure(*r));
+    if (r->status != 200) {
+      v1::Error e;
+      if (e.ParseFromString(r->body) && e.code() == v1::Error::CODE_REVOKED) {
+        // A lost or stolen tablet: nothing of its dossiers may stay on it.
+        auto tx = storage::Transaction::begin(replica.db());
+        if (!tx) return fail(tx.error());
+        CARNET_RETURN_IF_ERROR_R(replica.wipe(**tx));
+        CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+        if (!options.blob_dir.empty()) {
+          std::error_code ec;
+          std::filesystem::remove_all(options.blob_dir, ec);
+        }
+        return fail(Status::failed_precondition(
+            "appareil révoqué par le bureau : les données de cette tablette ont été effacées"));
+      }
+      return fail(http_failure(*r));
+    }
     v1::SyncResponse resp;
     if (!resp.ParseFromString(r->body)) return fail(Status::io_error("réponse de synchronisation illisible"));
     auto pulled = decode_batch(resp.pull());

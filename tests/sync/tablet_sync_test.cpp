@@ -336,6 +336,32 @@ TEST_F(Sync, BytesThatAreNotProtobufAreRefusedAndTheServerKeepsServing) {
   ASSERT_OK(a().sync());
 }
 
+TEST_F(Sync, WrongEnrollmentCodesAreRateLimitedPerAddress) {
+  ASSERT_OK(world_.central().add_enrollment_code(sync::sha256_hex("GOOD-CODE-0001"), "lead", 4102444800000));
+  auto enroll = [&](const std::string& code, const std::string& address) {
+    v1::EnrollRequest in;
+    in.set_code(code);
+    in.set_csr_pem("-");
+    in.set_node_id(std::string(16, '\x07'));
+    sync::HttpRequest r;
+    r.method = "POST";
+    r.target = "/v1/enroll";
+    r.body = in.SerializeAsString();
+    r.remote_address = address;
+    return world_.service().handle(r);
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(enroll("WRONG-" + std::to_string(i), "10.0.0.9").status, 403);
+  const auto limited = enroll("GOOD-CODE-0001", "10.0.0.9");  // even the right code, for now
+  EXPECT_EQ(limited.status, 429);
+  v1::Error e;
+  ASSERT_TRUE(e.ParseFromString(limited.body));
+  EXPECT_EQ(e.code(), v1::Error::CODE_RATE_LIMITED);
+  EXPECT_NE(e.message().find("réessayer"), std::string::npos);
+  // Another address is not held back: the code is still good (the request is refused only
+  // for its unusable certificate request).
+  EXPECT_EQ(enroll("GOOD-CODE-0001", "10.0.0.10").status, 400);
+}
+
 TEST_F(Sync, AttachmentRefusalsHashSizeOffsetAndScope) {
   const std::string bytes(5000, 'x');
   const std::string sha = sync::sha256_hex(bytes);

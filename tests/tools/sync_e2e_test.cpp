@@ -1,6 +1,7 @@
 // End to end over real TLS on loopback: a central node process and tablets as processes.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -263,6 +264,26 @@ TEST_F(SyncEndToEnd, PhotosFollowTheDataToTheCentralNodeAndTheOtherTablet) {
   // Nothing left to move: the next sync transfers nothing.
   const core::Json again = tablet_json("b", {"sync"});
   EXPECT_EQ(again.find("blobs_downloaded")->number_text(), "0");
+}
+
+TEST_F(SyncEndToEnd, RevokedTabletIsRefusedAndErasesItsData) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  ASSERT_EQ(tablet("a", {"inspection", "start", "--dossier", "ma-0042"}).exit_code, 0);
+  const core::Json devices = central_json({"device", "list"});
+  ASSERT_EQ(devices.as_array().size(), 1u);
+  const std::string device = devices.as_array()[0].find("id")->as_string();
+  ASSERT_EQ(central({"device", "revoke", device}).exit_code, 0);
+  const auto r = tablet("a", {"sync"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("révoqué"), std::string::npos) << r.err;
+  EXPECT_EQ(tablet_json("a", {"dossier", "list"}).as_array().size(), 0u);
+  EXPECT_EQ(tablet_json("a", {"inspection", "list"}).as_array().size(), 0u);
+  EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("a") + "/device.key"));
+  EXPECT_TRUE(central_json({"device", "list"}).as_array()[0].find("revoked")->as_bool());
+  // Without its key the tablet cannot even try again.
+  EXPECT_NE(tablet("a", {"sync"}).exit_code, 0);
 }
 
 }  // namespace

@@ -115,10 +115,21 @@ int cmd_sync(const cli::Args& args) {
     std::cerr << "\r↑ " << r.pushed << " changement(s)  ↓ " << r.pulled << " changement(s)  " << human_bytes(r.bytes_sent)
               << " envoyés, " << human_bytes(r.bytes_received) << " reçus" << std::flush;
   };
+  // After a revocation the device's keys go too: only a new enrollment can bring it back.
+  auto forget_keys_if_revoked = [&] {
+    auto revoked = (*replica)->setting("revoked");
+    if (!revoked || !*revoked) return;
+    const sync::DeviceFiles files(*dir);
+    std::error_code ec;
+    for (const auto& f : {files.key, files.certificate, files.ca}) fs::remove(f, ec);
+  };
   if (!args.flag("--watch")) {
     auto report = sync::sync_now(**replica, client, sync_options);
     if (!json) std::cerr << "\n";
-    if (!report) return failed(report.error(), args);
+    if (!report) {
+      forget_keys_if_revoked();
+      return failed(report.error(), args);
+    }
     if (json) {
       cli::print_json(report_json(*report));
     } else {
@@ -151,6 +162,8 @@ int cmd_sync(const cli::Args& args) {
       backoff = std::chrono::milliseconds{1000};
       if (!json) std::cerr << "\n" << core::iso_timestamp(now_ms()) << " synchronisé\n";
     } else {
+      forget_keys_if_revoked();
+      if ((*replica)->setting("revoked").value_or(std::nullopt)) return failed(report.error(), args);
       std::uniform_int_distribution<long> jitter(0, backoff.count() / 2);
       wait = backoff + std::chrono::milliseconds{jitter(rng)};
       backoff = std::min(backoff * 2, kMaxBackoff);

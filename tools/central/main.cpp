@@ -34,7 +34,7 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   assign DOSSIER INSPECTEUR | unassign DOSSIER INSPECTEUR
   grid publish FICHIER | list
   enroll INSPECTEUR [--minutes N]         un code d'enrôlement à usage unique
-  device list
+  device list | revoke ID
   inspection list | show ID
   report ID --format html|json [--output FICHIER]
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
@@ -328,6 +328,16 @@ int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
 }
 
 int cmd_device(const cli::Args& args, storage::CentralStore& store) {
+  if (args.positional().size() > 1 && args.positional()[1] == "revoke") {
+    auto id_text = args.required(2, "ID de l'appareil");
+    if (!id_text) return failed(id_text.error(), args);
+    auto id = core::Uuid::parse(*id_text);
+    if (!id) return failed(Status::invalid_argument("identifiant d'appareil invalide : " + *id_text), args);
+    if (auto s = store.revoke_device(*id, now_ms()); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("id", id->to_string()).set("revoked", true));
+    else std::cout << "appareil " << id->to_string() << " révoqué : ses requêtes sont refusées et il effacera ses données\n";
+    return 0;
+  }
   auto all = store.devices();
   if (!all) return failed(all.error(), args);
   Json arr = Json::array();
