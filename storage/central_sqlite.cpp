@@ -219,53 +219,30 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return (*tx)->commit();
   }
 
-  Result<Inspector> use_enrollment_code(std::string_view code_sha256, std::int64_t now_ms) override {
+  Result<Inspector> check_enrollment_code(std::string_view code_sha256, std::int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    return code_inspector_locked(code_sha256, now_ms);
+  }
+
+  Status enroll_device(std::string_view code_sha256, std::int64_t now_ms, const DeviceRecord& d) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*owned_);
-    if (!tx) return fail(tx.error());
-    std::string inspector_id;
-    {
-      auto st = owned_->prepare("SELECT inspector, expires_ms, used_ms FROM enrollment_codes WHERE code_sha256 = ?1");
-      if (!st) return fail(st.error());
-      st->bind(1, code_sha256);
-      auto row = st->step();
-      if (!row) return fail(row.error());
-      if (!*row) return fail(Status::failed_precondition("code d'enrôlement inconnu"));
-      if (!st->column_is_null(2)) return fail(Status::failed_precondition("code d'enrôlement déjà utilisé"));
-      if (st->column_int(1) < now_ms) return fail(Status::failed_precondition("code d'enrôlement expiré"));
-      inspector_id = st->column_text(0);
-    }
+    if (!tx) return tx.error();
+    auto who = code_inspector_locked(code_sha256, now_ms);  // again: it may have been used meanwhile
+    if (!who) return who.error();
+    if (who->id != d.inspector_id) return Status::failed_precondition("code d'enrôlement d'un autre inspecteur");
     auto use = owned_->prepare("UPDATE enrollment_codes SET used_ms = ?2 WHERE code_sha256 = ?1");
-    if (!use) return fail(use.error());
-    CARNET_RETURN_IF_ERROR_R(use->bind(1, code_sha256).bind(2, now_ms).run());
-    auto who = inspector_locked(inspector_id);
-    if (!who) return fail(who.error());
-    if (!*who) return fail(Status::not_found("inspecteur inconnu : " + inspector_id));
-    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
-    return **who;
+    if (!use) return use.error();
+    CARNET_RETURN_IF_ERROR(use->bind(1, code_sha256).bind(2, now_ms).run());
+    CARNET_RETURN_IF_ERROR(insert_device_locked(d));
+    return (*tx)->commit();
   }
 
   Status add_device(const DeviceRecord& d) override {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
-    auto st = owned_->prepare(
-        "INSERT INTO devices(id, inspector, name, serial, fingerprint, not_after, enrolled_ms, floor_seq) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT coalesce(max(seq), 0) FROM changes))");
-    if (!st) return st.error();
-    CARNET_RETURN_IF_ERROR(st->bind(1, d.id.to_string())
-                               .bind(2, d.inspector_id)
-                               .bind(3, d.name)
-                               .bind(4, d.serial_hex)
-                               .bind(5, d.fingerprint)
-                               .bind(6, d.not_after)
-                               .bind(7, d.enrolled_ms)
-                               .run());
-    // The new device starts from snapshots of its inspector's dossiers.
-    auto scope = owned_->prepare(
-        "INSERT INTO device_scope(device, dossier, state) SELECT ?1, dossier, 'snapshot' FROM assignments WHERE inspector = ?2");
-    if (!scope) return scope.error();
-    CARNET_RETURN_IF_ERROR(scope->bind(1, d.id.to_string()).bind(2, d.inspector_id).run());
+    CARNET_RETURN_IF_ERROR(insert_device_locked(d));
     return (*tx)->commit();
   }
 
@@ -447,6 +424,46 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = tx.db().prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
     if (!st) return st.error();
     return st->bind(1, key).bind(2, value).run();
+  }
+
+  // The inspector of an unused, unexpired enrollment code; kFailedPrecondition otherwise.
+  Result<Inspector> code_inspector_locked(std::string_view code_sha256, std::int64_t now_ms) {
+    std::string inspector_id;
+    {
+      auto st = owned_->prepare("SELECT inspector, expires_ms, used_ms FROM enrollment_codes WHERE code_sha256 = ?1");
+      if (!st) return fail(st.error());
+      st->bind(1, code_sha256);
+      auto row = st->step();
+      if (!row) return fail(row.error());
+      if (!*row) return fail(Status::failed_precondition("code d'enrôlement inconnu"));
+      if (!st->column_is_null(2)) return fail(Status::failed_precondition("code d'enrôlement déjà utilisé"));
+      if (st->column_int(1) < now_ms) return fail(Status::failed_precondition("code d'enrôlement expiré"));
+      inspector_id = st->column_text(0);
+    }
+    auto who = inspector_locked(inspector_id);
+    if (!who) return fail(who.error());
+    if (!*who) return fail(Status::not_found("inspecteur inconnu : " + inspector_id));
+    return **who;
+  }
+
+  // The device and, for a start, snapshots of its inspector's dossiers.
+  Status insert_device_locked(const DeviceRecord& d) {
+    auto st = owned_->prepare(
+        "INSERT INTO devices(id, inspector, name, serial, fingerprint, not_after, enrolled_ms, floor_seq) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT coalesce(max(seq), 0) FROM changes))");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, d.id.to_string())
+                               .bind(2, d.inspector_id)
+                               .bind(3, d.name)
+                               .bind(4, d.serial_hex)
+                               .bind(5, d.fingerprint)
+                               .bind(6, d.not_after)
+                               .bind(7, d.enrolled_ms)
+                               .run());
+    auto scope = owned_->prepare(
+        "INSERT INTO device_scope(device, dossier, state) SELECT ?1, dossier, 'snapshot' FROM assignments WHERE inspector = ?2");
+    if (!scope) return scope.error();
+    return scope->bind(1, d.id.to_string()).bind(2, d.inspector_id).run();
   }
 
   Result<std::optional<Inspector>> inspector_locked(std::string_view id) {

@@ -125,8 +125,12 @@ class CentralStore {
 
   // Enrollment: a code is stored as its SHA-256 and is good once, until it expires.
   virtual Status add_enrollment_code(std::string_view code_sha256, std::string_view inspector, std::int64_t expires_ms) = 0;
-  // kFailedPrecondition (French) for an unknown, used or expired code.
-  virtual Result<Inspector> use_enrollment_code(std::string_view code_sha256, std::int64_t now_ms) = 0;
+  // The inspector a code was issued for; kFailedPrecondition (French) for an unknown, used
+  // or expired code. Does not use the code.
+  virtual Result<Inspector> check_enrollment_code(std::string_view code_sha256, std::int64_t now_ms) = 0;
+  // Uses the code and records the device, in one transaction (the code is checked again).
+  virtual Status enroll_device(std::string_view code_sha256, std::int64_t now_ms, const DeviceRecord& device) = 0;
+  // Records a device without a code (tests and benchmarks).
   virtual Status add_device(const DeviceRecord& device) = 0;
   virtual Result<std::optional<DeviceRecord>> device(const core::Uuid& id) = 0;
   virtual Result<std::vector<DeviceRecord>> devices() = 0;

@@ -108,7 +108,8 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   auto existing = store_.device(device_id);
   if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
   if (*existing) return error_response(409, v1::Error::CODE_ENROLLMENT, "cet appareil est déjà enrôlé");
-  auto inspector = store_.use_enrollment_code(sha256_hex(in.code()), now_ms());
+  const std::string code_hash = sha256_hex(in.code());
+  auto inspector = store_.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
     count_failure();
     return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error().message());
@@ -126,7 +127,12 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   d.fingerprint = info->fingerprint;
   d.not_after = info->not_after;
   d.enrolled_ms = now_ms();
-  if (auto s = store_.add_device(d); !s.ok()) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  // The code is used only now, with the device recorded in the same transaction: a request
+  // refused above leaves it usable.
+  if (auto s = store_.enroll_device(code_hash, now_ms(), d); !s.ok()) {
+    if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, v1::Error::CODE_ENROLLMENT, s.message());
+    return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  }
   ++enrollments_;
   v1::EnrollResponse out;
   out.set_certificate_pem(*cert);

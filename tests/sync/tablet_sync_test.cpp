@@ -358,8 +358,10 @@ TEST_F(Sync, WrongEnrollmentCodesAreRateLimitedPerAddress) {
   EXPECT_EQ(e.code(), v1::Error::CODE_RATE_LIMITED);
   EXPECT_NE(e.message().find("réessayer"), std::string::npos);
   // Another address is not held back: the code is still good (the request is refused only
-  // for its unusable certificate request).
+  // for its unusable certificate request)...
   EXPECT_EQ(enroll("GOOD-CODE-0001", "10.0.0.10").status, 400);
+  // ...and that refusal did not use it up.
+  EXPECT_OK(world_.central().check_enrollment_code(sync::sha256_hex("GOOD-CODE-0001"), 1));
 }
 
 TEST_F(Sync, AttachmentRefusalsHashSizeOffsetAndScope) {
