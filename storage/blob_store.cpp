@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/text.hpp"
+#include "storage/scope_checksum.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -25,13 +26,7 @@ std::string hex_digest(EVP_MD_CTX* ctx) {
   unsigned char md[32];
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx, md, &n);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
-  }
-  return out;
+  return to_hex(md, n);
 }
 
 Status ensure_dir(const std::string& dir) {

@@ -57,14 +57,7 @@ Result<std::vector<std::string>> EntityStore::entities(std::string_view type, st
   if (!st) return fail(st.error());
   st->bind(1, type);
   if (parent) st->bind(2, *parent);
-  std::vector<std::string> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
-  return out;
+  return first_column(*st);
 }
 
 Result<std::optional<FieldValue>> EntityStore::field(std::string_view type, std::string_view id, std::string_view field) {

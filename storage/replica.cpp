@@ -376,14 +376,7 @@ Result<std::vector<std::string>> Replica::evictions(bool done) {
   auto st = db_->prepare("SELECT dossier FROM evictions WHERE done = ?1 ORDER BY dossier");
   if (!st) return fail(st.error());
   st->bind(1, static_cast<std::int64_t>(done ? 1 : 0));
-  std::vector<std::string> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
-  return out;
+  return first_column(*st);
 }
 
 Status Replica::evict(Transaction& tx, std::string_view dossier) {
@@ -430,14 +423,7 @@ Status Replica::take_state(Transaction& tx, std::string_view type, std::string_v
 Result<std::vector<std::string>> Replica::locally_resolved_conflicts() {
   auto st = db_->prepare("SELECT id FROM conflicts WHERE resolved_locally = 1 ORDER BY id");
   if (!st) return fail(st.error());
-  std::vector<std::string> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
-  return out;
+  return first_column(*st);
 }
 
 Status Replica::mark_conflict_resolved(Transaction& tx, std::string_view id) {
@@ -488,14 +474,7 @@ Result<std::vector<std::string>> Replica::referenced_blobs() {
       "SELECT DISTINCT substr(value, 3) FROM fields WHERE length(value) = 66 AND value GLOB 't:[0-9a-f]*' "
       "AND substr(value, 3) NOT GLOB '*[^0-9a-f]*'");
   if (!st) return fail(st.error());
-  std::vector<std::string> out;
-  while (true) {
-    auto row = st->step();
-    if (!row) return fail(row.error());
-    if (!*row) break;
-    out.push_back(st->column_text(0));
-  }
-  return out;
+  return first_column(*st);
 }
 
 }  // namespace carnet::storage

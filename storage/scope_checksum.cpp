@@ -7,6 +7,17 @@
 
 namespace carnet::storage {
 
+std::string to_hex(const unsigned char* bytes, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 0xF];
+  }
+  return out;
+}
+
 Result<std::string> scope_checksum(Database& db, std::vector<std::string> dossiers, std::string_view scoped_fields_sql) {
   std::sort(dossiers.begin(), dossiers.end());
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
@@ -26,11 +37,7 @@ Result<std::string> scope_checksum(Database& db, std::vector<std::string> dossie
       line.append(st->column_text(0)).append("|").append(st->column_text(1)).append("|").append(st->column_text(2));
       line.append("|").append(std::to_string(value.size())).append(":").append(value);
       line.append("|").append(std::to_string(static_cast<std::uint64_t>(st->column_int(4)))).append("|");
-      static constexpr char kHex[] = "0123456789abcdef";
-      for (const char c : node) {
-        line += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
-        line += kHex[static_cast<unsigned char>(c) & 0xF];
-      }
+      line += to_hex(reinterpret_cast<const unsigned char*>(node.data()), node.size());
       line += '\n';
       EVP_DigestUpdate(ctx.get(), line.data(), line.size());
     }
@@ -38,13 +45,7 @@ Result<std::string> scope_checksum(Database& db, std::vector<std::string> dossie
   unsigned char md[32];
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx.get(), md, &n);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xF];
-  }
-  return out;
+  return to_hex(md, n);
 }
 
 }  // namespace carnet::storage

@@ -10,6 +10,9 @@
 
 namespace carnet::storage {
 
+// Lower-case hex of `n` bytes.
+std::string to_hex(const unsigned char* bytes, std::size_t n);
+
 // `scoped_fields_sql` selects (entity_type, entity_id, field, value, hlc, node) of the fields
 // of the dossier bound to ?1, ordered by entity_type, entity_id, field. Dossiers are hashed
 // in sorted order. Returns lower-case hex.

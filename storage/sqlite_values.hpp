@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/change.hpp"
 #include "storage/database.hpp"
@@ -61,6 +62,17 @@ inline std::optional<std::string> encoded(const core::Value& v) {
   return v.encode();
 }
 
+
+// The first column of every row of `st`, as text.
+inline Result<std::vector<std::string>> first_column(Statement& st) {
+  std::vector<std::string> out;
+  while (true) {
+    auto row = st.step();
+    if (!row) return fail(row.error());
+    if (!*row) return out;
+    out.push_back(st.column_text(0));
+  }
+}
 
 // Conflict rows (the tablet's and the central node's `conflicts` tables share these
 // columns): binds ?1..?14 = id, entity_type, entity_id, field, scope, winner value/hlc/node/
