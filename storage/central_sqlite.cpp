@@ -800,8 +800,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 
   Result<std::vector<QuarantineRecord>> quarantine_locked(const std::string& where, std::int64_t id) {
     auto st = owned_->prepare(
-        "SELECT id, change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, "
-        "coalesce(grid_key, ''), coalesce(grid_version, 0), parent, scope, reason, received_ms FROM quarantine " + where +
+        std::string("SELECT id, ") + kChangeColumns + ", device, inspector, reason, received_ms FROM quarantine " + where +
         " ORDER BY id");
     if (!st) return fail(st.error());
     if (!where.empty()) st->bind(1, id);
@@ -809,23 +808,11 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
       QuarantineRecord q;
       q.id = s.column_int(0);
-      auto cid = uuid_from_blob(s.column_blob(1));
-      auto version = field_value_at(s, 7);
-      auto base_node = uuid_from_blob(s.column_blob(11));
-      if (!cid || !version || !base_node) return Status::corruption("quarantaine illisible");
-      q.change.id = *cid;
-      q.device = s.column_text(2);
-      q.inspector_id = s.column_text(3);
-      q.change.entity_type = s.column_text(4);
-      q.change.entity_id = s.column_text(5);
-      q.change.field = s.column_text(6);
-      q.change.value = version->value;
-      q.change.version = version->version;
-      q.change.base = {core::Hlc{static_cast<std::uint64_t>(s.column_int(10))}, *base_node};
-      q.change.grid_key = s.column_text(12);
-      q.change.grid_version = static_cast<int>(s.column_int(13));
-      q.change.parent = s.column_text(14);
-      q.change.scope = s.column_text(15);
+      auto change = read_change(s, 1);
+      if (!change) return change.error();
+      q.change = std::move(*change);
+      q.device = s.column_text(14);
+      q.inspector_id = s.column_text(15);
       q.reason = s.column_text(16);
       q.received_ms = s.column_int(17);
       out.push_back(std::move(q));
@@ -875,8 +862,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     }
     const std::size_t page = std::max<std::size_t>(1, std::min(in.max_pull, options_.max_pull));
     auto st = owned_->prepare(
-        "SELECT seq, change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, "
-        "coalesce(grid_key, ''), coalesce(grid_version, 0), parent, scope, coalesce(device, '') FROM changes "
+        std::string("SELECT seq, ") + kChangeColumns + ", coalesce(device, '') FROM changes "
         "WHERE seq > ?1 AND scope IN (SELECT dossier FROM device_scope WHERE device = ?2 AND state = 'active') "
         "ORDER BY seq LIMIT ?3");
     if (!st) return st.error();
@@ -892,21 +878,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (s.column_text(14) == device) return Status::ok_status();  // its own change: it has it
       LoggedChange lc;
       lc.seq = last;
-      auto cid = uuid_from_blob(s.column_blob(1));
-      auto version = field_value_at(s, 5);
-      auto base_node = uuid_from_blob(s.column_blob(9));
-      if (!cid || !version || !base_node) return Status::corruption("journal des changements illisible");
-      lc.change.id = *cid;
-      lc.change.entity_type = s.column_text(2);
-      lc.change.entity_id = s.column_text(3);
-      lc.change.field = s.column_text(4);
-      lc.change.value = version->value;
-      lc.change.version = version->version;
-      lc.change.base = {core::Hlc{static_cast<std::uint64_t>(s.column_int(8))}, *base_node};
-      lc.change.grid_key = s.column_text(10);
-      lc.change.grid_version = static_cast<int>(s.column_int(11));
-      lc.change.parent = s.column_text(12);
-      lc.change.scope = s.column_text(13);
+      auto change = read_change(s, 1);
+      if (!change) return change.error();
+      lc.change = std::move(*change);
       out.pull.push_back(std::move(lc));
       return Status::ok_status();
     }));

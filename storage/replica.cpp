@@ -198,9 +198,7 @@ Status Replica::put(Transaction& tx, std::string_view type, std::string_view id,
 }
 
 Result<std::vector<PendingChange>> Replica::pending_changes(std::size_t limit) {
-  auto st = db_->prepare(
-      "SELECT change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, grid_version, "
-      "parent, scope, seq FROM outbox ORDER BY seq LIMIT ?1");
+  auto st = db_->prepare(std::string("SELECT ") + kChangeColumns + ", seq FROM outbox ORDER BY seq LIMIT ?1");
   if (!st) return fail(st.error());
   st->bind(1, static_cast<std::int64_t>(limit));
   std::vector<PendingChange> out;
@@ -208,25 +206,9 @@ Result<std::vector<PendingChange>> Replica::pending_changes(std::size_t limit) {
     auto row = st->step();
     if (!row) return fail(row.error());
     if (!*row) break;
-    core::Change c;
-    auto cid = uuid_from_blob(st->column_blob(0));
-    auto nid = uuid_from_blob(st->column_blob(6));
-    auto bid = uuid_from_blob(st->column_blob(8));
-    auto value = value_column(*st, 4);
-    if (!cid || !nid || !bid) return fail(Status::corruption("changement en attente illisible"));
-    if (!value) return fail(value.error());
-    c.id = *cid;
-    c.entity_type = st->column_text(1);
-    c.entity_id = st->column_text(2);
-    c.field = st->column_text(3);
-    c.value = std::move(*value);
-    c.version = {core::Hlc{static_cast<std::uint64_t>(st->column_int(5))}, *nid};
-    c.base = {core::Hlc{static_cast<std::uint64_t>(st->column_int(7))}, *bid};
-    c.grid_key = st->column_text(9);
-    c.grid_version = static_cast<int>(st->column_int(10));
-    c.parent = st->column_text(11);
-    c.scope = st->column_text(12);
-    out.push_back({st->column_int(13), std::move(c)});
+    auto c = read_change(*st, 0);
+    if (!c) return fail(c.error());
+    out.push_back({st->column_int(13), std::move(*c)});
   }
   return out;
 }

@@ -63,6 +63,32 @@ inline std::optional<std::string> encoded(const core::Value& v) {
 }
 
 
+// Change rows (the tablet's outbox, the central log and quarantine share these columns).
+inline constexpr const char* kChangeColumns =
+    "change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, coalesce(grid_key, ''), "
+    "coalesce(grid_version, 0), parent, scope";
+
+// Reads the kChangeColumns of the current row, starting at column `first`.
+inline Result<core::Change> read_change(const Statement& st, int first) {
+  auto cid = uuid_from_blob(st.column_blob(first));
+  auto version = field_value_at(st, first + 4);
+  auto base_node = uuid_from_blob(st.column_blob(first + 8));
+  if (!cid || !version || !base_node) return fail(Status::corruption("changement enregistré illisible"));
+  core::Change c;
+  c.id = *cid;
+  c.entity_type = st.column_text(first + 1);
+  c.entity_id = st.column_text(first + 2);
+  c.field = st.column_text(first + 3);
+  c.value = version->value;
+  c.version = version->version;
+  c.base = {core::Hlc{static_cast<std::uint64_t>(st.column_int(first + 7))}, *base_node};
+  c.grid_key = st.column_text(first + 9);
+  c.grid_version = static_cast<int>(st.column_int(first + 10));
+  c.parent = st.column_text(first + 11);
+  c.scope = st.column_text(first + 12);
+  return c;
+}
+
 // The first column of every row of `st`, as text.
 inline Result<std::vector<std::string>> first_column(Statement& st) {
   std::vector<std::string> out;
