@@ -14,6 +14,7 @@ std::string_view status_code_name(StatusCode code) {
     case StatusCode::kBusy: return "busy";
     case StatusCode::kIoError: return "io_error";
     case StatusCode::kInternal: return "internal";
+    case StatusCode::kPermissionDenied: return "permission_denied";
   }
   return "unknown";
 }

@@ -23,6 +23,7 @@ enum class StatusCode {
   kBusy,                // the database is locked by another process
   kIoError,             // the file system or the database failed
   kInternal,            // a bug or an injected fault
+  kPermissionDenied,    // a wrong passphrase or key: the data stays locked
 };
 
 // Stable lower-case name of a code, as printed in JSON output ("invalid_argument", ...).
@@ -45,6 +46,7 @@ class [[nodiscard]] Status {
   static Status busy(std::string m) { return {StatusCode::kBusy, std::move(m)}; }
   static Status io_error(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status permission_denied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/text.hpp"
+#include "storage/files.hpp"
 #include "storage/scope_checksum.hpp"
 
 namespace carnet::storage {
@@ -55,6 +56,199 @@ Result<std::string> sha256_file(const std::string& path) {
   return hex_digest(ctx.get());
 }
 
+namespace {
+
+constexpr std::uint64_t kHeaderBytes = 16;
+constexpr std::uint64_t kSegment = 65536;
+constexpr std::uint64_t kSealedSegment = kSegment + kSealOverhead;
+constexpr char kMagic[8] = {'C', 'B', 'L', 'O', 'B', '1', 0, 0};
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+
+std::string segment_aad(std::string_view sha256, std::uint64_t total, std::uint64_t index) {
+  std::string aad = "carnet-blob";
+  aad += sha256;
+  put_u64(aad, total);
+  put_u64(aad, index);
+  return aad;
+}
+
+Bytes as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+
+// RAII file descriptor.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+bool pread_all(int fd, char* out, std::size_t n, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+bool pwrite_all(int fd, const char* in, std::size_t n, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t w = ::pwrite(fd, in + done, n - done, static_cast<off_t>(offset + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return false;
+    done += static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// The blob bytes of a sealed file of `size` bytes, or nullopt when it ends inside a trailer.
+std::optional<std::uint64_t> sealed_plain_length(std::uint64_t size) {
+  if (size == 0) return 0;
+  if (size < kHeaderBytes) return std::nullopt;
+  const std::uint64_t body = size - kHeaderBytes;
+  const std::uint64_t rest = body % kSealedSegment;
+  if (rest != 0 && rest <= kSealOverhead) return std::nullopt;
+  return body / kSealedSegment * kSegment + (rest == 0 ? 0 : rest - kSealOverhead);
+}
+
+Result<std::uint64_t> sealed_total(int fd, const std::string& file) {
+  char header[kHeaderBytes];
+  if (!pread_all(fd, header, sizeof header, 0) || std::memcmp(header, kMagic, sizeof kMagic) != 0) {
+    return fail(Status::corruption("pièce jointe illisible ou altérée : " + file));
+  }
+  std::uint64_t total = 0;
+  for (int i = 0; i < 8; ++i) total |= static_cast<std::uint64_t>(static_cast<unsigned char>(header[8 + i])) << (8 * i);
+  return total;
+}
+
+// Segment `index` of a sealed file, opened.
+Result<std::string> open_segment(Aead& aead, int fd, const std::string& file, std::string_view sha256,
+                                 std::uint64_t total, std::uint64_t index, std::uint64_t plain_bytes) {
+  const Status bad = Status::corruption("pièce jointe altérée (échec de l'authentification) : " + file);
+  std::string sealed(plain_bytes + kSealOverhead, '\0');
+  if (!pread_all(fd, sealed.data(), sealed.size(), kHeaderBytes + index * kSealedSegment)) return fail(bad);
+  std::string plain(plain_bytes, '\0');
+  const auto* p = reinterpret_cast<const std::uint8_t*>(sealed.data());
+  if (!aead.open({p, plain_bytes}, as_bytes(segment_aad(sha256, total, index)),
+                 std::span<const std::uint8_t, kSealOverhead>(p + plain_bytes, kSealOverhead),
+                 reinterpret_cast<std::uint8_t*>(plain.data()))) {
+    return fail(bad);
+  }
+  return plain;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> BlobStore::held(const std::string& file) const {
+  std::error_code ec;
+  const auto n = fs::file_size(file, ec);
+  if (ec) return std::nullopt;
+  return key_ ? sealed_plain_length(n) : std::optional<std::uint64_t>(n);
+}
+
+Status BlobStore::write_at(const std::string& file, std::string_view sha256, std::uint64_t offset, std::uint64_t total,
+                           std::string_view bytes) const {
+  Fd f;
+  f.fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (f.fd < 0) return Status::io_error("écriture impossible : " + file + " : " + std::strerror(errno));
+  if (!key_) {
+    if (!pwrite_all(f.fd, bytes.data(), bytes.size(), offset) || ::fsync(f.fd) != 0) {
+      return Status::io_error("écriture impossible : " + file);
+    }
+    return Status::ok_status();
+  }
+  Aead aead(*key_);
+  if (offset == 0) {
+    std::string header(kMagic, sizeof kMagic);
+    put_u64(header, total);
+    if (::ftruncate(f.fd, 0) != 0 || !pwrite_all(f.fd, header.data(), header.size(), 0)) {
+      return Status::io_error("écriture impossible : " + file);
+    }
+  } else {
+    auto stored = sealed_total(f.fd, file);
+    if (!stored) return stored.error();
+    if (*stored != total) return Status::failed_precondition("taille annoncée différente de celle du début de l'envoi");
+  }
+  // A segment left incomplete by the previous chunk is opened and sealed again with the new
+  // bytes (a fresh nonce), so that segments stay whole.
+  std::uint64_t index = offset / kSegment;
+  std::string data;
+  if (const std::uint64_t within = offset % kSegment; within != 0) {
+    auto head = open_segment(aead, f.fd, file, sha256, total, index, within);
+    if (!head) return head.error();
+    data = std::move(*head);
+  }
+  data.append(bytes);
+  std::uint64_t at = kHeaderBytes + index * kSealedSegment;
+  if (::ftruncate(f.fd, static_cast<off_t>(at)) != 0) return Status::io_error("écriture impossible : " + file);
+  std::string sealed;
+  for (std::size_t pos = 0; pos < data.size(); pos += kSegment, ++index) {
+    const std::size_t n = std::min<std::size_t>(kSegment, data.size() - pos);
+    sealed.assign(n + kSealOverhead, '\0');
+    auto* out = reinterpret_cast<std::uint8_t*>(sealed.data());
+    if (!aead.seal(as_bytes(std::string_view(data).substr(pos, n)), as_bytes(segment_aad(sha256, total, index)), out,
+                   std::span<std::uint8_t, kSealOverhead>(out + n, kSealOverhead)) ||
+        !pwrite_all(f.fd, sealed.data(), sealed.size(), at)) {
+      return Status::io_error("écriture impossible : " + file);
+    }
+    at += sealed.size();
+  }
+  if (::fsync(f.fd) != 0) return Status::io_error("écriture impossible : " + file);
+  return Status::ok_status();
+}
+
+Result<std::string> BlobStore::read_file_range(const std::string& file, std::string_view sha256, std::uint64_t offset,
+                                               std::size_t n) const {
+  Fd f;
+  f.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f.fd < 0) return fail(Status::not_found("pièce jointe inconnue : " + std::string(sha256)));
+  const auto length = held(file);
+  if (!length) return fail(Status::corruption("pièce jointe tronquée : " + file));
+  if (offset >= *length) return std::string();
+  n = static_cast<std::size_t>(std::min<std::uint64_t>(n, *length - offset));
+  std::string out;
+  if (!key_) {
+    out.assign(n, '\0');
+    if (!pread_all(f.fd, out.data(), n, offset)) return fail(Status::io_error("lecture impossible : " + file));
+    return out;
+  }
+  auto total = sealed_total(f.fd, file);
+  if (!total) return fail(total.error());
+  if (*total != *length) {
+    return fail(Status::corruption("pièce jointe tronquée : " + file));
+  }
+  Aead aead(*key_);
+  out.reserve(n);
+  for (std::uint64_t index = offset / kSegment; out.size() < n; ++index) {
+    const std::uint64_t start = index * kSegment;
+    auto plain = open_segment(aead, f.fd, file, sha256, *total, index, std::min(kSegment, *length - start));
+    if (!plain) return fail(plain.error());
+    const std::size_t from = out.empty() ? static_cast<std::size_t>(offset - start) : 0;
+    out.append(*plain, from, n - out.size());
+  }
+  return out;
+}
+
+Result<std::string> BlobStore::hash_of(const std::string& file, std::string_view sha256) const {
+  if (!key_) return sha256_file(file);
+  const auto length = held(file);
+  if (!length) return fail(Status::corruption("pièce jointe tronquée : " + file));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  for (std::uint64_t at = 0; at < *length; at += kSegment) {
+    auto part = read_file_range(file, sha256, at, kSegment);
+    if (!part) return fail(part.error());
+    EVP_DigestUpdate(ctx.get(), part->data(), part->size());
+  }
+  return hex_digest(ctx.get());
+}
+
 Result<std::string> BlobStore::put_file(const std::string& source) {
   std::error_code ec;
   const auto bytes = fs::file_size(source, ec);
@@ -63,22 +257,18 @@ Result<std::string> BlobStore::put_file(const std::string& source) {
     return fail(Status::out_of_range(source + " : fichier trop grand (" + std::to_string(bytes / (1024 * 1024)) +
                                      " Mio, maximum " + std::to_string(max_bytes_ / (1024 * 1024)) + " Mio)"));
   }
-  auto sha = sha256_file(source);
-  if (!sha) return fail(sha.error());
-  if (has(*sha)) return sha;
+  auto content = read_file(source, max_bytes_);
+  if (!content) return fail(content.error());
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx.get(), content->data(), content->size());
+  const std::string sha = hex_digest(ctx.get());
+  if (has(sha)) return sha;
   CARNET_RETURN_IF_ERROR_R(ensure_dir(dir_));
-  const std::string tmp = path(*sha) + ".tmp";
-  fs::copy_file(source, tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) return fail(Status::io_error("copie impossible de " + source + " : " + ec.message()));
-  ::chmod(tmp.c_str(), 0600);
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    if (fd >= 0) ::close(fd);
-    return fail(Status::io_error("écriture impossible : " + tmp));
-  }
-  ::close(fd);
-  fs::rename(tmp, path(*sha), ec);
-  if (ec) return fail(Status::io_error("écriture impossible : " + path(*sha)));
+  const std::string tmp = path(sha) + ".tmp";
+  CARNET_RETURN_IF_ERROR_R(write_at(tmp, sha, 0, content->size(), *content));
+  fs::rename(tmp, path(sha), ec);
+  if (ec) return fail(Status::io_error("écriture impossible : " + path(sha)));
   return sha;
 }
 
@@ -89,29 +279,19 @@ bool BlobStore::has(std::string_view sha256) const {
 
 std::optional<std::uint64_t> BlobStore::size(std::string_view sha256) const {
   if (!has(sha256)) return std::nullopt;
-  std::error_code ec;
-  const auto n = fs::file_size(path(sha256), ec);
-  if (ec) return std::nullopt;
-  return n;
+  return held(path(sha256));
 }
 
 std::uint64_t BlobStore::received(std::string_view sha256) const {
   if (!check_name(sha256).ok()) return 0;
   if (auto n = size(sha256)) return *n;
-  std::error_code ec;
-  const auto n = fs::file_size(path(sha256) + ".part", ec);
-  return ec ? 0 : n;
+  return held(path(sha256) + ".part").value_or(0);
 }
 
 Result<std::string> BlobStore::read(std::string_view sha256, std::uint64_t offset, std::size_t n) const {
   CARNET_RETURN_IF_ERROR_R(check_name(sha256));
-  std::ifstream in(path(sha256), std::ios::binary);
-  if (!in) return fail(Status::not_found("pièce jointe inconnue : " + std::string(sha256)));
-  in.seekg(static_cast<std::streamoff>(offset));
-  std::string out(n, '\0');
-  in.read(out.data(), static_cast<std::streamsize>(n));
-  out.resize(static_cast<std::size_t>(in.gcount()));
-  return out;
+  if (!has(sha256)) return fail(Status::not_found("pièce jointe inconnue : " + std::string(sha256)));
+  return read_file_range(path(sha256), sha256, offset, n);
 }
 
 Result<std::uint64_t> BlobStore::append(std::string_view sha256, std::uint64_t offset, std::uint64_t total,
@@ -121,32 +301,18 @@ Result<std::uint64_t> BlobStore::append(std::string_view sha256, std::uint64_t o
     return fail(Status::out_of_range("pièce jointe trop grande (maximum " + std::to_string(max_bytes_) + " octets)"));
   }
   if (auto n = size(sha256)) return *n;  // already complete: nothing to do
-  const std::uint64_t held = received(sha256);
-  if (offset != held) {
-    return fail(Status::failed_precondition("reprise à l'octet " + std::to_string(held) + " attendue, pas " +
+  const std::uint64_t held_now = received(sha256);
+  if (offset != held_now) {
+    return fail(Status::failed_precondition("reprise à l'octet " + std::to_string(held_now) + " attendue, pas " +
                                             std::to_string(offset)));
   }
   if (offset + chunk.size() > total) return fail(Status::out_of_range("morceau au-delà de la taille annoncée"));
   CARNET_RETURN_IF_ERROR_R(ensure_dir(dir_));
   const std::string part = path(sha256) + ".part";
-  const int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(Status::io_error("écriture impossible : " + part + " : " + std::strerror(errno)));
-  std::size_t done = 0;
-  while (done < chunk.size()) {
-    const ssize_t w = ::write(fd, chunk.data() + done, chunk.size() - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return fail(Status::io_error("écriture impossible : " + part));
-    }
-    done += static_cast<std::size_t>(w);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return fail(Status::io_error("écriture impossible : " + part));
+  CARNET_RETURN_IF_ERROR_R(write_at(part, sha256, offset, total, chunk));
   const std::uint64_t now_held = offset + chunk.size();
   if (now_held < total) return now_held;
-  auto sha = sha256_file(part);
+  auto sha = hash_of(part, sha256);
   std::error_code ec;
   if (!sha || *sha != sha256) {
     fs::remove(part, ec);

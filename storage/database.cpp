@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "storage/encrypted_vfs.hpp"
+
 namespace carnet::storage {
 
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
@@ -70,19 +72,74 @@ std::string Statement::column_blob(int index) const {
 
 bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
 
-Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode) {
+namespace {
+
+// A URI filename for `path` ("file:" and the path with the URI's reserved characters escaped).
+std::string uri_path(const std::string& path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "file:";
+  for (const char c : path) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '%' || c == '?' || c == '#' || u < 0x21 || u >= 0x7F) {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Database::Database(sqlite3* db, std::string path, std::unique_ptr<VfsKey> key)
+    : db_(db), path_(std::move(path)), key_(std::move(key)) {}
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode, const DataKey* key) {
   sqlite3* handle = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
   if (mode == Mode::kCreate) flags |= SQLITE_OPEN_CREATE;
-  const int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
-  std::unique_ptr<Database> db(new Database(handle, path));
+  std::unique_ptr<VfsKey> vfs_key;
+  std::string name = path;
+  const char* vfs = nullptr;
+  if (key != nullptr) {
+    vfs_key = std::make_unique<VfsKey>(*key);
+    name = uri_path(path) + "?carnet_key=" + vfs_key->token();
+    vfs = encrypted_vfs_name();
+    flags |= SQLITE_OPEN_URI;
+  }
+  const int rc = sqlite3_open_v2(name.c_str(), &handle, flags, vfs);
+  std::unique_ptr<Database> db(new Database(handle, path, std::move(vfs_key)));
   if (rc != SQLITE_OK) return core::fail(db->error(rc, "ouverture de " + path));
   sqlite3_extended_result_codes(handle, 1);
   sqlite3_busy_timeout(handle, 2000);
+  if (key != nullptr) {
+    // A new file gets the page size and the reserved bytes that hold each page's nonce and
+    // tag; an existing one keeps those of its header (the VFS checks them).
+    int reserve = kEncryptedReserve;
+    if (sqlite3_file_control(handle, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) != SQLITE_OK) {
+      return core::fail(Status::internal("réservation des octets de chiffrement impossible : " + path));
+    }
+    // A new file is switched to WAL with its journal in memory: the rollback journal that
+    // SQLite would otherwise write for that first transaction is refused by the VFS.
+    auto pages = db->prepare("PRAGMA page_count");
+    if (!pages) return core::fail(pages.error().with_context(path));
+    auto row = pages->step();
+    if (!row) return core::fail(row.error().with_context(path));
+    const bool empty = *row && pages->column_int(0) == 0;
+    pages->run().ignore();
+    for (const std::string& pragma : {"PRAGMA page_size=" + std::to_string(kEncryptedPageSize),
+                                     std::string(empty ? "PRAGMA journal_mode=MEMORY" : "")}) {
+      if (pragma.empty()) continue;
+      if (const Status s = db->exec(pragma); !s.ok()) return core::fail(s.with_context(path));
+    }
+  }
   // journal_mode returns a row; the others do not. Reading the schema here also detects a
-  // file that is not a database before anything else touches it.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA secure_delete=ON", "SELECT count(*) FROM sqlite_master"}) {
+  // file that is not a database before anything else touches it. Temporary tables and
+  // indices stay in memory: nothing is spilled to a file in clear.
+  for (const char* pragma : {"PRAGMA temp_store=MEMORY", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON", "SELECT count(*) FROM sqlite_master"}) {
     const Status s = db->exec(pragma);
     if (!s.ok()) return core::fail(s.with_context(path));
   }
@@ -133,6 +190,9 @@ bool Database::inject_fault() {
 
 Status Database::error(int rc, std::string_view what) const {
   const std::string detail = std::string(what) + " (" + sqlite3_errstr(rc) + ")";
+  if (rc == SQLITE_IOERR_DATA) {
+    return Status::corruption("page chiffrée altérée ou illisible (échec de l'authentification) : " + detail);
+  }
   switch (rc & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:

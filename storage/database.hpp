@@ -22,6 +22,7 @@
 #include <string_view>
 
 #include "core/status.hpp"
+#include "storage/aead.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -32,6 +33,7 @@ using core::Result;
 using core::Status;
 
 class Database;
+class VfsKey;
 
 class Statement {
  public:
@@ -69,9 +71,12 @@ class Statement {
 class Database {
  public:
   enum class Mode { kReadWrite, kCreate };
-  // Opens (or with kCreate creates) the SQLite file at `path`. Errors: kIoError when the
-  // file cannot be opened, kCorruption when it is not a database, kBusy when locked.
-  static Result<std::unique_ptr<Database>> open(const std::string& path, Mode mode);
+  // Opens (or with kCreate creates) the SQLite file at `path`; with a `key`, through the
+  // encrypting VFS (storage/encrypted_vfs.hpp), so that the file and its WAL hold only
+  // ciphertext. Errors: kIoError when the file cannot be opened, kCorruption when it is not
+  // a database or a page fails its authentication (altered, or another key), kBusy when
+  // locked.
+  static Result<std::unique_ptr<Database>> open(const std::string& path, Mode mode, const DataKey* key = nullptr);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -98,12 +103,13 @@ class Database {
  private:
   friend class Statement;
   friend class Transaction;
-  explicit Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::string path, std::unique_ptr<VfsKey> key);
   // True when an injected fault fires now.
   bool inject_fault();
 
   sqlite3* db_;
   std::string path_;
+  std::unique_ptr<VfsKey> key_;  // outlives the connection: the WAL opens later
   std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
   int fail_countdown_ = 0;
   bool in_transaction_ = false;

@@ -86,6 +86,7 @@ int exit_code(const Status& s) {
     case core::StatusCode::kIoError: return 7;
     case core::StatusCode::kAlreadyExists: return 8;
     case core::StatusCode::kInternal: return 1;
+    case core::StatusCode::kPermissionDenied: return 9;
   }
   return 1;
 }

@@ -5,7 +5,7 @@
 // anywhere on the line. Exit codes (documented in the README):
 //   0 ok, 1 internal error, 2 bad usage or invalid input, 3 not found, 4 not allowed in the
 //   current state (e.g. a signed inspection), 5 database locked, 6 corrupt data, 7 I/O error,
-//   8 already exists.
+//   8 already exists, 9 wrong passphrase or key.
 #pragma once
 
 #include <map>

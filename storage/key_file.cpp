@@ -1,0 +1,200 @@
+#include "storage/key_file.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <filesystem>
+#include <sstream>
+
+#include "storage/files.hpp"
+#include "storage/scope_checksum.hpp"
+
+namespace carnet::storage {
+namespace {
+
+using core::fail;
+using core::Result;
+using core::Status;
+
+constexpr const char* kMagic = "carnet-key 1";
+constexpr std::size_t kSaltBytes = 16;
+constexpr std::size_t kMinKeyFileBytes = 32;
+constexpr std::size_t kMaxKeyFileText = 4096;
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
+std::string hex(const std::uint8_t* p, std::size_t n) { return to_hex(p, n); }
+
+Status check_secret(const Secret& s) {
+  if (s.kind == Secret::Kind::kPassphrase && s.value.size() < kMinPassphraseBytes) {
+    return Status::invalid_argument("phrase de passe trop courte : " + std::to_string(kMinPassphraseBytes) +
+                                    " caractères au moins");
+  }
+  if (s.kind == Secret::Kind::kKeyFile && s.value.size() < kMinKeyFileBytes) {
+    return Status::invalid_argument("fichier de clé trop court : " + std::to_string(kMinKeyFileBytes) +
+                                    " octets aléatoires au moins");
+  }
+  return Status::ok_status();
+}
+
+// The key-encryption key for `secret` under the kdf line's parameters.
+Result<DataKey> derive(const Secret& secret, const KdfParams& params, const std::string& salt) {
+  std::array<std::uint8_t, kKeyBytes> kek{};
+  if (secret.kind == Secret::Kind::kKeyFile) {
+    std::string input = "carnet-keyfile-v1" + secret.value;
+    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), kek.data());
+    OPENSSL_cleanse(input.data(), input.size());
+  } else {
+    const std::uint64_t maxmem = 128 * params.n * params.r * params.p + (16u << 20);
+    if (EVP_PBE_scrypt(secret.value.data(), secret.value.size(), reinterpret_cast<const unsigned char*>(salt.data()),
+                       salt.size(), params.n, params.r, params.p, maxmem, kek.data(), kek.size()) != 1) {
+      return fail(Status::invalid_argument("paramètres scrypt refusés par OpenSSL"));
+    }
+  }
+  DataKey key = DataKey::from_bytes(kek);
+  OPENSSL_cleanse(kek.data(), kek.size());
+  return key;
+}
+
+// The kdf line for a new wrapping, with a fresh salt for a passphrase.
+Result<std::string> new_kdf_line(const Secret& secret, const KdfParams& params, std::string& salt) {
+  if (secret.kind == Secret::Kind::kKeyFile) return std::string("kdf keyfile");
+  salt.assign(kSaltBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1) {
+    return fail(Status::internal("générateur aléatoire d'OpenSSL indisponible"));
+  }
+  return "kdf scrypt " + std::to_string(params.n) + " " + std::to_string(params.r) + " " + std::to_string(params.p) +
+         " " + hex(reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size());
+}
+
+// The text of a key file holding `key` wrapped under `secret`.
+Result<std::string> wrap(const DataKey& key, const Secret& secret, const KdfParams& params) {
+  CARNET_RETURN_IF_ERROR_R(check_secret(secret));
+  std::string salt;
+  auto kdf = new_kdf_line(secret, params, salt);
+  if (!kdf) return fail(kdf.error());
+  auto kek = derive(secret, params, salt);
+  if (!kek) return fail(kek.error());
+  const std::string aad = std::string(kMagic) + "\n" + *kdf + "\n";
+  std::array<std::uint8_t, kKeyBytes + kSealOverhead> sealed{};
+  Aead aead(*kek);
+  if (!aead.seal(key.bytes(), {reinterpret_cast<const std::uint8_t*>(aad.data()), aad.size()}, sealed.data(),
+                 std::span<std::uint8_t, kSealOverhead>(sealed.data() + kKeyBytes, kSealOverhead))) {
+    return fail(Status::internal("chiffrement de la clé impossible"));
+  }
+  return aad + "wrapped " + hex(sealed.data(), sealed.size()) + "\n";
+}
+
+struct Parsed {
+  std::string aad;
+  Secret::Kind kind = Secret::Kind::kPassphrase;
+  KdfParams params;
+  std::string salt;
+  std::string sealed;
+};
+
+Result<Parsed> parse(const std::string& path, const std::string& text) {
+  const Status bad = Status::corruption("fichier de clé illisible ou endommagé : " + path);
+  std::istringstream in(text);
+  std::string magic, kdf, wrapped;
+  if (!std::getline(in, magic) || magic != kMagic || !std::getline(in, kdf) || !std::getline(in, wrapped)) {
+    return fail(bad);
+  }
+  Parsed p;
+  p.aad = magic + "\n" + kdf + "\n";
+  std::istringstream k(kdf);
+  std::string word, name;
+  k >> word >> name;
+  if (word != "kdf") return fail(bad);
+  if (name == "keyfile") {
+    p.kind = Secret::Kind::kKeyFile;
+  } else if (name == "scrypt") {
+    std::string salt_hex;
+    if (!(k >> p.params.n >> p.params.r >> p.params.p >> salt_hex)) return fail(bad);
+    // Bounds: a file cannot make us spend unbounded memory or time.
+    if (p.params.n < 2 || p.params.n > (1u << 20) || (p.params.n & (p.params.n - 1)) != 0 || p.params.r == 0 ||
+        p.params.r > 32 || p.params.p == 0 || p.params.p > 16) {
+      return fail(bad);
+    }
+    auto salt = from_hex(salt_hex);
+    if (!salt || salt->size() != kSaltBytes) return fail(bad);
+    p.salt = *salt;
+  } else {
+    return fail(bad);
+  }
+  if (wrapped.rfind("wrapped ", 0) != 0) return fail(bad);
+  auto sealed = from_hex(std::string_view(wrapped).substr(8));
+  if (!sealed || sealed->size() != kKeyBytes + kSealOverhead) return fail(bad);
+  p.sealed = *sealed;
+  return p;
+}
+
+}  // namespace
+
+Secret::~Secret() { OPENSSL_cleanse(value.data(), value.size()); }
+
+Result<DataKey> create_key_file(const std::string& path, const Secret& secret, const KdfParams& params) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return fail(Status::already_exists("fichier de clé déjà présent : " + path));
+  auto key = DataKey::random();
+  if (!key) return fail(key.error());
+  auto text = wrap(*key, secret, params);
+  if (!text) return fail(text.error());
+  CARNET_RETURN_IF_ERROR_R(write_file_atomically(path, *text));
+  return key;
+}
+
+Result<DataKey> unlock_key_file(const std::string& path, const Secret& secret) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return fail(Status::not_found("fichier de clé introuvable : " + path));
+  auto text = read_file(path, kMaxKeyFileText);
+  if (!text) return fail(text.error());
+  auto parsed = parse(path, *text);
+  if (!parsed) return fail(parsed.error());
+  if (parsed->kind != secret.kind) {
+    return fail(Status::failed_precondition(parsed->kind == Secret::Kind::kKeyFile
+                                                ? "ce nœud est protégé par un fichier de clé, pas par une phrase de passe"
+                                                : "ce nœud est protégé par une phrase de passe, pas par un fichier de clé"));
+  }
+  auto kek = derive(secret, parsed->params, parsed->salt);
+  if (!kek) return fail(kek.error());
+  std::array<std::uint8_t, kKeyBytes> bytes{};
+  const auto* sealed = reinterpret_cast<const std::uint8_t*>(parsed->sealed.data());
+  Aead aead(*kek);
+  const bool ok = aead.open({sealed, kKeyBytes}, {reinterpret_cast<const std::uint8_t*>(parsed->aad.data()), parsed->aad.size()},
+                            std::span<const std::uint8_t, kSealOverhead>(sealed + kKeyBytes, kSealOverhead), bytes.data());
+  if (!ok) {
+    return fail(Status::permission_denied(secret.kind == Secret::Kind::kPassphrase ? "phrase de passe incorrecte"
+                                                                                    : "fichier de clé incorrect"));
+  }
+  DataKey key = DataKey::from_bytes(bytes);
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return key;
+}
+
+Status rewrap_key_file(const std::string& path, const Secret& current, const Secret& next, const KdfParams& params) {
+  auto key = unlock_key_file(path, current);
+  if (!key) return key.error();
+  auto text = wrap(*key, next, params);
+  if (!text) return text.error();
+  return write_file_atomically(path, *text);
+}
+
+}  // namespace carnet::storage
