@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -292,6 +293,37 @@ Result<std::string> BlobStore::read(std::string_view sha256, std::uint64_t offse
   CARNET_RETURN_IF_ERROR_R(check_name(sha256));
   if (!has(sha256)) return fail(Status::not_found("pièce jointe inconnue : " + std::string(sha256)));
   return read_file_range(path(sha256), sha256, offset, n);
+}
+
+std::vector<std::string> BlobStore::list() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string name = e.path().filename().string();
+    if (core::is_sha256_hex(name) && e.is_regular_file()) out.push_back(name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status BlobStore::erase(std::string_view sha256) {
+  CARNET_RETURN_IF_ERROR(check_name(sha256));
+  for (const std::string& file : {path(sha256), path(sha256) + ".part"}) {
+    Fd f;
+    f.fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (f.fd < 0) continue;  // not there
+    struct stat st {};
+    if (::fstat(f.fd, &st) == 0) {
+      const std::string zeros(kSegment, '\0');
+      for (std::uint64_t at = 0; at < static_cast<std::uint64_t>(st.st_size); at += kSegment) {
+        const auto n = std::min<std::uint64_t>(kSegment, static_cast<std::uint64_t>(st.st_size) - at);
+        if (!pwrite_all(f.fd, zeros.data(), n, at)) return Status::io_error("effacement impossible : " + file);
+      }
+      ::fsync(f.fd);
+    }
+    if (::unlink(file.c_str()) != 0) return Status::io_error("effacement impossible : " + file);
+  }
+  return Status::ok_status();
 }
 
 Result<std::uint64_t> BlobStore::append(std::string_view sha256, std::uint64_t offset, std::uint64_t total,

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.hpp"
 #include "storage/aead.hpp"
@@ -40,6 +41,11 @@ class BlobStore {
   // Up to `n` bytes of a complete blob from `offset`. kCorruption when a sealed file was
   // altered or cut short.
   core::Result<std::string> read(std::string_view sha256, std::uint64_t offset, std::size_t n) const;
+
+  // The hashes of the complete blobs held, sorted.
+  std::vector<std::string> list() const;
+  // Overwrites the blob's file (and any partial one) with zeros, then removes it.
+  core::Status erase(std::string_view sha256);
 
   // Appends a chunk at `offset` of a blob of `total` bytes. kFailedPrecondition if `offset`
   // is not what is held (the caller resumes from received()); kOutOfRange beyond the limit.

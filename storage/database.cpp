@@ -191,7 +191,8 @@ bool Database::inject_fault() {
 Status Database::error(int rc, std::string_view what) const {
   const std::string detail = std::string(what) + " (" + sqlite3_errstr(rc) + ")";
   if (rc == SQLITE_IOERR_DATA) {
-    return Status::corruption("page chiffrée altérée ou illisible (échec de l'authentification) : " + detail);
+    return Status::corruption("base de données endommagée ou altérée : page chiffrée illisible (échec de "
+                              "l'authentification) : " + detail);
   }
   switch (rc & 0xFF) {
     case SQLITE_BUSY:

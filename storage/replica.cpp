@@ -12,11 +12,11 @@ using namespace internal;
 
 
 Result<std::unique_ptr<Replica>> Replica::open(const std::string& path, Database::Mode mode,
-                                               const core::PhysicalClock& clock) {
-  auto db = Database::open(path, mode);
+                                               const core::PhysicalClock& clock, std::optional<DataKey> key) {
+  auto db = Database::open(path, mode, key ? &*key : nullptr);
   if (!db) return fail(db.error());
   CARNET_RETURN_IF_ERROR_R(migrate_replica(**db));
-  std::unique_ptr<Replica> r(new Replica(std::move(*db), clock));
+  std::unique_ptr<Replica> r(new Replica(std::move(*db), clock, std::move(key)));
   CARNET_RETURN_IF_ERROR_R(r->load_clock());
   return r;
 }
@@ -374,6 +374,8 @@ Status Replica::evict(Transaction& tx, std::string_view dossier) {
   }
   return Status::ok_status();
 }
+
+Status Replica::checkpoint() { return db_->exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 Status Replica::forget_evictions(Transaction& tx, const std::vector<std::string>& dossiers) {
   auto st = tx.db().prepare("DELETE FROM evictions WHERE dossier = ?1 AND done = 1");

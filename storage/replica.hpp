@@ -50,14 +50,17 @@ struct QuarantineNotice {
 
 class Replica : public EntityStore {
  public:
-  // Opens the replica at `path` (created with kCreate) and brings its schema up to date.
-  // Errors: kFailedPrecondition for a file written by a newer Carnet; kCorruption, kBusy,
-  // kIoError as Database::open.
+  // Opens the replica at `path` (created with kCreate) and brings its schema up to date;
+  // with a `key`, encrypted at rest (Database::open). Errors: kFailedPrecondition for a file
+  // written by a newer Carnet; kCorruption, kBusy, kIoError as Database::open.
   static Result<std::unique_ptr<Replica>> open(const std::string& path, Database::Mode mode,
-                                               const core::PhysicalClock& clock = core::SystemClock::instance());
+                                               const core::PhysicalClock& clock = core::SystemClock::instance(),
+                                               std::optional<DataKey> key = std::nullopt);
 
   Database& db() { return *db_; }  // NOLINT: the same database as EntityStore's
   const core::PhysicalClock& clock() const { return *clock_; }
+  // The data key the replica was opened with; its attachments are sealed with it too.
+  const std::optional<DataKey>& key() const { return key_; }
 
   // Sets this node's identity once (a new node id unless one is given); kAlreadyExists when
   // already set.
@@ -125,6 +128,9 @@ class Replica : public EntityStore {
   Result<std::vector<std::string>> evictions(bool done);
   Status evict(Transaction& tx, std::string_view dossier);
   Status forget_evictions(Transaction& tx, const std::vector<std::string>& dossiers);
+  // Copies the WAL into the database file and empties it, so that the older page versions
+  // it holds (an evicted dossier's, say) are gone from the card. Outside any transaction.
+  Status checkpoint();
 
   // The scope checksum of `dossiers` (storage/scope_checksum.hpp).
   Result<std::string> scope_checksum(const std::vector<std::string>& dossiers);
@@ -153,14 +159,15 @@ class Replica : public EntityStore {
   Status set_setting(Transaction& tx, std::string_view key, std::string_view value) { return set_meta(tx, key, value); }
 
  private:
-  Replica(std::unique_ptr<Database> db, const core::PhysicalClock& clock)
-      : EntityStore(*db), owned_db_(std::move(db)), clock_(&clock) {}
+  Replica(std::unique_ptr<Database> db, const core::PhysicalClock& clock, std::optional<DataKey> key)
+      : EntityStore(*db), owned_db_(std::move(db)), clock_(&clock), key_(std::move(key)) {}
   Status load_clock();
   Result<std::optional<std::string>> meta(std::string_view key);
   Status set_meta(Transaction& tx, std::string_view key, std::string_view value);
 
   std::unique_ptr<Database> owned_db_;
   const core::PhysicalClock* clock_;
+  std::optional<DataKey> key_;
   std::optional<core::HybridClock> hlc_;  // loaded at open
   std::optional<NodeInfo> node_;          // cached once read
 };

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "carnet/v1/sync.pb.h"
@@ -173,10 +174,28 @@ Result<v1::BlobStatus> blob_status(const HttpResponse& r) {
   return st;
 }
 
+// After an eviction: the WAL's older page versions and the attachments no remaining field
+// refers to (and none waiting to be sent) leave the card.
+Status erase_evicted(storage::Replica& replica, const SyncOptions& options) {
+  CARNET_RETURN_IF_ERROR(replica.checkpoint());
+  if (options.blob_dir.empty()) return Status::ok_status();
+  auto referenced = replica.referenced_blobs();
+  if (!referenced) return referenced.error();
+  auto pending = replica.blobs_to_upload();
+  if (!pending) return pending.error();
+  std::set<std::string> keep(referenced->begin(), referenced->end());
+  for (const auto& [sha, size] : *pending) keep.insert(sha);
+  storage::BlobStore store(options.blob_dir, 0, replica.key());
+  for (const auto& sha : store.list()) {
+    if (!keep.contains(sha)) CARNET_RETURN_IF_ERROR(store.erase(sha));
+  }
+  return Status::ok_status();
+}
+
 // Attachments move after the data, so that a report never waits for its photos.
 Status transfer_blobs(storage::Replica& replica, Transport& client, const SyncOptions& options,
                       std::uint64_t size_limit, SyncReport& report) {
-  storage::BlobStore store(options.blob_dir, size_limit);
+  storage::BlobStore store(options.blob_dir, size_limit, replica.key());
   auto pending = replica.blobs_to_upload();
   if (!pending) return pending.error();
   for (const auto& [sha, size] : *pending) {
@@ -354,6 +373,7 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
       CARNET_RETURN_IF_ERROR_R((*etx)->commit());
       ++report.evicted;
     }
+    if (report.evicted > 0) CARNET_RETURN_IF_ERROR_R(erase_evicted(replica, options));
 
     report.pushed += pending->size();
     report.pulled += pulled->size();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "storage/replica_schema.hpp"
 #include "support/replica_fixture.hpp"
@@ -256,6 +257,38 @@ TEST_F(ReplicaFile, LockedDatabaseIsReportedAsBusy) {
   }
   sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(other);
+}
+
+}  // namespace
+}  // namespace carnet::testing
+
+namespace carnet::testing {
+namespace {
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+TEST_F(ReplicaStore, AnEvictedDossierIsErasedFromTheFileNotJustUnlinked) {
+  // Without encryption the bytes are readable, which is what lets this test see them go.
+  const std::string sentinel = "Zorglub-Sentinelle-7731";
+  core::Dossier d;
+  d.id = "d-2";
+  d.kind = "mini";
+  d.name = "Maison " + sentinel;
+  d.reference = "RW/AHA/002";
+  ASSERT_OK(capture().import_dossiers({d}));
+  ASSERT_OK(replica_->checkpoint());
+  ASSERT_NE(file_bytes(path()).find(sentinel), std::string::npos);
+  auto tx = storage::Transaction::begin(replica_->db());
+  ASSERT_OK(tx);
+  ASSERT_OK(replica_->evict(**tx, "d-2"));
+  ASSERT_OK((*tx)->commit());
+  ASSERT_OK(replica_->checkpoint());
+  EXPECT_EQ(file_bytes(path()).find(sentinel), std::string::npos);
+  EXPECT_EQ(file_bytes(path() + "-wal").find(sentinel), std::string::npos);
+  EXPECT_NE(file_bytes(path()).find("Maison test"), std::string::npos);  // d-1 stays
 }
 
 }  // namespace

@@ -7,14 +7,18 @@
 #include <sstream>
 
 #include "core/json.hpp"
+#include "storage/database.hpp"
+#include "storage/key_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_secret.hpp"
 
 namespace carnet::testing {
 namespace {
 
 class CarnetCli : public ::testing::Test {
  protected:
+  void SetUp() override { install_test_passphrase(); }
   // Runs carnet with --data pointing at this test's directory.
   ProcessResult carnet(std::vector<std::string> args) {
     args.push_back("--data");
@@ -244,18 +248,22 @@ TEST_F(CarnetCli, UninitialisedCorruptAndLockedDataDirectories) {
   EXPECT_NE(r.err.find("--data"), std::string::npos) << r.err;
 
   init_with_samples();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((data() + "/carnet.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
-  r = carnet({"inspection", "start", "--dossier", "ma-0042"});
-  EXPECT_EQ(r.exit_code, 5) << r.err;
-  EXPECT_NE(r.err.find("verrouillée"), std::string::npos) << r.err;
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  {
+    auto key = storage::unlock_key_file(data() + "/carnet.key", test_secret());
+    ASSERT_TRUE(key);
+    auto db = storage::Database::open(data() + "/carnet.db", storage::Database::Mode::kReadWrite, &*key);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->exec("BEGIN EXCLUSIVE").ok());
+    r = carnet({"inspection", "start", "--dossier", "ma-0042"});
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_NE(r.err.find("verrouillée"), std::string::npos) << r.err;
+    ASSERT_TRUE((*db)->exec("ROLLBACK").ok());
+  }
 
+  // A replica whose bytes are not what its key sealed: refused, never read.
   const std::string other = dir_.file("corrupt");
-  std::filesystem::create_directories(other);
-  std::ofstream(other + "/carnet.db") << std::string(4096, '\x42');
+  ASSERT_EQ(run_process(CARNET_BIN, {"init", "--inspector", "x", "--name", "X", "--data", other}).exit_code, 0);
+  std::ofstream(other + "/carnet.db", std::ios::trunc) << std::string(4096, '\x42');
   r = run_process(CARNET_BIN, {"dossier", "list", "--data", other});
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("endommagée"), std::string::npos) << r.err;

@@ -9,7 +9,10 @@
 #include "support/background_process.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_secret.hpp"
+#include "storage/blob_store.hpp"
 #include "storage/capture.hpp"
+#include "storage/key_file.hpp"
 #include "sync/http.hpp"
 
 namespace carnet::testing {
@@ -18,6 +21,7 @@ namespace {
 class SyncEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
+    install_test_passphrase();
     central_dir_ = dir_.file("central");
     auto init = central_json({"init"});
     fingerprint_ = init.find("ca_fingerprint")->as_string();
@@ -186,7 +190,10 @@ TEST_F(SyncEndToEnd, TabletKilledDuringASyncResumesWithNothingLostOrAppliedTwice
   // Many pending changes, written through the library as the command line would.
   std::int64_t written = 0;
   {
-    auto replica = storage::Replica::open(dir_.file("a") + "/carnet.db", storage::Database::Mode::kReadWrite);
+    auto key = storage::unlock_key_file(dir_.file("a") + "/carnet.key", test_secret());
+    ASSERT_TRUE(key);
+    auto replica = storage::Replica::open(dir_.file("a") + "/carnet.db", storage::Database::Mode::kReadWrite,
+                                          core::SystemClock::instance(), *key);
     ASSERT_TRUE(replica);
     storage::Capture capture(**replica);
     for (int i = 0; i < 3000; ++i) {
@@ -257,10 +264,17 @@ TEST_F(SyncEndToEnd, PhotosFollowTheDataToTheCentralNodeAndTheOtherTablet) {
   EXPECT_EQ(central_bytes.str(), bytes);
   const core::Json pulled = tablet_json("b", {"sync"});
   EXPECT_EQ(pulled.find("blobs_downloaded")->number_text(), "1");
-  std::ifstream b_copy(dir_.file("b") + "/blobs/" + sha, std::ios::binary);
-  std::stringstream b_bytes;
-  b_bytes << b_copy.rdbuf();
-  EXPECT_EQ(b_bytes.str(), bytes);
+  // On the tablets the photo is sealed: not on the card in clear, and whole once opened.
+  for (const char* t : {"a", "b"}) {
+    std::ifstream copy(dir_.file(t) + "/blobs/" + sha, std::ios::binary);
+    std::stringstream on_disk;
+    on_disk << copy.rdbuf();
+    EXPECT_EQ(on_disk.str().find(bytes.substr(1000, 64)), std::string::npos) << t;
+    auto key = storage::unlock_key_file(dir_.file(t) + "/carnet.key", test_secret());
+    ASSERT_TRUE(key);
+    storage::BlobStore store(dir_.file(t) + "/blobs", 32u << 20, *key);
+    EXPECT_EQ(store.read(sha, 0, bytes.size()).value_or(""), bytes) << t;
+  }
   // Nothing left to move: the next sync transfers nothing.
   const core::Json again = tablet_json("b", {"sync"});
   EXPECT_EQ(again.find("blobs_downloaded")->number_text(), "0");

@@ -147,7 +147,7 @@ int cmd_inspection(const cli::Args& args) {
     if (!key) return failed(key.error(), args);
     if (!file) return failed(file.error(), args);
     auto dir = cli::data_dir(args);
-    storage::BlobStore blobs(*dir + "/blobs", kMaxAttachmentBytes);
+    storage::BlobStore blobs(*dir + "/blobs", kMaxAttachmentBytes, (*replica)->key());
     auto sha = blobs.put_file(*file);
     if (!sha) return failed(sha.error(), args);
     auto tx = storage::Transaction::begin((*replica)->db());

@@ -22,6 +22,11 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   sync [--watch] [--verify]                synchroniser avec le serveur central
   status                                   état : en attente, dernière synchro, conflits, refus
   conflicts list | resolve ID --keep mine|theirs
+  passphrase change [--new-passphrase-file FICHIER | --new-key-file FICHIER]
+
+Les données de la tablette sont chiffrées. La phrase de passe est demandée au terminal, ou lue
+dans le fichier désigné par --passphrase-file (ou CARNET_PASSPHRASE_FILE) ; --key-file (ou
+CARNET_KEY_FILE) désigne un fichier de clé pour un usage sans surveillance.
 
 Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
@@ -32,7 +37,8 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--inspector", "--name", "--dossier", "--grid", "--date", "--format", "--output",
-                                "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep"},
+                                "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
+                                "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file"},
                                {"--watch", "--verify"});
   if (!args) return cli::report_error(args.error(), false, "carnet");
   if (args->flag("--help") || args->positional().empty()) {
@@ -50,5 +56,6 @@ int main(int argc, char** argv) {
   if (command == "sync") return tool::cmd_sync(*args);
   if (command == "status") return tool::cmd_status(*args);
   if (command == "conflicts") return tool::cmd_conflicts(*args);
+  if (command == "passphrase") return tool::cmd_passphrase(*args);
   return tool::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet --help)"), *args);
 }

@@ -10,7 +10,9 @@
 #include "storage/builtin_grids.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/key_file.hpp"
 #include "tools/cli/documents.hpp"
+#include "tools/cli/secret.hpp"
 
 namespace carnet::tool {
 
@@ -18,6 +20,27 @@ namespace fs = std::filesystem;
 using core::Json;
 
 std::string replica_path(const std::string& data_dir) { return data_dir + "/carnet.db"; }
+std::string key_path(const std::string& data_dir) { return data_dir + "/carnet.key"; }
+
+Result<storage::DataKey> node_key(const cli::Args& args, const std::string& data_dir, bool create) {
+  const std::string path = key_path(data_dir);
+  std::error_code ec;
+  if (create && !fs::exists(path, ec)) {
+    auto secret = cli::new_secret(args, false);
+    if (!secret) return core::fail(secret.error());
+    return storage::create_key_file(path, *secret);
+  }
+  auto secret = cli::current_secret(args);
+  if (!secret) return core::fail(secret.error());
+  return storage::unlock_key_file(path, *secret);
+}
+
+Result<std::unique_ptr<storage::Replica>> open_replica(const cli::Args& args, const std::string& data_dir,
+                                                       storage::Database::Mode mode) {
+  auto key = node_key(args, data_dir, mode == storage::Database::Mode::kCreate);
+  if (!key) return core::fail(key.error());
+  return storage::Replica::open(replica_path(data_dir), mode, core::SystemClock::instance(), std::move(*key));
+}
 
 int failed(const Status& s, const cli::Args& args) { return cli::report_error(s, args.json(), "carnet"); }
 
@@ -37,7 +60,7 @@ Result<std::unique_ptr<storage::Replica>> open_node(const cli::Args& args) {
     return core::fail(Status::failed_precondition("aucun nœud Carnet dans " + *dir +
                                                   " : lancer d'abord « carnet init --inspector ID --name NOM »"));
   }
-  auto replica = storage::Replica::open(path, storage::Database::Mode::kReadWrite);
+  auto replica = open_replica(args, *dir, storage::Database::Mode::kReadWrite);
   if (!replica) return core::fail(replica.error());
   auto node = (*replica)->node();
   if (!node) return core::fail(node.error());
@@ -68,7 +91,7 @@ int cmd_init(const cli::Args& args) {
     if (!grid) return failed(grid.error(), args);
     grids.emplace_back(*grid, g.text);
   }
-  auto replica = storage::Replica::open(replica_path(*dir), storage::Database::Mode::kCreate);
+  auto replica = open_replica(args, *dir, storage::Database::Mode::kCreate);
   if (!replica) return failed(replica.error(), args);
   auto tx = storage::Transaction::begin((*replica)->db());
   if (!tx) return failed(tx.error(), args);
@@ -307,6 +330,26 @@ int cmd_changes(const cli::Args& args) {
       std::cout << core::iso_timestamp(c.version.hlc.physical_ms()) << "  " << c.entity_type << " " << c.entity_id << "  "
                 << c.field << " = " << (c.value.is_null() ? "(effacé)" : c.value.display()) << "\n";
     }
+  }
+  return 0;
+}
+
+int cmd_passphrase(const cli::Args& args) {
+  if (auto s = args.no_more_than(2); !s.ok()) return failed(s, args);
+  auto sub = args.required(1, "change");
+  if (!sub) return failed(sub.error(), args);
+  if (*sub != "change") return failed(Status::invalid_argument("carnet passphrase change"), args);
+  auto dir = cli::data_dir(args);
+  if (!dir) return failed(dir.error(), args);
+  auto current = cli::current_secret(args);
+  if (!current) return failed(current.error(), args);
+  auto next = cli::new_secret(args, true);
+  if (!next) return failed(next.error(), args);
+  if (auto s = storage::rewrap_key_file(key_path(*dir), *current, *next); !s.ok()) return failed(s, args);
+  if (args.json()) {
+    cli::print_json(Json::object().set("changed", true));
+  } else {
+    std::cout << "Phrase de passe changée : la clé des données est désormais protégée par le nouveau secret\n";
   }
   return 0;
 }

@@ -16,6 +16,14 @@ using core::Status;
 // DIR/carnet.db: the replica inside the data directory.
 std::string replica_path(const std::string& data_dir);
 
+// DIR/carnet.key: the node's data key, wrapped under the inspector's passphrase or a key file.
+std::string key_path(const std::string& data_dir);
+
+// Opens (kCreate: creates, with a new data key) the encrypted replica in `data_dir`, asking
+// for the secret as tools/cli/secret.hpp says. kPermissionDenied for a wrong passphrase.
+Result<std::unique_ptr<storage::Replica>> open_replica(const cli::Args& args, const std::string& data_dir,
+                                                       storage::Database::Mode mode);
+
 // Opens an initialised node; kFailedPrecondition ("carnet init") if there is none.
 Result<std::unique_ptr<storage::Replica>> open_node(const cli::Args& args);
 
@@ -33,6 +41,7 @@ int cmd_enroll(const cli::Args& args);
 int cmd_sync(const cli::Args& args);
 int cmd_status(const cli::Args& args);
 int cmd_conflicts(const cli::Args& args);
+int cmd_passphrase(const cli::Args& args);
 
 // Prints `s` as the command's failure and returns the exit code.
 int failed(const Status& s, const cli::Args& args);

@@ -75,7 +75,7 @@ int cmd_enroll(const cli::Args& args) {
   fs::create_directories(*dir, ec);
   if (ec) return failed(Status::io_error("impossible de créer " + *dir + " : " + ec.message()), args);
   fs::permissions(*dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  auto replica = storage::Replica::open(replica_path(*dir), storage::Database::Mode::kCreate);
+  auto replica = open_replica(args, *dir, storage::Database::Mode::kCreate);
   if (!replica) return failed(replica.error(), args);
   const std::string device_name = args.option("--device-name").value_or("tablette");
   auto result = sync::enroll(**replica, *dir, *central, *code, *fingerprint, device_name,
