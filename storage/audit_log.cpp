@@ -86,6 +86,8 @@ void AuditChainChecker::add(const AuditEntry& e) {
     } else if (e.prev_hash != check_.head_hash) {
       bad(e.seq, "entrée n° " + std::to_string(e.seq) + " : elle ne suit pas l'entrée n° " + std::to_string(e.seq - 1) +
                      " (une entrée a été modifiée, supprimée ou déplacée)");
+    } else if (noted_ && noted_->first == e.seq && noted_->second != e.hash) {
+      bad(e.seq, "entrée n° " + std::to_string(e.seq) + " : ce n'est plus celle de la tête notée (journal réécrit depuis)");
     }
   }
   ++check_.count;
@@ -96,6 +98,11 @@ void AuditChainChecker::add(const AuditEntry& e) {
 AuditCheck AuditChainChecker::finish(const std::optional<std::pair<std::uint64_t, std::string>>& recorded_head) {
   if (!check_.ok) return check_;
   const std::uint64_t n = check_.count;
+  if (noted_ && noted_->first > n) {
+    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : la tête notée compte " + std::to_string(noted_->first) +
+                   " entrées, le journal " + std::to_string(n) + " (fin du journal supprimée avec sa tête)");
+    return check_;
+  }
   if (!recorded_head) {
     if (n > 0) bad(0, "la tête du journal (nombre d'entrées et empreinte) n'est plus enregistrée dans le magasin");
   } else if (recorded_head->first > n) {

@@ -83,6 +83,9 @@ struct AuditCheck {
 // Not thread-safe (one walk, one thread).
 class AuditChainChecker {
  public:
+  // A head noted earlier (by an administrator): entry `seq` must be found with `hash`. This
+  // finds a log rewritten, or cut with its recorded head, since it was noted.
+  void expect(std::uint64_t seq, std::string hash) { noted_ = {seq, std::move(hash)}; }
   void add(const AuditEntry& e);
   // Compares the end of the chain with the head recorded beside it (count and hash, written
   // with each entry), which is what finds entries removed from the end; nullopt when none
@@ -93,6 +96,7 @@ class AuditChainChecker {
   void bad(std::uint64_t seq, std::string problem);
   AuditCheck check_;
   std::uint64_t expected_ = 1;
+  std::optional<std::pair<std::uint64_t, std::string>> noted_;
 };
 
 }  // namespace carnet::storage

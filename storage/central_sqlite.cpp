@@ -441,7 +441,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return out;
   }
 
-  Result<AuditCheck> verify_audit() override {
+  Result<AuditCheck> verify_audit(const std::optional<std::pair<std::uint64_t, std::string>>& noted) override {
     std::lock_guard lock(mu_);
     // One read transaction, so that the chain and its recorded head are seen together.
     CARNET_RETURN_IF_ERROR_R(owned_->run_cached("BEGIN"));
@@ -450,6 +450,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       ~End() { db->run_cached("ROLLBACK").ignore(); }
     } end{owned_.get()};
     AuditChainChecker checker;
+    if (noted) checker.expect(noted->first, noted->second);
     auto st = owned_->prepare("SELECT seq, time_ms, kind, actor, subject, detail, prev_hash, hash FROM audit ORDER BY seq");
     if (!st) return fail(st.error());
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {

@@ -168,9 +168,11 @@ class CentralStore {
   virtual Status audited(const AuditEvent& event, const std::function<Status()>& action) = 0;
   // The last `limit` entries (every entry when 0), oldest first.
   virtual Result<std::vector<AuditEntry>> audit_entries(std::size_t limit) = 0;
-  // Walks the whole chain and compares its end with the recorded head; the triggers that
+  // Walks the whole chain and compares its end with the recorded head, and with `noted`
+  // (count and hash of a head an administrator noted earlier) when given; the triggers that
   // guard the log are checked too (AuditCheck::problem when one is missing).
-  virtual Result<AuditCheck> verify_audit() = 0;
+  virtual Result<AuditCheck> verify_audit(const std::optional<std::pair<std::uint64_t, std::string>>& noted) = 0;
+  Result<AuditCheck> verify_audit() { return verify_audit(std::nullopt); }
 
   // Counters for /metrics.
   struct Totals {

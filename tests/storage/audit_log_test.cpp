@@ -94,6 +94,36 @@ TEST(AuditChain, AnEntryBeyondTheRecordedHeadIsReported) {
   EXPECT_EQ(r.first_bad, 3u);
 }
 
+TEST(AuditChain, ANotedHeadFindsARewrittenOrShortenedLog) {
+  const auto c = chain(4);
+  storage::AuditChainChecker same;
+  same.expect(3, c[2].hash);
+  for (const auto& e : c) same.add(e);
+  EXPECT_TRUE(same.finish(std::make_pair(std::uint64_t{4}, c.back().hash)).ok);
+  // Cut to two entries with a matching recorded head: only the noted head shows it.
+  storage::AuditChainChecker cut;
+  cut.expect(3, c[2].hash);
+  cut.add(c[0]);
+  cut.add(c[1]);
+  const auto r = cut.finish(std::make_pair(std::uint64_t{2}, c[1].hash));
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_bad, 3u);
+  // Rewritten from the start (another valid chain of the same length).
+  auto other = chain(4);
+  other[0].detail = "autre";
+  other[0].hash = storage::audit_entry_hash(other[0]);
+  for (std::size_t i = 1; i < other.size(); ++i) {
+    other[i].prev_hash = other[i - 1].hash;
+    other[i].hash = storage::audit_entry_hash(other[i]);
+  }
+  storage::AuditChainChecker rewritten;
+  rewritten.expect(3, c[2].hash);
+  for (const auto& e : other) rewritten.add(e);
+  const auto w = rewritten.finish(std::make_pair(std::uint64_t{4}, other.back().hash));
+  EXPECT_FALSE(w.ok);
+  EXPECT_EQ(w.first_bad, 3u);
+}
+
 // The central store with the built-in grids published, one inspector and the dossiers.
 class CentralAudit : public ::testing::Test {
  protected:

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/report.hpp"
+#include "core/text.hpp"
 #include "storage/builtin_grids.hpp"
 #include "storage/central_store.hpp"
 #include "storage/files.hpp"
@@ -41,7 +42,8 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   report ID --format html|json [--output FICHIER]
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
   quarantine list | show ID
-  audit list [--limit N] | verify           le journal d'audit (chaîné) ; verify le vérifie entrée par entrée
+  audit list [--limit N] | verify [--head N:EMPREINTE]
+                                          le journal d'audit ; verify le vérifie entrée par entrée
 
 Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
@@ -612,7 +614,19 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "verify") {
-    auto check = store.verify_audit();
+    // --head N:HASH, as printed by an earlier verify.
+    std::optional<std::pair<std::uint64_t, std::string>> noted;
+    if (auto head = args.option("--head")) {
+      const auto colon = head->find(':');
+      const std::string count = head->substr(0, colon);
+      const std::string hash = colon == std::string::npos ? "" : head->substr(colon + 1);
+      if (count.empty() || count.size() > 18 || count.find_first_not_of("0123456789") != std::string::npos ||
+          !core::is_sha256_hex(hash)) {
+        return failed(Status::invalid_argument("--head : NOMBRE:EMPREINTE attendu, tel qu'affiché par « audit verify »"), args);
+      }
+      noted.emplace(std::stoull(count), hash);
+    }
+    auto check = store.verify_audit(noted);
     if (!check) return failed(check.error(), args);
     if (!check->ok) {
       std::string message = "journal d'audit altéré : " + check->problem;
@@ -620,14 +634,18 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
       return failed(Status::corruption(message), args);
     }
     if (args.json()) {
-      cli::print_json(Json::object().set("ok", true).set("entries", static_cast<std::int64_t>(check->count)).set("head", check->head_hash));
+      cli::print_json(Json::object()
+                          .set("ok", true)
+                          .set("entries", static_cast<std::int64_t>(check->count))
+                          .set("head", std::to_string(check->count) + ":" + check->head_hash));
     } else {
-      std::cout << "journal d'audit intègre : " << check->count << " entrée(s)\ntête : " << check->count << " " << check->head_hash
-                << "\n(noter cette tête : seule une tête notée auparavant révèle un journal réécrit, ou tronqué avec sa tête)\n";
+      std::cout << "journal d'audit intègre : " << check->count << " entrée(s)\ntête : " << check->count << ":" << check->head_hash
+                << "\n(noter cette tête hors du serveur : « audit verify --head " << check->count << ":… » révélera plus tard un journal\n"
+                << " réécrit, ou tronqué avec sa tête, depuis ce jour)\n";
     }
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central audit list [--limit N] | verify"), args);
+  return failed(Status::invalid_argument("carnet-central audit list [--limit N] | verify [--head N:EMPREINTE]"), args);
 }
 
 }  // namespace
@@ -637,7 +655,7 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--listen", "--threads", "--name", "--host", "--minutes", "--format", "--output", "--keep",
-                                "--value", "--limit"},
+                                "--value", "--limit", "--head"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
   if (args->flag("--help") || args->positional().empty()) {
