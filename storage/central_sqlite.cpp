@@ -130,10 +130,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
           {"last_visit", d.last_visit ? Value::date(*d.last_visit) : Value()},
           {"recommendations", Value::text(j.find("recommendations")->dump())},
       };
+      std::size_t changed = 0;
       for (const auto& [name, value] : values) {
-        CARNET_RETURN_IF_ERROR_R(write_office(entity::kDossier, d.id, "", d.id, name, value, now));
+        CARNET_RETURN_IF_ERROR_R(write_office(entity::kDossier, d.id, "", d.id, name, value, now, &changed));
       }
-      CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kDossierImport, office(), d.id, {}));
+      if (changed > 0) {  // a dossier imported again unchanged is not an action
+        CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kDossierImport, office(), d.id, "champs=" + std::to_string(changed)));
+      }
     }
     CARNET_RETURN_IF_ERROR_R((*tx)->commit());
     return dossiers.size();
@@ -714,11 +717,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   }
 
   // A change written at the central node (office): a clean successor of the current state.
+  // Nothing when the field already holds `value`; otherwise counts one in `*changed`.
   Status write_office(std::string_view type, std::string_view id, std::string_view parent, std::string_view scope,
-                      std::string_view f, const Value& value, std::int64_t now) {
+                      std::string_view f, const Value& value, std::int64_t now, std::size_t* changed = nullptr) {
     auto current = field(type, id, f);
     if (!current) return current.error();
     if (*current && (*current)->value == value) return Status::ok_status();
+    if (changed) ++*changed;
     CARNET_RETURN_IF_ERROR(create_entity({type, id, parent, scope}));
     core::Change c;
     c.id = core::Uuid::generate(now);

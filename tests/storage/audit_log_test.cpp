@@ -253,13 +253,25 @@ TEST_F(CentralAudit, WhatDidNotHappenIsNotRecorded) {
   ASSERT_OK(store_->add_device(d));
   ASSERT_OK(store_->revoke_device(d.id, clock_.now_ms()));
   ASSERT_OK(store_->revoke_device(d.id, clock_.now_ms()));
+  // Importing a dossier again: recorded only when it changes something.
+  core::Dossier again;
+  again.id = "d1";
+  again.kind = "maison-accueil";
+  again.name = "Maison Zorglub";
+  again.reference = "RW/AHA/1";
+  ASSERT_OK(store_->import_dossiers({again}));
   EXPECT_EQ(entries().size(), before + 3);  // assignment, enrollment, revocation
+  again.reference = "RW/AHA/2";
+  ASSERT_OK(store_->import_dossiers({again}));
+  ASSERT_EQ(entries().size(), before + 4);
+  EXPECT_EQ(entries().back().kind, "dossier_import");
+  EXPECT_EQ(entries().back().detail, "champs=1");
   // An export whose writing fails leaves no entry.
   EXPECT_EQ(store_->audited({AuditKind::kReportExport, "bureau:clerc", "i", "format=html"},
                             [] { return core::Status::io_error("disque plein"); })
                 .code(),
             StatusCode::kIoError);
-  EXPECT_EQ(entries().size(), before + 3);
+  EXPECT_EQ(entries().size(), before + 4);
   EXPECT_TRUE(verify().ok);
 }
 
