@@ -327,6 +327,9 @@ TEST_F(SyncEndToEnd, AResidentNameReachesTheReportButNoLogMetricAuditEntryOrSync
   const auto report = central({"report", id, "--format", "json"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(report.out.find(sentinel), std::string::npos);
+  const auto shown = central({"inspection", "show", id});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find(sentinel), std::string::npos);
 
   std::ifstream ca_file(central_dir_ + "/ca.pem");
   std::stringstream ca;
@@ -349,6 +352,10 @@ TEST_F(SyncEndToEnd, AResidentNameReachesTheReportButNoLogMetricAuditEntryOrSync
   std::set<std::string> kinds;
   for (const auto& e : entries->as_array()) kinds.insert(e.find("kind")->as_string());
   for (const char* kind : {"sync", "enrollment", "report_export"}) EXPECT_TRUE(kinds.contains(kind)) << kind << "\n" << audit_text.out;
+  // Both reads of the report by the office are recorded, with the inspection's id.
+  EXPECT_NE(audit_text.out.find("report_export\tbureau:"), std::string::npos) << audit_text.out;
+  EXPECT_NE(audit_text.out.find(id + "\tformat=json vers=sortie"), std::string::npos) << audit_text.out;
+  EXPECT_NE(audit_text.out.find(id + "\tformat=json via=inspection_show"), std::string::npos) << audit_text.out;
   const auto verified = central({"audit", "verify"});
   EXPECT_EQ(verified.exit_code, 0) << verified.err;
 
