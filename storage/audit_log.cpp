@@ -48,7 +48,8 @@ std::optional<AuditKind> audit_kind_from_name(std::string_view name) {
 
 std::string audit_entry_encoding(const AuditEntry& e) {
   std::string out = "carnet-audit-v1";
-  out.reserve(out.size() + 7 * 8 + e.kind.size() + e.actor.size() + e.subject.size() + e.detail.size() + 64 + 40);
+  out.reserve(out.size() + 7 * 8 + e.kind.size() + e.actor.size() + e.subject.size() +
+              e.detail.size() + 64 + 40);
   put_field(out, std::to_string(e.seq));
   put_field(out, std::to_string(e.time_ms));
   put_field(out, e.kind);
@@ -77,17 +78,22 @@ void AuditChainChecker::bad(std::uint64_t seq, std::string problem) {
 void AuditChainChecker::add(const AuditEntry& e) {
   if (check_.ok) {
     if (e.seq != expected_) {
-      bad(expected_, e.seq > expected_ ? "entrée n° " + std::to_string(expected_) + " manquante (la suivante porte le n° " +
-                                             std::to_string(e.seq) + ") : elle a été supprimée"
-                                       : "entrée n° " + std::to_string(expected_) + " : numéro " + std::to_string(e.seq) +
-                                             " inattendu (entrées réordonnées)");
+      bad(expected_, e.seq > expected_
+                         ? "entrée n° " + std::to_string(expected_) +
+                               " manquante (la suivante porte le n° " + std::to_string(e.seq) +
+                               ") : elle a été supprimée"
+                         : "entrée n° " + std::to_string(expected_) + " : numéro " +
+                               std::to_string(e.seq) + " inattendu (entrées réordonnées)");
     } else if (audit_entry_hash(e) != e.hash) {
-      bad(e.seq, "entrée n° " + std::to_string(e.seq) + " modifiée ou déplacée : son empreinte ne correspond plus à son contenu");
+      bad(e.seq, "entrée n° " + std::to_string(e.seq) +
+                     " modifiée ou déplacée : son empreinte ne correspond plus à son contenu");
     } else if (e.prev_hash != check_.head_hash) {
-      bad(e.seq, "entrée n° " + std::to_string(e.seq) + " : elle ne suit pas l'entrée n° " + std::to_string(e.seq - 1) +
+      bad(e.seq, "entrée n° " + std::to_string(e.seq) + " : elle ne suit pas l'entrée n° " +
+                     std::to_string(e.seq - 1) +
                      " (une entrée a été modifiée, supprimée ou déplacée)");
     } else if (noted_ && noted_->first == e.seq && noted_->second != e.hash) {
-      bad(e.seq, "entrée n° " + std::to_string(e.seq) + " : ce n'est plus celle de la tête notée (journal réécrit depuis)");
+      bad(e.seq, "entrée n° " + std::to_string(e.seq) +
+                     " : ce n'est plus celle de la tête notée (journal réécrit depuis)");
     }
   }
   ++check_.count;
@@ -95,25 +101,33 @@ void AuditChainChecker::add(const AuditEntry& e) {
   check_.head_hash = e.hash;
 }
 
-AuditCheck AuditChainChecker::finish(const std::optional<std::pair<std::uint64_t, std::string>>& recorded_head) {
+AuditCheck AuditChainChecker::finish(
+    const std::optional<std::pair<std::uint64_t, std::string>>& recorded_head) {
   if (!check_.ok) return check_;
   const std::uint64_t n = check_.count;
   if (noted_ && noted_->first > n) {
-    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : la tête notée compte " + std::to_string(noted_->first) +
-                   " entrées, le journal " + std::to_string(n) + " (fin du journal supprimée avec sa tête)");
+    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : la tête notée compte " +
+                   std::to_string(noted_->first) + " entrées, le journal " + std::to_string(n) +
+                   " (fin du journal supprimée avec sa tête)");
     return check_;
   }
   if (!recorded_head) {
-    if (n > 0) bad(0, "la tête du journal (nombre d'entrées et empreinte) n'est plus enregistrée dans le magasin");
+    if (n > 0)
+      bad(0,
+          "la tête du journal (nombre d'entrées et empreinte) n'est plus enregistrée dans le "
+          "magasin");
   } else if (recorded_head->first > n) {
-    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : le journal s'arrête au n° " + std::to_string(n) + " alors que " +
-                   std::to_string(recorded_head->first) + " entrées ont été enregistrées (fin du journal supprimée)");
+    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : le journal s'arrête au n° " +
+                   std::to_string(n) + " alors que " + std::to_string(recorded_head->first) +
+                   " entrées ont été enregistrées (fin du journal supprimée)");
   } else if (recorded_head->first < n) {
     bad(recorded_head->first + 1, "entrée n° " + std::to_string(recorded_head->first + 1) +
-                                      " : au-delà de la tête enregistrée (" + std::to_string(recorded_head->first) +
+                                      " : au-delà de la tête enregistrée (" +
+                                      std::to_string(recorded_head->first) +
                                       " entrées), ajoutée hors de Carnet");
   } else if (recorded_head->second != check_.head_hash) {
-    bad(n, "entrée n° " + std::to_string(n) + " : ne correspond pas à la tête enregistrée (dernière entrée remplacée)");
+    bad(n, "entrée n° " + std::to_string(n) +
+               " : ne correspond pas à la tête enregistrée (dernière entrée remplacée)");
   }
   return check_;
 }

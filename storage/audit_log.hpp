@@ -62,7 +62,8 @@ struct AuditEntry {
 };
 
 // The previous hash of the first entry.
-inline constexpr std::string_view kAuditGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
+inline constexpr std::string_view kAuditGenesis =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 // The canonical encoding of `e` (every field except `hash`), as described above.
 std::string audit_entry_encoding(const AuditEntry& e);
@@ -71,7 +72,7 @@ std::string audit_entry_hash(const AuditEntry& e);
 
 // The outcome of walking a chain.
 struct AuditCheck {
-  std::uint64_t count = 0;  // entries read
+  std::uint64_t count = 0;               // entries read
   std::string head_hash{kAuditGenesis};  // hash of the last entry read
   bool ok = true;
   std::uint64_t first_bad = 0;  // the first entry found wrong (seq), when !ok

@@ -22,12 +22,15 @@ using storage::AuditEntry;
 using storage::AuditKind;
 
 AuditEntry sample() {
-  return AuditEntry{1, 1'750'000'000'000, "sync", "dev", "lead", "envoyes=1", std::string(storage::kAuditGenesis), {}};
+  return AuditEntry{
+      1, 1'750'000'000'000, "sync", "dev", "lead", "envoyes=1", std::string(storage::kAuditGenesis),
+      {}};
 }
 
 TEST(AuditHash, IsSha256OverTheLengthPrefixedFieldsAsDocumented) {
   // Computed independently (Python hashlib) from the grammar in audit_log.hpp.
-  EXPECT_EQ(storage::audit_entry_hash(sample()), "c2bbb6495b4f9a7d63152f4aece57cf491553f59a7c42e83ab1994c5a16ee2fb");
+  EXPECT_EQ(storage::audit_entry_hash(sample()),
+            "c2bbb6495b4f9a7d63152f4aece57cf491553f59a7c42e83ab1994c5a16ee2fb");
 }
 
 TEST(AuditHash, EveryFieldCountsAndFieldBoundariesCannotMove) {
@@ -44,7 +47,8 @@ TEST(AuditHash, EveryFieldCountsAndFieldBoundariesCannotMove) {
   variants[7].actor = "devl";
   variants[7].subject = "ead";
   for (const auto& v : variants) EXPECT_NE(storage::audit_entry_hash(v), base);
-  EXPECT_EQ(storage::audit_kind_from_name(storage::audit_kind_name(AuditKind::kReportExport)), AuditKind::kReportExport);
+  EXPECT_EQ(storage::audit_kind_from_name(storage::audit_kind_name(AuditKind::kReportExport)),
+            AuditKind::kReportExport);
   EXPECT_FALSE(storage::audit_kind_from_name("nope"));
 }
 
@@ -53,7 +57,8 @@ std::vector<AuditEntry> chain(int n) {
   std::vector<AuditEntry> out;
   std::string prev(storage::kAuditGenesis);
   for (int i = 1; i <= n; ++i) {
-    AuditEntry e{static_cast<std::uint64_t>(i), 1000 + i, "sync", "dev", "lead", "n=" + std::to_string(i), prev, {}};
+    AuditEntry e{static_cast<std::uint64_t>(i), 1000 + i, "sync", "dev", "lead",
+                 "n=" + std::to_string(i),      prev,     {}};
     e.hash = storage::audit_entry_hash(e);
     prev = e.hash;
     out.push_back(e);
@@ -61,7 +66,8 @@ std::vector<AuditEntry> chain(int n) {
   return out;
 }
 
-storage::AuditCheck check(const std::vector<AuditEntry>& entries, std::optional<std::pair<std::uint64_t, std::string>> head) {
+storage::AuditCheck check(const std::vector<AuditEntry>& entries,
+                          std::optional<std::pair<std::uint64_t, std::string>> head) {
   storage::AuditChainChecker checker;
   for (const auto& e : entries) checker.add(e);
   return checker.finish(head);
@@ -204,13 +210,15 @@ TEST_F(CentralAudit, EveryOfficeActionAppendsOneEntryWithIdsOnly) {
   ASSERT_OK(store_->add_device(added));
   ASSERT_OK(store_->revoke_device(added.id, clock_.now_ms()));
   ASSERT_OK(store_->unassign("d1", "lead"));
-  ASSERT_OK(store_->audited({AuditKind::kReportExport, "bureau:clerc", "insp-1", "format=html"}, [] { return core::Status::ok_status(); }));
+  ASSERT_OK(store_->audited({AuditKind::kReportExport, "bureau:clerc", "insp-1", "format=html"},
+                            [] { return core::Status::ok_status(); }));
 
   const auto all = entries();
   ASSERT_EQ(all.size(), 13u);
-  const std::vector<std::string> expected = {"grid_publish",    "grid_publish", "grid_publish", "grid_publish", "inspector_add",
-                                             "dossier_import",  "assignment",   "enrollment_code", "enrollment", "enrollment",
-                                             "revocation",      "unassignment", "report_export"};
+  const std::vector<std::string> expected = {
+      "grid_publish",   "grid_publish", "grid_publish",    "grid_publish", "inspector_add",
+      "dossier_import", "assignment",   "enrollment_code", "enrollment",   "enrollment",
+      "revocation",     "unassignment", "report_export"};
   EXPECT_EQ(kinds(), expected);
   EXPECT_EQ(all[4].actor, "bureau:clerc");
   EXPECT_EQ(all[4].subject, "lead");
@@ -242,7 +250,8 @@ TEST_F(CentralAudit, WhatDidNotHappenIsNotRecorded) {
   const auto before = entries().size();
   EXPECT_EQ(store_->add_inspector({"lead", "Encore"}).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(store_->unassign("d1", "lead").code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->revoke_device(core::Uuid::generate(1), clock_.now_ms()).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->revoke_device(core::Uuid::generate(1), clock_.now_ms()).code(),
+            StatusCode::kNotFound);
   EXPECT_FALSE(store_->enroll_device("unknown", clock_.now_ms(), device("03")).ok());
   // Publishing the same grid again, assigning twice and revoking twice change nothing.
   const auto& g = storage::builtin_grids().front();
@@ -267,8 +276,9 @@ TEST_F(CentralAudit, WhatDidNotHappenIsNotRecorded) {
   EXPECT_EQ(entries().back().kind, "dossier_import");
   EXPECT_EQ(entries().back().detail, "champs=1");
   // An export whose writing fails leaves no entry.
-  EXPECT_EQ(store_->audited({AuditKind::kReportExport, "bureau:clerc", "i", "format=html"},
-                            [] { return core::Status::io_error("disque plein"); })
+  EXPECT_EQ(store_
+                ->audited({AuditKind::kReportExport, "bureau:clerc", "i", "format=html"},
+                          [] { return core::Status::io_error("disque plein"); })
                 .code(),
             StatusCode::kIoError);
   EXPECT_EQ(entries().size(), before + 4);
@@ -279,10 +289,11 @@ TEST_F(CentralAudit, TriggersRefuseUpdateDeleteAndReplace) {
   store_.reset();
   auto db = storage::Database::open(path(), storage::Database::Mode::kReadWrite);
   ASSERT_OK(db);
-  for (const char* sql : {"UPDATE audit SET detail = 'x' WHERE seq = 2", "DELETE FROM audit WHERE seq = 2", "DELETE FROM audit",
-                          "INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE seq = 2",
-                          "INSERT INTO audit(seq, time_ms, kind, actor, subject, detail, prev_hash, hash) "
-                          "VALUES(100, 0, 'sync', 'a', 'b', '', '', '')"}) {
+  for (const char* sql :
+       {"UPDATE audit SET detail = 'x' WHERE seq = 2", "DELETE FROM audit WHERE seq = 2",
+        "DELETE FROM audit", "INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE seq = 2",
+        "INSERT INTO audit(seq, time_ms, kind, actor, subject, detail, prev_hash, hash) "
+        "VALUES(100, 0, 'sync', 'a', 'b', '', '', '')"}) {
     const core::Status s = (*db)->exec(sql);
     EXPECT_FALSE(s.ok()) << sql;
     EXPECT_NE(s.message().find("journal d'audit"), std::string::npos) << s.message();
@@ -307,7 +318,8 @@ TEST_F(CentralAudit, ADeletedMiddleEntryIsNamed) {
 
 TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
   const auto n = entries().size();
-  tamper("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
+  tamper(
+      "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, n);
@@ -319,7 +331,8 @@ TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
 TEST_F(CentralAudit, SwappedEntriesAreFoundAtTheFirstOfThem) {
   tamper(
       "DROP TRIGGER audit_no_update;"
-      "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = -1");
+      "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4; UPDATE "
+      "audit SET seq = 4 WHERE seq = -1");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 2u);
@@ -354,15 +367,18 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
         ASSERT_OK((*db)->exec(
             "INSERT INTO inspectors(id, name, created_ms) VALUES('lead', 'Inspectrice', 1);"
             "INSERT INTO entities(type, id, parent, scope) VALUES('dossier', 'd1', NULL, 'd1');"
-            "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node, seq, author, scope) "
-            "VALUES('dossier', 'd1', 'name', 't:Maison', 1, x'00000000000000000000000000000000', 1, 'bureau', 'd1')"));
+            "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node, seq, author, "
+            "scope) "
+            "VALUES('dossier', 'd1', 'name', 't:Maison', 1, x'00000000000000000000000000000000', "
+            "1, 'bureau', 'd1')"));
       }
     }
     auto store = storage::open_sqlite_central(path, storage::Database::Mode::kReadWrite);
     ASSERT_OK(store);
     auto db = storage::Database::open(path, storage::Database::Mode::kReadWrite);
     ASSERT_OK(db);
-    EXPECT_EQ(storage::central_schema_version(**db).value(), static_cast<int>(storage::CentralSchema::kLatest));
+    EXPECT_EQ(storage::central_schema_version(**db).value(),
+              static_cast<int>(storage::CentralSchema::kLatest));
     auto check = (*store)->verify_audit();
     ASSERT_OK(check);
     EXPECT_TRUE(check->ok) << check->problem;

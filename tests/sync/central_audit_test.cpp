@@ -37,7 +37,8 @@ class CentralAudit : public ::testing::Test {
     auto all = world_.central().audit_entries(0);
     return all ? all->size() : 0;
   }
-  static std::vector<storage::AuditEntry> of_kind(const std::vector<storage::AuditEntry>& all, const std::string& kind) {
+  static std::vector<storage::AuditEntry> of_kind(const std::vector<storage::AuditEntry>& all,
+                                                  const std::string& kind) {
     std::vector<storage::AuditEntry> out;
     for (const auto& e : all) {
       if (e.kind == kind) out.push_back(e);
@@ -51,8 +52,9 @@ class CentralAudit : public ::testing::Test {
 TEST_F(CentralAudit, EachSyncRequestIsOneEntryWithItsCounts) {
   auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
   ASSERT_OK(id);
-  ASSERT_OK(a().capture().set(*id, {"batiments.nb_wc=3", std::string("remarques.batiments=") + kSentinel,
-                                    std::string("personnes[+].nom=") + kSentinel}));
+  ASSERT_OK(
+      a().capture().set(*id, {"batiments.nb_wc=3", std::string("remarques.batiments=") + kSentinel,
+                              std::string("personnes[+].nom=") + kSentinel}));
   const std::size_t before = count();
   const int requests_before = a().transport->requests();
   auto r = a().sync(false);
@@ -63,10 +65,13 @@ TEST_F(CentralAudit, EachSyncRequestIsOneEntryWithItsCounts) {
   ASSERT_FALSE(syncs.empty());
   EXPECT_EQ(syncs.front().actor, device(a()));
   EXPECT_EQ(syncs.front().subject, "lead");
-  EXPECT_NE(syncs.front().detail.find("envoyes=" + std::to_string(r->pushed)), std::string::npos) << syncs.front().detail;
-  EXPECT_NE(syncs.front().detail.find("appliques=" + std::to_string(r->pushed)), std::string::npos) << syncs.front().detail;
+  EXPECT_NE(syncs.front().detail.find("envoyes=" + std::to_string(r->pushed)), std::string::npos)
+      << syncs.front().detail;
+  EXPECT_NE(syncs.front().detail.find("appliques=" + std::to_string(r->pushed)), std::string::npos)
+      << syncs.front().detail;
   for (const auto& e : added) {
-    for (const std::string* text : {&e.actor, &e.subject, &e.detail}) EXPECT_EQ(text->find(kSentinel), std::string::npos) << *text;
+    for (const std::string* text : {&e.actor, &e.subject, &e.detail})
+      EXPECT_EQ(text->find(kSentinel), std::string::npos) << *text;
   }
   EXPECT_TRUE(world_.central().verify_audit()->ok);
 }

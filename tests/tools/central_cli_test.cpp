@@ -17,7 +17,10 @@ class CentralCli : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(central({"init"}).exit_code, 0);
     ASSERT_EQ(central({"inspector", "add", "lead", "--name", "Inspectrice Zorglub"}).exit_code, 0);
-    ASSERT_EQ(central({"dossier", "import", std::string(CARNET_SOURCE_DIR) + "/tools/samples/dossiers.json"}).exit_code, 0);
+    ASSERT_EQ(central({"dossier", "import",
+                       std::string(CARNET_SOURCE_DIR) + "/tools/samples/dossiers.json"})
+                  .exit_code,
+              0);
     ASSERT_EQ(central({"assign", "ma-0042", "lead"}).exit_code, 0);
     ASSERT_EQ(central({"unassign", "ma-0042", "lead"}).exit_code, 0);
   }
@@ -47,7 +50,8 @@ class CentralCli : public ::testing::Test {
 
 TEST_F(CentralCli, AuditListShowsTheOfficeActionsWithTheAccountThatMadeThem) {
   const core::Json all = json({"audit", "list"});
-  ASSERT_EQ(all.as_array().size(), 4u + 1 + 3 + 2);  // grids, inspector, dossiers, assign + unassign
+  ASSERT_EQ(all.as_array().size(),
+            4u + 1 + 3 + 2);  // grids, inspector, dossiers, assign + unassign
   const passwd* pw = ::getpwuid(::geteuid());
   ASSERT_NE(pw, nullptr);
   const core::Json& last = all.as_array().back();
@@ -80,7 +84,8 @@ TEST_F(CentralCli, VerifyPrintsTheHeadAndNamesTheFirstBadEntryWithExitCode6) {
   EXPECT_NE(bad.err.find("première entrée en cause : n° 2"), std::string::npos) << bad.err;
   const auto bad_json = central({"audit", "verify", "--json"});
   EXPECT_EQ(bad_json.exit_code, 6);
-  EXPECT_EQ(core::Json::parse(bad_json.out)->find("error")->find("code")->as_string(), "corruption") << bad_json.out;
+  EXPECT_EQ(core::Json::parse(bad_json.out)->find("error")->find("code")->as_string(), "corruption")
+      << bad_json.out;
 }
 
 TEST_F(CentralCli, ANotedHeadRevealsTheEndCutTogetherWithTheRecordedHead) {
@@ -88,7 +93,8 @@ TEST_F(CentralCli, ANotedHeadRevealsTheEndCutTogetherWithTheRecordedHead) {
   // Someone removes the last entry and rewrites the recorded head to match: the chain alone
   // looks intact…
   sql("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 10;"
-      "UPDATE meta SET value = (SELECT seq || ' ' || hash FROM audit WHERE seq = 9) WHERE key = 'audit_head';"
+      "UPDATE meta SET value = (SELECT seq || ' ' || hash FROM audit WHERE seq = 9) WHERE key = "
+      "'audit_head';"
       "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'x'); END;");
   EXPECT_EQ(central({"audit", "verify"}).exit_code, 0);
   // …but not against the head the administrator noted.
