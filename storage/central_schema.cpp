@@ -70,6 +70,22 @@ constexpr const char* kSteps[] = {
     R"sql(
       CREATE INDEX fields_by_blob ON fields(value) WHERE length(value) = 66 AND value GLOB 't:[0-9a-f]*';
     )sql",
+    // 3: kAuditLog — the hash-chained audit log (storage/audit_log.hpp). Its head (count and
+    // hash of the last entry) is kept in meta 'audit_head' as "COUNT HASH", written with each
+    // entry. The triggers refuse anything but appending the next entry.
+    R"sql(
+      CREATE TABLE audit(
+        seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL,
+        subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'journal d''audit : modification interdite'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'journal d''audit : suppression interdite'); END;
+      CREATE TRIGGER audit_append_only BEFORE INSERT ON audit
+        WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit)
+        BEGIN SELECT RAISE(ABORT, 'journal d''audit : ajout hors de la suite'); END;
+      INSERT INTO meta(key, value) VALUES('audit_head', '0 0000000000000000000000000000000000000000000000000000000000000000');
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -11,7 +11,8 @@ enum class CentralSchema : int {
   kInitial = 1,  // inspectors, devices, enrollment, grids, entities, fields, change log,
                  // conflicts, quarantine, assignments, device scopes
   kBlobValues = 2,  // an index to find which dossiers refer to an attachment
-  kLatest = kBlobValues,
+  kAuditLog = 3,    // the hash-chained audit log, its head in meta, append-only triggers
+  kLatest = kAuditLog,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

@@ -4,7 +4,9 @@
 #include <mutex>
 #include <set>
 
+#include "core/date.hpp"
 #include "core/validation.hpp"
+#include "storage/audit_log.hpp"
 #include "storage/central_schema.hpp"
 #include "storage/central_store.hpp"
 #include "storage/grid_file.hpp"
@@ -79,6 +81,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (s.code() == core::StatusCode::kInternal) return Status::already_exists("inspecteur déjà enregistré : " + inspector.id);
       return s;
     }
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kInspectorAdd, office(), inspector.id, {}));
     return (*tx)->commit();
   }
 
@@ -127,8 +130,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
           {"last_visit", d.last_visit ? Value::date(*d.last_visit) : Value()},
           {"recommendations", Value::text(j.find("recommendations")->dump())},
       };
+      std::size_t changed = 0;
       for (const auto& [name, value] : values) {
-        CARNET_RETURN_IF_ERROR_R(write_office(entity::kDossier, d.id, "", d.id, name, value, now));
+        CARNET_RETURN_IF_ERROR_R(write_office(entity::kDossier, d.id, "", d.id, name, value, now, &changed));
+      }
+      if (changed > 0) {  // a dossier imported again unchanged is not an action
+        CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kDossierImport, office(), d.id, "champs=" + std::to_string(changed)));
       }
     }
     CARNET_RETURN_IF_ERROR_R((*tx)->commit());
@@ -143,6 +150,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = owned_->prepare("INSERT INTO assignments(dossier, inspector) VALUES(?1, ?2) ON CONFLICT DO NOTHING");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, dossier).bind(2, inspector_id).run());
+    if (owned_->changes() > 0) {
+      CARNET_RETURN_IF_ERROR(audit(AuditKind::kAssignment, office(), dossier, "inspecteur=" + std::string(inspector_id)));
+    }
     // Every device of the inspector receives the dossier (again, if it was being evicted).
     auto scope = owned_->prepare(
         "INSERT INTO device_scope(device, dossier, state) SELECT id, ?1, 'snapshot' FROM devices "
@@ -168,6 +178,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         "(SELECT id FROM devices WHERE inspector = ?2)");
     if (!scope) return scope.error();
     CARNET_RETURN_IF_ERROR(scope->bind(1, dossier).bind(2, inspector_id).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kUnassignment, office(), dossier, "inspecteur=" + std::string(inspector_id)));
     return (*tx)->commit();
   }
 
@@ -201,6 +212,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!ins) return ins.error();
     CARNET_RETURN_IF_ERROR(
         ins->bind(1, g.key()).bind(2, static_cast<std::int64_t>(g.version())).bind(3, g.def().title).bind(4, source).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kGridPublish, office(), g.key(), "version=" + std::to_string(g.version())));
     return (*tx)->commit();
   }
 
@@ -216,6 +228,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = owned_->prepare("INSERT INTO enrollment_codes(code_sha256, inspector, expires_ms) VALUES(?1, ?2, ?3)");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, code_sha256).bind(2, inspector_id).bind(3, expires_ms).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kEnrollmentCode, office(), inspector_id, "expire=" + core::iso_timestamp(expires_ms)));
     return (*tx)->commit();
   }
 
@@ -235,6 +248,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!use) return use.error();
     CARNET_RETURN_IF_ERROR(use->bind(1, code_sha256).bind(2, now_ms).run());
     CARNET_RETURN_IF_ERROR(insert_device_locked(d));
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kEnrollment, d.inspector_id, d.id.to_string(), "certificat=" + d.serial_hex));
     return (*tx)->commit();
   }
 
@@ -243,6 +257,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     CARNET_RETURN_IF_ERROR(insert_device_locked(d));
+    CARNET_RETURN_IF_ERROR(
+        audit(AuditKind::kEnrollment, d.inspector_id, d.id.to_string(), "certificat=" + d.serial_hex + " sans_code"));
     return (*tx)->commit();
   }
 
@@ -258,10 +274,14 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
-    auto st = owned_->prepare("UPDATE devices SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1");
+    auto known = devices_locked(id.to_string());
+    if (!known) return known.error();
+    if (known->empty()) return Status::not_found("appareil inconnu : " + id.to_string());
+    if (known->front().revoked_ms) return Status::ok_status();  // revoked already: the first date stays
+    auto st = owned_->prepare("UPDATE devices SET revoked_ms = ?2 WHERE id = ?1");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, id.to_string()).bind(2, now_ms).run());
-    if (owned_->changes() == 0) return Status::not_found("appareil inconnu : " + id.to_string());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kRevocation, office(), id.to_string(), {}));
     return (*tx)->commit();
   }
 
@@ -304,6 +324,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
           "AND scope IN (SELECT dossier FROM device_scope WHERE device = ?4)");
       if (!st) return fail(st.error());
       CARNET_RETURN_IF_ERROR_R(st->bind(1, id).bind(2, now).bind(3, in.inspector_id).bind(4, device).run());
+      if (owned_->changes() > 0) {
+        CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kConflictResolution, device, id, "depuis=tablette inspecteur=" + in.inspector_id));
+      }
     }
     for (const auto& dossier : in.evicted) {
       auto st = owned_->prepare("DELETE FROM device_scope WHERE device = ?1 AND dossier = ?2 AND state = 'evicting'");
@@ -326,6 +349,10 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto seen = owned_->prepare("UPDATE devices SET last_sync_ms = ?2 WHERE id = ?1");
     if (!seen) return fail(seen.error());
     CARNET_RETURN_IF_ERROR_R(seen->bind(1, device).bind(2, now).run());
+    CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kSync, device, in.inspector_id,
+                                   "envoyes=" + std::to_string(in.push.size()) + " appliques=" + std::to_string(out.applied) +
+                                       " conflits=" + std::to_string(out.conflicts_recorded) +
+                                       " quarantaine=" + std::to_string(out.quarantined) + " tires=" + std::to_string(out.pull.size())));
     CARNET_RETURN_IF_ERROR_R((*tx)->commit());
     out.clock = hlc_->now();
     return out;
@@ -363,6 +390,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = owned_->prepare("UPDATE conflicts SET status = 'resolved', resolved_ms = ?2, resolved_by = ?3 WHERE id = ?1");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, id).bind(2, now).bind(3, by).run());
+    const char* kept = value == c.record.winner_value ? "retenue" : value == c.record.loser_value ? "ecartee" : "autre";
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kConflictResolution, office(), id, std::string("valeur=") + kept));
     return (*tx)->commit();
   }
 
@@ -387,6 +416,65 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!st) return fail(st.error());
     st->bind(1, "t:" + std::string(sha256)).bind(2, device.to_string());
     return st->step();
+  }
+
+  // --- Audit log ----------------------------------------------------------------------------
+
+  Status audited(const AuditEvent& event, const std::function<Status()>& action) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(audit(event.kind, event.actor, event.subject, event.detail));
+    CARNET_RETURN_IF_ERROR(action());
+    return (*tx)->commit();
+  }
+
+  Result<std::vector<AuditEntry>> audit_entries(std::size_t limit) override {
+    std::lock_guard lock(mu_);
+    auto st = owned_->prepare(
+        "SELECT seq, time_ms, kind, actor, subject, detail, prev_hash, hash FROM "
+        "(SELECT * FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq");
+    if (!st) return fail(st.error());
+    st->bind(1, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    std::vector<AuditEntry> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      out.push_back(audit_entry_at(s));
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  Result<AuditCheck> verify_audit(const std::optional<std::pair<std::uint64_t, std::string>>& noted) override {
+    std::lock_guard lock(mu_);
+    // One read transaction, so that the chain and its recorded head are seen together.
+    CARNET_RETURN_IF_ERROR_R(owned_->run_cached("BEGIN"));
+    struct End {
+      Database* db;
+      ~End() { db->run_cached("ROLLBACK").ignore(); }
+    } end{owned_.get()};
+    AuditChainChecker checker;
+    if (noted) checker.expect(noted->first, noted->second);
+    auto st = owned_->prepare("SELECT seq, time_ms, kind, actor, subject, detail, prev_hash, hash FROM audit ORDER BY seq");
+    if (!st) return fail(st.error());
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      checker.add(audit_entry_at(s));
+      return Status::ok_status();
+    }));
+    auto head = audit_head();
+    if (!head) return fail(head.error());
+    AuditCheck check = checker.finish(*head);
+    if (check.ok) {
+      auto guards = owned_->prepare(
+          "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND name IN "
+          "('audit_no_update', 'audit_no_delete', 'audit_append_only')");
+      if (!guards) return fail(guards.error());
+      if (!guards->step().value_or(false)) return fail(Status::internal("lecture du schéma"));
+      if (guards->column_int(0) != 3) {
+        check.ok = false;
+        check.problem = "les déclencheurs qui protègent le journal d'audit ont été supprimés";
+      }
+    }
+    return check;
   }
 
   Result<Totals> totals() override {
@@ -424,6 +512,60 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = tx.db().prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
     if (!st) return st.error();
     return st->bind(1, key).bind(2, value).run();
+  }
+
+  const std::string& office() const { return options_.office_actor; }
+
+  static AuditEntry audit_entry_at(const Statement& s) {
+    return AuditEntry{static_cast<std::uint64_t>(s.column_int(0)), s.column_int(1), s.column_text(2), s.column_text(3),
+                      s.column_text(4), s.column_text(5), s.column_text(6), s.column_text(7)};
+  }
+
+  // The head recorded in meta ("COUNT HASH"); nullopt when missing.
+  Result<std::optional<std::pair<std::uint64_t, std::string>>> audit_head() {
+    auto text = meta("audit_head");
+    if (!text) return fail(text.error());
+    if (!*text) return std::optional<std::pair<std::uint64_t, std::string>>();
+    const auto space = (*text)->find(' ');
+    const std::string count = (*text)->substr(0, space);
+    if (space == std::string::npos || count.empty() || count.size() > 18 ||
+        count.find_first_not_of("0123456789") != std::string::npos) {
+      return fail(Status::corruption("tête du journal d'audit illisible"));
+    }
+    return std::optional<std::pair<std::uint64_t, std::string>>({std::stoull(count), (*text)->substr(space + 1)});
+  }
+
+  // Appends the entry of an action to the audit log, in the action's transaction (open).
+  // The entry follows the recorded head, not the last row, so that entries removed from the
+  // end leave a gap that verification finds.
+  Status audit(AuditKind kind, std::string_view actor, std::string_view subject, std::string_view detail) {
+    auto head = audit_head();
+    if (!head) return head.error();
+    if (!*head) return Status::corruption("tête du journal d'audit absente : lancer « carnet-central audit verify »");
+    AuditEntry e{(*head)->first + 1,          clock_->now_ms(),      std::string(audit_kind_name(kind)),
+                 std::string(actor),          std::string(subject),  std::string(detail),
+                 std::move((*head)->second), {}};
+    e.hash = audit_entry_hash(e);
+    auto st = owned_->prepare(
+        "INSERT INTO audit(seq, time_ms, kind, actor, subject, detail, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!st) return st.error();
+    const Status s = st->bind(1, static_cast<std::int64_t>(e.seq))
+                         .bind(2, e.time_ms)
+                         .bind(3, e.kind)
+                         .bind(4, e.actor)
+                         .bind(5, e.subject)
+                         .bind(6, e.detail)
+                         .bind(7, e.prev_hash)
+                         .bind(8, e.hash)
+                         .run();
+    if (s.code() == core::StatusCode::kInternal) {  // refused by audit_append_only
+      return Status::corruption("journal d'audit : l'entrée n° " + std::to_string(e.seq) +
+                                " ne peut pas être ajoutée (journal modifié ? lancer « carnet-central audit verify »)");
+    }
+    if (!s.ok()) return s;
+    auto put = owned_->prepare("UPDATE meta SET value = ?1 WHERE key = 'audit_head'");
+    if (!put) return put.error();
+    return put->bind(1, std::to_string(e.seq) + " " + e.hash).run();
   }
 
   // The inspector of an unused, unexpired enrollment code; kFailedPrecondition otherwise.
@@ -575,11 +717,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   }
 
   // A change written at the central node (office): a clean successor of the current state.
+  // Nothing when the field already holds `value`; otherwise counts one in `*changed`.
   Status write_office(std::string_view type, std::string_view id, std::string_view parent, std::string_view scope,
-                      std::string_view f, const Value& value, std::int64_t now) {
+                      std::string_view f, const Value& value, std::int64_t now, std::size_t* changed = nullptr) {
     auto current = field(type, id, f);
     if (!current) return current.error();
     if (*current && (*current)->value == value) return Status::ok_status();
+    if (changed) ++*changed;
     CARNET_RETURN_IF_ERROR(create_entity({type, id, parent, scope}));
     core::Change c;
     c.id = core::Uuid::generate(now);
@@ -605,33 +749,38 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return st->column_text(0);
   }
 
-  // Why a pushed change breaks an invariant, or "" if it does not.
-  Result<std::string> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
+  // Why a pushed change breaks an invariant (an empty code if it does not): a short code for
+  // the audit log, which never holds values, and the message for people.
+  struct Refusal {
+    std::string code;
+    std::string message;
+  };
+  Result<Refusal> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
                               std::int64_t now) {
-    if (!scope.contains(c.scope)) return std::string("dossier « " + c.scope + " » hors du périmètre de l'appareil");
+    if (!scope.contains(c.scope)) return Refusal{"hors_perimetre", "dossier « " + c.scope + " » hors du périmètre de l'appareil"};
     const std::int64_t ahead = c.version.hlc.physical_ms() - now;
     if (ahead > options_.max_clock_drift_ms) {
-      return std::string("horloge de l'appareil en avance de " + std::to_string(ahead / 60000) + " min");
+      return Refusal{"horloge", "horloge de l'appareil en avance de " + std::to_string(ahead / 60000) + " min"};
     }
     auto place = entity_place(c.entity_type, c.entity_id);
     if (!place) return fail(place.error());
     if (*place) {
       if ((*place)->second != c.scope || (*place)->first != c.parent) {
-        return std::string("l'entité appartient à un autre dossier");
+        return Refusal{"autre_dossier", "l'entité appartient à un autre dossier"};
       }
     } else if (c.entity_type == entity::kInspection) {
-      if (c.parent != c.scope) return std::string("une inspection doit appartenir à son dossier");
+      if (c.parent != c.scope) return Refusal{"inspection_hors_dossier", "une inspection doit appartenir à son dossier"};
       auto dossier = entity_exists(entity::kDossier, c.scope);
       if (!dossier) return fail(dossier.error());
-      if (!*dossier) return std::string("dossier inconnu : " + c.scope);
+      if (!*dossier) return Refusal{"dossier_inconnu", "dossier inconnu : " + c.scope};
     } else if (c.entity_type == entity::kRow) {
       auto parent = entity_place(entity::kInspection, c.parent);
       if (!parent) return fail(parent.error());
-      if (!*parent || (*parent)->second != c.scope) return std::string("ligne d'une inspection inconnue");
+      if (!*parent || (*parent)->second != c.scope) return Refusal{"ligne_orpheline", "ligne d'une inspection inconnue"};
     }
-    if (c.grid_key.empty()) return std::string("changement sans grille");
+    if (c.grid_key.empty()) return Refusal{"sans_grille", "changement sans grille"};
     auto g = grid(c.grid_key, c.grid_version);
-    if (!g) return std::string("grille inconnue du bureau : " + c.grid_key + " v" + std::to_string(c.grid_version));
+    if (!g) return Refusal{"grille_inconnue", "grille inconnue du bureau : " + c.grid_key + " v" + std::to_string(c.grid_version)};
     std::string row_table;
     if (c.entity_type == entity::kRow && c.field.starts_with(row_field::kCellPrefix)) {
       auto t = field(entity::kRow, c.entity_id, row_field::kTable);
@@ -639,16 +788,16 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (*t && (*t)->value.kind() == core::ValueKind::kText) row_table = (*t)->value.as_text();
     }
     const Status typed = core::check_change(c, **g, row_table);
-    if (!typed.ok()) return typed.message();
+    if (!typed.ok()) return Refusal{"valeur_invalide", typed.message()};
     // A signed report never changes, except for the holder's answer.
     const std::string inspection = c.entity_type == entity::kInspection ? c.entity_id : c.parent;
     auto status = field(entity::kInspection, inspection, field::kStatus);
     if (!status) return fail(status.error());
     if (*status && (*status)->value == Value::text("signed") &&
         !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
-      return std::string("inspection signée : modification refusée (un addendum doit passer par le bureau)");
+      return Refusal{"inspection_signee", "inspection signée : modification refusée (un addendum doit passer par le bureau)"};
     }
-    return std::string();
+    return Refusal{};
   }
 
   Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason) {
@@ -694,9 +843,10 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         return Status::ok_status();
       }
     }
-    auto reason = refusal(c, scope, now);
-    if (!reason) return reason.error();
-    if (!reason->empty()) {
+    auto refused = refusal(c, scope, now);
+    if (!refused) return refused.error();
+    if (!refused->code.empty()) {
+      const std::string* reason = &refused->message;
       auto q = owned_->prepare(
           "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, "
           "base_node, grid_key, grid_version, parent, scope, reason, received_ms) "
@@ -722,7 +872,10 @@ class SqliteCentral final : public CentralStore, private EntityStore {
                                  .bind(16, *reason)
                                  .bind(17, now)
                                  .run());
+      const std::int64_t quarantine_id = owned_->last_insert_rowid();
       CARNET_RETURN_IF_ERROR(remember(c, ChangeOutcome::Status::kQuarantined, *reason));
+      CARNET_RETURN_IF_ERROR(audit(AuditKind::kQuarantine, device, c.id.to_string(),
+                                   "raison=" + refused->code + " quarantaine=" + std::to_string(quarantine_id)));
       ChangeOutcome o{i, ChangeOutcome::Status::kQuarantined, *reason, {}};
       auto state = state_of(c);
       if (!state) return state.error();

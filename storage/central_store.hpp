@@ -1,13 +1,16 @@
 // CentralStore: the central node's state — inspectors, devices and enrollment codes,
 // dossiers and their assignments, grids, the replicated fields with the change log that
-// tablets pull by sequence number, conflicts and quarantine — behind an interface, so that
+// tablets pull by sequence number, conflicts and quarantine, and the audit log of every action
+// (docs/audit.md) — behind an interface, so that
 // a PostgreSQL store can stand beside the embedded SQLite one (DESIGN.md, "Storage").
 //
-// Every mutating call is one transaction. Thread safety: implementations serialise their
+// Every mutating call is one transaction, and that transaction appends the audit entry of
+// the action: an action is in the log if and only if it happened. Thread safety: implementations serialise their
 // own access (one store is shared by the server's threads).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +20,7 @@
 #include "core/dossier.hpp"
 #include "core/grid.hpp"
 #include "core/inspection_view.hpp"
+#include "storage/audit_log.hpp"
 #include "storage/inspection_reader.hpp"
 #include "storage/replica.hpp"
 
@@ -102,6 +106,8 @@ struct SyncOutput {
 struct CentralOptions {
   std::size_t max_pull = 5000;             // changes per page
   std::int64_t max_clock_drift_ms = 5 * 60 * 1000;
+  // The actor recorded in the audit log for the office's actions through this store.
+  std::string office_actor = "bureau";
 };
 
 class CentralStore {
@@ -153,6 +159,20 @@ class CentralStore {
 
   // Whether a field of a dossier in the device's scope refers to the attachment `sha256`.
   virtual Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) = 0;
+
+  // --- The audit log (docs/audit.md) -----------------------------------------------------
+
+  // For an action outside the store (exporting a report): appends `event` and runs `action`
+  // in one transaction, committed only if `action` succeeds; `action` must not use the
+  // store. Returns the first failure (of the log or of `action`).
+  virtual Status audited(const AuditEvent& event, const std::function<Status()>& action) = 0;
+  // The last `limit` entries (every entry when 0), oldest first.
+  virtual Result<std::vector<AuditEntry>> audit_entries(std::size_t limit) = 0;
+  // Walks the whole chain and compares its end with the recorded head, and with `noted`
+  // (count and hash of a head an administrator noted earlier) when given; the triggers that
+  // guard the log are checked too (AuditCheck::problem when one is missing).
+  virtual Result<AuditCheck> verify_audit(const std::optional<std::pair<std::uint64_t, std::string>>& noted) = 0;
+  Result<AuditCheck> verify_audit() { return verify_audit(std::nullopt); }
 
   // Counters for /metrics.
   struct Totals {

@@ -99,6 +99,8 @@ tablet claire status
 central inspection list
 report="$data/rapport-$id.html"
 central report "$id" --format html --output "$report"
+central audit list --limit 5
+central audit verify
 kill -TERM "$server"
 wait "$server" || true
 trap - EXIT

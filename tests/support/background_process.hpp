@@ -1,7 +1,9 @@
 // A program running in the background for the length of a test (a central node): its
-// standard output can be read line by line; it is stopped with SIGTERM (then SIGKILL).
+// standard output can be read line by line, its standard error goes to the test's own or to
+// a file; it is stopped with SIGTERM (then SIGKILL).
 #pragma once
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -17,7 +19,9 @@ namespace carnet::testing {
 
 class BackgroundProcess {
  public:
-  BackgroundProcess(const std::string& program, const std::vector<std::string>& args) {
+  // `stderr_file`: where the program's standard error goes (created or truncated); empty: the
+  // test's own standard error.
+  BackgroundProcess(const std::string& program, const std::vector<std::string>& args, const std::string& stderr_file = {}) {
     int out[2];
     if (::pipe(out) != 0) return;
     pid_ = ::fork();
@@ -25,6 +29,10 @@ class BackgroundProcess {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that crashed
       ::dup2(out[1], 1);
       ::close(out[0]);
+      if (!stderr_file.empty()) {
+        const int err = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (err >= 0) ::dup2(err, 2);
+      }
       std::vector<char*> argv;
       argv.push_back(const_cast<char*>(program.c_str()));
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/json.hpp"
@@ -298,6 +299,100 @@ TEST_F(SyncEndToEnd, RevokedTabletIsRefusedAndErasesItsData) {
   EXPECT_TRUE(central_json({"device", "list"}).as_array()[0].find("revoked")->as_bool());
   // Without its key the tablet cannot even try again.
   EXPECT_NE(tablet("a", {"sync"}).exit_code, 0);
+}
+
+// No personal data in logs, metrics or the audit log: a resident's name typed on a tablet
+// (in a remark, a person met and text answers) reaches the central node's report and
+// nothing else that is kept or shown outside it.
+TEST_F(SyncEndToEnd, AResidentNameReachesTheReportButNoLogMetricAuditEntryOrSyncOutput) {
+  const std::string sentinel = "Zorglub-Sentinelle-7731";
+  // A central node whose standard error is kept for inspection.
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  const std::string server_err = dir_.file("serve-stderr.log");
+  server_ = std::make_unique<BackgroundProcess>(
+      CARNET_CENTRAL_BIN, std::vector<std::string>{"serve", "--listen", "127.0.0.1:0", "--data", central_dir_, "--json"},
+      server_err);
+  auto line = server_->read_line();
+  ASSERT_TRUE(line) << "the central node did not start";
+  std::string server_out = *line + "\n";
+  url_ = "https://" + core::Json::parse(*line)->find("listening")->as_string();
+
+  enroll("a", "lead");
+  std::string tablet_out;  // every output of sync and status on the tablet
+  auto keep = [&](const ProcessResult& r) {
+    tablet_out += r.out + r.err;
+    return r.exit_code;
+  };
+  ASSERT_EQ(keep(tablet("a", {"sync"})), 0);
+  const std::string id = tablet_json("a", {"inspection", "start", "--dossier", "ma-0042"}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "remarques.batiments=Chambre de " + sentinel + " humide",
+                         "personnes[+].nom=" + sentinel, "introduction.president=" + sentinel,
+                         "introduction.description=Résident " + sentinel + " rencontré"})
+                .exit_code,
+            0);
+  ASSERT_EQ(keep(tablet("a", {"status"})), 0);
+  ASSERT_EQ(keep(tablet("a", {"status", "--json"})), 0);
+  ASSERT_EQ(keep(tablet("a", {"sync"})), 0);
+  ASSERT_EQ(keep(tablet("a", {"sync", "--verify", "--json"})), 0);
+  ASSERT_EQ(keep(tablet("a", {"status"})), 0);
+  ASSERT_EQ(keep(tablet("a", {"status", "--json"})), 0);
+
+  // It did reach the central node: the report holds it (so this test can fail).
+  const auto report = central({"report", id, "--format", "json"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find(sentinel), std::string::npos);
+  const auto shown = central({"inspection", "show", id});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find(sentinel), std::string::npos);
+
+  std::ifstream ca_file(central_dir_ + "/ca.pem");
+  std::stringstream ca;
+  ca << ca_file.rdbuf();
+  sync::ClientOptions opts;
+  opts.host = "127.0.0.1";
+  opts.port = url_.substr(url_.rfind(':') + 1);
+  opts.ca_pem = ca.str();
+  sync::HttpsClient client(opts);
+  auto metrics = client.request("GET", "/metrics", "");
+  ASSERT_TRUE(metrics) << metrics.error().to_string();
+  EXPECT_NE(metrics->body.find("carnet_changes_applied_total"), std::string::npos) << metrics->body;
+
+  const auto audit_json = central({"audit", "list", "--json"});
+  const auto audit_text = central({"audit", "list"});
+  ASSERT_EQ(audit_json.exit_code, 0) << audit_json.err;
+  ASSERT_EQ(audit_text.exit_code, 0) << audit_text.err;
+  const auto entries = core::Json::parse(audit_json.out);
+  ASSERT_TRUE(entries) << audit_json.out;
+  std::set<std::string> kinds;
+  for (const auto& e : entries->as_array()) kinds.insert(e.find("kind")->as_string());
+  for (const char* kind : {"sync", "enrollment", "report_export"}) EXPECT_TRUE(kinds.contains(kind)) << kind << "\n" << audit_text.out;
+  // Both reads of the report by the office are recorded, with the inspection's id.
+  EXPECT_NE(audit_text.out.find("report_export\tbureau:"), std::string::npos) << audit_text.out;
+  EXPECT_NE(audit_text.out.find(id + "\tformat=json vers=sortie"), std::string::npos) << audit_text.out;
+  EXPECT_NE(audit_text.out.find(id + "\tformat=json via=inspection_show"), std::string::npos) << audit_text.out;
+  const auto verified = central({"audit", "verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+
+  ASSERT_EQ(server_->stop(SIGTERM), 0);
+  while (auto more = server_->read_line(std::chrono::milliseconds(200))) server_out += *more + "\n";
+  std::ifstream err_file(server_err);
+  std::stringstream server_log;
+  server_log << err_file.rdbuf();
+  EXPECT_NE(server_log.str().find("arrêt demandé"), std::string::npos) << "standard error not captured: " << server_log.str();
+
+  const std::pair<const char*, std::string> outputs[] = {
+      {"central stdout", server_out},
+      {"central stderr", server_log.str()},
+      {"/metrics", metrics->body},
+      {"audit list --json", audit_json.out + audit_json.err},
+      {"audit list", audit_text.out + audit_text.err},
+      {"audit verify", verified.out + verified.err},
+      {"tablet sync and status", tablet_out},
+  };
+  for (const auto& [what, text] : outputs) {
+    EXPECT_EQ(text.find(sentinel), std::string::npos) << what << ":\n" << text;
+    EXPECT_EQ(text.find("Zorglub"), std::string::npos) << what;
+  }
 }
 
 }  // namespace

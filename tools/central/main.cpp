@@ -1,12 +1,15 @@
 // carnet-central: the central node. See README.md for the commands.
+#include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "core/report.hpp"
+#include "core/text.hpp"
 #include "storage/builtin_grids.hpp"
 #include "storage/central_store.hpp"
 #include "storage/files.hpp"
@@ -39,6 +42,8 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   report ID --format html|json [--output FICHIER]
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
   quarantine list | show ID
+  audit list [--limit N] | verify [--head N:EMPREINTE]
+                                          le journal d'audit ; verify le vérifie entrée par entrée
 
 Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
@@ -59,6 +64,20 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The actor of the office's actions in the audit log: "bureau:LOGIN", the account this
+// program runs as (from the system's user database, not from the environment), so that the
+// log tells which clerk acted when each has an account; "bureau" when it has no name.
+std::string office_actor() {
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name && *pw->pw_name) return std::string("bureau:") + pw->pw_name;
+  return "bureau";
+}
+
+storage::CentralOptions store_options() {
+  storage::CentralOptions o;
+  o.office_actor = office_actor();
+  return o;
+}
+
 Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args) {
   auto dir = cli::data_dir(args);
   if (!dir) return core::fail(dir.error());
@@ -67,7 +86,7 @@ Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args)
   if (!fs::exists(p.store, ec)) {
     return core::fail(Status::failed_precondition("aucun nœud central dans " + *dir + " : lancer d'abord « carnet-central init »"));
   }
-  return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite);
+  return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite, store_options());
 }
 
 Result<sync::Credentials> load_ca(const std::string& dir) {
@@ -104,7 +123,7 @@ int cmd_init(const cli::Args& args) {
   if (!ca) return failed(ca.error(), args);
   auto server = sync::make_server_certificate(*ca, "carnet-central", names, {"127.0.0.1", "::1"}, 825);
   if (!server) return failed(server.error(), args);
-  auto store = storage::open_sqlite_central(p.store, storage::Database::Mode::kCreate);
+  auto store = storage::open_sqlite_central(p.store, storage::Database::Mode::kCreate, store_options());
   if (!store) return failed(store.error(), args);
   for (const auto& g : storage::builtin_grids()) {
     auto grid = storage::parse_grid(g.text, g.file_name);
@@ -399,7 +418,15 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
     if (!id) return failed(id.error(), args);
     auto view = storage::read_inspection(store.entities(), *id);
     if (!view) return failed(view.error(), args);
-    cli::print_json(core::report_json(*view, names_of(store)));
+    const core::Json report = core::report_json(*view, names_of(store));
+    const storage::AuditEvent event{storage::AuditKind::kReportExport, office_actor(), *id, "format=json via=inspection_show"};
+    if (auto s = store.audited(event, [&] {
+          cli::print_json(report);
+          return Status::ok_status();
+        });
+        !s.ok()) {
+      return failed(s, args);
+    }
     return 0;
   }
   return failed(Status::invalid_argument("carnet-central inspection list | show ID"), args);
@@ -412,7 +439,18 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
   auto view = storage::read_inspection(store.entities(), *id);
   if (!view) return failed(view.error(), args);
-  return cli::write_report(args, *view, names_of(store), "carnet-central");
+  const auto names = names_of(store);
+  // The export and its audit entry are one transaction: no entry if writing the report fails.
+  int written = 0;
+  const storage::AuditEvent event{storage::AuditKind::kReportExport, office_actor(), *id,
+                                  "format=" + format + (args.option("--output") ? " vers=fichier" : " vers=sortie")};
+  const Status s = store.audited(event, [&] {
+    written = cli::write_report(args, *view, names, "carnet-central");
+    return written == 0 ? Status::ok_status() : Status::io_error("rapport non écrit");
+  });
+  if (written != 0) return written;  // write_report said why
+  if (!s.ok()) return failed(s, args);
+  return 0;
 }
 
 Json conflict_json(const storage::CentralConflict& c) {
@@ -548,6 +586,68 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("carnet-central quarantine list | show ID"), args);
 }
 
+Json audit_entry_json(const storage::AuditEntry& e) {
+  return Json::object()
+      .set("seq", static_cast<std::int64_t>(e.seq))
+      .set("time", core::iso_timestamp(e.time_ms))
+      .set("kind", e.kind)
+      .set("actor", e.actor)
+      .set("subject", e.subject)
+      .set("detail", e.detail)
+      .set("prev_hash", e.prev_hash)
+      .set("hash", e.hash);
+}
+
+int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  if (sub == "list") {
+    auto limit = positive(args.option("--limit"), 0, 100000000, "--limit");
+    if (!limit) return failed(limit.error(), args);
+    auto entries = store.audit_entries(static_cast<std::size_t>(*limit));
+    if (!entries) return failed(entries.error(), args);
+    Json arr = Json::array();
+    for (const auto& e : *entries) {
+      if (args.json()) arr.push(audit_entry_json(e));
+      else std::cout << e.seq << "\t" << core::iso_timestamp(e.time_ms) << "\t" << e.kind << "\t" << e.actor << "\t" << e.subject << "\t" << e.detail << "\n";
+    }
+    if (args.json()) cli::print_json(arr);
+    return 0;
+  }
+  if (sub == "verify") {
+    // --head N:HASH, as printed by an earlier verify.
+    std::optional<std::pair<std::uint64_t, std::string>> noted;
+    if (auto head = args.option("--head")) {
+      const auto colon = head->find(':');
+      const std::string count = head->substr(0, colon);
+      const std::string hash = colon == std::string::npos ? "" : head->substr(colon + 1);
+      if (count.empty() || count.size() > 18 || count.find_first_not_of("0123456789") != std::string::npos ||
+          !core::is_sha256_hex(hash)) {
+        return failed(Status::invalid_argument("--head : NOMBRE:EMPREINTE attendu, tel qu'affiché par « audit verify »"), args);
+      }
+      noted.emplace(std::stoull(count), hash);
+    }
+    auto check = store.verify_audit(noted);
+    if (!check) return failed(check.error(), args);
+    if (!check->ok) {
+      std::string message = "journal d'audit altéré : " + check->problem;
+      if (check->first_bad > 0) message += " (première entrée en cause : n° " + std::to_string(check->first_bad) + ")";
+      return failed(Status::corruption(message), args);
+    }
+    if (args.json()) {
+      cli::print_json(Json::object()
+                          .set("ok", true)
+                          .set("entries", static_cast<std::int64_t>(check->count))
+                          .set("head", std::to_string(check->count) + ":" + check->head_hash));
+    } else {
+      std::cout << "journal d'audit intègre : " << check->count << " entrée(s)\ntête : " << check->count << ":" << check->head_hash
+                << "\n(noter cette tête hors du serveur : « audit verify --head " << check->count << ":… » révélera plus tard un journal\n"
+                << " réécrit, ou tronqué avec sa tête, depuis ce jour)\n";
+    }
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central audit list [--limit N] | verify [--head N:EMPREINTE]"), args);
+}
+
 }  // namespace
 }  // namespace carnet::central
 
@@ -555,7 +655,7 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--listen", "--threads", "--name", "--host", "--minutes", "--format", "--output", "--keep",
-                                "--value"},
+                                "--value", "--limit", "--head"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
   if (args->flag("--help") || args->positional().empty()) {
@@ -578,5 +678,6 @@ int main(int argc, char** argv) {
   if (command == "report") return central::cmd_report(*args, **store);
   if (command == "conflicts") return central::cmd_conflicts(*args, **store);
   if (command == "quarantine") return central::cmd_quarantine(*args, **store);
+  if (command == "audit") return central::cmd_audit(*args, **store);
   return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
 }
