@@ -10,7 +10,12 @@ samples="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/samples"
 central_dir="$data/central"
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 central() { step carnet-central "$@"; "$bin/carnet-central" --data "$central_dir" "$@"; }
-tablet() { local who="$1"; shift; step "carnet [$who]" "$@"; "$bin/carnet" --data "$data/$who" "$@"; }
+# Each tablet's data are encrypted; here the passphrase comes from a file (mode 0600), as for an
+# unattended tablet. At a real tablet, carnet asks for it at the terminal.
+tablet() {
+  local who="$1"; shift; step "carnet [$who]" "$@"
+  CARNET_PASSPHRASE_FILE="$data/$who.passphrase" "$bin/carnet" --data "$data/$who" "$@"
+}
 json_field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | head -n 1; }
 
 # --- At the office -------------------------------------------------------------------------
@@ -36,6 +41,7 @@ echo "à l'écoute sur $url"
 
 # --- Two tablets enroll with one-time codes --------------------------------------------------
 for pair in "claire:insp-namur-07" "marc:insp-namur-03"; do
+  (umask 077; printf 'phrase de passe de démonstration (%s)\n' "${pair%%:*}" > "$data/${pair%%:*}.passphrase")
   who="${pair%%:*}"; inspector="${pair#*:}"
   enrollment="$("$bin/carnet-central" --data "$central_dir" enroll "$inspector" --json)"
   code="$(json_field code <<< "$enrollment")"
@@ -48,7 +54,7 @@ done
 
 # --- Claire starts the inspection; Marc receives it -----------------------------------------
 step "carnet [claire]" inspection start --dossier ma-0042 --date 2025-03-10
-id="$("$bin/carnet" --data "$data/claire" inspection start --dossier ma-0042 --date 2025-03-10)"
+id="$(CARNET_PASSPHRASE_FILE="$data/claire.passphrase" "$bin/carnet" --data "$data/claire" inspection start --dossier ma-0042 --date 2025-03-10)"
 echo "$id"
 tablet claire sync
 tablet marc sync

@@ -1,8 +1,13 @@
 // End-to-end tests of the `carnet` program: real processes, a real data directory.
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -267,6 +272,176 @@ TEST_F(CarnetCli, UninitialisedCorruptAndLockedDataDirectories) {
   r = run_process(CARNET_BIN, {"dossier", "list", "--data", other});
   EXPECT_EQ(r.exit_code, 6) << r.err;
   EXPECT_NE(r.err.find("endommagée"), std::string::npos) << r.err;
+}
+
+
+// Every file under `dir` whose bytes contain `needle`.
+std::vector<std::string> files_containing(const std::string& dir, const std::string& needle) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), {}};
+    if (bytes.find(needle) != std::string::npos) out.push_back(e.path().string());
+  }
+  return out;
+}
+
+std::string write_secret(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text << "\n";
+  ::chmod(path.c_str(), 0600);
+  return path;
+}
+
+TEST_F(CarnetCli, NoFileUnderTheDataDirectoryHoldsAResidentNameInClear) {
+  const std::string sentinel = "Zorglub-Sentinelle-7731";
+  init_with_samples();
+  const std::string id = start_shelter();
+  const std::string photo = dir_.file("photo.jpg");
+  std::ofstream(photo, std::ios::binary) << std::string(100000, 'p') << "legende " << sentinel << std::string(100000, 'q');
+  ASSERT_EQ(carnet({"inspection", "set", id, "remarques.batiments=Chambre de " + sentinel, "personnes[+].nom=" + sentinel,
+                    "introduction.president=" + sentinel, "conclusions=Vu " + sentinel})
+                .exit_code,
+            0);
+  ASSERT_EQ(carnet({"inspection", "attach", id, "batiments.photos[+].photo", photo}).exit_code, 0);
+  // Many more writes, so that pages go through the WAL and back into the database file.
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(carnet({"inspection", "set", id, "remarques.batiments=" + sentinel + " " + std::to_string(i)}).exit_code, 0);
+  }
+  EXPECT_EQ(files_containing(data(), sentinel), std::vector<std::string>{});
+  EXPECT_EQ(files_containing(data(), "SQLite format 3"), std::vector<std::string>{});
+  EXPECT_EQ(files_containing(data(), "Claire Lambert"), std::vector<std::string>{});  // the inspector too
+  // ... and the node reads it all back.
+  const ProcessResult shown = carnet({"inspection", "show", id, "--json"});
+  EXPECT_NE(shown.out.find(sentinel), std::string::npos) << shown.out;
+}
+
+TEST_F(CarnetCli, AWrongPassphraseIsOneClearErrorAndChangesNothing) {
+  init_with_samples();
+  const std::string wrong = write_secret(dir_.file("wrong"), "pas la bonne phrase");
+  const std::string before = carnet({"dossier", "list", "--json"}).out;
+  for (const auto& cmd : std::vector<std::vector<std::string>>{{"dossier", "list"}, {"inspection", "start", "--dossier", "ma-0042"}, {"status"}}) {
+    auto args = cmd;
+    args.insert(args.end(), {"--passphrase-file", wrong});
+    const ProcessResult r = carnet(args);
+    EXPECT_EQ(r.exit_code, 9) << r.err;
+    EXPECT_EQ(r.err, "carnet : erreur : phrase de passe incorrecte\n");
+    EXPECT_EQ(r.err.find("malformed"), std::string::npos);
+  }
+  const core::Json j = json({"dossier", "list", "--passphrase-file", wrong}, 9);
+  EXPECT_EQ(j.find("error")->find("code")->as_string(), "permission_denied");
+  EXPECT_EQ(carnet({"dossier", "list", "--json"}).out, before);
+  EXPECT_EQ(pending(), 0);
+  // A secret file others can read is refused before it is used.
+  const std::string loose = write_secret(dir_.file("loose"), kTestPassphrase);
+  ::chmod(loose.c_str(), 0644);
+  const ProcessResult r = carnet({"dossier", "list", "--passphrase-file", loose});
+  EXPECT_EQ(r.exit_code, 9);
+  EXPECT_NE(r.err.find("chmod 600"), std::string::npos) << r.err;
+  // No secret at all, and no terminal: says how to give one.
+  const ProcessResult none = run_process(CARNET_BIN, {"dossier", "list", "--data", data()}, {"CARNET_PASSPHRASE_FILE="});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("--passphrase-file"), std::string::npos) << none.err;
+}
+
+TEST_F(CarnetCli, PassphraseChangeRewrapsTheKeyAtomicallyAndKeepsTheData) {
+  init_with_samples();
+  const std::string id = start_shelter();
+  ASSERT_EQ(carnet({"inspection", "set", id, "batiments.nb_wc=4"}).exit_code, 0);
+  const std::string key_before = [&] {
+    std::ifstream in(data() + "/carnet.key");
+    return std::string{std::istreambuf_iterator<char>(in), {}};
+  }();
+  const std::string next = write_secret(dir_.file("next"), "une toute nouvelle phrase");
+  const ProcessResult changed = carnet({"passphrase", "change", "--new-passphrase-file", next});
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  // The old passphrase no longer opens the node; the new one does, with everything there.
+  EXPECT_EQ(carnet({"dossier", "list"}).exit_code, 9);
+  const ProcessResult shown = carnet({"inspection", "show", id, "--json", "--passphrase-file", next});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("nb_wc"), std::string::npos);
+  std::ifstream in(data() + "/carnet.key");
+  const std::string key_after{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(key_after, key_before);
+  EXPECT_EQ(std::filesystem::status(data() + "/carnet.key").permissions() & std::filesystem::perms::group_all,
+            std::filesystem::perms::none);
+  // A too-short new passphrase is refused and the key file keeps the current one.
+  const std::string shorty = write_secret(dir_.file("short"), "court");
+  EXPECT_EQ(carnet({"passphrase", "change", "--passphrase-file", next, "--new-passphrase-file", shorty}).exit_code, 2);
+  EXPECT_EQ(carnet({"dossier", "list", "--passphrase-file", next}).exit_code, 0);
+  // From a passphrase to a key file for unattended use.
+  std::string random(64, '\0');
+  std::ifstream("/dev/urandom", std::ios::binary).read(random.data(), 64);
+  const std::string keyfile = write_secret(dir_.file("tablet.key"), random);
+  ASSERT_EQ(carnet({"passphrase", "change", "--passphrase-file", next, "--new-key-file", keyfile}).exit_code, 0);
+  EXPECT_EQ(carnet({"dossier", "list", "--key-file", keyfile}).exit_code, 0);
+  const ProcessResult kind = carnet({"dossier", "list", "--passphrase-file", next});
+  EXPECT_EQ(kind.exit_code, 4);
+  EXPECT_NE(kind.err.find("fichier de clé"), std::string::npos) << kind.err;
+}
+
+
+// Runs carnet on a pseudo-terminal, types `typed` line by line when asked, returns what the
+// terminal showed and the exit code.
+std::pair<std::string, int> run_on_terminal(const std::vector<std::string>& args, const std::vector<std::string>& typed) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    ::unsetenv("CARNET_PASSPHRASE_FILE");
+    std::vector<char*> argv{const_cast<char*>(CARNET_BIN)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(CARNET_BIN, argv.data());
+    ::_exit(127);
+  }
+  std::string screen;
+  std::size_t answered = 0;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has exited
+    screen.append(buf, static_cast<std::size_t>(n));
+    // Answer each prompt once it is on the screen.
+    std::size_t prompts = 0;
+    for (std::size_t at = screen.find("phrase de passe : "); at != std::string::npos;
+         at = screen.find("phrase de passe : ", at + 1)) {
+      ++prompts;
+    }
+    for (std::size_t at = screen.find("Phrase de passe : "); at != std::string::npos;
+         at = screen.find("Phrase de passe : ", at + 1)) {
+      ++prompts;
+    }
+    while (answered < prompts && answered < typed.size()) {
+      const std::string line = typed[answered++] + "\n";
+      if (::write(master, line.data(), line.size()) < 0) break;
+    }
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {screen, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+TEST_F(CarnetCli, AtTheTerminalThePassphraseIsAskedForWithoutEcho) {
+  const std::string secret = "ma phrase tapée au terminal";
+  auto [screen, code] = run_on_terminal({"init", "--inspector", "insp-07", "--name", "Claire Lambert", "--data", data()},
+                                        {secret, secret});
+  EXPECT_EQ(code, 0) << screen;
+  EXPECT_NE(screen.find("Nouvelle phrase de passe : "), std::string::npos) << screen;
+  EXPECT_NE(screen.find("Confirmer la phrase de passe : "), std::string::npos) << screen;
+  EXPECT_EQ(screen.find(secret), std::string::npos) << "the passphrase was echoed: " << screen;
+  std::tie(screen, code) = run_on_terminal({"dossier", "list", "--data", data()}, {secret});
+  EXPECT_EQ(code, 0) << screen;
+  EXPECT_EQ(screen.find(secret), std::string::npos) << screen;
+  std::tie(screen, code) = run_on_terminal({"dossier", "list", "--data", data()}, {"pas celle-là"});
+  EXPECT_EQ(code, 9) << screen;
+  EXPECT_NE(screen.find("phrase de passe incorrecte"), std::string::npos) << screen;
+  // Two different entries when choosing one: refused, nothing created.
+  const std::string other = dir_.file("other");
+  std::tie(screen, code) = run_on_terminal({"init", "--inspector", "x", "--name", "X", "--data", other},
+                                           {"une premiere phrase", "une autre phrase"});
+  EXPECT_EQ(code, 2) << screen;
+  EXPECT_FALSE(std::filesystem::exists(other + "/carnet.key"));
 }
 
 }  // namespace
