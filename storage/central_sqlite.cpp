@@ -303,15 +303,6 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return (*tx)->commit();
   }
 
-  Status update_certificate_locked(const core::Uuid& id, std::string_view serial_hex, std::string_view fingerprint,
-                                   std::int64_t not_after) {
-    auto st = owned_->prepare("UPDATE devices SET serial = ?2, fingerprint = ?3, not_after = ?4 WHERE id = ?1");
-    if (!st) return st.error();
-    CARNET_RETURN_IF_ERROR(st->bind(1, id.to_string()).bind(2, serial_hex).bind(3, fingerprint).bind(4, not_after).run());
-    if (owned_->changes() == 0) return Status::not_found("appareil inconnu : " + id.to_string());
-    return Status::ok_status();
-  }
-
   // --- Sync ---------------------------------------------------------------------------------
 
   Result<SyncOutput> sync(const SyncInput& in) override {
@@ -960,6 +951,16 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return scope_checksum(*owned_, dossiers,
                           "SELECT entity_type, entity_id, field, value, hlc, node FROM fields WHERE scope = ?1 "
                           "ORDER BY entity_type, entity_id, field");
+  }
+
+  // The certificate a device authenticates with (re-enrollment, renewal).
+  Status update_certificate_locked(const core::Uuid& id, std::string_view serial_hex, std::string_view fingerprint,
+                                   std::int64_t not_after) {
+    auto st = owned_->prepare("UPDATE devices SET serial = ?2, fingerprint = ?3, not_after = ?4 WHERE id = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, id.to_string()).bind(2, serial_hex).bind(3, fingerprint).bind(4, not_after).run());
+    if (owned_->changes() == 0) return Status::not_found("appareil inconnu : " + id.to_string());
+    return Status::ok_status();
   }
 
   std::unique_ptr<Database> owned_;

@@ -31,16 +31,20 @@ Status renewal_failure(const HttpResponse& r) {
   v1::Error e;
   std::string message = "réponse HTTP " + std::to_string(r.status);
   if (e.ParseFromString(r.body) && !e.message().empty()) message = e.message();
-  if (e.code() == v1::Error::CODE_CERT_EXPIRED) return Status::failed_precondition(certificate_expired_message(e.not_after()));
-  if (r.status >= 500) return Status::io_error("renouvellement du certificat : serveur central : " + message);
+  if (e.code() == v1::Error::CODE_CERT_EXPIRED)
+    return Status::failed_precondition(certificate_expired_message(e.not_after()));
+  if (r.status >= 500)
+    return Status::io_error("renouvellement du certificat : serveur central : " + message);
   return Status::failed_precondition("renouvellement du certificat refusé : " + message);
 }
 
 }  // namespace
 
 std::string certificate_expired_message(std::int64_t not_after) {
-  const auto day = core::Date::from_days(not_after >= 0 ? not_after / 86400 : (not_after - 86399) / 86400);
-  return "le certificat de cette tablette a expiré le " + (day ? day->french() : core::iso_timestamp(not_after * 1000)) +
+  const auto day =
+      core::Date::from_days(not_after >= 0 ? not_after / 86400 : (not_after - 86399) / 86400);
+  return "le certificat de cette tablette a expiré le " +
+         (day ? day->french() : core::iso_timestamp(not_after * 1000)) +
          " : réinscrivez-la avec carnet enroll (les modifications en attente sont conservées)";
 }
 
@@ -54,14 +58,16 @@ Status recover_device_credentials(const DeviceFiles& files) {
     auto matches = key_matches_certificate(*cert, *key);
     if (matches && *matches) {
       if (key_staged) CARNET_RETURN_IF_ERROR(storage::rename_durably(files.next_key, files.key));
-      if (exists(files.next_ca)) CARNET_RETURN_IF_ERROR(storage::rename_durably(files.next_ca, files.ca));
+      if (exists(files.next_ca))
+        CARNET_RETURN_IF_ERROR(storage::rename_durably(files.next_ca, files.ca));
       return storage::rename_durably(files.next_certificate, files.certificate);
     }
     // The key has already replaced the current one: discarding the certificate now would
     // leave a key without its certificate. Files altered by hand; a new enrollment is needed.
     if (!key_staged) {
       return Status::corruption("le certificat en cours d'installation " + files.next_certificate +
-                                " ne correspond pas à la clé " + files.key + " : réinscrivez la tablette avec carnet enroll");
+                                " ne correspond pas à la clé " + files.key +
+                                " : réinscrivez la tablette avec carnet enroll");
     }
   }
   for (const auto* path : {&files.next_certificate, &files.next_ca, &files.next_key}) {
@@ -70,11 +76,14 @@ Status recover_device_credentials(const DeviceFiles& files) {
   return Status::ok_status();
 }
 
-Status install_device_credentials(const DeviceFiles& files, std::string_view key_pem, std::string_view cert_pem,
+Status install_device_credentials(const DeviceFiles& files, std::string_view key_pem,
+                                  std::string_view cert_pem,
                                   std::optional<std::string_view> ca_pem) {
   auto matches = key_matches_certificate(cert_pem, key_pem);
   if (!matches) return matches.error();
-  if (!*matches) return Status::invalid_argument("la clé privée de l'appareil ne correspond pas à son certificat");
+  if (!*matches)
+    return Status::invalid_argument(
+        "la clé privée de l'appareil ne correspond pas à son certificat");
   CARNET_RETURN_IF_ERROR(recover_device_credentials(files));  // no leftover of an earlier one
   CARNET_RETURN_IF_ERROR(write_private_key_file(files.next_key, key_pem));
   if (ca_pem) CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_ca, *ca_pem));
@@ -86,13 +95,14 @@ Status install_device_credentials(const DeviceFiles& files, std::string_view key
 bool renewal_due(const CertificateInfo& cert, std::int64_t now, const RenewalOptions& options) {
   const std::int64_t left = cert.not_after - now;
   if (left <= 0) return false;
-  const std::int64_t threshold =
-      options.renew_before ? static_cast<std::int64_t>(options.renew_before->count()) : (cert.not_after - cert.not_before) / 3;
+  const std::int64_t threshold = options.renew_before
+                                     ? static_cast<std::int64_t>(options.renew_before->count())
+                                     : (cert.not_after - cert.not_before) / 3;
   return left < threshold;
 }
 
-Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files, std::int64_t now,
-                                               const RenewalOptions& options) {
+Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files,
+                                               std::int64_t now, const RenewalOptions& options) {
   CARNET_RETURN_IF_ERROR_R(recover_device_credentials(files));
   auto pem = storage::read_file(files.certificate, kMaxPemFile);
   if (!pem) return fail(pem.error());
@@ -108,7 +118,8 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(renewal_failure(*r));
   v1::RenewResponse out;
-  if (!out.ParseFromString(r->body)) return fail(Status::io_error("réponse de renouvellement illisible"));
+  if (!out.ParseFromString(r->body))
+    return fail(Status::io_error("réponse de renouvellement illisible"));
 
   auto ca = storage::read_file(files.ca, kMaxPemFile);
   if (!ca) return fail(ca.error());
@@ -117,10 +128,13 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
   }
   auto fresh = inspect_certificate(out.certificate_pem());
   if (!fresh) return fail(fresh.error());
-  if (fresh->common_name != current->common_name || fresh->organizational_unit != current->organizational_unit) {
-    return fail(Status::failed_precondition("certificat renouvelé refusé : il est établi pour un autre appareil"));
+  if (fresh->common_name != current->common_name ||
+      fresh->organizational_unit != current->organizational_unit) {
+    return fail(Status::failed_precondition(
+        "certificat renouvelé refusé : il est établi pour un autre appareil"));
   }
-  CARNET_RETURN_IF_ERROR_R(install_device_credentials(files, request->key_pem, out.certificate_pem()));
+  CARNET_RETURN_IF_ERROR_R(
+      install_device_credentials(files, request->key_pem, out.certificate_pem()));
   return RenewalResult{true, std::move(*fresh)};
 }
 

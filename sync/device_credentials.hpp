@@ -45,7 +45,8 @@ struct DeviceFiles {
 // leaves the old set or the new one, once recover_device_credentials() has run (as every
 // reader of the files does first). kInvalidArgument if the key is not the certificate's;
 // kIoError.
-Status install_device_credentials(const DeviceFiles& files, std::string_view key_pem, std::string_view cert_pem,
+Status install_device_credentials(const DeviceFiles& files, std::string_view key_pem,
+                                  std::string_view cert_pem,
                                   std::optional<std::string_view> ca_pem = std::nullopt);
 
 // Finishes a replacement whose staging was complete when it was interrupted, or discards an
@@ -77,7 +78,8 @@ struct RenewalResult {
 // certificate. Errors: as Transport::request; kFailedPrecondition (refused by the central
 // node, or a certificate not from the pinned CA or for another device); kIoError, kNotFound
 // (files).
-Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files, std::int64_t now,
+Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files,
+                                               std::int64_t now,
                                                const RenewalOptions& options = {});
 
 // The French message for a device whose certificate expired at `not_after` (Unix seconds).

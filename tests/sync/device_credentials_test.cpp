@@ -25,7 +25,9 @@ using sync::Validity;
 constexpr std::int64_t kDay = 24 * 3600;
 
 std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string read(const std::string& path) { return storage::read_file(path, 1 << 20).value_or(""); }
@@ -39,8 +41,8 @@ class CertificateTransport final : public sync::Transport {
   CertificateTransport(sync::CentralService& service, sync::DeviceFiles files)
       : service_(service), files_(std::move(files)) {}
 
-  core::Result<sync::HttpResponse> request(const std::string& method, const std::string& target, const std::string& body,
-                                           const std::string&) override {
+  core::Result<sync::HttpResponse> request(const std::string& method, const std::string& target,
+                                           const std::string& body, const std::string&) override {
     const std::string pem = presented_.empty() ? read(files_.certificate) : presented_;
     const CertificateInfo info = info_of(pem);
     sync::HttpRequest r;
@@ -48,8 +50,9 @@ class CertificateTransport final : public sync::Transport {
     r.target = target;
     r.body = body;
     r.remote_address = "127.0.0.1";
-    r.peer = sync::PeerCertificate{info.common_name, info.organizational_unit, info.serial_hex, info.fingerprint,
-                                   info.not_after, info.not_after <= now_s()};
+    r.peer = sync::PeerCertificate{info.common_name, info.organizational_unit,
+                                   info.serial_hex,  info.fingerprint,
+                                   info.not_after,   info.not_after <= now_s()};
     ++requests_;
     sync::HttpResponse response = service_.handle(r);
     if (drop_next_response_) {  // the central node did the work; the answer is lost
@@ -79,7 +82,8 @@ class DeviceCertificates : public ::testing::Test {
     auto ca = sync::make_ca("Carnet test CA", 3650);
     ASSERT_OK(ca);
     ca_ = *ca;
-    auto store = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate);
+    auto store =
+        storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate);
     ASSERT_OK(store);
     central_ = std::move(*store);
     for (const auto& g : storage::builtin_grids()) {
@@ -99,7 +103,8 @@ class DeviceCertificates : public ::testing::Test {
     service_ = std::make_unique<sync::CentralService>(*central_, ca_);
 
     std::filesystem::create_directories(dir_.file("tablet"));
-    auto replica = storage::Replica::open(dir_.file("tablet/carnet.db"), storage::Database::Mode::kCreate);
+    auto replica =
+        storage::Replica::open(dir_.file("tablet/carnet.db"), storage::Database::Mode::kCreate);
     ASSERT_OK(replica);
     replica_ = std::move(*replica);
     node_ = replica_->new_id();
@@ -115,10 +120,12 @@ class DeviceCertificates : public ::testing::Test {
   std::string enroll_with(Validity validity) {
     auto request = sync::make_certificate_request(node_.to_string());
     EXPECT_OK(request);
-    auto cert = sync::sign_certificate_request(ca_, request->csr_pem, node_.to_string(), "lead", validity);
+    auto cert =
+        sync::sign_certificate_request(ca_, request->csr_pem, node_.to_string(), "lead", validity);
     EXPECT_OK(cert);
     const CertificateInfo info = info_of(*cert);
-    storage::DeviceRecord d{node_, "lead", "tablette", info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}};
+    storage::DeviceRecord d{
+        node_, "lead", "tablette", info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}};
     EXPECT_OK(central_->add_device(d));
     EXPECT_OK(sync::install_device_credentials(files_, request->key_pem, *cert, ca_.cert_pem));
     return *cert;
@@ -128,7 +135,8 @@ class DeviceCertificates : public ::testing::Test {
   // the credentials on success; returns the HTTP status.
   int enroll_again(const std::string& inspector) {
     const std::string code = "CODE-" + std::to_string(++codes_);
-    EXPECT_OK(central_->add_enrollment_code(sync::sha256_hex(code), inspector, now_s() * 1000 + 900000));
+    EXPECT_OK(
+        central_->add_enrollment_code(sync::sha256_hex(code), inspector, now_s() * 1000 + 900000));
     auto request = sync::make_certificate_request(node_.to_string());
     EXPECT_OK(request);
     v1::EnrollRequest in;
@@ -150,7 +158,9 @@ class DeviceCertificates : public ::testing::Test {
   }
 
   core::Result<sync::SyncReport> sync() { return sync::sync_now(*replica_, *transport_); }
-  core::Result<sync::RenewalResult> renew() { return sync::renew_certificate_if_due(*transport_, files_, now_s()); }
+  core::Result<sync::RenewalResult> renew() {
+    return sync::renew_certificate_if_due(*transport_, files_, now_s());
+  }
   storage::DeviceRecord record() { return central_->device(node_).value().value(); }
 
   // The error code of a sync request presenting `pem`.
@@ -285,7 +295,8 @@ TEST_F(DeviceCertificates, CertificateRenewedAfterAnotherWasIssuedAndNeverReceiv
   EXPECT_EQ(code_for(old_cert), v1::Error::CODE_UNAUTHENTICATED);
 }
 
-TEST_F(DeviceCertificates, ExpiredCertificateGetsItsOwnCodeKeepsPendingChangesAndReenrollmentPushesThem) {
+TEST_F(DeviceCertificates,
+       ExpiredCertificateGetsItsOwnCodeKeepsPendingChangesAndReenrollmentPushesThem) {
   enroll_with({now_s() - 80 * kDay, now_s() + 10 * kDay});
   ASSERT_OK(sync());
   // The certificate expires while the tablet is offline with work in progress.
@@ -304,7 +315,8 @@ TEST_F(DeviceCertificates, ExpiredCertificateGetsItsOwnCodeKeepsPendingChangesAn
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(refused.error().message(), sync::certificate_expired_message(expired_at));
-  EXPECT_NE(refused.error().message().find("a expiré le " + core::Date::from_days(expired_at / kDay)->french()),
+  EXPECT_NE(refused.error().message().find("a expiré le " +
+                                           core::Date::from_days(expired_at / kDay)->french()),
             std::string::npos)
       << refused.error().message();
   EXPECT_NE(refused.error().message().find("carnet enroll"), std::string::npos);
@@ -312,7 +324,8 @@ TEST_F(DeviceCertificates, ExpiredCertificateGetsItsOwnCodeKeepsPendingChangesAn
   // Nothing lost, nothing wiped; an expired certificate cannot renew itself.
   EXPECT_EQ(replica_->pending_count().value(), pending);
   EXPECT_FALSE(replica_->setting("revoked").value());
-  auto renewal = sync::renew_certificate_if_due(*transport_, files_, now_s(), {std::chrono::hours(24) * 365});
+  auto renewal =
+      sync::renew_certificate_if_due(*transport_, files_, now_s(), {std::chrono::hours(24) * 365});
   ASSERT_OK(renewal);
   EXPECT_FALSE(renewal->renewed);
 
@@ -360,7 +373,8 @@ class Replacement : public DeviceCertificates {
     auto request = sync::make_certificate_request(node_.to_string());
     ASSERT_OK(request);
     new_key_ = request->key_pem;
-    new_cert_ = sync::sign_certificate_request(ca_, request->csr_pem, node_.to_string(), "lead", 90).value();
+    new_cert_ = sync::sign_certificate_request(ca_, request->csr_pem, node_.to_string(), "lead", 90)
+                    .value();
   }
   void write(const std::string& path, const std::string& content) {
     if (path.ends_with(".key")) {
@@ -420,7 +434,8 @@ TEST_F(Replacement, StagingThatDoesNotHoldTogetherIsDiscardedOrReported) {
   write(files_.next_certificate, old_cert_);
   EXPECT_EQ(sync::recover_device_credentials(files_).code(), StatusCode::kCorruption);
   // install refuses a key that is not the certificate's.
-  EXPECT_EQ(sync::install_device_credentials(files_, old_key_, new_cert_).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(sync::install_device_credentials(files_, old_key_, new_cert_).code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -146,7 +146,10 @@ int cmd_sync(const cli::Args& args) {
     auto r = sync::renew_certificate_if_due(*client, sync::DeviceFiles(*dir), now_ms() / 1000, renewal);
     if (!r) {
       out.error = r.error();
-      if (!json) std::cerr << "renouvellement du certificat reporté : " << r.error().message() << "\n";
+      if (!json) {
+        std::cerr << "certificat non renouvelé, nouvel essai à la prochaine synchronisation : " << r.error().message()
+                  << "\n";
+      }
       return out;
     }
     out.renewed = r->renewed;
