@@ -123,7 +123,7 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
 
   auto ca = storage::read_file(files.ca, kMaxPemFile);
   if (!ca) return fail(ca.error());
-  if (auto s = verify_certificate(out.certificate_pem(), *ca); !s.ok()) {
+  if (auto s = verify_certificate_chain(out.certificate_pem(), *ca); !s.ok()) {
     return fail(Status::failed_precondition("certificat renouvelé refusé : " + s.message()));
   }
   auto fresh = inspect_certificate(out.certificate_pem());

@@ -767,5 +767,17 @@ TEST(PkiTest, KeyMatchesItsOwnCertificateOnly) {
   EXPECT_EQ(code_of(key_matches_certificate(*cert, "garbage")), StatusCode::kInvalidArgument);
 }
 
+TEST(PkiTest, ChainVerificationIgnoresOnlyTheValidityPeriod) {
+  const Credentials& ca = test_ca();
+  const Credentials expired = raw_certificate(&ca, -10 * kDay, -kDay);
+  const Credentials future = raw_certificate(&ca, kDay, 10 * kDay);
+  EXPECT_OK(verify_certificate_chain(expired.cert_pem, ca.cert_pem));
+  EXPECT_OK(verify_certificate_chain(future.cert_pem, ca.cert_pem));
+  auto other = make_ca("Carnet test CA", 30);
+  ASSERT_OK(other);
+  const Credentials foreign = raw_certificate(&*other, -kDay, kDay);
+  EXPECT_EQ(verify_certificate_chain(foreign.cert_pem, ca.cert_pem).code(), StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace carnet::sync
