@@ -295,7 +295,8 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
   if (request.peer->fingerprint != current.fingerprint) {
     if (request.peer->not_after <= current.not_after) {
       return error_response(401, v1::Error::CODE_UNAUTHENTICATED,
-                            "ce certificat d'appareil a été remplacé par un plus récent");
+                            "ce certificat d'appareil a été remplacé par un plus récent (renouvellement ou nouvel "
+                            "enrôlement) : si la tablette ne l'a plus, réinscrivez-la avec carnet enroll");
     }
     // The device has switched to a renewed certificate: it is the recorded one from now on.
     if (auto s = store_.set_device_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
