@@ -1,6 +1,13 @@
 #include "sync/device_credentials.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <system_error>
 
 #include "carnet/v1/sync.pb.h"
@@ -26,6 +33,33 @@ Status remove_if_present(const std::string& path) {
   return Status::ok_status();
 }
 
+// An exclusive flock() on the credentials' lock file, released when it leaves scope.
+class CredentialsLock {
+ public:
+  static Result<std::unique_ptr<CredentialsLock>> take(const DeviceFiles& files) {
+    const int fd = ::open(files.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return fail(
+          Status::io_error("impossible d'ouvrir " + files.lock + " : " + std::strerror(errno)));
+    }
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return fail(
+          Status::io_error("impossible de verrouiller " + files.lock + " : " + std::strerror(err)));
+    }
+    return std::unique_ptr<CredentialsLock>(new CredentialsLock(fd));
+  }
+  ~CredentialsLock() { ::close(fd_); }
+  CredentialsLock(const CredentialsLock&) = delete;
+  CredentialsLock& operator=(const CredentialsLock&) = delete;
+
+ private:
+  explicit CredentialsLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 // A refused renewal, with the central node's message.
 Status renewal_failure(const HttpResponse& r) {
   v1::Error e;
@@ -48,7 +82,10 @@ std::string certificate_expired_message(std::int64_t not_after) {
          " : réinscrivez-la avec carnet enroll (les modifications en attente sont conservées)";
 }
 
-Status recover_device_credentials(const DeviceFiles& files) {
+namespace {
+
+// recover_device_credentials, the lock held.
+Status recover_locked(const DeviceFiles& files) {
   if (exists(files.next_certificate)) {
     auto cert = storage::read_file(files.next_certificate, kMaxPemFile);
     if (!cert) return cert.error();
@@ -76,6 +113,14 @@ Status recover_device_credentials(const DeviceFiles& files) {
   return Status::ok_status();
 }
 
+}  // namespace
+
+Status recover_device_credentials(const DeviceFiles& files) {
+  auto lock = CredentialsLock::take(files);
+  if (!lock) return lock.error();
+  return recover_locked(files);
+}
+
 Status install_device_credentials(const DeviceFiles& files, std::string_view key_pem,
                                   std::string_view cert_pem,
                                   std::optional<std::string_view> ca_pem) {
@@ -84,12 +129,14 @@ Status install_device_credentials(const DeviceFiles& files, std::string_view key
   if (!*matches)
     return Status::invalid_argument(
         "la clé privée de l'appareil ne correspond pas à son certificat");
-  CARNET_RETURN_IF_ERROR(recover_device_credentials(files));  // no leftover of an earlier one
+  auto lock = CredentialsLock::take(files);
+  if (!lock) return lock.error();
+  CARNET_RETURN_IF_ERROR(recover_locked(files));  // no leftover of an earlier one
   CARNET_RETURN_IF_ERROR(write_private_key_file(files.next_key, key_pem));
   if (ca_pem) CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_ca, *ca_pem));
   CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_certificate, cert_pem));
   // The staging is complete: finishing it is what recovery after a crash does.
-  return recover_device_credentials(files);
+  return recover_locked(files);
 }
 
 bool renewal_due(const CertificateInfo& cert, std::int64_t now, const RenewalOptions& options) {

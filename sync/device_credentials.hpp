@@ -11,6 +11,10 @@
 //                     certificate last. device-next.pem present means the staging is complete
 //                     and the replacement must be finished; without it, the next files are an
 //                     interrupted staging and are discarded (the current files are untouched).
+//   device.lock       held (flock) by the process replacing or recovering the files
+//
+// Thread safety: the functions may run in several processes at once on one data directory;
+// the replacement itself is serialised by the lock file.
 #pragma once
 
 #include <chrono>
@@ -32,13 +36,15 @@ struct DeviceFiles {
         key(data_dir + "/device.key"),
         next_ca(data_dir + "/central-ca-next.pem"),
         next_certificate(data_dir + "/device-next.pem"),
-        next_key(data_dir + "/device-next.key") {}
+        next_key(data_dir + "/device-next.key"),
+        lock(data_dir + "/device.lock") {}
   std::string ca;
   std::string certificate;
   std::string key;
   std::string next_ca;
   std::string next_certificate;
   std::string next_key;
+  std::string lock;  // flock()ed while the files are replaced, so that two processes do not mix
 };
 
 // Replaces the key and the certificate (and the CA, if given) so that a crash at any point

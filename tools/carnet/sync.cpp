@@ -129,7 +129,8 @@ int cmd_sync(const cli::Args& args) {
     if (!revoked || !*revoked) return;
     const sync::DeviceFiles files(*dir);
     std::error_code ec;
-    for (const auto& f : {files.key, files.certificate, files.ca, files.next_key, files.next_certificate, files.next_ca}) {
+    for (const auto& f : {files.key, files.certificate, files.ca, files.next_key, files.next_certificate, files.next_ca,
+                          files.lock}) {
       fs::remove(f, ec);
     }
   };
