@@ -290,6 +290,39 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return devices_locked({});
   }
 
+  Status reenroll_device(std::string_view code_sha256, std::int64_t now_ms, const DeviceRecord& d) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto existing = devices_locked(d.id.to_string());
+    if (!existing) return existing.error();
+    if (existing->empty()) return Status::not_found("appareil inconnu : " + d.id.to_string());
+    const DeviceRecord& current = existing->front();
+    if (current.revoked_ms) {
+      return Status::failed_precondition("cet appareil a été révoqué : il ne peut plus être enrôlé");
+    }
+    auto who = code_inspector_locked(code_sha256, now_ms);
+    if (!who) return who.error();
+    if (who->id != current.inspector_id || who->id != d.inspector_id) {
+      return Status::failed_precondition("ce code d'enrôlement est celui de " + who->id + ", mais cet appareil appartient à " +
+                                         current.inspector_id);
+    }
+    auto use = owned_->prepare("UPDATE enrollment_codes SET used_ms = ?2 WHERE code_sha256 = ?1");
+    if (!use) return use.error();
+    CARNET_RETURN_IF_ERROR(use->bind(1, code_sha256).bind(2, now_ms).run());
+    CARNET_RETURN_IF_ERROR(update_certificate_locked(d.id, d.serial_hex, d.fingerprint, d.not_after));
+    return (*tx)->commit();
+  }
+
+  Status set_device_certificate(const core::Uuid& id, std::string_view serial_hex, std::string_view fingerprint,
+                                std::int64_t not_after) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(update_certificate_locked(id, serial_hex, fingerprint, not_after));
+    return (*tx)->commit();
+  }
+
   // --- Sync ---------------------------------------------------------------------------------
 
   Result<SyncOutput> sync(const SyncInput& in) override {
@@ -1071,6 +1104,16 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return scope_checksum(*owned_, dossiers,
                           "SELECT entity_type, entity_id, field, value, hlc, node FROM fields WHERE scope = ?1 "
                           "ORDER BY entity_type, entity_id, field");
+  }
+
+  // The certificate a device authenticates with (re-enrollment, renewal).
+  Status update_certificate_locked(const core::Uuid& id, std::string_view serial_hex, std::string_view fingerprint,
+                                   std::int64_t not_after) {
+    auto st = owned_->prepare("UPDATE devices SET serial = ?2, fingerprint = ?3, not_after = ?4 WHERE id = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, id.to_string()).bind(2, serial_hex).bind(3, fingerprint).bind(4, not_after).run());
+    if (owned_->changes() == 0) return Status::not_found("appareil inconnu : " + id.to_string());
+    return Status::ok_status();
   }
 
   std::unique_ptr<Database> owned_;

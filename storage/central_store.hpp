@@ -140,6 +140,16 @@ class CentralStore {
   virtual Status add_device(const DeviceRecord& device) = 0;
   virtual Result<std::optional<DeviceRecord>> device(const core::Uuid& id) = 0;
   virtual Result<std::vector<DeviceRecord>> devices() = 0;
+  // Enrolls an enrolled device again, with a new certificate (its scope and what it has
+  // pulled stay as they are): checks and uses the code, and records `device`'s serial,
+  // fingerprint and expiry, in one transaction. kNotFound for an unknown device;
+  // kFailedPrecondition (French) for an unknown, used or expired code, a code issued for
+  // another inspector than the device's, or a revoked device.
+  virtual Status reenroll_device(std::string_view code_sha256, std::int64_t now_ms, const DeviceRecord& device) = 0;
+  // Records the certificate a device now authenticates with (a renewed one). kNotFound for
+  // an unknown device.
+  virtual Status set_device_certificate(const core::Uuid& id, std::string_view serial_hex, std::string_view fingerprint,
+                                        std::int64_t not_after) = 0;
   // From now on the device's requests are refused and it is told to erase its replica.
   // kNotFound for an unknown device; revoking twice keeps the first date.
   virtual Status revoke_device(const core::Uuid& id, std::int64_t now_ms) = 0;

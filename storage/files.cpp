@@ -41,6 +41,21 @@ Status write_file_atomically(const std::string& path, std::string_view content) 
   return Status::ok_status();
 }
 
+Status rename_durably(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Status::io_error("impossible de remplacer " + to + " : " + std::strerror(errno));
+  }
+  const auto slash = to.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : to.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::io_error("impossible d'ouvrir le dossier " + dir + " : " + std::strerror(errno));
+  const int synced = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (synced != 0) return Status::io_error("impossible d'écrire le dossier " + dir + " : " + std::strerror(err));
+  return Status::ok_status();
+}
+
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Status::not_found("fichier introuvable ou illisible : " + path));

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "carnet/v1/sync.pb.h"
+#include "core/date.hpp"
 #include "core/text.hpp"
 #include "sync/codec.hpp"
 
@@ -12,6 +13,10 @@ namespace carnet::sync {
 namespace {
 
 using core::fail;
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -67,6 +72,8 @@ HttpResponse CentralService::handle(const HttpRequest& request) {
     response = {200, "application/x-pem-file", ca_.cert_pem, {}};
   } else if (request.method == "POST" && path == "/v1/enroll") {
     response = enroll(request);
+  } else if (request.method == "POST" && path == "/v1/renew") {
+    response = renew(request);
   } else if (request.method == "POST" && path == "/v1/sync") {
     response = sync(request);
   } else if (path.starts_with("/v1/blobs/") && !options_.blob_dir.empty()) {
@@ -107,7 +114,9 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   const core::Uuid device_id = core::Uuid::from_bytes(node_bytes);
   auto existing = store_.device(device_id);
   if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
-  if (*existing) return error_response(409, v1::Error::CODE_ENROLLMENT, "cet appareil est déjà enrôlé");
+  if (*existing && (*existing)->revoked_ms) {
+    return error_response(403, v1::Error::CODE_ENROLLMENT, "cet appareil a été révoqué : il ne peut plus être enrôlé");
+  }
   const std::string code_hash = sha256_hex(in.code());
   auto inspector = store_.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
@@ -128,8 +137,11 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   d.not_after = info->not_after;
   d.enrolled_ms = now_ms();
   // The code is used only now, with the device recorded in the same transaction: a request
-  // refused above leaves it usable.
-  if (auto s = store_.enroll_device(code_hash, now_ms(), d); !s.ok()) {
+  // refused above leaves it usable. An enrolled device enrolling again (its certificate
+  // expired or its key lost) keeps its scope and cursor: only its certificate changes, and
+  // the earlier ones are refused from now on.
+  if (auto s = *existing ? store_.reenroll_device(code_hash, now_ms(), d) : store_.enroll_device(code_hash, now_ms(), d);
+      !s.ok()) {
     if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, v1::Error::CODE_ENROLLMENT, s.message());
     return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
   }
@@ -222,6 +234,41 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
   return r;
 }
 
+// POST /v1/renew: a new certificate for the authenticated device, for the key of the request.
+// Nothing is recorded yet: the device's current certificate stays valid until the device
+// presents the new one (see authenticate()), so a lost response costs nothing and a retry
+// gets another certificate.
+HttpResponse CentralService::renew(const HttpRequest& request) {
+  auto who = authenticate(request);
+  if (auto* refused = std::get_if<HttpResponse>(&who)) return *refused;
+  const auto& device = std::get<storage::DeviceRecord>(who);
+  v1::RenewRequest in;
+  if (!in.ParseFromString(request.body) || in.csr_pem().empty()) {
+    return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande de renouvellement illisible");
+  }
+  auto cert = sign_certificate_request(ca_, in.csr_pem(), device.id.to_string(), device.inspector_id,
+                                       options_.device_certificate_days);
+  if (!cert) {
+    if (cert.error().code() == core::StatusCode::kInvalidArgument) {
+      return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error().message());
+    }
+    return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  }
+  auto info = inspect_certificate(*cert);
+  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  // A renewed certificate is recognised by its later expiry; one that would not outlast
+  // the current one (a shorter lifetime configured since) is not worth having.
+  if (info->not_after <= device.not_after) {
+    return error_response(409, v1::Error::CODE_BAD_REQUEST,
+                          "renouvellement inutile : le certificat actuel reste valable plus longtemps que le nouveau");
+  }
+  ++renewals_;
+  v1::RenewResponse out;
+  out.set_certificate_pem(*cert);
+  out.set_not_after(info->not_after);
+  return proto_response(out);
+}
+
 std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(const HttpRequest& request) {
   if (!request.peer) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil requis");
   auto device_id = core::Uuid::parse(request.peer->common_name);
@@ -234,7 +281,34 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
   if ((*device)->revoked_ms) {
     return error_response(403, v1::Error::CODE_REVOKED, "appareil révoqué par le bureau : les données de la tablette doivent être effacées");
   }
-  return **device;
+  if (request.peer->expired || request.peer->not_after <= now_seconds()) {
+    v1::Error e;
+    e.set_code(v1::Error::CODE_CERT_EXPIRED);
+    e.set_message("le certificat de cet appareil a expiré le " + core::iso_timestamp(request.peer->not_after * 1000) +
+                  " : il faut l'enrôler à nouveau");
+    e.set_not_after(request.peer->not_after);
+    HttpResponse r = proto_response(e);
+    r.status = 401;
+    return r;
+  }
+  storage::DeviceRecord current = **device;
+  if (request.peer->fingerprint != current.fingerprint) {
+    if (request.peer->not_after <= current.not_after) {
+      return error_response(401, v1::Error::CODE_UNAUTHENTICATED,
+                            "ce certificat d'appareil a été remplacé par un plus récent (renouvellement ou nouvel "
+                            "enrôlement) : si la tablette ne l'a plus, réinscrivez-la avec carnet enroll");
+    }
+    // The device has switched to a renewed certificate: it is the recorded one from now on.
+    if (auto s = store_.set_device_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
+                                               request.peer->not_after);
+        !s.ok()) {
+      return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL, "erreur interne");
+    }
+    current.serial_hex = request.peer->serial_hex;
+    current.fingerprint = request.peer->fingerprint;
+    current.not_after = request.peer->not_after;
+  }
+  return current;
 }
 
 // PUT  /v1/blobs/<sha256>?offset=N&size=S  a chunk -> BlobStatus
@@ -319,6 +393,7 @@ std::string CentralService::metrics_text() {
   counter("carnet_conflicts_total", "Conflicts recorded.", conflicts_.load());
   counter("carnet_quarantined_total", "Changes quarantined.", quarantined_.load());
   counter("carnet_enrollments_total", "Devices enrolled.", enrollments_.load());
+  counter("carnet_certificate_renewals_total", "Device certificates renewed.", renewals_.load());
   counter("carnet_bytes_received_total", "Request body bytes received.", bytes_in_.load());
   counter("carnet_bytes_sent_total", "Response body bytes sent.", bytes_out_.load());
   if (auto t = store_.totals()) {

@@ -1,5 +1,13 @@
 // CentralService: the central node's HTTP endpoints (proto/carnet/v1/sync.proto) over a
-// CentralStore: enrollment, sync, /healthz and /metrics (Prometheus text format).
+// CentralStore: enrollment, certificate renewal, sync, /healthz and /metrics (Prometheus
+// text format).
+//
+// Device authentication: the certificate (already verified by TLS against the central CA)
+// must name an enrolled device of that inspector, not revoked, and not be expired (an
+// expired one gets CODE_CERT_EXPIRED). It must be the certificate recorded for the device,
+// or one issued later by renewal (a later notAfter), which then becomes the recorded one:
+// the certificate a device renews from keeps working until the device presents its new
+// one, and is refused from then on.
 //
 // Thread safety: handle() is called from the server's threads at once; the store
 // serialises its own access and the metrics are atomic.
@@ -43,6 +51,7 @@ class CentralService {
 
  private:
   HttpResponse enroll(const HttpRequest& request);
+  HttpResponse renew(const HttpRequest& request);
   HttpResponse sync(const HttpRequest& request);
   HttpResponse blob(const HttpRequest& request, const std::string& path);
   // The enrolled, unrevoked device presenting the request's certificate, or the response
@@ -69,6 +78,7 @@ class CentralService {
   std::atomic<std::uint64_t> bytes_in_{0};
   std::atomic<std::uint64_t> bytes_out_{0};
   std::atomic<std::uint64_t> enrollments_{0};
+  std::atomic<std::uint64_t> renewals_{0};
   static constexpr std::array<double, 10> kBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
   std::array<std::atomic<std::uint64_t>, 11> latency_counts_{};  // last: +Inf
   std::atomic<std::uint64_t> latency_sum_us_{0};

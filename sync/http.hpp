@@ -4,7 +4,9 @@
 //
 // The server authenticates devices by client certificate (mutual TLS) when they present one;
 // a request without one reaches the handler with `peer` empty (enrollment is the only
-// endpoint that accepts that). Limits: header size, body size, number of connections, and
+// endpoint that accepts that). A certificate of the client CA whose only fault is to have
+// expired completes the handshake and reaches the handler marked `expired`; any other
+// verification failure ends the handshake. Limits: header size, body size, number of connections, and
 // timeouts for slow clients (a connection that does not deliver a whole request in time is
 // closed).
 #pragma once
@@ -27,13 +29,16 @@ namespace carnet::sync {
 using core::Result;
 using core::Status;
 
-// The verified client certificate of a connection.
+// The verified client certificate of a connection. `expired`: it chains to the client CA and
+// nothing is wrong with it but its notAfter, which has passed (the server completes such a
+// handshake so that the handler can refuse the device with a clear answer).
 struct PeerCertificate {
   std::string common_name;          // the device id
   std::string organizational_unit;  // the inspector id
   std::string serial_hex;
   std::string fingerprint;          // SHA-256, "AB:CD:…"
   std::int64_t not_after = 0;       // Unix seconds
+  bool expired = false;
 };
 
 struct HttpRequest {

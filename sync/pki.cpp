@@ -113,6 +113,19 @@ constexpr int kMaxValidDays = 36500;
 constexpr long kClockSkewSeconds = 5 * 60;
 constexpr std::size_t kSerialBytes = 16;
 
+// From five minutes ago (clock skew) to `valid_days` from now.
+Validity validity_for_days(int valid_days) {
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  return Validity{now - kClockSkewSeconds, now + static_cast<std::int64_t>(valid_days) * 86400};
+}
+
+Status check_validity(const Validity& validity) {
+  if (validity.not_before >= validity.not_after) {
+    return Status::invalid_argument("période de validité invalide : la fin précède le début");
+  }
+  return Status::ok_status();
+}
+
 Status check_valid_days(int valid_days) {
   if (valid_days < 1 || valid_days > kMaxValidDays) {
     return Status::invalid_argument("durée de validité invalide : " + std::to_string(valid_days) +
@@ -375,7 +388,7 @@ Result<BignumPtr> random_serial() {
 // Issues a certificate for `subject_key` (only its public half is used) named by `subject`,
 // signed by `issuer_key`: self-signed when `issuer_cert` is null, otherwise by that CA.
 Result<X509Ptr> issue(EVP_PKEY* subject_key, const X509_NAME* subject, X509* issuer_cert,
-                      EVP_PKEY* issuer_key, int valid_days, const Profile& profile) {
+                      EVP_PKEY* issuer_key, const Validity& validity, const Profile& profile) {
   X509Ptr cert(X509_new());
   if (!cert) return fail(openssl_internal("X509_new"));
   auto serial = random_serial();
@@ -385,8 +398,8 @@ Result<X509Ptr> issue(EVP_PKEY* subject_key, const X509_NAME* subject, X509* iss
       X509_set_subject_name(cert.get(), subject) != 1 ||
       X509_set_issuer_name(
           cert.get(), issuer_cert != nullptr ? X509_get_subject_name(issuer_cert) : subject) != 1 ||
-      X509_gmtime_adj(X509_getm_notBefore(cert.get()), -kClockSkewSeconds) == nullptr ||
-      X509_time_adj_ex(X509_getm_notAfter(cert.get()), valid_days, 0, nullptr) == nullptr ||
+      ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(validity.not_before)) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(validity.not_after)) == nullptr ||
       X509_set_pubkey(cert.get(), subject_key) != 1) {
     return fail(openssl_internal("la construction du certificat"));
   }
@@ -554,7 +567,7 @@ Result<Credentials> make_ca(std::string_view common_name, int valid_days) {
   if (!name) return fail(name.error());
   auto key = generate_key();
   if (!key) return fail(key.error());
-  auto cert = issue(key->get(), name->get(), nullptr, key->get(), valid_days, kCaProfile);
+  auto cert = issue(key->get(), name->get(), nullptr, key->get(), validity_for_days(valid_days), kCaProfile);
   if (!cert) return fail(cert.error());
   auto cert_pem = certificate_pem(cert->get());
   if (!cert_pem) return fail(cert_pem.error());
@@ -580,7 +593,7 @@ Result<Credentials> make_server_certificate(const Credentials& ca, std::string_v
   const Profile profile{"critical,CA:FALSE", "critical,digitalSignature", "serverAuth",
                         sans->get()};
   auto cert = issue(key->get(), name->get(), authority->cert.get(), authority->key.get(),
-                    valid_days, profile);
+                    validity_for_days(valid_days), profile);
   if (!cert) return fail(cert.error());
   auto cert_pem = certificate_pem(cert->get());
   if (!cert_pem) return fail(cert_pem.error());
@@ -615,8 +628,20 @@ Result<CertificateRequest> make_certificate_request(std::string_view common_name
 Result<std::string> sign_certificate_request(const Credentials& ca, std::string_view csr_pem,
                                              std::string_view common_name,
                                              std::string_view organizational_unit, int valid_days) {
+  {
+    const ErrorQueueScope errors;
+    CARNET_RETURN_IF_ERROR_R(check_valid_days(valid_days));
+  }
+  return sign_certificate_request(ca, csr_pem, common_name, organizational_unit,
+                                  validity_for_days(valid_days));
+}
+
+Result<std::string> sign_certificate_request(const Credentials& ca, std::string_view csr_pem,
+                                             std::string_view common_name,
+                                             std::string_view organizational_unit,
+                                             const Validity& validity) {
   const ErrorQueueScope errors;
-  CARNET_RETURN_IF_ERROR_R(check_valid_days(valid_days));
+  CARNET_RETURN_IF_ERROR_R(check_validity(validity));
   auto req = parse_request(csr_pem);
   if (!req) return fail(req.error());
   EVP_PKEY* public_key = X509_REQ_get0_pubkey(req->get());
@@ -640,7 +665,7 @@ Result<std::string> sign_certificate_request(const Credentials& ca, std::string_
   if (!authority) return fail(authority.error());
   const Profile profile{"critical,CA:FALSE", "critical,digitalSignature", "clientAuth", nullptr};
   auto cert = issue(public_key, name->get(), authority->cert.get(), authority->key.get(),
-                    valid_days, profile);
+                    validity, profile);
   if (!cert) return fail(cert.error());
   return certificate_pem(cert->get());
 }
@@ -673,6 +698,15 @@ Result<CertificateInfo> inspect_certificate(std::string_view cert_pem) {
   return info;
 }
 
+Result<bool> key_matches_certificate(std::string_view cert_pem, std::string_view key_pem) {
+  const ErrorQueueScope errors;
+  auto cert = parse_certificate(cert_pem, "certificat");
+  if (!cert) return fail(cert.error());
+  auto key = parse_private_key(key_pem, "clé privée");
+  if (!key) return fail(key.error());
+  return X509_check_private_key(cert->get(), key->get()) == 1;
+}
+
 Result<std::string> certificate_fingerprint(std::string_view cert_pem) {
   const ErrorQueueScope errors;
   auto cert = parse_certificate(cert_pem, "certificat");
@@ -680,8 +714,9 @@ Result<std::string> certificate_fingerprint(std::string_view cert_pem) {
   return fingerprint_of(cert->get());
 }
 
-Status verify_certificate(std::string_view cert_pem, std::string_view ca_pem) {
-  const ErrorQueueScope errors;
+namespace {
+
+Status verify_against(std::string_view cert_pem, std::string_view ca_pem, unsigned long flags) {
   auto cert = parse_certificate(cert_pem, "certificat");
   if (!cert) return cert.error();
   auto ca = parse_certificate(ca_pem, "certificat de l'autorité");
@@ -692,12 +727,24 @@ Status verify_certificate(std::string_view cert_pem, std::string_view ca_pem) {
       X509_STORE_CTX_init(ctx.get(), store.get(), cert->get(), nullptr) != 1) {
     return openssl_internal("la préparation de la vérification du certificat");
   }
-  X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_X509_STRICT);
+  X509_STORE_CTX_set_flags(ctx.get(), flags);
   if (X509_verify_cert(ctx.get()) == 1) return Status::ok_status();
   const int error = X509_STORE_CTX_get_error(ctx.get());
   drain_openssl_errors();
   return Status::failed_precondition(verify_error_text(error) +
                                      " (OpenSSL : " + X509_verify_cert_error_string(error) + ")");
+}
+
+}  // namespace
+
+Status verify_certificate(std::string_view cert_pem, std::string_view ca_pem) {
+  const ErrorQueueScope errors;
+  return verify_against(cert_pem, ca_pem, X509_V_FLAG_X509_STRICT);
+}
+
+Status verify_certificate_chain(std::string_view cert_pem, std::string_view ca_pem) {
+  const ErrorQueueScope errors;
+  return verify_against(cert_pem, ca_pem, X509_V_FLAG_X509_STRICT | X509_V_FLAG_NO_CHECK_TIME);
 }
 
 std::string sha256_hex(std::string_view data) {

@@ -130,9 +130,7 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
   }
   if (!node) CARNET_RETURN_IF_ERROR_R(initialise(out.inspector_id(), out.inspector_name(), node_id));
   const DeviceFiles files(data_dir);
-  CARNET_RETURN_IF_ERROR_R(write_private_key_file(files.key, request->key_pem));
-  CARNET_RETURN_IF_ERROR_R(storage::write_file_atomically(files.certificate, out.certificate_pem()));
-  CARNET_RETURN_IF_ERROR_R(storage::write_file_atomically(files.ca, ca_pem));
+  CARNET_RETURN_IF_ERROR_R(install_device_credentials(files, request->key_pem, out.certificate_pem(), ca_pem));
   auto tx = storage::Transaction::begin(replica.db());
   if (!tx) return fail(tx.error());
   CARNET_RETURN_IF_ERROR_R(replica.set_setting(**tx, "central_url", central_url));
@@ -150,6 +148,7 @@ Result<ClientOptions> device_client_options(storage::Replica& replica, const std
   auto address = parse_central_url(**url);
   if (!address) return fail(address.error());
   const DeviceFiles files(data_dir);
+  CARNET_RETURN_IF_ERROR_R(recover_device_credentials(files));
   auto ca = storage::read_file(files.ca, 1 << 20);
   auto cert = storage::read_file(files.certificate, 1 << 20);
   auto key = read_private_key_file(files.key);
@@ -277,7 +276,12 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     ++report.requests;
     if (r->status != 200) {
       v1::Error e;
-      if (e.ParseFromString(r->body) && e.code() == v1::Error::CODE_REVOKED) {
+      const bool parsed = e.ParseFromString(r->body);
+      if (parsed && e.code() == v1::Error::CODE_CERT_EXPIRED) {
+        // Nothing is lost: enrolling again (carnet enroll) keeps the replica and its outbox.
+        return fail(Status::failed_precondition(certificate_expired_message(e.not_after())));
+      }
+      if (parsed && e.code() == v1::Error::CODE_REVOKED) {
         // A lost or stolen tablet: nothing of its dossiers may stay on it.
         auto tx = storage::Transaction::begin(replica.db());
         if (!tx) return fail(tx.error());

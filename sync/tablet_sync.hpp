@@ -9,18 +9,10 @@
 #include <vector>
 
 #include "storage/replica.hpp"
+#include "sync/device_credentials.hpp"
 #include "sync/http.hpp"
 
 namespace carnet::sync {
-
-// Where a tablet's credentials live in its data directory.
-struct DeviceFiles {
-  explicit DeviceFiles(const std::string& data_dir)
-      : ca(data_dir + "/central-ca.pem"), certificate(data_dir + "/device.pem"), key(data_dir + "/device.key") {}
-  std::string ca;
-  std::string certificate;
-  std::string key;
-};
 
 struct CentralAddress {
   std::string host;
@@ -40,13 +32,17 @@ struct EnrollResult {
 // `ca_fingerprint`, makes a key pair, has the central node sign it, and stores the
 // credentials in `data_dir` (key 0600) and the central URL in the replica.
 // `initialise` is called with the inspector the central node names when the replica has
-// no node yet; for an initialised replica the inspector must be the same.
+// no node yet; for an initialised replica the inspector must be the same, and the replica
+// (its dossiers, its pending changes, its cursor) is kept: enrolling again is how a tablet
+// whose certificate expired, or whose key was lost, comes back. The credentials are
+// replaced crash-safe (install_device_credentials).
 Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_dir, const std::string& central_url,
                             const std::string& code, const std::string& ca_fingerprint, const std::string& device_name,
                             const std::function<Status(const std::string& id, const std::string& name,
                                                        const core::Uuid& node_id)>& initialise);
 
-// An HTTPS client for an enrolled tablet (mutual TLS, pinned CA).
+// An HTTPS client for an enrolled tablet (mutual TLS, pinned CA), after finishing or
+// discarding an interrupted replacement of its credentials.
 Result<ClientOptions> device_client_options(storage::Replica& replica, const std::string& data_dir);
 
 struct SyncReport {
@@ -76,7 +72,8 @@ struct SyncOptions {
 
 // Exchanges with the central node until nothing is pending and nothing is left to pull.
 // Errors: kIoError (network), kFailedPrecondition (TLS, revoked or unknown device, with the
-// central node's message), kOutOfRange (clocks too far apart). What was applied before an
+// central node's message; an expired certificate, with certificate_expired_message(), the
+// replica untouched), kOutOfRange (clocks too far apart). What was applied before an
 // error stays applied; the next sync resumes.
 Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const SyncOptions& options = {});
 

@@ -27,8 +27,10 @@ using core::Result;
 // Calls the central service directly, as the device whose certificate it would present.
 class LoopbackTransport final : public sync::Transport {
  public:
+  // Presents the certificate SyncWorld records for its tablets (serial "00", fingerprint "-",
+  // valid until 2100) unless set_peer() says otherwise.
   LoopbackTransport(sync::CentralService& service, std::string device_id, std::string inspector)
-      : service_(service), device_id_(std::move(device_id)), inspector_(std::move(inspector)) {}
+      : service_(service), peer_{device_id, inspector, "00", "-", 4102444800, false} {}
 
   Result<sync::HttpResponse> request(const std::string& method, const std::string& target, const std::string& body,
                                      const std::string&) override {
@@ -37,7 +39,7 @@ class LoopbackTransport final : public sync::Transport {
     r.method = method;
     r.target = target;
     r.body = body;
-    r.peer = sync::PeerCertificate{device_id_, inspector_, "00", "", 0};
+    r.peer = peer_;
     sent_ += body.size();
     sync::HttpResponse response = service_.handle(r);
     ++requests_;
@@ -52,13 +54,15 @@ class LoopbackTransport final : public sync::Transport {
   std::uint64_t bytes_received() const override { return received_; }
 
   void set_offline(bool offline) { offline_ = offline; }
+  // The certificate the following requests present (as TLS would report it).
+  void set_peer(sync::PeerCertificate peer) { peer_ = std::move(peer); }
+  const sync::PeerCertificate& peer() const { return peer_; }
   void drop_next_responses(int n) { drop_next_responses_ = n; }
   int requests() const { return requests_; }
 
  private:
   sync::CentralService& service_;
-  std::string device_id_;
-  std::string inspector_;
+  sync::PeerCertificate peer_;
   bool offline_ = false;
   int drop_next_responses_ = 0;
   int requests_ = 0;

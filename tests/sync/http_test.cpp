@@ -95,15 +95,15 @@ void add_extension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
 
 // A certificate for a new P-256 key, signed by `issuer` (self-signed CA if null).
 Pem make_certificate(const std::string& cn, const std::string& ou, const Pem* issuer, const char* usage,
-                     const char* san) {
+                     const char* san, long from = -3600, long to = 30L * 24 * 3600) {
   static std::atomic<std::int64_t> serial{0x1000};
   Key key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
   Cert cert(X509_new());
   if (!key || !cert) throw std::runtime_error("OpenSSL allocation failed");
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()), ++serial);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 30L * 24 * 3600);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), from);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), to);
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   if (!ou.empty()) {
@@ -139,6 +139,11 @@ struct TestPki {
   Pem other_ca = make_certificate("Another CA", "", nullptr, nullptr, nullptr);
   Pem other_device = make_certificate("device-evil", "insp-42", &other_ca, "clientAuth", nullptr);
   Pem other_server = make_certificate("impostor", "", &other_ca, "serverAuth", "IP:127.0.0.1");
+  Pem expired_device = make_certificate("device-old", "insp-42", &ca, "clientAuth", nullptr, -90L * 24 * 3600, -3600);
+  Pem future_device = make_certificate("device-new", "insp-42", &ca, "clientAuth", nullptr, 24L * 3600, 30L * 24 * 3600);
+  Pem other_expired_device =
+      make_certificate("device-evil", "insp-42", &other_ca, "clientAuth", nullptr, -90L * 24 * 3600, -3600);
+  Pem expired_server_cert = make_certificate("device-srv", "insp-42", &ca, "serverAuth", nullptr, -90L * 24 * 3600, -3600);
 };
 
 const TestPki& pki() {
@@ -452,6 +457,51 @@ TEST_F(HttpTest, ClientCertificateFromAnotherCaIsRefusedAndOthersAreServed) {
   auto served = device.request("POST", "/v1/sync", "x");
   ASSERT_OK(served);
   EXPECT_EQ(header(*served, "x-peer-cn"), "device-7f3a");
+}
+
+TEST_F(HttpTest, ExpiredClientCertificateOfTheCaReachesTheHandlerMarkedExpired) {
+  std::optional<HttpRequest> seen;
+  std::mutex mutex;
+  start(server_options(), [&](const HttpRequest& r) {
+    std::lock_guard lock(mutex);
+    seen = r;
+    return echo(r);
+  });
+  ClientOptions o = client_options();
+  o.cert_pem = pki().expired_device.cert;
+  o.key_pem = pki().expired_device.key;
+  HttpsClient old_device(o);
+  auto response = old_device.request("POST", "/v1/sync", "x");
+  ASSERT_OK(response);
+  EXPECT_EQ(header(*response, "x-peer-cn"), "device-old");
+  std::lock_guard lock(mutex);
+  ASSERT_TRUE(seen && seen->peer);
+  EXPECT_TRUE(seen->peer->expired);
+  EXPECT_EQ(seen->peer->fingerprint, fingerprint(pki().expired_device.cert));
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  EXPECT_LT(seen->peer->not_after, now.count());
+}
+
+TEST_F(HttpTest, OnlyExpiryIsForgivenExpiredOfAnotherCaNotYetValidOrWrongUsageAreRefused) {
+  std::atomic<int> calls{0};
+  start(server_options(), [&](const HttpRequest& r) {
+    ++calls;
+    EXPECT_FALSE(r.peer && r.peer->expired);
+    return echo(r);
+  });
+  for (const Pem* pem : {&pki().other_expired_device, &pki().future_device, &pki().expired_server_cert}) {
+    ClientOptions o = client_options();
+    o.cert_pem = pem->cert;
+    o.key_pem = pem->key;
+    HttpsClient client(o);
+    auto refused = client.request("POST", "/v1/sync", "x");
+    EXPECT_FALSE(refused.has_value()) << pem->cert;
+  }
+  EXPECT_EQ(calls.load(), 0);
+  HttpsClient device(client_options());
+  auto served = device.request("POST", "/v1/sync", "x");
+  ASSERT_OK(served);
+  EXPECT_EQ(calls.load(), 1);
 }
 
 TEST_F(HttpTest, RefusedClientCertificateIsReportedAsSuch) {

@@ -716,5 +716,68 @@ TEST(PkiTest, RandomBytesHaveTheRequestedLengthAndDoNotRepeat) {
   }
 }
 
+TEST(PkiTest, DeviceCertificateForAnExplicitPeriodMayLieInThePast) {
+  const Credentials& ca = test_ca();
+  auto request = make_certificate_request("device");
+  ASSERT_OK(request);
+  const std::int64_t now = now_unix();
+  // Near its expiry: 80 days used, 10 left.
+  auto near = sign_certificate_request(ca, request->csr_pem, "device-1", "insp-1",
+                                       Validity{now - 80 * kDay, now + 10 * kDay});
+  ASSERT_OK(near);
+  auto info = inspect_certificate(*near);
+  ASSERT_OK(info);
+  EXPECT_EQ(info->not_before, now - 80 * kDay);
+  EXPECT_EQ(info->not_after, now + 10 * kDay);
+  EXPECT_EQ(info->common_name, "device-1");
+  EXPECT_EQ(info->organizational_unit, "insp-1");
+  EXPECT_OK(verify_certificate(*near, ca.cert_pem));
+  EXPECT_EQ(verify_with_store(*near, ca.cert_pem, X509_PURPOSE_SSL_CLIENT), X509_V_OK);
+  // Expired yesterday: it parses, chains to the CA, and does not verify for its expiry only.
+  auto expired = sign_certificate_request(ca, request->csr_pem, "device-1", "insp-1",
+                                          Validity{now - 90 * kDay, now - kDay});
+  ASSERT_OK(expired);
+  EXPECT_EQ(inspect_certificate(*expired)->not_after, now - kDay);
+  EXPECT_EQ(verify_with_store(*expired, ca.cert_pem, X509_PURPOSE_SSL_CLIENT), X509_V_ERR_CERT_HAS_EXPIRED);
+  const Status s = verify_certificate(*expired, ca.cert_pem);
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("expiré"), std::string::npos) << s.message();
+  // An empty or reversed period is refused; a period beyond the CA's is cut at its end.
+  EXPECT_EQ(code_of(sign_certificate_request(ca, request->csr_pem, "device-1", "insp-1", Validity{now, now})),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of(sign_certificate_request(ca, request->csr_pem, "device-1", "insp-1", Validity{now, now - 1})),
+            StatusCode::kInvalidArgument);
+  auto long_one = sign_certificate_request(ca, request->csr_pem, "device-1", "insp-1",
+                                           Validity{now, now + 100000 * kDay});
+  ASSERT_OK(long_one);
+  EXPECT_EQ(inspect_certificate(*long_one)->not_after, inspect_certificate(ca.cert_pem)->not_after);
+}
+
+TEST(PkiTest, KeyMatchesItsOwnCertificateOnly) {
+  const Credentials& ca = test_ca();
+  auto mine = make_certificate_request("device");
+  auto other = make_certificate_request("device");
+  ASSERT_OK(mine);
+  ASSERT_OK(other);
+  auto cert = sign_certificate_request(ca, mine->csr_pem, "device-1", "insp-1", 90);
+  ASSERT_OK(cert);
+  EXPECT_TRUE(key_matches_certificate(*cert, mine->key_pem).value());
+  EXPECT_FALSE(key_matches_certificate(*cert, other->key_pem).value());
+  EXPECT_EQ(code_of(key_matches_certificate("garbage", mine->key_pem)), StatusCode::kInvalidArgument);
+  EXPECT_EQ(code_of(key_matches_certificate(*cert, "garbage")), StatusCode::kInvalidArgument);
+}
+
+TEST(PkiTest, ChainVerificationIgnoresOnlyTheValidityPeriod) {
+  const Credentials& ca = test_ca();
+  const Credentials expired = raw_certificate(&ca, -10 * kDay, -kDay);
+  const Credentials future = raw_certificate(&ca, kDay, 10 * kDay);
+  EXPECT_OK(verify_certificate_chain(expired.cert_pem, ca.cert_pem));
+  EXPECT_OK(verify_certificate_chain(future.cert_pem, ca.cert_pem));
+  auto other = make_ca("Carnet test CA", 30);
+  ASSERT_OK(other);
+  const Credentials foreign = raw_certificate(&*other, -kDay, kDay);
+  EXPECT_EQ(verify_certificate_chain(foreign.cert_pem, ca.cert_pem).code(), StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace carnet::sync

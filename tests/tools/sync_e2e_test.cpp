@@ -13,8 +13,12 @@
 #include "support/test_secret.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/capture.hpp"
+#include "storage/central_store.hpp"
+#include "storage/files.hpp"
 #include "storage/key_file.hpp"
+#include "sync/device_credentials.hpp"
 #include "sync/http.hpp"
+#include "sync/pki.hpp"
 
 namespace carnet::testing {
 namespace {
@@ -68,6 +72,41 @@ class SyncEndToEnd : public ::testing::Test {
     const auto r = tablet(name, {"enroll", "--central", url_, "--code", code.find("code")->as_string(), "--ca-fingerprint",
                                  code.find("ca_fingerprint")->as_string()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  // A certificate for tablet `name`'s device signed by the central CA over `validity` and
+  // installed in its data directory (as a renewal, a re-enrollment or the passing of time
+  // would leave it); with `record`, the central node records it as the device's.
+  sync::Credentials give_certificate(const std::string& name, sync::Validity validity, bool record) {
+    const std::string device = tablet_json(name, {"status"}).find("device_id")->as_string();
+    sync::Credentials ca{storage::read_file(central_dir_ + "/ca.pem", 1 << 20).value(),
+                         sync::read_private_key_file(central_dir_ + "/ca.key").value()};
+    auto request = sync::make_certificate_request(device);
+    EXPECT_TRUE(request);
+    auto cert = sync::sign_certificate_request(ca, request->csr_pem, device, "lead", validity);
+    EXPECT_TRUE(cert) << cert.error().to_string();
+    EXPECT_TRUE(sync::install_device_credentials(sync::DeviceFiles(dir_.file(name)), request->key_pem, *cert).ok());
+    if (record) {
+      auto store = storage::open_sqlite_central(central_dir_ + "/central.db", storage::Database::Mode::kReadWrite);
+      EXPECT_TRUE(store);
+      const auto info = sync::inspect_certificate(*cert).value();
+      EXPECT_TRUE((*store)
+                      ->set_device_certificate(core::Uuid::parse(device).value(), info.serial_hex, info.fingerprint,
+                                               info.not_after)
+                      .ok());
+    }
+    return {*cert, request->key_pem};
+  }
+  std::string certificate_of(const std::string& name) {
+    return storage::read_file(dir_.file(name) + "/device.pem", 1 << 20).value_or("");
+  }
+  std::string recorded_fingerprint() {
+    const core::Json devices = central_json({"device", "list"});
+    EXPECT_EQ(devices.as_array().size(), 1u);
+    return devices.as_array().empty() ? "" : devices.as_array()[0].find("fingerprint")->as_string();
+  }
+  static std::int64_t now_s() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   }
 
   TempDir dir_;
@@ -393,6 +432,81 @@ TEST_F(SyncEndToEnd, AResidentNameReachesTheReportButNoLogMetricAuditEntryOrSync
     EXPECT_EQ(text.find(sentinel), std::string::npos) << what << ":\n" << text;
     EXPECT_EQ(text.find("Zorglub"), std::string::npos) << what;
   }
+}
+
+TEST_F(SyncEndToEnd, CertificateNearExpiryIsRenewedDuringAPlainSyncAndTheReplacedOneIsRefused) {
+  constexpr std::int64_t kDay = 24 * 3600;
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  // 80 of its 90 days gone.
+  const sync::Credentials near = give_certificate("a", {now_s() - 80 * kDay, now_s() + 10 * kDay}, true);
+  const auto near_info = sync::inspect_certificate(near.cert_pem).value();
+  EXPECT_NE(tablet("a", {"status"}).out.find(core::iso_timestamp(near_info.not_after * 1000)), std::string::npos);
+
+  const auto r = tablet("a", {"sync"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("certificat de la tablette renouvelé"), std::string::npos) << r.out;
+  const auto renewed = sync::inspect_certificate(certificate_of("a")).value();
+  EXPECT_NE(renewed.serial_hex, near_info.serial_hex);
+  EXPECT_EQ(renewed.common_name, near_info.common_name);
+  EXPECT_GT(renewed.not_after, now_s() + 89 * kDay);
+  EXPECT_EQ(tablet_json("a", {"status"}).find("certificate_expires")->as_string(),
+            core::iso_timestamp(renewed.not_after * 1000));
+  // The central node switches when the tablet first presents the new certificate.
+  EXPECT_EQ(recorded_fingerprint(), near_info.fingerprint);
+  const core::Json again = tablet_json("a", {"sync"});
+  EXPECT_FALSE(again.find("certificate_renewed")->as_bool());
+  EXPECT_EQ(recorded_fingerprint(), renewed.fingerprint);
+  EXPECT_EQ(central_json({"device", "list"}).as_array()[0].find("certificate_expires")->as_string(),
+            core::iso_timestamp(renewed.not_after * 1000));
+
+  // From then on the replaced certificate is refused.
+  const std::string current_key = sync::read_private_key_file(dir_.file("a") + "/device.key").value();
+  const std::string current_cert = certificate_of("a");
+  ASSERT_TRUE(sync::install_device_credentials(sync::DeviceFiles(dir_.file("a")), near.key_pem, near.cert_pem).ok());
+  const auto refused = tablet("a", {"sync"});
+  EXPECT_EQ(refused.exit_code, 4);
+  EXPECT_NE(refused.err.find("remplacé"), std::string::npos) << refused.err;
+  ASSERT_TRUE(sync::install_device_credentials(sync::DeviceFiles(dir_.file("a")), current_key, current_cert).ok());
+  EXPECT_EQ(tablet("a", {"sync"}).exit_code, 0);
+}
+
+TEST_F(SyncEndToEnd, ExpiredCertificateIsRefusedClearlyAndPendingChangesArePushedAfterEnrollingAgain) {
+  constexpr std::int64_t kDay = 24 * 3600;
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const core::Json started = tablet_json("a", {"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-10"});
+  const std::string id = started.find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "batiments.nb_wc=3"}).exit_code, 0);
+  const std::string pending = tablet_json("a", {"status"}).find("pending")->number_text();
+  ASSERT_NE(pending, "0");
+
+  const std::int64_t expired_at = now_s() - kDay;
+  give_certificate("a", {now_s() - 90 * kDay, expired_at}, false);
+  const auto r = tablet("a", {"sync"});
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  const std::string day = core::Date::from_days(expired_at / kDay)->french();
+  EXPECT_NE(r.err.find("le certificat de cette tablette a expiré le " + day +
+                       " : réinscrivez-la avec carnet enroll (les modifications en attente sont conservées)"),
+            std::string::npos)
+      << r.err;
+  const auto j = tablet("a", {"sync", "--json"});
+  EXPECT_NE(j.exit_code, 0);
+  EXPECT_NE(j.out.find("failed_precondition"), std::string::npos) << j.out;
+  EXPECT_NE(tablet("a", {"status"}).out.find("a expiré le " + day), std::string::npos);
+  EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), pending);
+  EXPECT_EQ(central_json({"inspection", "list"}).as_array().size(), 0u);
+
+  // A new one-time code on the same node: the replica and its pending changes stay.
+  enroll("a", "lead");
+  EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), pending);
+  EXPECT_EQ(tablet_json("a", {"inspection", "list"}).as_array().size(), 1u);
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
+  const core::Json inspections = central_json({"inspection", "list"});
+  ASSERT_EQ(inspections.as_array().size(), 1u);
+  EXPECT_EQ(inspections.as_array()[0].find("id")->as_string(), id);
+  EXPECT_EQ(central_json({"device", "list"}).as_array().size(), 1u);  // the same device
 }
 
 }  // namespace

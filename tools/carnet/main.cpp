@@ -19,8 +19,10 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   report ID --format html|json [--output FICHIER]
   changes                                  les changements en attente d'envoi
   enroll --central URL --code CODE --ca-fingerprint EMPREINTE [--device-name NOM]
-  sync [--watch] [--verify]                synchroniser avec le serveur central
-  status                                   état : en attente, dernière synchro, conflits, refus
+  sync [--watch] [--verify] [--renew-days N]
+                                           synchroniser (et renouveler le certificat s'il reste
+                                           moins de N jours, par défaut un tiers de sa durée)
+  status                                   état : en attente, dernière synchro, certificat, conflits, refus
   conflicts list | resolve ID --keep mine|theirs
   passphrase change [--new-passphrase-file FICHIER | --new-key-file FICHIER]
 
@@ -38,7 +40,8 @@ int main(int argc, char** argv) {
   auto args = cli::Args::parse(argc, argv,
                                {"--inspector", "--name", "--dossier", "--grid", "--date", "--format", "--output",
                                 "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
-                                "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file"},
+                                "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file",
+                                "--renew-days"},
                                {"--watch", "--verify"});
   if (!args) return cli::report_error(args.error(), false, "carnet");
   if (args->flag("--help") || args->positional().empty()) {

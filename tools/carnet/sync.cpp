@@ -9,6 +9,7 @@
 
 #include "core/report.hpp"
 #include "storage/builtin_grids.hpp"
+#include "storage/files.hpp"
 #include "storage/grid_file.hpp"
 #include "sync/tablet_sync.hpp"
 #include "tools/carnet/node.hpp"
@@ -103,9 +104,16 @@ int cmd_sync(const cli::Args& args) {
   auto replica = open_node(args);
   if (!replica) return failed(replica.error(), args);
   auto dir = cli::data_dir(args);
+  sync::RenewalOptions renewal;
+  if (const auto days = args.option("--renew-days")) {
+    const bool digits = !days->empty() && days->size() <= 5 &&
+                        days->find_first_not_of("0123456789") == std::string::npos;
+    if (!digits) return failed(Status::invalid_argument("--renew-days : un nombre de jours entier est attendu"), args);
+    renewal.renew_before = std::chrono::hours(24) * std::stoi(*days);
+  }
   auto options = sync::device_client_options(**replica, *dir);
   if (!options) return failed(options.error(), args);
-  sync::HttpsClient client(*options);
+  auto client = std::make_unique<sync::HttpsClient>(*options);
   sync::SyncOptions sync_options;
   sync_options.verify_checksum = args.flag("--verify");
   sync_options.blob_dir = *dir + "/blobs";
@@ -121,18 +129,56 @@ int cmd_sync(const cli::Args& args) {
     if (!revoked || !*revoked) return;
     const sync::DeviceFiles files(*dir);
     std::error_code ec;
-    for (const auto& f : {files.key, files.certificate, files.ca}) fs::remove(f, ec);
+    for (const auto& f : {files.key, files.certificate, files.ca, files.next_key, files.next_certificate, files.next_ca,
+                          files.lock}) {
+      fs::remove(f, ec);
+    }
+  };
+  // After a successful exchange: a certificate near its expiry is renewed on the same
+  // connection (the current one stays valid until the new one is presented); a failure only
+  // delays it to the next sync. The next connection presents the new certificate.
+  struct Renewal {
+    bool renewed = false;
+    std::optional<sync::CertificateInfo> certificate;
+    std::optional<Status> error;
+  };
+  auto renew = [&]() -> Renewal {
+    Renewal out;
+    auto r = sync::renew_certificate_if_due(*client, sync::DeviceFiles(*dir), now_ms() / 1000, renewal);
+    if (!r) {
+      out.error = r.error();
+      if (!json) {
+        std::cerr << "certificat non renouvelé, nouvel essai à la prochaine synchronisation : " << r.error().message()
+                  << "\n";
+      }
+      return out;
+    }
+    out.renewed = r->renewed;
+    out.certificate = r->certificate;
+    if (r->renewed) {
+      if (auto fresh = sync::device_client_options(**replica, *dir)) client = std::make_unique<sync::HttpsClient>(*fresh);
+    }
+    return out;
   };
   if (!args.flag("--watch")) {
-    auto report = sync::sync_now(**replica, client, sync_options);
+    auto report = sync::sync_now(**replica, *client, sync_options);
     if (!json) std::cerr << "\n";
     if (!report) {
       forget_keys_if_revoked();
       return failed(report.error(), args);
     }
+    const Renewal renewed = renew();
     if (json) {
-      cli::print_json(report_json(*report));
+      Json j = report_json(*report);
+      j.set("certificate_renewed", renewed.renewed);
+      if (renewed.certificate) j.set("certificate_expires", core::iso_timestamp(renewed.certificate->not_after * 1000));
+      if (renewed.error) j.set("renewal_error", renewed.error->message());
+      cli::print_json(j);
     } else {
+      if (renewed.renewed) {
+        std::cout << "certificat de la tablette renouvelé, valable jusqu'au "
+                  << core::iso_timestamp(renewed.certificate->not_after * 1000) << "\n";
+      }
       std::cout << "synchronisation terminée en " << report->requests << " requête(s)";
       if (report->conflicts_lost) std::cout << ", " << report->conflicts_lost << " conflit(s) à revoir";
       if (report->quarantined) std::cout << ", " << report->quarantined << " changement(s) refusé(s) (voir carnet status)";
@@ -156,14 +202,21 @@ int cmd_sync(const cli::Args& args) {
   const std::chrono::milliseconds kMaxBackoff{5 * 60 * 1000};
   const std::chrono::milliseconds kInterval{30 * 1000};
   while (true) {
-    auto report = sync::sync_now(**replica, client, sync_options);
+    auto report = sync::sync_now(**replica, *client, sync_options);
     std::chrono::milliseconds wait = kInterval;
     if (report) {
       backoff = std::chrono::milliseconds{1000};
+      if (renew().renewed && !json) std::cerr << "\ncertificat de la tablette renouvelé\n";
       if (!json) std::cerr << "\n" << core::iso_timestamp(now_ms()) << " synchronisé\n";
     } else {
       forget_keys_if_revoked();
       if ((*replica)->setting("revoked").value_or(std::nullopt)) return failed(report.error(), args);
+      // An expired certificate does not come back by waiting: only a new enrollment helps.
+      if (auto cert = storage::read_file(sync::DeviceFiles(*dir).certificate, 1 << 20)) {
+        if (auto info = sync::inspect_certificate(*cert); info && info->not_after <= now_ms() / 1000) {
+          return failed(report.error(), args);
+        }
+      }
       std::uniform_int_distribution<long> jitter(0, backoff.count() / 2);
       wait = backoff + std::chrono::milliseconds{jitter(rng)};
       backoff = std::min(backoff * 2, kMaxBackoff);
@@ -186,6 +239,13 @@ int cmd_status(const cli::Args& args) {
   auto central = (*replica)->setting("central_url");
   auto offset = (*replica)->setting("clock_offset_ms");
   auto evictions = (*replica)->evictions(false);
+  // The device certificate, if the tablet is enrolled.
+  std::optional<sync::CertificateInfo> certificate;
+  if (auto dir = cli::data_dir(args)) {
+    if (auto pem = storage::read_file(sync::DeviceFiles(*dir).certificate, 1 << 20)) {
+      if (auto info = sync::inspect_certificate(*pem)) certificate = *info;
+    }
+  }
   if (!node || !pending || !last || !conflicts || !quarantined || !central || !offset || !evictions) {
     for (const Status& s : {node ? Status() : node.error(), pending ? Status() : pending.error(), last ? Status() : last.error(),
                             conflicts ? Status() : conflicts.error(), quarantined ? Status() : quarantined.error()}) {
@@ -212,6 +272,8 @@ int cmd_status(const cli::Args& args) {
                         .set("pending", *pending)
                         .set("last_sync", *last ? Json(core::iso_timestamp(**last)) : Json())
                         .set("clock_offset_ms", *offset ? Json(static_cast<std::int64_t>(std::stoll(**offset))) : Json())
+                        .set("certificate_expires",
+                             certificate ? Json(core::iso_timestamp(certificate->not_after * 1000)) : Json())
                         .set("conflicts", conflicts->size())
                         .set("quarantined", std::move(q))
                         .set("evictions_waiting", evictions->size()));
@@ -222,6 +284,14 @@ int cmd_status(const cli::Args& args) {
             << "Changements en attente d'envoi : " << *pending << "\n"
             << "Dernière synchronisation : " << (*last ? core::iso_timestamp(**last) : "jamais") << "\n";
   if (*offset) std::cout << "Décalage d'horloge avec le serveur central : " << std::stoll(**offset) / 1000 << " s\n";
+  if (certificate) {
+    if (certificate->not_after <= now_ms() / 1000) {
+      std::cout << "Certificat de la tablette : " << sync::certificate_expired_message(certificate->not_after) << "\n";
+    } else {
+      std::cout << "Certificat de la tablette valable jusqu'au " << core::iso_timestamp(certificate->not_after * 1000)
+                << " (renouvelé automatiquement à la synchronisation)\n";
+    }
+  }
   std::cout << "Conflits à revoir : " << conflicts->size() << "\n";
   std::cout << "Changements refusés par le serveur central : " << quarantined->size() << "\n";
   for (const auto& n : *quarantined) {

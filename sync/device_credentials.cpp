@@ -1,0 +1,188 @@
+#include "sync/device_credentials.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <system_error>
+
+#include "carnet/v1/sync.pb.h"
+#include "core/date.hpp"
+#include "storage/files.hpp"
+
+namespace carnet::sync {
+namespace {
+
+using core::fail;
+
+constexpr std::size_t kMaxPemFile = 1 << 20;
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+Status remove_if_present(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (ec) return Status::io_error("impossible de supprimer " + path + " : " + ec.message());
+  return Status::ok_status();
+}
+
+// An exclusive flock() on the credentials' lock file, released when it leaves scope.
+class CredentialsLock {
+ public:
+  static Result<std::unique_ptr<CredentialsLock>> take(const DeviceFiles& files) {
+    const int fd = ::open(files.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return fail(
+          Status::io_error("impossible d'ouvrir " + files.lock + " : " + std::strerror(errno)));
+    }
+    while (::flock(fd, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return fail(
+          Status::io_error("impossible de verrouiller " + files.lock + " : " + std::strerror(err)));
+    }
+    return std::unique_ptr<CredentialsLock>(new CredentialsLock(fd));
+  }
+  ~CredentialsLock() { ::close(fd_); }
+  CredentialsLock(const CredentialsLock&) = delete;
+  CredentialsLock& operator=(const CredentialsLock&) = delete;
+
+ private:
+  explicit CredentialsLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// A refused renewal, with the central node's message.
+Status renewal_failure(const HttpResponse& r) {
+  v1::Error e;
+  std::string message = "réponse HTTP " + std::to_string(r.status);
+  if (e.ParseFromString(r.body) && !e.message().empty()) message = e.message();
+  if (e.code() == v1::Error::CODE_CERT_EXPIRED)
+    return Status::failed_precondition(certificate_expired_message(e.not_after()));
+  if (r.status >= 500)
+    return Status::io_error("renouvellement du certificat : serveur central : " + message);
+  return Status::failed_precondition("renouvellement du certificat refusé : " + message);
+}
+
+}  // namespace
+
+std::string certificate_expired_message(std::int64_t not_after) {
+  const auto day =
+      core::Date::from_days(not_after >= 0 ? not_after / 86400 : (not_after - 86399) / 86400);
+  return "le certificat de cette tablette a expiré le " +
+         (day ? day->french() : core::iso_timestamp(not_after * 1000)) +
+         " : réinscrivez-la avec carnet enroll (les modifications en attente sont conservées)";
+}
+
+namespace {
+
+// recover_device_credentials, the lock held.
+Status recover_locked(const DeviceFiles& files) {
+  if (exists(files.next_certificate)) {
+    auto cert = storage::read_file(files.next_certificate, kMaxPemFile);
+    if (!cert) return cert.error();
+    const bool key_staged = exists(files.next_key);
+    auto key = read_private_key_file(key_staged ? files.next_key : files.key);
+    if (!key) return key.error();
+    auto matches = key_matches_certificate(*cert, *key);
+    if (matches && *matches) {
+      if (key_staged) CARNET_RETURN_IF_ERROR(storage::rename_durably(files.next_key, files.key));
+      if (exists(files.next_ca))
+        CARNET_RETURN_IF_ERROR(storage::rename_durably(files.next_ca, files.ca));
+      return storage::rename_durably(files.next_certificate, files.certificate);
+    }
+    // The key has already replaced the current one: discarding the certificate now would
+    // leave a key without its certificate. Files altered by hand; a new enrollment is needed.
+    if (!key_staged) {
+      return Status::corruption("le certificat en cours d'installation " + files.next_certificate +
+                                " ne correspond pas à la clé " + files.key +
+                                " : réinscrivez la tablette avec carnet enroll");
+    }
+  }
+  for (const auto* path : {&files.next_certificate, &files.next_ca, &files.next_key}) {
+    CARNET_RETURN_IF_ERROR(remove_if_present(*path));
+  }
+  return Status::ok_status();
+}
+
+}  // namespace
+
+Status recover_device_credentials(const DeviceFiles& files) {
+  auto lock = CredentialsLock::take(files);
+  if (!lock) return lock.error();
+  return recover_locked(files);
+}
+
+Status install_device_credentials(const DeviceFiles& files, std::string_view key_pem,
+                                  std::string_view cert_pem,
+                                  std::optional<std::string_view> ca_pem) {
+  auto matches = key_matches_certificate(cert_pem, key_pem);
+  if (!matches) return matches.error();
+  if (!*matches)
+    return Status::invalid_argument(
+        "la clé privée de l'appareil ne correspond pas à son certificat");
+  auto lock = CredentialsLock::take(files);
+  if (!lock) return lock.error();
+  CARNET_RETURN_IF_ERROR(recover_locked(files));  // no leftover of an earlier one
+  CARNET_RETURN_IF_ERROR(write_private_key_file(files.next_key, key_pem));
+  if (ca_pem) CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_ca, *ca_pem));
+  CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_certificate, cert_pem));
+  // The staging is complete: finishing it is what recovery after a crash does.
+  return recover_locked(files);
+}
+
+bool renewal_due(const CertificateInfo& cert, std::int64_t now, const RenewalOptions& options) {
+  const std::int64_t left = cert.not_after - now;
+  if (left <= 0) return false;
+  const std::int64_t threshold = options.renew_before
+                                     ? static_cast<std::int64_t>(options.renew_before->count())
+                                     : (cert.not_after - cert.not_before) / 3;
+  return left < threshold;
+}
+
+Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files,
+                                               std::int64_t now, const RenewalOptions& options) {
+  CARNET_RETURN_IF_ERROR_R(recover_device_credentials(files));
+  auto pem = storage::read_file(files.certificate, kMaxPemFile);
+  if (!pem) return fail(pem.error());
+  auto current = inspect_certificate(*pem);
+  if (!current) return fail(current.error());
+  if (!renewal_due(*current, now, options)) return RenewalResult{false, std::move(*current)};
+
+  auto request = make_certificate_request(current->common_name);
+  if (!request) return fail(request.error());
+  v1::RenewRequest in;
+  in.set_csr_pem(request->csr_pem);
+  auto r = client.request("POST", "/v1/renew", in.SerializeAsString());
+  if (!r) return fail(r.error());
+  if (r->status != 200) return fail(renewal_failure(*r));
+  v1::RenewResponse out;
+  if (!out.ParseFromString(r->body))
+    return fail(Status::io_error("réponse de renouvellement illisible"));
+
+  auto ca = storage::read_file(files.ca, kMaxPemFile);
+  if (!ca) return fail(ca.error());
+  if (auto s = verify_certificate_chain(out.certificate_pem(), *ca); !s.ok()) {
+    return fail(Status::failed_precondition("certificat renouvelé refusé : " + s.message()));
+  }
+  auto fresh = inspect_certificate(out.certificate_pem());
+  if (!fresh) return fail(fresh.error());
+  if (fresh->common_name != current->common_name ||
+      fresh->organizational_unit != current->organizational_unit) {
+    return fail(Status::failed_precondition(
+        "certificat renouvelé refusé : il est établi pour un autre appareil"));
+  }
+  CARNET_RETURN_IF_ERROR_R(
+      install_device_credentials(files, request->key_pem, out.certificate_pem()));
+  return RenewalResult{true, std::move(*fresh)};
+}
+
+}  // namespace carnet::sync
