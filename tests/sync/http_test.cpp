@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/raw_tls.hpp"
 #include "support/status_matchers.hpp"
 
 namespace carnet::sync {
@@ -167,97 +168,9 @@ std::string fingerprint(const std::string& pem) {
   return out;
 }
 
-// ---- Raw sockets and a raw OpenSSL client, for what HttpsClient would never do. ----
-
-class Socket {
- public:
-  explicit Socket(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-      throw std::runtime_error("connect failed");
-    }
-    const int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~Socket() { ::close(fd_); }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int fd() const { return fd_; }
-
-  bool send(std::string_view bytes) const {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
-  }
-  // True once the peer has closed the connection (EOF or reset) within `wait`; data that
-  // arrives meanwhile is read and dropped.
-  bool closed_within(std::chrono::milliseconds wait) const {
-    const auto deadline = Clock::now() + wait;
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left <= 0ms) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-      char buf[4096];
-      const ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
-      if (n <= 0) return true;
-    }
-  }
-
- private:
-  int fd_;
-};
-
-// A TLS client over a raw socket with settings HttpsClient would refuse to use.
-class RawTls {
- public:
-  RawTls(std::uint16_t port, int max_version, const char* ciphers, bool low_security = false)
-      : socket_(port), ctx_(SSL_CTX_new(TLS_client_method())) {
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
-    if (low_security) SSL_CTX_set_security_level(ctx_, 0);
-    SSL_CTX_ctrl(ctx_, SSL_CTRL_SET_MIN_PROTO_VERSION, 0, nullptr);
-    SSL_CTX_ctrl(ctx_, SSL_CTRL_SET_MAX_PROTO_VERSION, max_version, nullptr);
-    if (ciphers != nullptr) SSL_CTX_set_cipher_list(ctx_, ciphers);
-    ssl_ = SSL_new(ctx_);
-    SSL_set_fd(ssl_, socket_.fd());
-  }
-  ~RawTls() {
-    SSL_free(ssl_);
-    SSL_CTX_free(ctx_);
-  }
-  RawTls(const RawTls&) = delete;
-  RawTls& operator=(const RawTls&) = delete;
-
-  // Runs the handshake; on failure, the OpenSSL reason of the last error.
-  bool handshake(int* reason = nullptr) {
-    ERR_clear_error();
-    if (SSL_connect(ssl_) == 1) return true;
-    if (reason != nullptr) *reason = ERR_GET_REASON(ERR_peek_last_error());
-    return false;
-  }
-  bool write(std::string_view bytes) { return SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) > 0; }
-  // Reads until `expected` has arrived (true) or the connection ends or stalls for 2 s.
-  bool read_until(std::string_view expected) {
-    timeval timeout{2, 0};
-    ::setsockopt(socket_.fd(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    while (received_.find(expected) == std::string::npos) {
-      char buf[4096];
-      const int n = SSL_read(ssl_, buf, sizeof buf);
-      if (n <= 0) return false;
-      received_.append(buf, static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-  int version() const { return SSL_version(ssl_); }
-  const Socket& socket() const { return socket_; }
-
- private:
-  Socket socket_;
-  SSL_CTX* ctx_;
-  SSL* ssl_ = nullptr;
-  std::string received_;
-};
+// Raw sockets and a raw OpenSSL client: tests/support/raw_tls.hpp.
+using testing::RawTls;
+using testing::Socket;
 
 // A bare TLS server (OpenSSL, one thread) that answers the first `answered` requests of each
 // connection and then reads one more and hangs up without answering: a lost response.

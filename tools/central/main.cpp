@@ -31,7 +31,8 @@ using core::Status;
 constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--data DOSSIER] [--json]
 
   init [--host NOM]…                      crée le nœud central : magasin, autorité (CA), certificat serveur
-  serve --listen HÔTE:PORT [--threads N]  sert les tablettes en HTTPS (arrêt propre sur SIGTERM/SIGINT)
+  serve --listen HÔTE:PORT [--threads N] [--request-timeout SECONDES]
+                                          sert les tablettes en HTTPS (arrêt propre sur SIGTERM/SIGINT)
   inspector add ID --name "NOM" | list
   dossier import FICHIER | list
   assign DOSSIER INSPECTEUR | unassign DOSSIER INSPECTEUR
@@ -159,6 +160,9 @@ int cmd_serve(const cli::Args& args) {
   auto threads = positive(args.option("--threads"), static_cast<int>(std::max(2u, std::thread::hardware_concurrency())), 64,
                           "--threads");
   if (!threads) return failed(threads.error(), args);
+  // A client that does not deliver a whole request in this time is disconnected (slowloris).
+  auto request_timeout = positive(args.option("--request-timeout"), 30, 3600, "--request-timeout");
+  if (!request_timeout) return failed(request_timeout.error(), args);
   auto store = open_store(args);
   if (!store) return failed(store.error(), args);
   auto ca = load_ca(*dir);
@@ -188,6 +192,7 @@ int cmd_serve(const cli::Args& args) {
   options.key_pem = *key;
   options.client_ca_pem = ca->cert_pem;
   options.threads = *threads;
+  options.request_timeout = std::chrono::seconds(*request_timeout);
   auto server = sync::HttpsServer::start(options, [&](const sync::HttpRequest& r) { return service.handle(r); });
   if (!server) return failed(server.error(), args);
   if (args.json()) {
@@ -654,7 +659,7 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
 int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
-                               {"--listen", "--threads", "--name", "--host", "--minutes", "--format", "--output", "--keep",
+                               {"--listen", "--threads", "--request-timeout", "--name", "--host", "--minutes", "--format", "--output", "--keep",
                                 "--value", "--limit", "--head"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
