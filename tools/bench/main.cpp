@@ -4,9 +4,9 @@
 //   carnet-bench capture [--answers N] [--runs R]
 //     Records N answers (default 100 000) on a fresh replica through storage::Capture::set,
 //     the code path of `carnet inspection set`: one answer per command, each one durable
-//     transaction (WAL, synchronous=NORMAL) with its outbox change. Each run measures the
-//     replica encrypted (the tablet's, storage/encrypted_vfs) and in clear, one after the other,
-//     so that the cost of encryption is a ratio within one run. Prints the median rates in
+//     transaction (WAL, synchronous=NORMAL) with its outbox change. Each run records them on
+//     an encrypted replica (the tablet's, storage/encrypted_vfs) and on one in clear, in
+//     alternating slices of 1 000, so that the cost of encryption is a ratio within one run. Prints the median rates in
 //     answers/s over R runs (default 5), the median slowdown, and the peak resident memory.
 //
 //   carnet-bench sync: see sync_bench.cpp.
@@ -33,42 +33,74 @@ namespace {
 
 namespace fs = std::filesystem;
 
-double capture_run(std::size_t answers, const fs::path& dir, bool encrypted) {
+// A fresh replica in `dir` with the built-in grids, a shelter dossier and 20 inspections.
+struct CaptureTarget {
+  std::unique_ptr<storage::Replica> replica;
+  std::vector<std::string> inspections;
+  std::size_t written = 0;
+  double seconds = 0;
+};
+
+CaptureTarget capture_target(const fs::path& dir, bool encrypted) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::optional<storage::DataKey> key;
   if (encrypted) key = check(storage::DataKey::random());
-  auto replica = check(storage::Replica::open((dir / "carnet.db").string(), storage::Database::Mode::kCreate,
-                                              core::SystemClock::instance(), key));
+  CaptureTarget t;
+  t.replica = check(storage::Replica::open((dir / "carnet.db").string(), storage::Database::Mode::kCreate,
+                                           core::SystemClock::instance(), key));
   {
-    auto tx = check(storage::Transaction::begin(replica->db()));
-    check(replica->initialise(*tx, "bench", "Banc d'essai"));
+    auto tx = check(storage::Transaction::begin(t.replica->db()));
+    check(t.replica->initialise(*tx, "bench", "Banc d'essai"));
     for (const auto& g : storage::builtin_grids()) {
       auto grid = check(storage::parse_grid(g.text, g.file_name));
-      check(replica->install_grid(*tx, *grid, g.text));
+      check(t.replica->install_grid(*tx, *grid, g.text));
     }
     check(tx->commit());
   }
-  storage::Capture capture(*replica);
+  storage::Capture capture(*t.replica);
   core::Dossier d;
   d.id = "ma-bench";
   d.kind = "maison-accueil";
   d.name = "Maison d'accueil (banc d'essai)";
   d.reference = "RW/AHA/000";
   check(capture.import_dossiers({d}));
-  constexpr std::size_t kInspections = 20;
-  std::vector<std::string> ids;
-  for (std::size_t i = 0; i < kInspections; ++i) ids.push_back(check(capture.start(d.id, std::nullopt, core::Date::parse("2026-03-10").value())));
+  for (std::size_t i = 0; i < 20; ++i) {
+    t.inspections.push_back(check(capture.start(d.id, std::nullopt, core::Date::parse("2026-03-10").value())));
+  }
+  return t;
+}
 
+// Records the next `n` answers on `t`, timing them.
+void capture_some(CaptureTarget& t, std::size_t n) {
+  storage::Capture capture(*t.replica);
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < answers; ++i) {
-    const std::string& id = ids[i % kInspections];
-    const std::size_t changed = check(capture.set(id, {answer(i / kInspections)}));
+  for (std::size_t k = 0; k < n; ++k, ++t.written) {
+    const std::size_t i = t.written;
+    const std::string& id = t.inspections[i % t.inspections.size()];
+    const std::size_t changed = check(capture.set(id, {answer(i / t.inspections.size())}));
     if (changed != 1) die(core::Status::internal("answer " + std::to_string(i) + " changed nothing"));
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (check(replica->pending_count()) < static_cast<std::int64_t>(answers)) die(core::Status::internal("outbox short"));
-  return static_cast<double>(answers) / seconds;
+  t.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// One run: the same answers on an encrypted and a clear replica, in alternating slices of
+// 1 000, so that both see the same machine. Returns the rates (encrypted, clear).
+std::pair<double, double> capture_run(std::size_t answers, const fs::path& dir) {
+  CaptureTarget sealed = capture_target(dir / "chiffre", true);
+  CaptureTarget clear = capture_target(dir / "clair", false);
+  constexpr std::size_t kSlice = 1000;
+  for (std::size_t done = 0; done < answers; done += kSlice) {
+    const std::size_t n = std::min(kSlice, answers - done);
+    capture_some(sealed, n);
+    capture_some(clear, n);
+  }
+  for (const auto* t : {&sealed, &clear}) {
+    if (check(t->replica->pending_count()) < static_cast<std::int64_t>(answers)) {
+      die(core::Status::internal("outbox short"));
+    }
+  }
+  return {static_cast<double>(answers) / sealed.seconds, static_cast<double>(answers) / clear.seconds};
 }
 
 }  // namespace
@@ -79,12 +111,9 @@ int capture_main(const cli::Args& args) {
   const fs::path dir = fs::temp_directory_path() / ("carnet-bench-" + std::to_string(::getpid()));
   std::vector<double> sealed, clear, slowdown;
   for (std::size_t r = 0; r < runs; ++r) {
-    // Alternate which goes first, so that neither always gets the warmer machine.
-    const bool sealed_first = r % 2 == 0;
-    const double first = capture_run(answers, dir, sealed_first);
-    const double second = capture_run(answers, dir, !sealed_first);
-    sealed.push_back(sealed_first ? first : second);
-    clear.push_back(sealed_first ? second : first);
+    const auto [with_key, without] = capture_run(answers, dir);
+    sealed.push_back(with_key);
+    clear.push_back(without);
     slowdown.push_back(1.0 - sealed.back() / clear.back());
     std::printf("  run %zu: encrypted %.0f answers/s, in clear %.0f answers/s (%.1f %% slower)\n", r + 1, sealed.back(),
                 clear.back(), 100.0 * slowdown.back());
