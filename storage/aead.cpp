@@ -70,4 +70,31 @@ bool Aead::open(Bytes in, Bytes aad, std::span<const std::uint8_t, kSealOverhead
   return EVP_DecryptFinal_ex(dec_, out + in.size(), &n) == 1;
 }
 
+core::Result<std::string> seal_message(const DataKey& key, std::string_view plain, std::string_view aad) {
+  std::string out(plain.size() + kSealOverhead, '\0');
+  auto* p = reinterpret_cast<std::uint8_t*>(out.data());
+  Aead aead(key);
+  if (!aead.seal({reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()},
+                 {reinterpret_cast<const std::uint8_t*>(aad.data()), aad.size()}, p,
+                 std::span<std::uint8_t, kSealOverhead>(p + plain.size(), kSealOverhead))) {
+    return core::fail(core::Status::internal("générateur aléatoire d'OpenSSL indisponible"));
+  }
+  return out;
+}
+
+std::optional<std::string> open_message(const DataKey& key, std::string_view sealed, std::string_view aad) {
+  if (sealed.size() < kSealOverhead) return std::nullopt;
+  const std::size_t n = sealed.size() - kSealOverhead;
+  std::string out(n, '\0');
+  const auto* p = reinterpret_cast<const std::uint8_t*>(sealed.data());
+  Aead aead(key);
+  if (!aead.open({p, n}, {reinterpret_cast<const std::uint8_t*>(aad.data()), aad.size()},
+                 std::span<const std::uint8_t, kSealOverhead>(p + n, kSealOverhead),
+                 reinterpret_cast<std::uint8_t*>(out.data()))) {
+    OPENSSL_cleanse(out.data(), out.size());
+    return std::nullopt;
+  }
+  return out;
+}
+
 }  // namespace carnet::storage

@@ -8,7 +8,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 
 #include "core/status.hpp"
 
@@ -62,5 +65,11 @@ class Aead {
   EVP_CIPHER_CTX* enc_;
   EVP_CIPHER_CTX* dec_;
 };
+
+// A whole message sealed under `key` and bound to `aad`: ciphertext, nonce, tag (binary).
+// Errors: kInternal without random bytes.
+core::Result<std::string> seal_message(const DataKey& key, std::string_view plain, std::string_view aad);
+// The plaintext of seal_message's output, or nullopt if anything (key, aad, bytes) differs.
+std::optional<std::string> open_message(const DataKey& key, std::string_view sealed, std::string_view aad);
 
 }  // namespace carnet::storage

@@ -24,22 +24,6 @@ constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kMinKeyFileBytes = 32;
 constexpr std::size_t kMaxKeyFileText = 4096;
 
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto digit = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = digit(hex[i]), lo = digit(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
 std::string hex(const std::uint8_t* p, std::size_t n) { return to_hex(p, n); }
 
 Status check_secret(const Secret& s) {
@@ -93,13 +77,11 @@ Result<std::string> wrap(const DataKey& key, const Secret& secret, const KdfPara
   auto kek = derive(secret, params, salt);
   if (!kek) return fail(kek.error());
   const std::string aad = std::string(kMagic) + "\n" + *kdf + "\n";
-  std::array<std::uint8_t, kKeyBytes + kSealOverhead> sealed{};
-  Aead aead(*kek);
-  if (!aead.seal(key.bytes(), {reinterpret_cast<const std::uint8_t*>(aad.data()), aad.size()}, sealed.data(),
-                 std::span<std::uint8_t, kSealOverhead>(sealed.data() + kKeyBytes, kSealOverhead))) {
-    return fail(Status::internal("chiffrement de la clé impossible"));
-  }
-  return aad + "wrapped " + hex(sealed.data(), sealed.size()) + "\n";
+  std::string plain(reinterpret_cast<const char*>(key.bytes().data()), key.bytes().size());
+  auto sealed = seal_message(*kek, plain, aad);
+  OPENSSL_cleanse(plain.data(), plain.size());
+  if (!sealed) return fail(sealed.error());
+  return aad + "wrapped " + hex(reinterpret_cast<const std::uint8_t*>(sealed->data()), sealed->size()) + "\n";
 }
 
 struct Parsed {
@@ -175,17 +157,14 @@ Result<DataKey> unlock_key_file(const std::string& path, const Secret& secret) {
   }
   auto kek = derive(secret, parsed->params, parsed->salt);
   if (!kek) return fail(kek.error());
-  std::array<std::uint8_t, kKeyBytes> bytes{};
-  const auto* sealed = reinterpret_cast<const std::uint8_t*>(parsed->sealed.data());
-  Aead aead(*kek);
-  const bool ok = aead.open({sealed, kKeyBytes}, {reinterpret_cast<const std::uint8_t*>(parsed->aad.data()), parsed->aad.size()},
-                            std::span<const std::uint8_t, kSealOverhead>(sealed + kKeyBytes, kSealOverhead), bytes.data());
-  if (!ok) {
+  auto plain = open_message(*kek, parsed->sealed, parsed->aad);
+  if (!plain) {
     return fail(Status::permission_denied(secret.kind == Secret::Kind::kPassphrase ? "phrase de passe incorrecte"
                                                                                     : "fichier de clé incorrect"));
   }
-  DataKey key = DataKey::from_bytes(bytes);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
+  DataKey key = DataKey::from_bytes(std::span<const std::uint8_t, kKeyBytes>(
+      reinterpret_cast<const std::uint8_t*>(plain->data()), kKeyBytes));
+  OPENSSL_cleanse(plain->data(), plain->size());
   return key;
 }
 

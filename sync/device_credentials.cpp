@@ -90,7 +90,7 @@ Status recover_locked(const DeviceFiles& files) {
     auto cert = storage::read_file(files.next_certificate, kMaxPemFile);
     if (!cert) return cert.error();
     const bool key_staged = exists(files.next_key);
-    auto key = read_private_key_file(key_staged ? files.next_key : files.key);
+    auto key = read_private_key_file(key_staged ? files.next_key : files.key, files.seal);
     if (!key) return key.error();
     auto matches = key_matches_certificate(*cert, *key);
     if (matches && *matches) {
@@ -132,7 +132,7 @@ Status install_device_credentials(const DeviceFiles& files, std::string_view key
   auto lock = CredentialsLock::take(files);
   if (!lock) return lock.error();
   CARNET_RETURN_IF_ERROR(recover_locked(files));  // no leftover of an earlier one
-  CARNET_RETURN_IF_ERROR(write_private_key_file(files.next_key, key_pem));
+  CARNET_RETURN_IF_ERROR(write_private_key_file(files.next_key, key_pem, files.seal));
   if (ca_pem) CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_ca, *ca_pem));
   CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_certificate, cert_pem));
   // The staging is complete: finishing it is what recovery after a crash does.

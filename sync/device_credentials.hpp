@@ -2,7 +2,8 @@
 // pinned central CA — replaced together, crash-safe, and renewed before they expire.
 //
 // Files (DATA/):
-//   device.key        the device's private key (PKCS#8 PEM, mode 0600)
+//   device.key        the device's private key (PKCS#8 PEM, mode 0600), sealed under the
+//                     replica's data key (sync/pki.hpp) when DeviceFiles has one
 //   device.pem        its certificate, signed by the central CA
 //   central-ca.pem    the pinned central CA
 //   device-next.key, central-ca-next.pem, device-next.pem
@@ -30,14 +31,16 @@ namespace carnet::sync {
 
 // Where a tablet's credentials live in its data directory.
 struct DeviceFiles {
-  explicit DeviceFiles(const std::string& data_dir)
-      : ca(data_dir + "/central-ca.pem"),
+  explicit DeviceFiles(const std::string& data_dir, std::optional<storage::DataKey> data_key = std::nullopt)
+      : seal(std::move(data_key)),
+        ca(data_dir + "/central-ca.pem"),
         certificate(data_dir + "/device.pem"),
         key(data_dir + "/device.key"),
         next_ca(data_dir + "/central-ca-next.pem"),
         next_certificate(data_dir + "/device-next.pem"),
         next_key(data_dir + "/device-next.key"),
         lock(data_dir + "/device.lock") {}
+  std::optional<storage::DataKey> seal;  // the key files are sealed under it (the tablet's)
   std::string ca;
   std::string certificate;
   std::string key;

@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "storage/files.hpp"
+#include "storage/scope_checksum.hpp"
 
 namespace carnet::sync {
 
@@ -780,11 +781,23 @@ Result<std::string> random_bytes(std::size_t n) {
   return out;
 }
 
-Status write_private_key_file(const std::string& path, std::string_view pem) {
+namespace {
+constexpr std::string_view kSealedKeyMagic = "carnet-sealed-key 1";
+}  // namespace
+
+Status write_private_key_file(const std::string& path, std::string_view pem,
+                              const std::optional<storage::DataKey>& seal) {
   const ErrorQueueScope errors;
   auto key = parse_private_key(pem, "clé privée");
   if (!key) return key.error().with_context("refus d'écrire " + path);
-  CARNET_RETURN_IF_ERROR(storage::write_file_atomically(path, pem));
+  std::string content(pem);
+  if (seal) {
+    auto sealed = storage::seal_message(*seal, pem, kSealedKeyMagic);
+    if (!sealed) return sealed.error();
+    content = std::string(kSealedKeyMagic) + "\n" +
+              storage::to_hex(reinterpret_cast<const unsigned char*>(sealed->data()), sealed->size()) + "\n";
+  }
+  CARNET_RETURN_IF_ERROR(storage::write_file_atomically(path, content));
   // write_file_atomically creates the file 0600 less the umask; make it exactly 0600.
   if (::chmod(path.c_str(), 0600) != 0) {
     return Status::io_error("impossible de protéger la clé privée " + path + " : " +
@@ -793,7 +806,7 @@ Status write_private_key_file(const std::string& path, std::string_view pem) {
   return Status::ok_status();
 }
 
-Result<std::string> read_private_key_file(const std::string& path) {
+Result<std::string> read_private_key_file(const std::string& path, const std::optional<storage::DataKey>& seal) {
   const ErrorQueueScope errors;
   const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
@@ -831,6 +844,18 @@ Result<std::string> read_private_key_file(const std::string& path) {
       return fail(Status::invalid_argument("la clé privée " + path + " est trop grande (maximum " +
                                            std::to_string(kMaxKeyFileBytes) + " octets)"));
     }
+  }
+  if (pem.starts_with(kSealedKeyMagic)) {
+    if (!seal) return fail(Status::failed_precondition("la clé privée " + path + " est chiffrée : le secret du nœud est requis"));
+    std::string_view body = std::string_view(pem).substr(kSealedKeyMagic.size());
+    while (!body.empty() && (body.front() == '\n' || body.back() == '\n')) {
+      body = body.front() == '\n' ? body.substr(1) : body.substr(0, body.size() - 1);
+    }
+    auto sealed = storage::from_hex(body);
+    auto opened = sealed ? storage::open_message(*seal, *sealed, kSealedKeyMagic) : std::nullopt;
+    OPENSSL_cleanse(pem.data(), pem.size());
+    if (!opened) return fail(Status::corruption("clé privée " + path + " altérée ou chiffrée avec une autre clé"));
+    pem = std::move(*opened);
   }
   auto key = parse_private_key(pem, "clé privée " + path);
   if (!key) return fail(key.error());

@@ -12,11 +12,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/status.hpp"
+#include "storage/aead.hpp"
 
 namespace carnet::sync {
 
@@ -114,7 +116,16 @@ Result<std::string> random_bytes(std::size_t n);
 // readable or writable by group or others (kFailedPrecondition, naming the file and mode).
 // Both refuse (kInvalidArgument) content that is not a PEM private key; reading: kNotFound if
 // there is no such file, kIoError if it cannot be read.
-Status write_private_key_file(const std::string& path, std::string_view pem);
-Result<std::string> read_private_key_file(const std::string& path);
+//
+// With `seal` (a tablet's data key), the key is written sealed (storage/aead.hpp), so that a
+// tablet taken while off cannot present its certificate without the inspector's secret:
+//   sealed-key := "carnet-sealed-key 1" NL hex(ciphertext nonce tag) NL
+//                 aad = "carnet-sealed-key 1"
+// Reading opens a sealed key with `seal` (kCorruption if it fails: altered, or another data
+// key; kFailedPrecondition without one) and still reads a plain PEM key.
+Status write_private_key_file(const std::string& path, std::string_view pem,
+                              const std::optional<storage::DataKey>& seal = std::nullopt);
+Result<std::string> read_private_key_file(const std::string& path,
+                                          const std::optional<storage::DataKey>& seal = std::nullopt);
 
 }  // namespace carnet::sync

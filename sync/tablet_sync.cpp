@@ -129,7 +129,7 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
                                             ", mais cette tablette appartient à " + node->inspector_id));
   }
   if (!node) CARNET_RETURN_IF_ERROR_R(initialise(out.inspector_id(), out.inspector_name(), node_id));
-  const DeviceFiles files(data_dir);
+  const DeviceFiles files(data_dir, replica.key());
   CARNET_RETURN_IF_ERROR_R(install_device_credentials(files, request->key_pem, out.certificate_pem(), ca_pem));
   auto tx = storage::Transaction::begin(replica.db());
   if (!tx) return fail(tx.error());
@@ -147,11 +147,11 @@ Result<ClientOptions> device_client_options(storage::Replica& replica, const std
   }
   auto address = parse_central_url(**url);
   if (!address) return fail(address.error());
-  const DeviceFiles files(data_dir);
+  const DeviceFiles files(data_dir, replica.key());
   CARNET_RETURN_IF_ERROR_R(recover_device_credentials(files));
   auto ca = storage::read_file(files.ca, 1 << 20);
   auto cert = storage::read_file(files.certificate, 1 << 20);
-  auto key = read_private_key_file(files.key);
+  auto key = read_private_key_file(files.key, files.seal);
   for (const auto* r : {&ca, &cert}) {
     if (!*r) return fail(r->error());
   }

@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "storage/central_store.hpp"
 #include "storage/files.hpp"
+#include "storage/key_file.hpp"
 #include "support/background_process.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -85,7 +86,7 @@ class CentralNodeTest : public ::testing::Test {
     EXPECT_TRUE(request);
     auto cert = sync::sign_certificate_request(ca, request->csr_pem, device, "lead", validity);
     EXPECT_TRUE(cert) << cert.error().to_string();
-    EXPECT_TRUE(sync::install_device_credentials(sync::DeviceFiles(dir_.file(name)), request->key_pem, *cert).ok());
+    EXPECT_TRUE(sync::install_device_credentials(files_of(name), request->key_pem, *cert).ok());
     if (record) {
       auto store = storage::open_sqlite_central(central_dir_ + "/central.db", storage::Database::Mode::kReadWrite);
       EXPECT_TRUE(store);
@@ -96,6 +97,12 @@ class CentralNodeTest : public ::testing::Test {
                       .ok());
     }
     return {*cert, request->key_pem};
+  }
+  // Tablet `name`'s credential files, sealed under its data key as the tablet keeps them.
+  sync::DeviceFiles files_of(const std::string& name) {
+    auto key = storage::unlock_key_file(dir_.file(name) + "/carnet.key", test_secret());
+    EXPECT_TRUE(key);
+    return sync::DeviceFiles(dir_.file(name), key ? std::optional(*key) : std::nullopt);
   }
   std::string certificate_of(const std::string& name) {
     return storage::read_file(dir_.file(name) + "/device.pem", 1 << 20).value_or("");

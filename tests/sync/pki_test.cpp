@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <initializer_list>
 #include <memory>
 #include <regex>
@@ -646,6 +647,31 @@ TEST(PkiTest, PrivateKeyFileIsWrittenWithMode0600AndReadBack) {
   // Owner read-only is fine.
   ASSERT_EQ(::chmod(path.c_str(), 0400), 0);
   EXPECT_OK(read_private_key_file(path));
+}
+
+TEST(PkiTest, ASealedKeyFileHoldsNoKeyInClearAndOpensOnlyWithItsDataKey) {
+  TempDir dir;
+  const std::string path = dir.file("device.key");
+  const auto data_key = storage::DataKey::random().value();
+  ASSERT_OK(write_private_key_file(path, test_ca().key_pem, data_key));
+  EXPECT_EQ(mode_of(path), 0600u);
+  std::ifstream in(path);
+  const std::string on_disk{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(on_disk.rfind("carnet-sealed-key 1\n", 0), 0u);
+  EXPECT_EQ(on_disk.find("PRIVATE KEY"), std::string::npos);
+  auto key = read_private_key_file(path, data_key);
+  ASSERT_OK(key);
+  EXPECT_EQ(*key, test_ca().key_pem);
+  // Without the data key, with another one, or altered: refused, never parsed.
+  EXPECT_EQ(code_of(read_private_key_file(path)), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(code_of(read_private_key_file(path, storage::DataKey::random().value())), StatusCode::kCorruption);
+  std::string altered = on_disk;
+  altered[30] = altered[30] == 'a' ? 'b' : 'a';
+  std::ofstream(path, std::ios::trunc) << altered;
+  EXPECT_EQ(code_of(read_private_key_file(path, data_key)), StatusCode::kCorruption);
+  // A plain key (the central node's, or one written before sealing) is still read.
+  ASSERT_OK(write_private_key_file(path, test_ca().key_pem));
+  EXPECT_OK(read_private_key_file(path, data_key));
 }
 
 TEST(PkiTest, KeyFileReadableByOthersIsRefused) {

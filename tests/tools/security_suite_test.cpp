@@ -40,9 +40,9 @@ class SecuritySuite : public CentralNodeTest {
   std::uint16_t port() const { return static_cast<std::uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1))); }
   std::string ca_pem() const { return storage::read_file(central_dir_ + "/ca.pem", 1 << 20).value(); }
   sync::Credentials ca() const { return {ca_pem(), sync::read_private_key_file(central_dir_ + "/ca.key").value()}; }
-  sync::Credentials device_of(const std::string& tablet) const {
+  sync::Credentials device_of(const std::string& tablet) {
     return {storage::read_file(dir_.file(tablet) + "/device.pem", 1 << 20).value(),
-            sync::read_private_key_file(dir_.file(tablet) + "/device.key").value()};
+            sync::read_private_key_file(dir_.file(tablet) + "/device.key", files_of(tablet).seal).value()};
   }
 
   // A client that trusts the central CA and presents `credentials` (none: no certificate).
@@ -240,7 +240,14 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
     record("page chiffrée altérée sur la tablette", r.exit_code == 6,
            "sortie " + std::to_string(r.exit_code) + " : " + r.err);
   }
-  {  // 12. A wrong passphrase.
+  {  // 12. The device key copied off a tablet that is switched off: sealed, useless as it is.
+    const std::string on_card = storage::read_file(dir_.file("a") + "/device.key", 1 << 20).value();
+    const std::string cert = storage::read_file(dir_.file("a") + "/device.pem", 1 << 20).value();
+    auto r = client(sync::Credentials{cert, on_card})->request("POST", "/v1/sync", "");
+    record("clé de l'appareil copiée sur la tablette éteinte",
+           on_card.find("PRIVATE KEY") == std::string::npos && !r.has_value(), status_of(r));
+  }
+  {  // 13. A wrong passphrase.
     const std::string wrong = dir_.file("wrong");
     std::ofstream(wrong) << "ce n'est pas la bonne\n";
     fs::permissions(wrong, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);

@@ -371,13 +371,13 @@ TEST_F(SyncEndToEnd, CertificateNearExpiryIsRenewedDuringAPlainSyncAndTheReplace
             core::iso_timestamp(renewed.not_after * 1000));
 
   // From then on the replaced certificate is refused.
-  const std::string current_key = sync::read_private_key_file(dir_.file("a") + "/device.key").value();
+  const std::string current_key = sync::read_private_key_file(dir_.file("a") + "/device.key", files_of("a").seal).value();
   const std::string current_cert = certificate_of("a");
-  ASSERT_TRUE(sync::install_device_credentials(sync::DeviceFiles(dir_.file("a")), near.key_pem, near.cert_pem).ok());
+  ASSERT_TRUE(sync::install_device_credentials(files_of("a"), near.key_pem, near.cert_pem).ok());
   const auto refused = tablet("a", {"sync"});
   EXPECT_EQ(refused.exit_code, 4);
   EXPECT_NE(refused.err.find("remplacé"), std::string::npos) << refused.err;
-  ASSERT_TRUE(sync::install_device_credentials(sync::DeviceFiles(dir_.file("a")), current_key, current_cert).ok());
+  ASSERT_TRUE(sync::install_device_credentials(files_of("a"), current_key, current_cert).ok());
   EXPECT_EQ(tablet("a", {"sync"}).exit_code, 0);
 }
 

@@ -144,7 +144,7 @@ int cmd_sync(const cli::Args& args) {
   };
   auto renew = [&]() -> Renewal {
     Renewal out;
-    auto r = sync::renew_certificate_if_due(*client, sync::DeviceFiles(*dir), now_ms() / 1000, renewal);
+    auto r = sync::renew_certificate_if_due(*client, sync::DeviceFiles(*dir, (*replica)->key()), now_ms() / 1000, renewal);
     if (!r) {
       out.error = r.error();
       if (!json) {
