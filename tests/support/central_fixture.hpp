@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_secret.hpp"
 #include "sync/device_credentials.hpp"
+#include "sync/http.hpp"
 #include "sync/pki.hpp"
 
 namespace carnet::testing {
@@ -80,8 +82,7 @@ class CentralNodeTest : public ::testing::Test {
   // would leave it); with `record`, the central node records it as the device's.
   sync::Credentials give_certificate(const std::string& name, sync::Validity validity, bool record) {
     const std::string device = tablet_json(name, {"status"}).find("device_id")->as_string();
-    sync::Credentials ca{storage::read_file(central_dir_ + "/ca.pem", 1 << 20).value(),
-                         sync::read_private_key_file(central_dir_ + "/ca.key").value()};
+    const sync::Credentials ca = central_ca();
     auto request = sync::make_certificate_request(device);
     EXPECT_TRUE(request);
     auto cert = sync::sign_certificate_request(ca, request->csr_pem, device, "lead", validity);
@@ -97,6 +98,25 @@ class CentralNodeTest : public ::testing::Test {
                       .ok());
     }
     return {*cert, request->key_pem};
+  }
+  // The central node's CA, key included (what only the office holds).
+  sync::Credentials central_ca() const {
+    return {storage::read_file(central_dir_ + "/ca.pem", 1 << 20).value(),
+            sync::read_private_key_file(central_dir_ + "/ca.key").value()};
+  }
+  // A client of the central node that trusts its CA and presents `credentials` (none: no
+  // certificate, as a stranger would).
+  std::unique_ptr<sync::HttpsClient> https_client(const std::optional<sync::Credentials>& credentials = std::nullopt) {
+    sync::ClientOptions o;
+    o.host = "127.0.0.1";
+    o.port = url_.substr(url_.rfind(':') + 1);
+    o.ca_pem = storage::read_file(central_dir_ + "/ca.pem", 1 << 20).value_or("");
+    o.timeout = std::chrono::seconds(10);
+    if (credentials) {
+      o.cert_pem = credentials->cert_pem;
+      o.key_pem = credentials->key_pem;
+    }
+    return std::make_unique<sync::HttpsClient>(o);
   }
   // Tablet `name`'s credential files, sealed under its data key as the tablet keeps them.
   sync::DeviceFiles files_of(const std::string& name) {

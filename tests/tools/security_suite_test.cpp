@@ -38,28 +38,16 @@ class SecuritySuite : public CentralNodeTest {
   };
 
   std::uint16_t port() const { return static_cast<std::uint16_t>(std::stoi(url_.substr(url_.rfind(':') + 1))); }
-  std::string ca_pem() const { return storage::read_file(central_dir_ + "/ca.pem", 1 << 20).value(); }
-  sync::Credentials ca() const { return {ca_pem(), sync::read_private_key_file(central_dir_ + "/ca.key").value()}; }
   sync::Credentials device_of(const std::string& tablet) {
     return {storage::read_file(dir_.file(tablet) + "/device.pem", 1 << 20).value(),
             sync::read_private_key_file(dir_.file(tablet) + "/device.key", files_of(tablet).seal).value()};
   }
 
-  // A client that trusts the central CA and presents `credentials` (none: no certificate).
-  std::unique_ptr<sync::HttpsClient> client(const std::optional<sync::Credentials>& credentials) const {
-    sync::ClientOptions o;
-    o.host = "127.0.0.1";
-    o.port = std::to_string(port());
-    o.ca_pem = ca_pem();
-    o.timeout = std::chrono::seconds(10);
-    if (credentials) {
-      o.cert_pem = credentials->cert_pem;
-      o.key_pem = credentials->key_pem;
-    }
-    return std::make_unique<sync::HttpsClient>(o);
+  std::unique_ptr<sync::HttpsClient> client(const std::optional<sync::Credentials>& credentials) {
+    return https_client(credentials);
   }
   // The central node still answers a fresh connection.
-  bool serving() const {
+  bool serving() {
     auto r = client(std::nullopt)->request("GET", "/healthz", "");
     return r && r->status == 200;
   }
@@ -132,7 +120,7 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
   }
   {  // 3. An expired certificate of our CA.
     auto csr = sync::make_certificate_request(device_a).value();
-    auto cert = sync::sign_certificate_request(ca(), csr.csr_pem, device_a, "lead", {now - 100 * 86400, now - 86400}).value();
+    auto cert = sync::sign_certificate_request(central_ca(), csr.csr_pem, device_a, "lead", {now - 100 * 86400, now - 86400}).value();
     auto r = client(sync::Credentials{cert, csr.key_pem})->request("POST", "/v1/sync", "");
     record("certificat expiré", r && r->status == 401 && r->body.find("expir") != std::string::npos, status_of(r));
   }

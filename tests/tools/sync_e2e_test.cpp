@@ -100,14 +100,8 @@ TEST_F(SyncEndToEnd, EnrollmentRefusesAWrongFingerprintAUsedCodeAndAnUnknownCode
 TEST_F(SyncEndToEnd, HealthMetricsRefusalsAndGracefulStop) {
   enroll("a", "lead");
   ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
-  std::ifstream ca_file(central_dir_ + "/ca.pem");
-  std::stringstream ca;
-  ca << ca_file.rdbuf();
-  sync::ClientOptions opts;
-  opts.host = "127.0.0.1";
-  opts.port = url_.substr(url_.rfind(':') + 1);
-  opts.ca_pem = ca.str();
-  sync::HttpsClient client(opts);
+  auto stranger = https_client();
+  sync::HttpsClient& client = *stranger;
   auto health = client.request("GET", "/healthz", "");
   ASSERT_TRUE(health) << health.error().to_string();
   EXPECT_EQ(health->status, 200);
@@ -294,14 +288,8 @@ TEST_F(SyncEndToEnd, AResidentNameReachesTheReportButNoLogMetricAuditEntryOrSync
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
   EXPECT_NE(shown.out.find(sentinel), std::string::npos);
 
-  std::ifstream ca_file(central_dir_ + "/ca.pem");
-  std::stringstream ca;
-  ca << ca_file.rdbuf();
-  sync::ClientOptions opts;
-  opts.host = "127.0.0.1";
-  opts.port = url_.substr(url_.rfind(':') + 1);
-  opts.ca_pem = ca.str();
-  sync::HttpsClient client(opts);
+  auto stranger = https_client();
+  sync::HttpsClient& client = *stranger;
   auto metrics = client.request("GET", "/metrics", "");
   ASSERT_TRUE(metrics) << metrics.error().to_string();
   EXPECT_NE(metrics->body.find("carnet_changes_applied_total"), std::string::npos) << metrics->body;
