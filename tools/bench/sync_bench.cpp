@@ -1,8 +1,8 @@
 // carnet-bench sync [--changes N] [--tablets K] [--per-tablet M] [--runs R]
 //
 // The central node (embedded store, HTTPS on a thread pool) runs in its own process; the
-// tablets are replicas with their own HTTPS clients (mutual TLS, real certificates) over
-// loopback. Per run:
+// tablets are encrypted replicas with their own HTTPS clients (mutual TLS, real certificates)
+// over loopback. Per run:
 //   push     one tablet pushes N answers (default 100 000), pages of 5 000, each applied and
 //            committed by the central node: changes/s, bytes on the wire per change
 //   pull     a second tablet, in its own process, pulls them: changes/s and its peak RSS
@@ -143,7 +143,9 @@ struct TabletHandle {
 
 TabletHandle open_tablet(const World& w, const Device& d, std::uint16_t port) {
   TabletHandle t;
-  t.replica = check(storage::Replica::open((w.dir / (d.name + ".db")).string(), storage::Database::Mode::kCreate));
+  // Encrypted at rest, as every tablet's replica is.
+  t.replica = check(storage::Replica::open((w.dir / (d.name + ".db")).string(), storage::Database::Mode::kCreate,
+                                           core::SystemClock::instance(), check(storage::DataKey::random())));
   auto tx = check(storage::Transaction::begin(t.replica->db()));
   check(t.replica->initialise(*tx, d.inspector, d.inspector, d.id));
   check(tx->commit());
