@@ -56,6 +56,21 @@ std::string inspector(const InspectorNames& names, const Value& id) {
   return name.empty() ? id.as_text() : name;
 }
 
+// What the signature block shows: "non signé" for an inspection that is not signed,
+// whatever the verdict says.
+SignatureState shown_state(const InspectionView& view, const SignatureVerdict& verdict) {
+  if (view.status != InspectionStatus::kSigned) return SignatureState::kUnsigned;
+  return verdict.state == SignatureState::kUnsigned ? SignatureState::kInvalid : verdict.state;
+}
+
+// "Nom (id)", or the id alone when the name is unknown.
+std::string signer_text(const InspectorNames& names, const InspectionView& view) {
+  const Value& id = view.field(field::kSignedBy);
+  const std::string shown_name = inspector(names, id);
+  if (id.kind() != ValueKind::kText || shown_name == id.as_text()) return shown_name;
+  return shown_name + " (" + id.as_text() + ")";
+}
+
 const char* kStyle = R"css(
 @page { size: A4; margin: 18mm 16mm 20mm 16mm; }
 * { box-sizing: border-box; }
@@ -85,6 +100,9 @@ dl.head dd { margin: 0; }
 .box::before { content: "\2610\00a0"; }
 .box.on::before { content: "\2612\00a0"; }
 .sign { margin-top: 16px; }
+.signature.valid { color: #1d6b2a; }
+.signature.invalid, .signature.unsigned { color: #a40000; }
+.signature.unverifiable { color: #8a5a00; }
 footer { margin-top: 20px; font-size: 8.5pt; color: #555; border-top: 1px solid #ccc; padding-top: 4px; }
 @media print { h2 { break-after: avoid; } .section { break-inside: auto; } }
 )css";
@@ -143,7 +161,7 @@ Json finding_json(const Finding& f) {
   return j;
 }
 
-std::string report_html(const InspectionView& view, const InspectorNames& names) {
+std::string report_html(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature) {
   const Grid& grid = *view.grid;
   const auto findings = view.findings();
   std::map<std::string, std::vector<const Finding*>> by_section;
@@ -245,9 +263,15 @@ std::string report_html(const InspectionView& view, const InspectorNames& names)
                                    " jours à dater de la date d'envoi du courrier ;");
   box(kFollowUpChoiceOther, "Autre(s) : " + esc(text_of(view.field(field::kFollowUpOther))));
   out += "<div class=\"sign\"><p>Date : " + esc(view.field(field::kVisitDate).display()) + "</p>";
+  const SignatureState state = shown_state(view, signature);
   if (view.status == InspectionStatus::kSigned) {
-    out += "<p>Signé par " + esc(inspector(names, view.field(field::kSignedBy))) + ", le " +
-           esc(text_of(view.field(field::kSignedAt))) + ".</p>";
+    out += "<p>Signé par " + esc(signer_text(names, view)) + ", le " + esc(text_of(view.field(field::kSignedAt))) + ".</p>";
+    if (const auto& device = view.field(field::kSignatureDevice); !device.is_null()) {
+      out += "<p>Appareil de signature : " + esc(text_of(device)) + "</p>";
+    }
+    out += "<p class=\"signature " + std::string(signature_state_name(state)) + "\"><strong>Signature électronique : " +
+           esc(signature_state_label(state)) + "</strong>" +
+           (state != SignatureState::kValid && !signature.message.empty() ? " — " + esc(signature.message) : "") + "</p>";
   } else {
     out += "<p><em>Rapport non signé (" + esc(inspection_status_label(view.status)) + ").</em></p>";
   }
@@ -259,7 +283,7 @@ std::string report_html(const InspectionView& view, const InspectorNames& names)
   return out;
 }
 
-Json report_json(const InspectionView& view, const InspectorNames& names) {
+Json report_json(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature) {
   const Grid& grid = *view.grid;
   const auto findings = view.findings();
   Json j = Json::object();
@@ -321,9 +345,17 @@ Json report_json(const InspectionView& view, const InspectorNames& names) {
                          .set("days", value_json(view.field(field::kFollowUpDays)))
                          .set("other", value_json(view.field(field::kFollowUpOther))));
   j.set("completed_at", value_json(view.field(field::kCompletedAt)));
+  const SignatureState state = shown_state(view, signature);
   j.set("signed", Json::object()
                       .set("by", value_json(view.field(field::kSignedBy)))
-                      .set("at", value_json(view.field(field::kSignedAt))));
+                      .set("by_name", inspector(names, view.field(field::kSignedBy)))
+                      .set("at", value_json(view.field(field::kSignedAt)))
+                      .set("device", value_json(view.field(field::kSignatureDevice)))
+                      .set("verification", Json::object()
+                                               .set("state", std::string(signature_state_name(state)))
+                                               .set("label", std::string(signature_state_label(state)))
+                                               .set("code", state == SignatureState::kValid ? std::string() : signature.code)
+                                               .set("message", state == SignatureState::kValid ? std::string() : signature.message)));
   j.set("holder_answer", value_json(view.field(field::kHolderAnswer)));
   return j;
 }
