@@ -789,7 +789,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::string message;
   };
   Result<Refusal> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
-                              std::int64_t now) {
+                          std::int64_t now, const std::string& device) {
     if (!scope.contains(c.scope)) return Refusal{"hors_perimetre", "dossier « " + c.scope + " » hors du périmètre de l'appareil"};
     const std::int64_t ahead = c.version.hlc.physical_ms() - now;
     if (ahead > options_.max_clock_drift_ms) {
@@ -830,7 +830,42 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
       return Refusal{"inspection_signee", "inspection signée : modification refusée (un addendum doit passer par le bureau)"};
     }
+    // The signature, and the move to "signed", only with a signature that verifies against
+    // what the central node holds.
+    if (c.entity_type == entity::kInspection &&
+        ((c.field == field::kSignature && !c.value.is_null()) ||
+         (c.field == field::kStatus && c.value == Value::text("signed")))) {
+      return signature_refusal(c, device);
+    }
     return Refusal{};
+  }
+
+  // Verifies the signature that `c` carries (the signature field) or relies on (the move to
+  // "signed"), over the inspection as the central node holds it; audits the result.
+  Result<Refusal> signature_refusal(const core::Change& c, const std::string& device) {
+    auto view = read_inspection(*this, c.entity_id);
+    if (!view) {
+      if (view.error().code() == core::StatusCode::kNotFound) {
+        return Refusal{"signature_invalide", "signature d'une inspection inconnue du bureau"};
+      }
+      return fail(view.error());
+    }
+    if (c.field == field::kSignature) view->fields.insert_or_assign(std::string(field::kSignature), c.value);
+    core::SignatureVerdict verdict;
+    if (!core::report_signature(*view)) {
+      verdict = {core::SignatureState::kInvalid, "signature_absente", "passage à « signée » sans signature"};
+    } else if (!options_.verify_signature) {
+      verdict = {core::SignatureState::kUnverifiable, "sans_autorite", "le bureau ne peut pas vérifier cette signature"};
+    } else {
+      verdict = options_.verify_signature(*view, device);
+    }
+    const std::string where = c.field == field::kSignature ? "signature" : "statut";
+    CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kSignatureCheck, device, c.entity_id,
+                                   "champ=" + where + " resultat=" + std::string(core::signature_state_name(verdict.state)) +
+                                       (verdict.code.empty() ? "" : " raison=" + verdict.code)));
+    if (verdict.valid()) return Refusal{};
+    return Refusal{"signature_invalide", "signature refusée : " + verdict.message +
+                                             " ; l'inspection reste non signée au bureau (signez-la à nouveau)"};
   }
 
   Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason) {
@@ -876,7 +911,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         return Status::ok_status();
       }
     }
-    auto refused = refusal(c, scope, now);
+    auto refused = refusal(c, scope, now, device);
     if (!refused) return refused.error();
     if (!refused->code.empty()) {
       const std::string* reason = &refused->message;

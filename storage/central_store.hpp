@@ -20,6 +20,7 @@
 #include "core/dossier.hpp"
 #include "core/grid.hpp"
 #include "core/inspection_view.hpp"
+#include "core/report_signature.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/inspection_reader.hpp"
 #include "storage/replica.hpp"
@@ -103,11 +104,21 @@ struct SyncOutput {
   std::size_t quarantined = 0;
 };
 
+// Checks the signature of a report (sync/report_signing.hpp provides one over the central
+// CA): `view` is the inspection as the central node holds it, with the signature fields;
+// `pushing_device` is the device whose push carries the signature, or "" outside a sync.
+using SignatureVerifier =
+    std::function<core::SignatureVerdict(const core::InspectionView& view, std::string_view pushing_device)>;
+
 struct CentralOptions {
   std::size_t max_pull = 5000;             // changes per page
   std::int64_t max_clock_drift_ms = 5 * 60 * 1000;
   // The actor recorded in the audit log for the office's actions through this store.
   std::string office_actor = "bureau";
+  // Checks a signature when it arrives (the `signature` field, then the move to "signed"):
+  // one that does not verify is quarantined ("signature_invalide") and the inspection stays
+  // unsigned. Without a verifier, every signature is refused as unverifiable.
+  SignatureVerifier verify_signature;
 };
 
 class CentralStore {
