@@ -278,6 +278,19 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
   out += "<p>" + esc(inspector(names, view.field(field::kLeadInspector))) + "<br>Inspecteur/trice</p></div></section>\n";
   out += "<section><h2>" + roman(2) + ". AVIS / REMARQUES DU TITULAIRE</h2>\n<p>" +
          esc_lines(text_of(view.field(field::kHolderAnswer))) + "</p></section>\n";
+  bool any_addendum = false;
+  for (const auto& a : view.addenda) any_addendum |= a.accepted();
+  if (any_addendum) {
+    out += "<section class=\"addenda\"><h2>ADDENDA</h2>\n<p><em>Ajouts postérieurs à la signature, acceptés par le bureau. "
+           "Ils ne sont pas couverts par la signature électronique du rapport.</em></p>\n";
+    for (const auto& a : view.addenda) {
+      if (!a.accepted()) continue;
+      out += "<div class=\"remark\"><strong>Addendum du " + esc(a.created_at) + " par " +
+             esc(inspector(names, Value::text(a.author))) + "</strong> (accepté le " + esc(a.reviewed_at) + ")<br>" +
+             esc_lines(a.text) + "</div>\n";
+    }
+    out += "</section>\n";
+  }
   out += "<footer>Inspection " + esc(view.id) + " — grille " + esc(grid.key()) + " v" + std::to_string(grid.version()) +
          " — document produit par Carnet.</footer>\n</body></html>\n";
   return out;
@@ -357,6 +370,19 @@ Json report_json(const InspectionView& view, const InspectorNames& names, const 
                                                .set("code", state == SignatureState::kValid ? std::string() : signature.code)
                                                .set("message", state == SignatureState::kValid ? std::string() : signature.message)));
   j.set("holder_answer", value_json(view.field(field::kHolderAnswer)));
+  Json addenda = Json::array();  // accepted ones only, outside the signature
+  for (const auto& a : view.addenda) {
+    if (!a.accepted()) continue;
+    addenda.push(Json::object()
+                     .set("id", a.id)
+                     .set("text", a.text)
+                     .set("author", a.author)
+                     .set("created_at", a.created_at)
+                     .set("accepted_by", a.reviewed_by)
+                     .set("accepted_at", a.reviewed_at)
+                     .set("covered_by_signature", false));
+  }
+  j.set("addenda", std::move(addenda));
   return j;
 }
 

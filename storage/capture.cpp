@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/addendum.hpp"
 #include "core/report_signature.hpp"
 #include "core/text.hpp"
 #include "core/validation.hpp"
@@ -353,6 +354,37 @@ Status Capture::sign(std::string_view inspection_id, const ReportSigner& signer)
     if (!c) return c.error();
   }
   return (*tx)->commit();
+}
+
+Result<std::string> Capture::add_addendum(std::string_view inspection_id, std::string_view text) {
+  CARNET_RETURN_IF_ERROR_R(core::check_addendum_text(text));
+  auto node = replica_.node();
+  if (!node) return fail(node.error());
+  auto h = read_header(replica_, inspection_id);
+  if (!h) return fail(h.error());
+  if (h->status != InspectionStatus::kSigned) {
+    return fail(Status::failed_precondition(
+        "l'inspection n'est pas signée : modifiez-la directement (carnet inspection set) ; un addendum complète un rapport signé"));
+  }
+  const std::string id = replica_.new_id().to_string();
+  auto tx = Transaction::begin(replica_.db());
+  if (!tx) return fail(tx.error());
+  const core::Hlc hlc = replica_.tick();
+  const EntityRef addendum{entity::kAddendum, id, h->id, h->dossier_id};
+  CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, addendum));
+  namespace af = core::addendum_field;
+  const std::pair<std::string_view, Value> writes[] = {
+      {af::kInspection, Value::text(h->id)},
+      {af::kText, Value::text(std::string(text))},
+      {af::kAuthor, Value::text(node->inspector_id)},
+      {af::kCreatedAt, Value::text(core::iso_timestamp(replica_.clock().now_ms()))},
+  };
+  for (const auto& [f, v] : writes) {
+    auto c = replica_.write(**tx, addendum, f, v, hlc, h->grid->key(), h->grid->version());
+    if (!c) return fail(c.error());
+  }
+  CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+  return id;
 }
 
 Result<InspectionView> Capture::load(std::string_view inspection_id) { return read_inspection(replica_, inspection_id); }

@@ -76,6 +76,12 @@ class Capture {
   // completed; the signer's errors as they are (nothing written).
   Status sign(std::string_view inspection_id, const ReportSigner& signer);
 
+  // Adds an addendum (core/addendum.hpp) to a signed inspection: its text, this node's
+  // inspector as author, now as date, in one transaction; the report itself is untouched.
+  // Returns the addendum's id. kFailedPrecondition unless the inspection is signed (before
+  // that, edit it); kInvalidArgument for an empty or invalid text.
+  Result<std::string> add_addendum(std::string_view inspection_id, std::string_view text);
+
   Result<InspectionView> load(std::string_view inspection_id);
   Result<std::vector<InspectionSummary>> list();
 

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 
+#include "core/addendum.hpp"
 #include "core/date.hpp"
 #include "core/validation.hpp"
 #include "storage/audit_log.hpp"
@@ -441,6 +442,50 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return std::optional<QuarantineRecord>(all->front());
   }
 
+  // --- Addenda -------------------------------------------------------------------------------
+
+  Result<std::vector<AddendumRecord>> addenda(bool pending_only) override {
+    std::lock_guard lock(mu_);
+    auto ids = EntityStore::entities(entity::kAddendum);
+    if (!ids) return fail(ids.error());
+    std::vector<AddendumRecord> out;
+    for (const auto& id : *ids) {
+      auto a = read_addendum(*this, id);
+      if (!a) return fail(a.error());
+      if (pending_only && a->reviewed()) continue;
+      auto place = entity_place(entity::kAddendum, id);
+      if (!place) return fail(place.error());
+      out.push_back({std::move(*a), *place ? (*place)->second : std::string()});
+    }
+    return out;
+  }
+
+  Status review_addendum(std::string_view id, bool accept) override {
+    std::lock_guard lock(mu_);
+    auto a = read_addendum(*this, id);
+    if (!a) return a.error();
+    if (a->reviewed()) {
+      return Status::failed_precondition("cet addendum a déjà été " +
+                                         std::string(a->accepted() ? "accepté" : "rejeté") + " par " + a->reviewed_by);
+    }
+    auto place = entity_place(entity::kAddendum, id);
+    if (!place) return place.error();
+    if (!*place) return Status::not_found("addendum inconnu : " + std::string(id));
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    const std::int64_t now = clock_->now_ms();
+    namespace af = core::addendum_field;
+    const auto& [parent, scope] = **place;
+    const std::string_view decision = accept ? core::kAddendumAccepted : core::kAddendumRejected;
+    CARNET_RETURN_IF_ERROR(write_office(entity::kAddendum, id, parent, scope, af::kReview, Value::text(std::string(decision)), now));
+    CARNET_RETURN_IF_ERROR(write_office(entity::kAddendum, id, parent, scope, af::kReviewedBy, Value::text(office()), now));
+    CARNET_RETURN_IF_ERROR(
+        write_office(entity::kAddendum, id, parent, scope, af::kReviewedAt, Value::text(core::iso_timestamp(now)), now));
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kAddendumReview, office(), id,
+                                 "decision=" + std::string(decision) + " inspection=" + parent));
+    return (*tx)->commit();
+  }
+
   Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) override {
     std::lock_guard lock(mu_);
     auto st = owned_->prepare(
@@ -806,10 +851,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto dossier = entity_exists(entity::kDossier, c.scope);
       if (!dossier) return fail(dossier.error());
       if (!*dossier) return Refusal{"dossier_inconnu", "dossier inconnu : " + c.scope};
-    } else if (c.entity_type == entity::kRow) {
+    } else if (c.entity_type == entity::kRow || c.entity_type == entity::kAddendum) {
       auto parent = entity_place(entity::kInspection, c.parent);
       if (!parent) return fail(parent.error());
-      if (!*parent || (*parent)->second != c.scope) return Refusal{"ligne_orpheline", "ligne d'une inspection inconnue"};
+      if (!*parent || (*parent)->second != c.scope) {
+        return Refusal{"ligne_orpheline", c.entity_type == entity::kRow ? "ligne d'une inspection inconnue"
+                                                                        : "addendum d'une inspection inconnue"};
+      }
     }
     if (c.grid_key.empty()) return Refusal{"sans_grille", "changement sans grille"};
     auto g = grid(c.grid_key, c.grid_version);
@@ -826,6 +874,15 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     const std::string inspection = c.entity_type == entity::kInspection ? c.entity_id : c.parent;
     auto status = field(entity::kInspection, inspection, field::kStatus);
     if (!status) return fail(status.error());
+    // An addendum is reviewed once: after that it never changes either.
+    if (c.entity_type == entity::kAddendum) {
+      auto review = field(entity::kAddendum, c.entity_id, core::addendum_field::kReview);
+      if (!review) return fail(review.error());
+      if (*review && !(*review)->value.is_null()) {
+        return Refusal{"addendum_revu", "cet addendum a déjà été examiné par le bureau : il ne peut plus changer"};
+      }
+      return Refusal{};
+    }
     if (*status && (*status)->value == Value::text("signed") &&
         !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
       return Refusal{"inspection_signee", "inspection signée : modification refusée (un addendum doit passer par le bureau)"};

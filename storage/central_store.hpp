@@ -88,6 +88,12 @@ struct QuarantineRecord {
   std::int64_t received_ms = 0;
 };
 
+// An addendum as the office reviews it, with the dossier it belongs to.
+struct AddendumRecord {
+  core::Addendum addendum;
+  std::string dossier_id;
+};
+
 struct SyncOutput {
   core::Hlc clock;
   std::vector<ChangeOutcome> outcomes;  // only the changes not simply applied
@@ -177,6 +183,12 @@ class CentralStore {
   virtual Status resolve_conflict(std::string_view id, const core::Value& value, std::string_view by) = 0;
   virtual Result<std::vector<QuarantineRecord>> quarantine() = 0;
   virtual Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) = 0;
+
+  // Addenda (core/addendum.hpp): every one (or only those still to review), oldest first.
+  virtual Result<std::vector<AddendumRecord>> addenda(bool pending_only) = 0;
+  // Accepts or rejects an addendum, as the office (a change every replica pulls), audited.
+  // kNotFound for an unknown id; kFailedPrecondition (French) for one already reviewed.
+  virtual Status review_addendum(std::string_view id, bool accept) = 0;
 
   // Whether a field of a dossier in the device's scope refers to the attachment `sha256`.
   virtual Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) = 0;

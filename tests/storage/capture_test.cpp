@@ -249,3 +249,34 @@ TEST_F(Capture, AFailingSignerWritesNothing) {
 
 }  // namespace
 }  // namespace carnet::testing
+
+namespace carnet::testing {
+namespace {
+
+TEST_F(Capture, AnAddendumIsOnlyForASignedReportAndLeavesTheReportUntouched) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"suivi=aucun"}));
+  auto early = capture().add_addendum(id, "Oubli : extincteur vérifié.");
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(early.error().message().find("carnet inspection set"), std::string::npos);
+  ASSERT_OK(capture().complete(id));
+  ASSERT_OK(capture().sign(id, signer()));
+  const std::string before = core::canonical_report(*capture().load(id));
+  EXPECT_EQ(capture().add_addendum(id, "   ").error().code(), StatusCode::kInvalidArgument);
+  auto added = capture().add_addendum(id, "Oubli : extincteur vérifié le 12/03.");
+  ASSERT_OK(added);
+  auto view = capture().load(id);
+  ASSERT_OK(view);
+  EXPECT_EQ(view->status, InspectionStatus::kSigned);
+  EXPECT_EQ(core::canonical_report(*view), before);  // not covered by the signature
+  ASSERT_EQ(view->addenda.size(), 1u);
+  EXPECT_EQ(view->addenda[0].id, *added);
+  EXPECT_EQ(view->addenda[0].text, "Oubli : extincteur vérifié le 12/03.");
+  EXPECT_EQ(view->addenda[0].author, "insp-1");
+  EXPECT_FALSE(view->addenda[0].reviewed());
+  EXPECT_FALSE(view->addenda[0].created_at.empty());
+}
+
+}  // namespace
+}  // namespace carnet::testing

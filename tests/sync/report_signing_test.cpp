@@ -238,5 +238,74 @@ TEST_F(SignedReports, TheReportShowsWhoSignedWhenWithWhichDeviceAndTheVerificati
   EXPECT_NE(core::report_html(changed, names, bad).find("signature invalide"), std::string::npos);
 }
 
+TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsideTheSignature) {
+  ASSERT_OK(a().capture().complete(id_));
+  ASSERT_OK(a().sign(id_));
+  ASSERT_OK(a().sync());
+  auto kept = a().capture().add_addendum(id_, "Complément : l'attestation incendie a été reçue le 12/03.");
+  ASSERT_OK(kept);
+  auto dropped = a().capture().add_addendum(id_, "Note personnelle.");
+  ASSERT_OK(dropped);
+  auto r = a().sync();
+  ASSERT_OK(r);
+  EXPECT_EQ(r->quarantined, 0u);  // an addendum is not an edit of the signed report
+  auto pending = world_.central().addenda(true);
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ(pending->front().addendum.author, "lead");
+  EXPECT_EQ(pending->front().dossier_id, "d1");
+  ASSERT_OK(world_.central().review_addendum(*kept, true));
+  ASSERT_OK(world_.central().review_addendum(*dropped, false));
+  EXPECT_EQ(world_.central().review_addendum(*kept, false).code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(world_.central().review_addendum("inconnu", true).code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(world_.central().addenda(true)->empty());
+  // Audited: ids and the decision only.
+  auto reviews = audit("addendum_review");
+  ASSERT_EQ(reviews.size(), 2u);
+  EXPECT_EQ(reviews[0].subject, *kept);
+  EXPECT_EQ(reviews[0].detail, "decision=acceptee inspection=" + id_);
+  EXPECT_EQ(reviews[1].detail, "decision=rejetee inspection=" + id_);
+
+  // The signature still verifies; the report shows the accepted addendum after it, only.
+  const auto view = central_view();
+  const auto verdict = sync::verify_report_signature(view, world_.ca().cert_pem);
+  EXPECT_TRUE(verdict.valid()) << verdict.message;
+  const std::string html = core::report_html(view, {}, verdict);
+  const auto signature_at = html.find("signature vérifiée");
+  const auto addenda_at = html.find("ADDENDA");
+  ASSERT_NE(addenda_at, std::string::npos);
+  EXPECT_LT(signature_at, addenda_at);
+  EXPECT_NE(html.find("ne sont pas couverts par la signature"), std::string::npos);
+  EXPECT_NE(html.find("attestation incendie a été reçue"), std::string::npos);
+  EXPECT_EQ(html.find("Note personnelle"), std::string::npos);
+  const core::Json j = core::report_json(view, {}, verdict);
+  ASSERT_EQ(j.find("addenda")->as_array().size(), 1u);
+  EXPECT_FALSE(j.find("addenda")->as_array()[0].find("covered_by_signature")->as_bool());
+
+  // The tablets learn the decisions; an addendum once reviewed never changes.
+  ASSERT_OK(a().sync());
+  ASSERT_OK(b().sync());
+  auto on_b = b().capture().load(id_);
+  ASSERT_OK(on_b);
+  ASSERT_EQ(on_b->addenda.size(), 2u);
+  for (const auto& add : on_b->addenda) EXPECT_TRUE(add.reviewed());
+  {  // The tablet refuses to edit it; a tampered tablet writing it anyway is refused centrally.
+    EXPECT_FALSE(a().capture().set_value("addendum", *kept, "texte", Value::text("Texte changé.")).ok());
+    auto grid = a().capture().load(id_)->grid;
+    auto tx = storage::Transaction::begin(a().replica->db());
+    ASSERT_OK(tx);
+    ASSERT_OK(a().replica->write(**tx, {core::entity::kAddendum, *kept, id_, "d1"}, core::addendum_field::kText,
+                                 Value::text("Texte changé."), a().replica->tick(), grid->key(), grid->version()));
+    ASSERT_OK((*tx)->commit());
+  }
+  auto late = a().sync();
+  ASSERT_OK(late);
+  EXPECT_EQ(late->quarantined, 1u);
+  auto q = world_.central().quarantine();
+  ASSERT_OK(q);
+  EXPECT_NE(q->back().reason.find("déjà été examiné"), std::string::npos) << q->back().reason;
+  EXPECT_EQ(central_view().addenda[0].text, "Complément : l'attestation incendie a été reçue le 12/03.");
+}
+
 }  // namespace
 }  // namespace carnet::testing

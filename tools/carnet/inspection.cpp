@@ -90,6 +90,10 @@ void print_view(const core::InspectionView& v) {
       if (!text.is_null()) std::cout << "  " << prefix << sec.key << " : " << text.display() << "\n";
     }
   }
+  if (!v.addenda.empty()) std::cout << "\nAddenda (après signature)\n";
+  for (const auto& a : v.addenda) {
+    std::cout << "  " << a.id << " — " << a.created_at << " — " << core::addendum_review_label(a) << " : " << a.text << "\n";
+  }
 }
 
 Result<int> position_arg(const std::string& text) {
@@ -189,6 +193,16 @@ int cmd_inspection(const cli::Args& args) {
     if (auto s = capture.delete_row(*id, *table, *n); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("deleted", true));
     else std::cout << "ligne " << *n << " de " << *table << " supprimée\n";
+    return 0;
+  }
+  if (sub == "addendum") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto text = args.required_option("--text");
+    if (!text) return failed(text.error(), args);
+    auto added = capture.add_addendum(*id, *text);
+    if (!added) return failed(added.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("id", *added).set("inspection", *id));
+    else std::cout << "addendum " << *added << " enregistré (il sera examiné au bureau après synchronisation)\n";
     return 0;
   }
   if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);

@@ -44,6 +44,8 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   report verify ID                        vérifie à nouveau la signature du rapport (0 : valide, 6 : invalide)
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
   quarantine list | show ID
+  addendum list [--all] | accept ID | reject ID
+                                          les addenda postérieurs à la signature, à examiner
   audit list [--limit N] | verify [--head N:EMPREINTE]
                                           le journal d'audit ; verify le vérifie entrée par entrée
 
@@ -637,6 +639,47 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("carnet-central quarantine list | show ID"), args);
 }
 
+// addendum list [--all] | accept ID | reject ID: the office reviews what inspectors add to
+// signed reports; each decision is audited and reaches the tablets.
+int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  if (sub == "list") {
+    auto all = store.addenda(!args.flag("--all"));
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& r : *all) {
+      const auto& a = r.addendum;
+      if (args.json()) {
+        arr.push(Json::object()
+                     .set("id", a.id)
+                     .set("inspection", a.inspection_id)
+                     .set("dossier", r.dossier_id)
+                     .set("author", a.author)
+                     .set("created_at", a.created_at)
+                     .set("review", a.review.empty() ? Json() : Json(a.review))
+                     .set("reviewed_by", a.reviewed_by)
+                     .set("text", a.text));
+      } else {
+        std::cout << a.id << "\t" << a.inspection_id << "\t" << a.author << "\t" << a.created_at << "\t"
+                  << core::addendum_review_label(a) << "\t" << a.text << "\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    else if (all->empty()) std::cout << (args.flag("--all") ? "aucun addendum\n" : "aucun addendum à examiner\n");
+    return 0;
+  }
+  if (sub == "accept" || sub == "reject") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto id = args.required(2, "ID de l'addendum");
+    if (!id) return failed(id.error(), args);
+    if (auto s = store.review_addendum(*id, sub == "accept"); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("review", sub == "accept" ? "acceptee" : "rejetee"));
+    else std::cout << "addendum " << (sub == "accept" ? "accepté" : "rejeté") << "\n";
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central addendum list [--all] | accept ID | reject ID"), args);
+}
+
 Json audit_entry_json(const storage::AuditEntry& e) {
   return Json::object()
       .set("seq", static_cast<std::int64_t>(e.seq))
@@ -730,5 +773,6 @@ int main(int argc, char** argv) {
   if (command == "conflicts") return central::cmd_conflicts(*args, **store);
   if (command == "quarantine") return central::cmd_quarantine(*args, **store);
   if (command == "audit") return central::cmd_audit(*args, **store);
+  if (command == "addendum") return central::cmd_addendum(*args, **store);
   return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
 }
