@@ -246,6 +246,60 @@ TEST_F(SyncEndToEnd, ASignedReportIsVerifiedOnArrivalAndByReportVerifyWhichFinds
   EXPECT_TRUE(invalid_recorded);
 }
 
+TEST_F(SyncEndToEnd, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownAfterTheSignature) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const std::string id =
+      tablet_json("a", {"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-10"}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "suivi=aucun"}).exit_code, 0);
+  const auto early = tablet("a", {"inspection", "addendum", id, "--text", "Trop tôt."});
+  EXPECT_EQ(early.exit_code, 4);
+  EXPECT_NE(early.err.find("n'est pas signée"), std::string::npos) << early.err;
+  ASSERT_EQ(tablet("a", {"inspection", "complete", id}).exit_code, 0);
+  ASSERT_EQ(tablet("a", {"inspection", "sign", id}).exit_code, 0);
+  EXPECT_EQ(tablet("a", {"inspection", "set", id, "conclusions=Après coup"}).exit_code, 4);
+  const std::string text = "Complément : l'attestation incendie a été reçue le 12/03.";
+  const std::string add = tablet_json("a", {"inspection", "addendum", id, "--text", text}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+
+  const core::Json pending = central_json({"addendum", "list"});
+  ASSERT_EQ(pending.as_array().size(), 1u);
+  EXPECT_EQ(pending.as_array()[0].find("id")->as_string(), add);
+  EXPECT_EQ(pending.as_array()[0].find("inspection")->as_string(), id);
+  EXPECT_EQ(pending.as_array()[0].find("text")->as_string(), text);
+  EXPECT_EQ(central({"report", id, "--format", "html"}).out.find("ADDENDA"), std::string::npos);  // not yet accepted
+  const auto accepted = central({"addendum", "accept", add});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_NE(accepted.out.find("addendum accepté"), std::string::npos);
+  EXPECT_EQ(central({"addendum", "reject", add}).exit_code, 4);
+  EXPECT_EQ(central({"addendum", "accept", "inconnu"}).exit_code, 3);
+  EXPECT_TRUE(central_json({"addendum", "list"}).as_array().empty());
+  EXPECT_EQ(central_json({"addendum", "list", "--all"}).as_array().size(), 1u);
+
+  const std::string html = central({"report", id, "--format", "html"}).out;
+  ASSERT_NE(html.find("ADDENDA"), std::string::npos);
+  EXPECT_LT(html.find("signature vérifiée"), html.find("ADDENDA"));
+  EXPECT_NE(html.find("attestation incendie a été reçue"), std::string::npos);
+  EXPECT_NE(html.find("ne sont pas couverts par la signature"), std::string::npos);
+  EXPECT_EQ(central({"report", "verify", id}).exit_code, 0);  // the addendum did not touch the signed report
+  bool audited = false;
+  const core::Json audit = central_json({"audit", "list"});
+  for (const auto& e : audit.as_array()) {
+    if (e.find("kind")->as_string() != "addendum_review") continue;
+    audited = true;
+    EXPECT_EQ(e.find("subject")->as_string(), add);
+    EXPECT_EQ(e.find("detail")->as_string(), "decision=acceptee inspection=" + id);
+  }
+  EXPECT_TRUE(audited);
+
+  // The tablet learns the decision.
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const auto shown = tablet("a", {"inspection", "show", id});
+  EXPECT_NE(shown.out.find(add + " — "), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("accepté : " + text), std::string::npos) << shown.out;
+  EXPECT_EQ(tablet_json("a", {"report", id, "--format", "json"}).find("addenda")->as_array().size(), 1u);
+}
+
 TEST_F(SyncEndToEnd, EnrollmentRefusesAWrongFingerprintAUsedCodeAndAnUnknownCode) {
   const core::Json code = central_json({"enroll", "lead"});
   auto r = tablet("x", {"enroll", "--central", url_, "--code", code.find("code")->as_string(), "--ca-fingerprint",
