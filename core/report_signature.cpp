@@ -67,7 +67,8 @@ std::string canonical_report(const InspectionView& view) {
     put_str(out, table);
     std::vector<const TableRow*> sorted;
     for (const auto& r : rows) sorted.push_back(&r);
-    std::sort(sorted.begin(), sorted.end(), [](const TableRow* a, const TableRow* b) { return a->id < b->id; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const TableRow* a, const TableRow* b) { return a->id < b->id; });
     const auto keys = column_keys(*view.grid, table);
     put_u32(out, sorted.size());
     for (const TableRow* r : sorted) {
@@ -104,20 +105,28 @@ std::optional<ReportSignature> report_signature(const InspectionView& view) {
 
 std::string_view signature_state_name(SignatureState s) {
   switch (s) {
-    case SignatureState::kUnsigned: return "unsigned";
-    case SignatureState::kValid: return "valid";
-    case SignatureState::kInvalid: return "invalid";
-    case SignatureState::kUnverifiable: return "unverifiable";
+    case SignatureState::kUnsigned:
+      return "unsigned";
+    case SignatureState::kValid:
+      return "valid";
+    case SignatureState::kInvalid:
+      return "invalid";
+    case SignatureState::kUnverifiable:
+      return "unverifiable";
   }
   return "unverifiable";
 }
 
 std::string_view signature_state_label(SignatureState s) {
   switch (s) {
-    case SignatureState::kUnsigned: return "non signé";
-    case SignatureState::kValid: return "signature vérifiée";
-    case SignatureState::kInvalid: return "signature invalide";
-    case SignatureState::kUnverifiable: return "signature non vérifiable";
+    case SignatureState::kUnsigned:
+      return "non signé";
+    case SignatureState::kValid:
+      return "signature vérifiée";
+    case SignatureState::kInvalid:
+      return "signature invalide";
+    case SignatureState::kUnverifiable:
+      return "signature non vérifiable";
   }
   return "signature non vérifiable";
 }

@@ -42,7 +42,8 @@ inline constexpr std::string_view kCanonicalReportMagic = "carnet-report-v1";
 
 // The inspection fields outside the signature (see above).
 inline constexpr std::array<std::string_view, 5> kNotSigned = {
-    field::kStatus, field::kHolderAnswer, field::kSignature, field::kSignatureDevice, field::kSignatureCertificate};
+    field::kStatus, field::kHolderAnswer, field::kSignature, field::kSignatureDevice,
+    field::kSignatureCertificate};
 
 // The canonical bytes of `view` as described above. Deterministic: the same content gives the
 // same bytes whatever the order it was written or read in.
@@ -68,8 +69,10 @@ enum class SignatureState {
   kUnverifiable,  // signed, but this node cannot check it (no CA to check against)
 };
 
-std::string_view signature_state_name(SignatureState s);   // "unsigned", "valid", "invalid", "unverifiable"
-std::string_view signature_state_label(SignatureState s);  // "non signé", "signature vérifiée", ...
+// "unsigned", "valid", "invalid", "unverifiable" (stable, used in JSON and the audit log).
+std::string_view signature_state_name(SignatureState s);
+// "non signé", "signature vérifiée", "signature invalide", "signature non vérifiable".
+std::string_view signature_state_label(SignatureState s);
 
 struct SignatureVerdict {
   SignatureState state = SignatureState::kUnverifiable;

@@ -24,7 +24,8 @@ namespace carnet::sync {
 Result<std::string> sign_bytes(std::string_view key_pem, std::string_view bytes);
 // Whether `signature_b64` is a signature of `bytes` by the key of `cert_pem`.
 // kInvalidArgument if the certificate does not parse; false for a malformed signature.
-Result<bool> signature_matches(std::string_view cert_pem, std::string_view bytes, std::string_view signature_b64);
+Result<bool> signature_matches(std::string_view cert_pem, std::string_view bytes,
+                               std::string_view signature_b64);
 
 // The signer of the tablet whose credentials are `files` (after `carnet enroll`).
 // kFailedPrecondition (French) when the tablet has no device key or certificate (not
@@ -43,8 +44,9 @@ Result<storage::ReportSigner> device_report_signer(const DeviceFiles& files, std
 //   bytes do not match the signature       kInvalid "signature_ne_correspond_pas"
 // Otherwise kValid. The certificate is checked without looking at today's date, so a report
 // signed before a renewal or an expiry still verifies.
-core::SignatureVerdict verify_report_signature(const core::InspectionView& view, std::string_view ca_pem,
-                                               std::optional<std::string_view> pushing_device = std::nullopt);
+core::SignatureVerdict verify_report_signature(
+    const core::InspectionView& view, std::string_view ca_pem,
+    std::optional<std::string_view> pushing_device = std::nullopt);
 
 // A verifier for storage::CentralOptions::verify_signature: verify_report_signature with
 // `ca_pem`, and the pushing device when the store gives one.

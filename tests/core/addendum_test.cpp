@@ -37,12 +37,21 @@ Change addendum_change(std::string_view f, Value v) {
 
 TEST(Addendum, ADeviceWritesTheTextButNeverTheReview) {
   const auto g = grid();
-  EXPECT_TRUE(check_change(addendum_change(addendum_field::kText, Value::text("Complément.")), *g, "").ok());
-  EXPECT_TRUE(check_change(addendum_change(addendum_field::kAuthor, Value::text("insp")), *g, "").ok());
-  EXPECT_FALSE(check_change(addendum_change(addendum_field::kText, Value::text("  ")), *g, "").ok());
-  EXPECT_FALSE(check_change(addendum_change(addendum_field::kText, Value::number(Number::integer(1))), *g, "").ok());
-  for (auto f : {addendum_field::kReview, addendum_field::kReviewedBy, addendum_field::kReviewedAt}) {
-    const Status s = check_change(addendum_change(f, Value::text(std::string(kAddendumAccepted))), *g, "");
+  EXPECT_TRUE(
+      check_change(addendum_change(addendum_field::kText, Value::text("Complément.")), *g, "")
+          .ok());
+  EXPECT_TRUE(
+      check_change(addendum_change(addendum_field::kAuthor, Value::text("insp")), *g, "").ok());
+  EXPECT_FALSE(
+      check_change(addendum_change(addendum_field::kText, Value::text("  ")), *g, "").ok());
+  EXPECT_FALSE(
+      check_change(addendum_change(addendum_field::kText, Value::number(Number::integer(1))), *g,
+                   "")
+          .ok());
+  for (auto f :
+       {addendum_field::kReview, addendum_field::kReviewedBy, addendum_field::kReviewedAt}) {
+    const Status s =
+        check_change(addendum_change(f, Value::text(std::string(kAddendumAccepted))), *g, "");
     EXPECT_FALSE(s.ok()) << f;
     EXPECT_NE(s.message().find("bureau"), std::string::npos) << s.message();
   }
@@ -58,7 +67,8 @@ TEST(Addendum, ReviewLabels) {
   EXPECT_FALSE(a.accepted());
   EXPECT_TRUE(a.reviewed());
   EXPECT_EQ(addendum_review_label(a), "rejeté");
-  EXPECT_EQ(check_addendum_text(std::string(kMaxTextBytes + 1, 'x')).code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(check_addendum_text(std::string(kMaxTextBytes + 1, 'x')).code(),
+            StatusCode::kOutOfRange);
 }
 
 }  // namespace

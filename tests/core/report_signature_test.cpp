@@ -74,7 +74,8 @@ InspectionView make_view(bool reversed = false) {
   };
   if (reversed) std::reverse(fields.begin(), fields.end());
   for (auto& [k, val] : fields) v.fields.emplace(k, val);
-  std::vector<TableRow> staff = {{"row-a", {Value::text("Alice"), num("0.5")}}, {"row-b", {Value::text("Bob"), Value()}}};
+  std::vector<TableRow> staff = {{"row-a", {Value::text("Alice"), num("0.5")}},
+                                 {"row-b", {Value::text("Bob"), Value()}}};
   std::vector<TableRow> people = {{"row-c", {Value::text("M. Martin"), Value::text("directeur")}}};
   if (reversed) std::reverse(staff.begin(), staff.end());
   v.rows.emplace("s.personnel", staff);
@@ -101,23 +102,50 @@ TEST(CanonicalReport, AnyChangeOfACoveredFieldChangesTheBytes) {
       {"answer", [](InspectionView& v) { v.fields["s.places"] = num("13"); }},
       {"answer cleared", [](InspectionView& v) { v.fields.erase("s.places"); }},
       {"number form", [](InspectionView& v) { v.fields["s.places"] = Value::text("12"); }},
-      {"conclusions", [](InspectionView& v) { v.fields[std::string(field::kConclusions)] = Value::text("Bon fonctionnement"); }},
-      {"follow-up", [](InspectionView& v) { v.fields[std::string(field::kFollowUp)] = Value::text("sans_delai"); }},
+      {"conclusions",
+       [](InspectionView& v) {
+         v.fields[std::string(field::kConclusions)] = Value::text("Bon fonctionnement");
+       }},
+      {"follow-up",
+       [](InspectionView& v) {
+         v.fields[std::string(field::kFollowUp)] = Value::text("sans_delai");
+       }},
       {"delay", [](InspectionView& v) { v.fields[std::string(field::kFollowUpDays)] = num("31"); }},
-      {"date", [](InspectionView& v) { v.fields[std::string(field::kVisitDate)] = Value::date(*Date::parse("2025-03-11")); }},
-      {"signer", [](InspectionView& v) { v.fields[std::string(field::kSignedBy)] = Value::text("insp.autre"); }},
-      {"signed at", [](InspectionView& v) { v.fields[std::string(field::kSignedAt)] = Value::text("2025-03-10T15:00:01Z"); }},
-      {"lead", [](InspectionView& v) { v.fields[std::string(field::kLeadInspector)] = Value::text("x"); }},
+      {"date",
+       [](InspectionView& v) {
+         v.fields[std::string(field::kVisitDate)] = Value::date(*Date::parse("2025-03-11"));
+       }},
+      {"signer",
+       [](InspectionView& v) {
+         v.fields[std::string(field::kSignedBy)] = Value::text("insp.autre");
+       }},
+      {"signed at",
+       [](InspectionView& v) {
+         v.fields[std::string(field::kSignedAt)] = Value::text("2025-03-10T15:00:01Z");
+       }},
+      {"lead",
+       [](InspectionView& v) { v.fields[std::string(field::kLeadInspector)] = Value::text("x"); }},
       {"remark", [](InspectionView& v) { v.fields["remarques.s"] = Value::text("Une remarque!"); }},
-      {"new field", [](InspectionView& v) { v.fields[std::string(field::kAccompanying)] = Value::text("insp.b"); }},
+      {"new field",
+       [](InspectionView& v) {
+         v.fields[std::string(field::kAccompanying)] = Value::text("insp.b");
+       }},
       {"cell", [](InspectionView& v) { v.rows["s.personnel"][0].cells[1] = num("0.6"); }},
-      {"empty cell filled", [](InspectionView& v) { v.rows["s.personnel"][1].cells[1] = num("0"); }},
+      {"empty cell filled",
+       [](InspectionView& v) { v.rows["s.personnel"][1].cells[1] = num("0"); }},
       {"row removed", [](InspectionView& v) { v.rows["s.personnel"].pop_back(); }},
-      {"row added", [](InspectionView& v) { v.rows["s.personnel"].push_back({"row-z", {Value::text("Zoé"), Value()}}); }},
-      {"people", [](InspectionView& v) { v.rows[std::string(kPeopleTable)][0].cells[1] = Value::text("directrice"); }},
+      {"row added",
+       [](InspectionView& v) {
+         v.rows["s.personnel"].push_back({"row-z", {Value::text("Zoé"), Value()}});
+       }},
+      {"people",
+       [](InspectionView& v) {
+         v.rows[std::string(kPeopleTable)][0].cells[1] = Value::text("directrice");
+       }},
       {"inspection id", [](InspectionView& v) { v.id = "insp-2"; }},
       {"dossier id", [](InspectionView& v) { v.dossier.id = "D2"; }},
-      {"grid version", [](InspectionView& v) {
+      {"grid version",
+       [](InspectionView& v) {
          v.grid = test_grid(2);
          v.answers = std::make_unique<AnswerSet>(v.grid);
          v.answers->set(0, num("12"));

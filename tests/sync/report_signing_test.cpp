@@ -31,7 +31,8 @@ TEST(ReportSigning, SignedBytesVerifyWithTheCertificateAndNothingElse) {
   EXPECT_FALSE(sync::signature_matches(*cert, "carnet-report-v1 bytes", flipped).value());
   EXPECT_FALSE(sync::signature_matches(*cert, "carnet-report-v1 bytes", "pas du base64!").value());
   EXPECT_FALSE(sync::signature_matches(*cert, "carnet-report-v1 bytes", "").value());
-  EXPECT_EQ(sync::sign_bytes("pas une clé", "x").error().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(sync::sign_bytes("pas une clé", "x").error().code(),
+            core::StatusCode::kInvalidArgument);
 }
 
 TEST(ReportSigning, ATabletThatIsNotEnrolledCannotSign) {
@@ -39,7 +40,8 @@ TEST(ReportSigning, ATabletThatIsNotEnrolledCannotSign) {
   auto signer = sync::device_report_signer(sync::DeviceFiles(dir.path().string()), 0);
   ASSERT_FALSE(signer);
   EXPECT_EQ(signer.error().code(), core::StatusCode::kFailedPrecondition);
-  EXPECT_NE(signer.error().message().find("carnet enroll"), std::string::npos) << signer.error().message();
+  EXPECT_NE(signer.error().message().find("carnet enroll"), std::string::npos)
+      << signer.error().message();
 }
 
 class SignedReports : public ::testing::Test {
@@ -57,8 +59,9 @@ class SignedReports : public ::testing::Test {
     auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
     ASSERT_OK(id);
     id_ = *id;
-    ASSERT_OK(a().capture().set(id_, {"suivi=aucun", "batiments.nb_wc=3", "conclusions=Bon fonctionnement.",
-                                      "personnes[+].nom=M. Martin", "personnes[+].fonction=directeur"}));
+    ASSERT_OK(a().capture().set(
+        id_, {"suivi=aucun", "batiments.nb_wc=3", "conclusions=Bon fonctionnement.",
+              "personnes[+].nom=M. Martin", "personnes[+].fonction=directeur"}));
     ASSERT_OK(a().sync());
     ASSERT_OK(b().sync());
   }
@@ -83,7 +86,8 @@ class SignedReports : public ::testing::Test {
   }
 
   // A signer with a's identity whose signature is made by `sign`.
-  storage::ReportSigner signer_with(std::function<core::Result<std::string>(std::string_view)> sign) {
+  storage::ReportSigner signer_with(
+      std::function<core::Result<std::string>(std::string_view)> sign) {
     storage::ReportSigner s = a().signer();
     s.sign = std::move(sign);
     return s;
@@ -112,10 +116,12 @@ class SignedReports : public ::testing::Test {
     for (const auto& e : audit("signature_check")) {
       EXPECT_EQ(e.subject, id_);
       EXPECT_EQ(e.actor, a().device_id);
-      if (e.detail.find("resultat=invalid raison=" + std::string(code)) != std::string::npos) found = true;
+      if (e.detail.find("resultat=invalid raison=" + std::string(code)) != std::string::npos)
+        found = true;
     }
     EXPECT_TRUE(found) << code;
-    for (const auto& e : audit("quarantine")) EXPECT_NE(e.detail.find("raison=signature_invalide"), std::string::npos);
+    for (const auto& e : audit("quarantine"))
+      EXPECT_NE(e.detail.find("raison=signature_invalide"), std::string::npos);
   }
 
   SyncWorld world_;
@@ -139,7 +145,8 @@ TEST_F(SignedReports, AValidSignatureIsAcceptedAndVerifiesAtTheCentralNode) {
   // Checked twice on arrival (the signature, then the move to "signed"), both audited.
   auto checks = audit("signature_check");
   ASSERT_EQ(checks.size(), 2u);
-  for (const auto& e : checks) EXPECT_NE(e.detail.find("resultat=valid"), std::string::npos) << e.detail;
+  for (const auto& e : checks)
+    EXPECT_NE(e.detail.find("resultat=valid"), std::string::npos) << e.detail;
   // The other tablet receives the signed report and verifies it too.
   ASSERT_OK(b().sync());
   auto on_b = b().capture().load(id_);
@@ -160,12 +167,13 @@ TEST_F(SignedReports, AValidSignatureIsAcceptedAndVerifiesAtTheCentralNode) {
 TEST_F(SignedReports, ASignatureWithFlippedBytesIsRefusedAndKept) {
   ASSERT_OK(a().capture().complete(id_));
   const std::string key = a().credentials.key_pem;
-  ASSERT_OK(a().capture().sign(id_, signer_with([key](std::string_view bytes) -> core::Result<std::string> {
-    auto s = sync::sign_bytes(key, bytes);
-    if (!s) return s;
-    (*s)[20] = (*s)[20] == 'A' ? 'B' : 'A';
-    return s;
-  })));
+  ASSERT_OK(a().capture().sign(
+      id_, signer_with([key](std::string_view bytes) -> core::Result<std::string> {
+        auto s = sync::sign_bytes(key, bytes);
+        if (!s) return s;
+        (*s)[20] = (*s)[20] == 'A' ? 'B' : 'A';
+        return s;
+      })));
   auto r = a().sync();
   ASSERT_OK(r);
   expect_refused_and_kept(*r, "signature_ne_correspond_pas");
@@ -174,7 +182,9 @@ TEST_F(SignedReports, ASignatureWithFlippedBytesIsRefusedAndKept) {
 TEST_F(SignedReports, ASignatureMadeWithAnotherDevicesKeyIsRefused) {
   ASSERT_OK(a().capture().complete(id_));
   const std::string other_key = b().credentials.key_pem;  // a's certificate, b's key
-  ASSERT_OK(a().capture().sign(id_, signer_with([other_key](std::string_view bytes) { return sync::sign_bytes(other_key, bytes); })));
+  ASSERT_OK(a().capture().sign(id_, signer_with([other_key](std::string_view bytes) {
+                                 return sync::sign_bytes(other_key, bytes);
+                               })));
   auto r = a().sync();
   ASSERT_OK(r);
   expect_refused_and_kept(*r, "signature_ne_correspond_pas");
@@ -201,7 +211,8 @@ TEST_F(SignedReports, AReportChangedCentrallyBeforeTheSignatureArrivesIsRefused)
   EXPECT_EQ(central_view().field("batiments.nb_wc").as_number(), core::Number::integer(5));
   // Having now received b's answer, a completes and signs what the office holds: accepted.
   ASSERT_OK(a().sync());
-  EXPECT_EQ(a().capture().load(id_)->field("batiments.nb_wc").as_number(), core::Number::integer(5));
+  EXPECT_EQ(a().capture().load(id_)->field("batiments.nb_wc").as_number(),
+            core::Number::integer(5));
   if (tablet_status(a()) != core::InspectionStatus::kCompleted) {
     ASSERT_OK(a().capture().complete(id_));
   }
@@ -219,7 +230,9 @@ TEST_F(SignedReports, TheReportShowsWhoSignedWhenWithWhichDeviceAndTheVerificati
   ASSERT_OK(a().sync());
   const auto view = central_view();
   const auto verdict = sync::verify_report_signature(view, world_.ca().cert_pem);
-  auto names = [](std::string_view id) { return id == "lead" ? std::string("Inspecteur lead") : std::string(); };
+  auto names = [](std::string_view id) {
+    return id == "lead" ? std::string("Inspecteur lead") : std::string();
+  };
   const std::string html = core::report_html(view, names, verdict);
   EXPECT_NE(html.find("Signé par Inspecteur lead (lead)"), std::string::npos);
   EXPECT_NE(html.find(a().device_id), std::string::npos);
@@ -231,7 +244,8 @@ TEST_F(SignedReports, TheReportShowsWhoSignedWhenWithWhichDeviceAndTheVerificati
   EXPECT_EQ(s->find("device")->as_string(), a().device_id);
   EXPECT_EQ(s->find("verification")->find("state")->as_string(), "valid");
   // A tampered copy shows the failure.
-  core::InspectionView changed = std::move(*storage::read_inspection(world_.central().entities(), id_));
+  core::InspectionView changed =
+      std::move(*storage::read_inspection(world_.central().entities(), id_));
   changed.fields["conclusions"] = Value::text("Conclusions modifiées.");
   const auto bad = sync::verify_report_signature(changed, world_.ca().cert_pem);
   EXPECT_EQ(bad.state, SignatureState::kInvalid);
@@ -242,7 +256,8 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   ASSERT_OK(a().capture().complete(id_));
   ASSERT_OK(a().sign(id_));
   ASSERT_OK(a().sync());
-  auto kept = a().capture().add_addendum(id_, "Complément : l'attestation incendie a été reçue le 12/03.");
+  auto kept =
+      a().capture().add_addendum(id_, "Complément : l'attestation incendie a été reçue le 12/03.");
   ASSERT_OK(kept);
   auto dropped = a().capture().add_addendum(id_, "Note personnelle.");
   ASSERT_OK(dropped);
@@ -256,7 +271,8 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   EXPECT_EQ(pending->front().dossier_id, "d1");
   ASSERT_OK(world_.central().review_addendum(*kept, true));
   ASSERT_OK(world_.central().review_addendum(*dropped, false));
-  EXPECT_EQ(world_.central().review_addendum(*kept, false).code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(world_.central().review_addendum(*kept, false).code(),
+            core::StatusCode::kFailedPrecondition);
   EXPECT_EQ(world_.central().review_addendum("inconnu", true).code(), core::StatusCode::kNotFound);
   EXPECT_TRUE(world_.central().addenda(true)->empty());
   // Audited: ids and the decision only.
@@ -290,12 +306,14 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   ASSERT_EQ(on_b->addenda.size(), 2u);
   for (const auto& add : on_b->addenda) EXPECT_TRUE(add.reviewed());
   {  // The tablet refuses to edit it; a tampered tablet writing it anyway is refused centrally.
-    EXPECT_FALSE(a().capture().set_value("addendum", *kept, "texte", Value::text("Texte changé.")).ok());
+    EXPECT_FALSE(
+        a().capture().set_value("addendum", *kept, "texte", Value::text("Texte changé.")).ok());
     auto grid = a().capture().load(id_)->grid;
     auto tx = storage::Transaction::begin(a().replica->db());
     ASSERT_OK(tx);
-    ASSERT_OK(a().replica->write(**tx, {core::entity::kAddendum, *kept, id_, "d1"}, core::addendum_field::kText,
-                                 Value::text("Texte changé."), a().replica->tick(), grid->key(), grid->version()));
+    ASSERT_OK(a().replica->write(**tx, {core::entity::kAddendum, *kept, id_, "d1"},
+                                 core::addendum_field::kText, Value::text("Texte changé."),
+                                 a().replica->tick(), grid->key(), grid->version()));
     ASSERT_OK((*tx)->commit());
   }
   auto late = a().sync();
@@ -304,7 +322,8 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   auto q = world_.central().quarantine();
   ASSERT_OK(q);
   EXPECT_NE(q->back().reason.find("déjà été examiné"), std::string::npos) << q->back().reason;
-  EXPECT_EQ(central_view().addenda[0].text, "Complément : l'attestation incendie a été reçue le 12/03.");
+  EXPECT_EQ(central_view().addenda[0].text,
+            "Complément : l'attestation incendie a été reçue le 12/03.");
 }
 
 }  // namespace
