@@ -63,6 +63,14 @@ SignatureState shown_state(const InspectionView& view, const SignatureVerdict& v
   return verdict.state == SignatureState::kUnsigned ? SignatureState::kInvalid : verdict.state;
 }
 
+// "2025-03-10T14:03:07Z" as people read it: "10/03/2025 à 14:03:07 (UTC)"; other text as is.
+std::string french_instant(const std::string& iso) {
+  if (iso.size() != 20 || iso[10] != 'T' || iso[19] != 'Z') return iso;
+  auto date = Date::parse(iso.substr(0, 10));
+  if (!date) return iso;
+  return date->french() + " à " + iso.substr(11, 8) + " (UTC)";
+}
+
 // "Nom (id)", or the id alone when the name is unknown.
 std::string signer_text(const InspectorNames& names, const InspectionView& view) {
   const Value& id = view.field(field::kSignedBy);
@@ -265,7 +273,8 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
   out += "<div class=\"sign\"><p>Date : " + esc(view.field(field::kVisitDate).display()) + "</p>";
   const SignatureState state = shown_state(view, signature);
   if (view.status == InspectionStatus::kSigned) {
-    out += "<p>Signé par " + esc(signer_text(names, view)) + ", le " + esc(text_of(view.field(field::kSignedAt))) + ".</p>";
+    out += "<p>Signé par " + esc(signer_text(names, view)) + ", le " +
+           esc(french_instant(text_of(view.field(field::kSignedAt)))) + ".</p>";
     if (const auto& device = view.field(field::kSignatureDevice); !device.is_null()) {
       out += "<p>Appareil de signature : " + esc(text_of(device)) + "</p>";
     }
@@ -285,8 +294,9 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
            "Ils ne sont pas couverts par la signature électronique du rapport.</em></p>\n";
     for (const auto& a : view.addenda) {
       if (!a.accepted()) continue;
-      out += "<div class=\"remark\"><strong>Addendum du " + esc(a.created_at) + " par " +
-             esc(inspector(names, Value::text(a.author))) + "</strong> (accepté le " + esc(a.reviewed_at) + ")<br>" +
+      out += "<div class=\"remark\"><strong>Addendum du " + esc(french_instant(a.created_at)) + " par " +
+             esc(inspector(names, Value::text(a.author))) + "</strong> (accepté le " + esc(french_instant(a.reviewed_at)) +
+             ")<br>" +
              esc_lines(a.text) + "</div>\n";
     }
     out += "</section>\n";

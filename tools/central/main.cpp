@@ -470,7 +470,9 @@ int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
                           .set("signed_at", sig->signed_at)
                           .set("device", sig->device));
     } else {
-      std::cout << "signature vérifiée : inspection " << *id << " signée par " << sig->signer << " le " << sig->signed_at
+      const std::string name = names_of(store)(sig->signer);
+      std::cout << "signature vérifiée : inspection " << *id << " signée par "
+                << (name.empty() ? sig->signer : name + " (" + sig->signer + ")") << " le " << sig->signed_at
                 << " avec l'appareil " << sig->device << "\n";
     }
     return 0;
