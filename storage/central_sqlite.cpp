@@ -414,11 +414,23 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (all->empty()) return Status::not_found("conflit inconnu : " + std::string(id));
     const CentralConflict& c = all->front();
     if (c.status != "open") return Status::failed_precondition("ce conflit est déjà résolu");
+    auto parent = entity_parent(c.record.entity_type, c.record.entity_id);
+    if (!parent) return parent.error();
+    // A signed report never changes, not even by the office: what remains to say is an addendum.
+    if (c.record.entity_type != entity::kAddendum &&
+        !(c.record.entity_type == entity::kInspection && c.record.field == field::kHolderAnswer)) {
+      const std::string inspection = c.record.entity_type == entity::kInspection ? c.record.entity_id : *parent;
+      auto status = field(entity::kInspection, inspection, field::kStatus);
+      if (!status) return status.error();
+      if (*status && (*status)->value == Value::text("signed")) {
+        return Status::failed_precondition(
+            "l'inspection est signée : ce conflit ne peut plus modifier le rapport (la valeur retenue reste celle qui a été "
+            "signée ; un complément passe par un addendum)");
+      }
+    }
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     const std::int64_t now = clock_->now_ms();
-    auto parent = entity_parent(c.record.entity_type, c.record.entity_id);
-    if (!parent) return parent.error();
     CARNET_RETURN_IF_ERROR(write_office(c.record.entity_type, c.record.entity_id, *parent, c.record.scope, c.record.field,
                                         value, now));
     auto st = owned_->prepare("UPDATE conflicts SET status = 'resolved', resolved_ms = ?2, resolved_by = ?3 WHERE id = ?1");

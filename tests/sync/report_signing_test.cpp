@@ -326,5 +326,25 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
             "Complément : l'attestation incendie a été reçue le 12/03.");
 }
 
+TEST_F(SignedReports, TheOfficeCannotChangeASignedReportByResolvingAConflict) {
+  ASSERT_OK(a().capture().set(id_, {"batiments.nb_wc=4"}));
+  ASSERT_OK(b().capture().set(id_, {"batiments.nb_wc=6"}));
+  ASSERT_OK(a().sync());
+  ASSERT_OK(b().sync());  // b wrote last: its value wins, a conflict is recorded
+  ASSERT_OK(a().sync());
+  ASSERT_OK(a().capture().complete(id_));
+  ASSERT_OK(a().sign(id_));
+  ASSERT_OK(a().sync());
+  ASSERT_EQ(central_view().status, core::InspectionStatus::kSigned);
+  auto open = world_.central().conflicts(true);
+  ASSERT_OK(open);
+  ASSERT_FALSE(open->empty());
+  const auto& c = open->front();
+  const core::Status s = world_.central().resolve_conflict(c.record.id, c.record.loser_value, "bureau");
+  EXPECT_EQ(s.code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.message().find("addendum"), std::string::npos) << s.message();
+  EXPECT_TRUE(sync::verify_report_signature(central_view(), world_.ca().cert_pem).valid());
+}
+
 }  // namespace
 }  // namespace carnet::testing
