@@ -340,10 +340,32 @@ TEST_F(SignedReports, TheOfficeCannotChangeASignedReportByResolvingAConflict) {
   ASSERT_OK(open);
   ASSERT_FALSE(open->empty());
   const auto& c = open->front();
-  const core::Status s = world_.central().resolve_conflict(c.record.id, c.record.loser_value, "bureau");
+  const core::Status s =
+      world_.central().resolve_conflict(c.record.id, c.record.loser_value, "bureau");
   EXPECT_EQ(s.code(), core::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("addendum"), std::string::npos) << s.message();
   EXPECT_TRUE(sync::verify_report_signature(central_view(), world_.ca().cert_pem).valid());
+}
+
+TEST_F(SignedReports, ASignatureMadeWithAnExpiredCertificateIsRefused) {
+  ASSERT_OK(a().capture().complete(id_));
+  auto request = sync::make_certificate_request(a().device_id);
+  ASSERT_OK(request);
+  const std::int64_t now = core::SystemClock::instance().now_ms() / 1000;
+  auto expired =
+      sync::sign_certificate_request(world_.ca(), request->csr_pem, a().device_id, "lead",
+                                     sync::Validity{now - 10 * 86400, now - 86400});
+  ASSERT_OK(expired);
+  storage::ReportSigner s;
+  s.device_id = a().device_id;
+  s.certificate_pem = *expired;
+  s.sign = [key = request->key_pem](std::string_view bytes) {
+    return sync::sign_bytes(key, bytes);
+  };
+  ASSERT_OK(a().capture().sign(id_, s));
+  auto r = a().sync();
+  ASSERT_OK(r);
+  expect_refused_and_kept(*r, "certificat_hors_validite");
 }
 
 }  // namespace
