@@ -18,6 +18,7 @@ namespace entity {
 inline constexpr std::string_view kDossier = "dossier";
 inline constexpr std::string_view kInspection = "inspection";
 inline constexpr std::string_view kRow = "row";  // a row of a repeated table
+inline constexpr std::string_view kAddendum = "addendum";  // core/addendum.hpp
 }  // namespace entity
 
 // Fields of a row entity; its cells are "c.<column>".

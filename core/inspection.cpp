@@ -75,6 +75,9 @@ const std::vector<MetaField>& inspection_fields() {
     add(kCompletedAt, "Clôturée le", ItemType::kText, true);
     add(kSignedAt, "Signée le", ItemType::kText, true);
     add(kSignedBy, "Signée par", ItemType::kText, true);
+    add(kSignatureDevice, "Appareil de signature", ItemType::kText, true);
+    add(kSignatureCertificate, "Certificat de signature", ItemType::kText, true);
+    add(kSignature, "Signature", ItemType::kText, true);
     return f;
   }();
   return fields;

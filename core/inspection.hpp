@@ -42,6 +42,11 @@ inline constexpr std::string_view kHolderAnswer = "avis_titulaire";
 inline constexpr std::string_view kCompletedAt = "cloturee_le";
 inline constexpr std::string_view kSignedAt = "signee_le";
 inline constexpr std::string_view kSignedBy = "signee_par";
+// The signature (core/report_signature.hpp): the signing device, its certificate (PEM) and
+// the signature itself (base64 DER), written with the move to "signed".
+inline constexpr std::string_view kSignatureDevice = "signature_appareil";
+inline constexpr std::string_view kSignatureCertificate = "signature_certificat";
+inline constexpr std::string_view kSignature = "signature";
 // Per-section texts: "remarques.<section>" and "recommandations.<section>".
 inline constexpr std::string_view kRemarksPrefix = "remarques.";
 inline constexpr std::string_view kRecommendationsPrefix = "recommandations.";

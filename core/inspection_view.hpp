@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/addendum.hpp"
 #include "core/answers.hpp"
 #include "core/dossier.hpp"
 #include "core/findings.hpp"
@@ -28,6 +29,7 @@ struct InspectionView {
   std::map<std::string, Value, std::less<>> fields;           // the inspection entity's non-null fields
   std::map<std::string, std::vector<TableRow>, std::less<>> rows;  // by table key, in order
   std::unique_ptr<AnswerSet> answers;                          // the grid's items and tables
+  std::vector<Addendum> addenda;                               // every addendum, oldest first
 
   // An inspection field ("date", "conclusions", "remarques.batiments", ...), null if unset.
   const Value& field(std::string_view key) const {

@@ -56,6 +56,29 @@ std::string inspector(const InspectorNames& names, const Value& id) {
   return name.empty() ? id.as_text() : name;
 }
 
+// What the signature block shows: "non signé" for an inspection that is not signed,
+// whatever the verdict says.
+SignatureState shown_state(const InspectionView& view, const SignatureVerdict& verdict) {
+  if (view.status != InspectionStatus::kSigned) return SignatureState::kUnsigned;
+  return verdict.state == SignatureState::kUnsigned ? SignatureState::kInvalid : verdict.state;
+}
+
+// "2025-03-10T14:03:07Z" as people read it: "10/03/2025 à 14:03:07 (UTC)"; other text as is.
+std::string french_instant(const std::string& iso) {
+  if (iso.size() != 20 || iso[10] != 'T' || iso[19] != 'Z') return iso;
+  auto date = Date::parse(iso.substr(0, 10));
+  if (!date) return iso;
+  return date->french() + " à " + iso.substr(11, 8) + " (UTC)";
+}
+
+// "Nom (id)", or the id alone when the name is unknown.
+std::string signer_text(const InspectorNames& names, const InspectionView& view) {
+  const Value& id = view.field(field::kSignedBy);
+  const std::string shown_name = inspector(names, id);
+  if (id.kind() != ValueKind::kText || shown_name == id.as_text()) return shown_name;
+  return shown_name + " (" + id.as_text() + ")";
+}
+
 const char* kStyle = R"css(
 @page { size: A4; margin: 18mm 16mm 20mm 16mm; }
 * { box-sizing: border-box; }
@@ -85,6 +108,9 @@ dl.head dd { margin: 0; }
 .box::before { content: "\2610\00a0"; }
 .box.on::before { content: "\2612\00a0"; }
 .sign { margin-top: 16px; }
+.signature.valid { color: #1d6b2a; }
+.signature.invalid, .signature.unsigned { color: #a40000; }
+.signature.unverifiable { color: #8a5a00; }
 footer { margin-top: 20px; font-size: 8.5pt; color: #555; border-top: 1px solid #ccc; padding-top: 4px; }
 @media print { h2 { break-after: avoid; } .section { break-inside: auto; } }
 )css";
@@ -143,7 +169,7 @@ Json finding_json(const Finding& f) {
   return j;
 }
 
-std::string report_html(const InspectionView& view, const InspectorNames& names) {
+std::string report_html(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature) {
   const Grid& grid = *view.grid;
   const auto findings = view.findings();
   std::map<std::string, std::vector<const Finding*>> by_section;
@@ -245,21 +271,42 @@ std::string report_html(const InspectionView& view, const InspectorNames& names)
                                    " jours à dater de la date d'envoi du courrier ;");
   box(kFollowUpChoiceOther, "Autre(s) : " + esc(text_of(view.field(field::kFollowUpOther))));
   out += "<div class=\"sign\"><p>Date : " + esc(view.field(field::kVisitDate).display()) + "</p>";
+  const SignatureState state = shown_state(view, signature);
   if (view.status == InspectionStatus::kSigned) {
-    out += "<p>Signé par " + esc(inspector(names, view.field(field::kSignedBy))) + ", le " +
-           esc(text_of(view.field(field::kSignedAt))) + ".</p>";
+    out += "<p>Signé par " + esc(signer_text(names, view)) + ", le " +
+           esc(french_instant(text_of(view.field(field::kSignedAt)))) + ".</p>";
+    if (const auto& device = view.field(field::kSignatureDevice); !device.is_null()) {
+      out += "<p>Appareil de signature : " + esc(text_of(device)) + "</p>";
+    }
+    out += "<p class=\"signature " + std::string(signature_state_name(state)) + "\"><strong>Signature électronique : " +
+           esc(signature_state_label(state)) + "</strong>" +
+           (state != SignatureState::kValid && !signature.message.empty() ? " — " + esc(signature.message) : "") + "</p>";
   } else {
     out += "<p><em>Rapport non signé (" + esc(inspection_status_label(view.status)) + ").</em></p>";
   }
   out += "<p>" + esc(inspector(names, view.field(field::kLeadInspector))) + "<br>Inspecteur/trice</p></div></section>\n";
   out += "<section><h2>" + roman(2) + ". AVIS / REMARQUES DU TITULAIRE</h2>\n<p>" +
          esc_lines(text_of(view.field(field::kHolderAnswer))) + "</p></section>\n";
+  bool any_addendum = false;
+  for (const auto& a : view.addenda) any_addendum |= a.accepted();
+  if (any_addendum) {
+    out += "<section class=\"addenda\"><h2>ADDENDA</h2>\n<p><em>Ajouts postérieurs à la signature, acceptés par le bureau. "
+           "Ils ne sont pas couverts par la signature électronique du rapport.</em></p>\n";
+    for (const auto& a : view.addenda) {
+      if (!a.accepted()) continue;
+      out += "<div class=\"remark\"><strong>Addendum du " + esc(french_instant(a.created_at)) + " par " +
+             esc(inspector(names, Value::text(a.author))) + "</strong> (accepté le " + esc(french_instant(a.reviewed_at)) +
+             ")<br>" +
+             esc_lines(a.text) + "</div>\n";
+    }
+    out += "</section>\n";
+  }
   out += "<footer>Inspection " + esc(view.id) + " — grille " + esc(grid.key()) + " v" + std::to_string(grid.version()) +
          " — document produit par Carnet.</footer>\n</body></html>\n";
   return out;
 }
 
-Json report_json(const InspectionView& view, const InspectorNames& names) {
+Json report_json(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature) {
   const Grid& grid = *view.grid;
   const auto findings = view.findings();
   Json j = Json::object();
@@ -321,10 +368,31 @@ Json report_json(const InspectionView& view, const InspectorNames& names) {
                          .set("days", value_json(view.field(field::kFollowUpDays)))
                          .set("other", value_json(view.field(field::kFollowUpOther))));
   j.set("completed_at", value_json(view.field(field::kCompletedAt)));
+  const SignatureState state = shown_state(view, signature);
   j.set("signed", Json::object()
                       .set("by", value_json(view.field(field::kSignedBy)))
-                      .set("at", value_json(view.field(field::kSignedAt))));
+                      .set("by_name", inspector(names, view.field(field::kSignedBy)))
+                      .set("at", value_json(view.field(field::kSignedAt)))
+                      .set("device", value_json(view.field(field::kSignatureDevice)))
+                      .set("verification", Json::object()
+                                               .set("state", std::string(signature_state_name(state)))
+                                               .set("label", std::string(signature_state_label(state)))
+                                               .set("code", state == SignatureState::kValid ? std::string() : signature.code)
+                                               .set("message", state == SignatureState::kValid ? std::string() : signature.message)));
   j.set("holder_answer", value_json(view.field(field::kHolderAnswer)));
+  Json addenda = Json::array();  // accepted ones only, outside the signature
+  for (const auto& a : view.addenda) {
+    if (!a.accepted()) continue;
+    addenda.push(Json::object()
+                     .set("id", a.id)
+                     .set("text", a.text)
+                     .set("author", a.author)
+                     .set("created_at", a.created_at)
+                     .set("accepted_by", a.reviewed_by)
+                     .set("accepted_at", a.reviewed_at)
+                     .set("covered_by_signature", false));
+  }
+  j.set("addenda", std::move(addenda));
   return j;
 }
 

@@ -11,14 +11,19 @@
 
 #include "core/inspection_view.hpp"
 #include "core/json.hpp"
+#include "core/report_signature.hpp"
 
 namespace carnet::core {
 
 // The person's display name for an inspector id ("" when unknown: the id is shown).
 using InspectorNames = std::function<std::string(std::string_view inspector_id)>;
 
-std::string report_html(const InspectionView& view, const InspectorNames& names);
-Json report_json(const InspectionView& view, const InspectorNames& names);
+// `signature` is the result of checking the report's signature (sync/report_signing.hpp),
+// shown in the signature block: who signed, when, with which device, and whether the
+// signature verified. Accepted addenda (`view.addenda`) follow in their own section, marked
+// as not covered by the signature.
+std::string report_html(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature = {});
+Json report_json(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature = {});
 
 // One finding as JSON: item, norm, section, status, reference, requirement, message.
 Json finding_json(const Finding& f);

@@ -1,5 +1,6 @@
 #include "core/validation.hpp"
 
+#include "core/addendum.hpp"
 #include "core/inspection.hpp"
 
 namespace carnet::core {
@@ -75,6 +76,14 @@ Status check_change(const Change& c, const Grid& grid, std::string_view row_tabl
       return Status::invalid_argument("colonne inconnue : " + std::string(row_table) + "[" + column + "]");
     }
     return Status::invalid_argument("tableau inconnu : " + std::string(row_table));
+  }
+  if (c.entity_type == entity::kAddendum) {
+    if (!addendum_field_from_device(c.field)) {
+      return Status::invalid_argument("la revue d'un addendum se fait au bureau (" + c.field + ")");
+    }
+    if (v.kind() != ValueKind::kText) return Status::invalid_argument(c.field + " : texte attendu");
+    if (c.field == addendum_field::kText) return check_addendum_text(v.as_text());
+    return Status::ok_status();
   }
   if (c.entity_type == entity::kDossier) {
     return Status::invalid_argument("les dossiers ne se modifient qu'au bureau");

@@ -9,7 +9,7 @@
 namespace carnet::storage {
 namespace {
 
-constexpr std::array<std::pair<AuditKind, std::string_view>, 12> kKindNames = {{
+constexpr std::array<std::pair<AuditKind, std::string_view>, 14> kKindNames = {{
     {AuditKind::kInspectorAdd, "inspector_add"},
     {AuditKind::kDossierImport, "dossier_import"},
     {AuditKind::kAssignment, "assignment"},
@@ -22,6 +22,8 @@ constexpr std::array<std::pair<AuditKind, std::string_view>, 12> kKindNames = {{
     {AuditKind::kQuarantine, "quarantine"},
     {AuditKind::kConflictResolution, "conflict_resolution"},
     {AuditKind::kReportExport, "report_export"},
+    {AuditKind::kSignatureCheck, "signature_check"},
+    {AuditKind::kAddendumReview, "addendum_review"},
 }};
 
 void put_field(std::string& out, std::string_view bytes) {

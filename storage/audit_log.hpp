@@ -36,6 +36,8 @@ enum class AuditKind {
   kQuarantine,          // device id; subject: change id; detail: raison=CODE dossier=ID
   kConflictResolution,  // office or device id; subject: conflict id; detail: how
   kReportExport,        // office; subject: inspection id; detail: format=…
+  kSignatureCheck,      // device id or office; subject: inspection id; detail: resultat=… [raison=CODE]
+  kAddendumReview,      // office; subject: addendum id; detail: decision=acceptee|rejetee inspection=ID
 };
 
 // The name stored and hashed ("inspector_add", "sync", …), and back.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "core/addendum.hpp"
+#include "core/report_signature.hpp"
 #include "core/text.hpp"
 #include "core/validation.hpp"
 
@@ -320,20 +322,69 @@ Status Capture::complete(std::string_view inspection_id) {
   return r ? Status::ok_status() : r.error();
 }
 
-Status Capture::sign(std::string_view inspection_id) {
-  auto h = read_header(replica_, inspection_id);
-  if (!h) return h.error();
-  core::InspectionState state;
-  state.status = h->status;
-  CARNET_RETURN_IF_ERROR(core::check_sign(state));
+Status Capture::sign(std::string_view inspection_id, const ReportSigner& signer) {
   auto node = replica_.node();
   if (!node) return node.error();
-  const std::vector<Write> writes = {
-      {std::string(entity::kInspection), h->id, std::string(field::kSignedAt),
-       Value::text(core::iso_timestamp(replica_.clock().now_ms()))},
-      {std::string(entity::kInspection), h->id, std::string(field::kSignedBy), Value::text(node->inspector_id)}};
-  auto r = commit(*h, writes, {}, InspectionStatus::kSigned, Transition::kAlways);
-  return r ? Status::ok_status() : r.error();
+  auto tx = Transaction::begin(replica_.db());
+  if (!tx) return tx.error();
+  // Read inside the transaction, so that what is signed is what the transaction holds.
+  auto view = read_inspection(replica_, inspection_id);
+  if (!view) return view.error();
+  core::InspectionState state;
+  state.status = view->status;
+  CARNET_RETURN_IF_ERROR(core::check_sign(state));
+  const Value signed_at = Value::text(core::iso_timestamp(replica_.clock().now_ms()));
+  const Value signed_by = Value::text(node->inspector_id);
+  view->fields.insert_or_assign(std::string(field::kSignedAt), signed_at);
+  view->fields.insert_or_assign(std::string(field::kSignedBy), signed_by);
+  auto signature = signer.sign(core::canonical_report(*view));
+  if (!signature) return signature.error();
+  const core::Hlc hlc = replica_.tick();
+  const EntityRef inspection{entity::kInspection, view->id, view->dossier.id, view->dossier.id};
+  const std::pair<std::string_view, Value> writes[] = {
+      {field::kSignedAt, signed_at},
+      {field::kSignedBy, signed_by},
+      {field::kSignatureDevice, Value::text(signer.device_id)},
+      {field::kSignatureCertificate, Value::text(signer.certificate_pem)},
+      {field::kSignature, Value::text(*signature)},
+      {field::kStatus, Value::text(std::string(core::inspection_status_name(InspectionStatus::kSigned)))},
+  };
+  for (const auto& [f, v] : writes) {
+    auto c = replica_.write(**tx, inspection, f, v, hlc, view->grid->key(), view->grid->version());
+    if (!c) return c.error();
+  }
+  return (*tx)->commit();
+}
+
+Result<std::string> Capture::add_addendum(std::string_view inspection_id, std::string_view text) {
+  CARNET_RETURN_IF_ERROR_R(core::check_addendum_text(text));
+  auto node = replica_.node();
+  if (!node) return fail(node.error());
+  auto h = read_header(replica_, inspection_id);
+  if (!h) return fail(h.error());
+  if (h->status != InspectionStatus::kSigned) {
+    return fail(Status::failed_precondition(
+        "l'inspection n'est pas signée : modifiez-la directement (carnet inspection set) ; un addendum complète un rapport signé"));
+  }
+  const std::string id = replica_.new_id().to_string();
+  auto tx = Transaction::begin(replica_.db());
+  if (!tx) return fail(tx.error());
+  const core::Hlc hlc = replica_.tick();
+  const EntityRef addendum{entity::kAddendum, id, h->id, h->dossier_id};
+  CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, addendum));
+  namespace af = core::addendum_field;
+  const std::pair<std::string_view, Value> writes[] = {
+      {af::kInspection, Value::text(h->id)},
+      {af::kText, Value::text(std::string(text))},
+      {af::kAuthor, Value::text(node->inspector_id)},
+      {af::kCreatedAt, Value::text(core::iso_timestamp(replica_.clock().now_ms()))},
+  };
+  for (const auto& [f, v] : writes) {
+    auto c = replica_.write(**tx, addendum, f, v, hlc, h->grid->key(), h->grid->version());
+    if (!c) return fail(c.error());
+  }
+  CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+  return id;
 }
 
 Result<InspectionView> Capture::load(std::string_view inspection_id) { return read_inspection(replica_, inspection_id); }

@@ -8,6 +8,7 @@
 // inspector runs. Thread safety: as the Replica it works on.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -25,6 +26,15 @@
 
 namespace carnet::storage {
 
+// What signs a report on this tablet: its device id, its certificate (PEM) and a function
+// that signs the canonical bytes (core/report_signature.hpp) with its private key, returning
+// the signature as base64 DER. Made by the sync layer from the device's credentials
+// (sync/report_signing.hpp), so that storage needs no X.509.
+struct ReportSigner {
+  std::string device_id;
+  std::string certificate_pem;
+  std::function<Result<std::string>(std::string_view canonical_bytes)> sign;
+};
 
 class Capture {
  public:
@@ -59,7 +69,18 @@ class Capture {
   Status delete_row(std::string_view inspection_id, std::string_view table, int position);
 
   Status complete(std::string_view inspection_id);
-  Status sign(std::string_view inspection_id);
+  // Signs a completed inspection, in one transaction: reads it, writes who signs and when
+  // (signee_par, signee_le), signs its canonical bytes with `signer`, writes the device, the
+  // certificate and the signature, then moves it to "signed" — so the signature fields
+  // follow every answer in the outbox and precede the status. kFailedPrecondition unless
+  // completed; the signer's errors as they are (nothing written).
+  Status sign(std::string_view inspection_id, const ReportSigner& signer);
+
+  // Adds an addendum (core/addendum.hpp) to a signed inspection: its text, this node's
+  // inspector as author, now as date, in one transaction; the report itself is untouched.
+  // Returns the addendum's id. kFailedPrecondition unless the inspection is signed (before
+  // that, edit it); kInvalidArgument for an empty or invalid text.
+  Result<std::string> add_addendum(std::string_view inspection_id, std::string_view text);
 
   Result<InspectionView> load(std::string_view inspection_id);
   Result<std::vector<InspectionSummary>> list();

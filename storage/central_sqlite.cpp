@@ -4,6 +4,7 @@
 #include <mutex>
 #include <set>
 
+#include "core/addendum.hpp"
 #include "core/date.hpp"
 #include "core/validation.hpp"
 #include "storage/audit_log.hpp"
@@ -413,11 +414,23 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (all->empty()) return Status::not_found("conflit inconnu : " + std::string(id));
     const CentralConflict& c = all->front();
     if (c.status != "open") return Status::failed_precondition("ce conflit est déjà résolu");
+    auto parent = entity_parent(c.record.entity_type, c.record.entity_id);
+    if (!parent) return parent.error();
+    // A signed report never changes, not even by the office: what remains to say is an addendum.
+    if (c.record.entity_type != entity::kAddendum &&
+        !(c.record.entity_type == entity::kInspection && c.record.field == field::kHolderAnswer)) {
+      const std::string inspection = c.record.entity_type == entity::kInspection ? c.record.entity_id : *parent;
+      auto status = field(entity::kInspection, inspection, field::kStatus);
+      if (!status) return status.error();
+      if (*status && (*status)->value == Value::text("signed")) {
+        return Status::failed_precondition(
+            "l'inspection est signée : ce conflit ne peut plus modifier le rapport (la valeur retenue reste celle qui a été "
+            "signée ; un complément passe par un addendum)");
+      }
+    }
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     const std::int64_t now = clock_->now_ms();
-    auto parent = entity_parent(c.record.entity_type, c.record.entity_id);
-    if (!parent) return parent.error();
     CARNET_RETURN_IF_ERROR(write_office(c.record.entity_type, c.record.entity_id, *parent, c.record.scope, c.record.field,
                                         value, now));
     auto st = owned_->prepare("UPDATE conflicts SET status = 'resolved', resolved_ms = ?2, resolved_by = ?3 WHERE id = ?1");
@@ -439,6 +452,50 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!all) return fail(all.error());
     if (all->empty()) return std::optional<QuarantineRecord>();
     return std::optional<QuarantineRecord>(all->front());
+  }
+
+  // --- Addenda -------------------------------------------------------------------------------
+
+  Result<std::vector<AddendumRecord>> addenda(bool pending_only) override {
+    std::lock_guard lock(mu_);
+    auto ids = EntityStore::entities(entity::kAddendum);
+    if (!ids) return fail(ids.error());
+    std::vector<AddendumRecord> out;
+    for (const auto& id : *ids) {
+      auto a = read_addendum(*this, id);
+      if (!a) return fail(a.error());
+      if (pending_only && a->reviewed()) continue;
+      auto place = entity_place(entity::kAddendum, id);
+      if (!place) return fail(place.error());
+      out.push_back({std::move(*a), *place ? (*place)->second : std::string()});
+    }
+    return out;
+  }
+
+  Status review_addendum(std::string_view id, bool accept) override {
+    std::lock_guard lock(mu_);
+    auto a = read_addendum(*this, id);
+    if (!a) return a.error();
+    if (a->reviewed()) {
+      return Status::failed_precondition("cet addendum a déjà été " +
+                                         std::string(a->accepted() ? "accepté" : "rejeté") + " par " + a->reviewed_by);
+    }
+    auto place = entity_place(entity::kAddendum, id);
+    if (!place) return place.error();
+    if (!*place) return Status::not_found("addendum inconnu : " + std::string(id));
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    const std::int64_t now = clock_->now_ms();
+    namespace af = core::addendum_field;
+    const auto& [parent, scope] = **place;
+    const std::string_view decision = accept ? core::kAddendumAccepted : core::kAddendumRejected;
+    CARNET_RETURN_IF_ERROR(write_office(entity::kAddendum, id, parent, scope, af::kReview, Value::text(std::string(decision)), now));
+    CARNET_RETURN_IF_ERROR(write_office(entity::kAddendum, id, parent, scope, af::kReviewedBy, Value::text(office()), now));
+    CARNET_RETURN_IF_ERROR(
+        write_office(entity::kAddendum, id, parent, scope, af::kReviewedAt, Value::text(core::iso_timestamp(now)), now));
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kAddendumReview, office(), id,
+                                 "decision=" + std::string(decision) + " inspection=" + parent));
+    return (*tx)->commit();
   }
 
   Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) override {
@@ -789,7 +846,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::string message;
   };
   Result<Refusal> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
-                              std::int64_t now) {
+                          std::int64_t now, const std::string& device) {
     if (!scope.contains(c.scope)) return Refusal{"hors_perimetre", "dossier « " + c.scope + " » hors du périmètre de l'appareil"};
     const std::int64_t ahead = c.version.hlc.physical_ms() - now;
     if (ahead > options_.max_clock_drift_ms) {
@@ -806,10 +863,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto dossier = entity_exists(entity::kDossier, c.scope);
       if (!dossier) return fail(dossier.error());
       if (!*dossier) return Refusal{"dossier_inconnu", "dossier inconnu : " + c.scope};
-    } else if (c.entity_type == entity::kRow) {
+    } else if (c.entity_type == entity::kRow || c.entity_type == entity::kAddendum) {
       auto parent = entity_place(entity::kInspection, c.parent);
       if (!parent) return fail(parent.error());
-      if (!*parent || (*parent)->second != c.scope) return Refusal{"ligne_orpheline", "ligne d'une inspection inconnue"};
+      if (!*parent || (*parent)->second != c.scope) {
+        return Refusal{"ligne_orpheline", c.entity_type == entity::kRow ? "ligne d'une inspection inconnue"
+                                                                        : "addendum d'une inspection inconnue"};
+      }
     }
     if (c.grid_key.empty()) return Refusal{"sans_grille", "changement sans grille"};
     auto g = grid(c.grid_key, c.grid_version);
@@ -826,11 +886,55 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     const std::string inspection = c.entity_type == entity::kInspection ? c.entity_id : c.parent;
     auto status = field(entity::kInspection, inspection, field::kStatus);
     if (!status) return fail(status.error());
+    // An addendum is reviewed once: after that it never changes either.
+    if (c.entity_type == entity::kAddendum) {
+      auto review = field(entity::kAddendum, c.entity_id, core::addendum_field::kReview);
+      if (!review) return fail(review.error());
+      if (*review && !(*review)->value.is_null()) {
+        return Refusal{"addendum_revu", "cet addendum a déjà été examiné par le bureau : il ne peut plus changer"};
+      }
+      return Refusal{};
+    }
     if (*status && (*status)->value == Value::text("signed") &&
         !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
       return Refusal{"inspection_signee", "inspection signée : modification refusée (un addendum doit passer par le bureau)"};
     }
+    // The signature, and the move to "signed", only with a signature that verifies against
+    // what the central node holds.
+    if (c.entity_type == entity::kInspection &&
+        ((c.field == field::kSignature && !c.value.is_null()) ||
+         (c.field == field::kStatus && c.value == Value::text("signed")))) {
+      return signature_refusal(c, device);
+    }
     return Refusal{};
+  }
+
+  // Verifies the signature that `c` carries (the signature field) or relies on (the move to
+  // "signed"), over the inspection as the central node holds it; audits the result.
+  Result<Refusal> signature_refusal(const core::Change& c, const std::string& device) {
+    auto view = read_inspection(*this, c.entity_id);
+    if (!view) {
+      if (view.error().code() == core::StatusCode::kNotFound) {
+        return Refusal{"signature_invalide", "signature d'une inspection inconnue du bureau"};
+      }
+      return fail(view.error());
+    }
+    if (c.field == field::kSignature) view->fields.insert_or_assign(std::string(field::kSignature), c.value);
+    core::SignatureVerdict verdict;
+    if (!core::report_signature(*view)) {
+      verdict = {core::SignatureState::kInvalid, "signature_absente", "passage à « signée » sans signature"};
+    } else if (!options_.verify_signature) {
+      verdict = {core::SignatureState::kUnverifiable, "sans_autorite", "le bureau ne peut pas vérifier cette signature"};
+    } else {
+      verdict = options_.verify_signature(*view, device);
+    }
+    const std::string where = c.field == field::kSignature ? "signature" : "statut";
+    CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kSignatureCheck, device, c.entity_id,
+                                   "champ=" + where + " resultat=" + std::string(core::signature_state_name(verdict.state)) +
+                                       (verdict.code.empty() ? "" : " raison=" + verdict.code)));
+    if (verdict.valid()) return Refusal{};
+    return Refusal{"signature_invalide", "signature refusée : " + verdict.message +
+                                             " ; l'inspection reste non signée au bureau (signez-la à nouveau)"};
   }
 
   Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason) {
@@ -876,7 +980,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         return Status::ok_status();
       }
     }
-    auto refused = refusal(c, scope, now);
+    auto refused = refusal(c, scope, now, device);
     if (!refused) return refused.error();
     if (!refused->code.empty()) {
       const std::string* reason = &refused->message;

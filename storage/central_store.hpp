@@ -20,6 +20,7 @@
 #include "core/dossier.hpp"
 #include "core/grid.hpp"
 #include "core/inspection_view.hpp"
+#include "core/report_signature.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/inspection_reader.hpp"
 #include "storage/replica.hpp"
@@ -87,6 +88,12 @@ struct QuarantineRecord {
   std::int64_t received_ms = 0;
 };
 
+// An addendum as the office reviews it, with the dossier it belongs to.
+struct AddendumRecord {
+  core::Addendum addendum;
+  std::string dossier_id;
+};
+
 struct SyncOutput {
   core::Hlc clock;
   std::vector<ChangeOutcome> outcomes;  // only the changes not simply applied
@@ -103,11 +110,21 @@ struct SyncOutput {
   std::size_t quarantined = 0;
 };
 
+// Checks the signature of a report (sync/report_signing.hpp provides one over the central
+// CA): `view` is the inspection as the central node holds it, with the signature fields;
+// `pushing_device` is the device whose push carries the signature, or "" outside a sync.
+using SignatureVerifier =
+    std::function<core::SignatureVerdict(const core::InspectionView& view, std::string_view pushing_device)>;
+
 struct CentralOptions {
   std::size_t max_pull = 5000;             // changes per page
   std::int64_t max_clock_drift_ms = 5 * 60 * 1000;
   // The actor recorded in the audit log for the office's actions through this store.
   std::string office_actor = "bureau";
+  // Checks a signature when it arrives (the `signature` field, then the move to "signed"):
+  // one that does not verify is quarantined ("signature_invalide") and the inspection stays
+  // unsigned. Without a verifier, every signature is refused as unverifiable.
+  SignatureVerifier verify_signature;
 };
 
 class CentralStore {
@@ -166,6 +183,12 @@ class CentralStore {
   virtual Status resolve_conflict(std::string_view id, const core::Value& value, std::string_view by) = 0;
   virtual Result<std::vector<QuarantineRecord>> quarantine() = 0;
   virtual Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) = 0;
+
+  // Addenda (core/addendum.hpp): every one (or only those still to review), oldest first.
+  virtual Result<std::vector<AddendumRecord>> addenda(bool pending_only) = 0;
+  // Accepts or rejects an addendum, as the office (a change every replica pulls), audited.
+  // kNotFound for an unknown id; kFailedPrecondition (French) for one already reviewed.
+  virtual Status review_addendum(std::string_view id, bool accept) = 0;
 
   // Whether a field of a dossier in the device's scope refers to the attachment `sha256`.
   virtual Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) = 0;

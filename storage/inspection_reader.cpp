@@ -130,6 +130,37 @@ Result<std::vector<TableRow>> read_table_rows(EntityStore& store, std::string_vi
   return out;
 }
 
+Result<core::Addendum> read_addendum(EntityStore& store, std::string_view addendum_id) {
+  auto place = store.entity_place(entity::kAddendum, addendum_id);
+  if (!place) return fail(place.error());
+  if (!*place) return fail(Status::not_found("addendum inconnu : " + std::string(addendum_id)));
+  auto f = store.fields(entity::kAddendum, addendum_id);
+  if (!f) return fail(f.error());
+  namespace af = core::addendum_field;
+  core::Addendum a;
+  a.id = std::string(addendum_id);
+  a.inspection_id = (*place)->first;
+  a.text = text_or_empty(*f, af::kText);
+  a.author = text_or_empty(*f, af::kAuthor);
+  a.created_at = text_or_empty(*f, af::kCreatedAt);
+  a.review = text_or_empty(*f, af::kReview);
+  a.reviewed_by = text_or_empty(*f, af::kReviewedBy);
+  a.reviewed_at = text_or_empty(*f, af::kReviewedAt);
+  return a;
+}
+
+Result<std::vector<core::Addendum>> read_addenda(EntityStore& store, std::string_view inspection_id) {
+  auto ids = store.entities(entity::kAddendum, inspection_id);
+  if (!ids) return fail(ids.error());
+  std::vector<core::Addendum> out;
+  for (const auto& id : *ids) {
+    auto a = read_addendum(store, id);
+    if (!a) return fail(a.error());
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
 Result<InspectionView> read_inspection(EntityStore& store, std::string_view inspection_id) {
   auto h = read_header(store, inspection_id);
   if (!h) return fail(h.error());
@@ -167,6 +198,9 @@ Result<InspectionView> read_inspection(EntityStore& store, std::string_view insp
     }
     view.rows.emplace(table, std::move(*rows));
   }
+  auto addenda = read_addenda(store, h->id);
+  if (!addenda) return fail(addenda.error());
+  view.addenda = std::move(*addenda);
   return view;
 }
 

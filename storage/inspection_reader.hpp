@@ -53,6 +53,11 @@ Result<std::vector<core::Dossier>> read_dossiers(EntityStore& store);
 Result<InspectionHeader> read_header(EntityStore& store, std::string_view inspection_id);
 // The live (not deleted) rows of a table of an inspection, in creation order.
 Result<std::vector<TableRow>> read_table_rows(EntityStore& store, std::string_view inspection_id, const TableRef& table);
+// Every addendum of an inspection, oldest first (ids are time-ordered).
+Result<std::vector<core::Addendum>> read_addenda(EntityStore& store, std::string_view inspection_id);
+// One addendum; kNotFound if unknown.
+Result<core::Addendum> read_addendum(EntityStore& store, std::string_view addendum_id);
+// The inspection with its rows and addenda.
 Result<InspectionView> read_inspection(EntityStore& store, std::string_view inspection_id);
 Result<std::vector<InspectionSummary>> read_inspections(EntityStore& store);
 

@@ -105,6 +105,7 @@ tablet claire status
 central inspection list
 report="$data/rapport-$id.html"
 central report "$id" --format html --output "$report"
+central report verify "$id"
 central audit list --limit 5
 central audit verify
 kill -TERM "$server"

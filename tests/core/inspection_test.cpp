@@ -191,7 +191,8 @@ TEST(InspectionFields, TableOfFields) {
     EXPECT_EQ(find_inspection_field(f.spec.key), &f);
   }
   for (auto key : {field::kDossier, field::kGrid, field::kGridVersion, field::kStatus, field::kLeadInspector,
-                   field::kCompletedAt, field::kSignedAt, field::kSignedBy}) {
+                   field::kCompletedAt, field::kSignedAt, field::kSignedBy, field::kSignature, field::kSignatureDevice,
+                   field::kSignatureCertificate}) {
     ASSERT_NE(find_inspection_field(key), nullptr) << key;
     EXPECT_TRUE(find_inspection_field(key)->system) << key;
   }

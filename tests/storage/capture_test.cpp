@@ -1,5 +1,6 @@
 #include "storage/capture.hpp"
 
+#include "core/report_signature.hpp"
 #include "support/replica_fixture.hpp"
 
 namespace carnet::testing {
@@ -9,6 +10,22 @@ using core::InspectionStatus;
 using core::StatusCode;
 
 using Capture = ReplicaTest;
+
+// A stand-in for the device key (storage knows no X.509): remembers what it was asked to sign.
+struct FakeSigner {
+  std::string signed_bytes;
+  int calls = 0;
+  storage::ReportSigner get() {
+    return {"device-1", "-----BEGIN CERTIFICATE-----\nfaux\n-----END CERTIFICATE-----\n",
+            [this](std::string_view bytes) -> core::Result<std::string> {
+              ++calls;
+              signed_bytes = std::string(bytes);
+              return std::string("c2lnbmF0dXJl");
+            }};
+  }
+};
+FakeSigner fake_signer;
+storage::ReportSigner signer() { return fake_signer.get(); }
 
 TEST_F(Capture, StartCopiesThePreviousVisitAndItsRecommendations) {
   const std::string id = start();
@@ -127,7 +144,7 @@ TEST_F(Capture, EmptyValueClearsAnAnswer) {
 
 TEST_F(Capture, LifecycleFromDraftToSigned) {
   const std::string id = start();
-  EXPECT_EQ(capture().sign(id).code(), StatusCode::kFailedPrecondition);  // not completed
+  EXPECT_EQ(capture().sign(id, signer()).code(), StatusCode::kFailedPrecondition);  // not completed
   auto missing = capture().complete(id);
   EXPECT_EQ(missing.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(missing.message().find("suivi"), std::string::npos) << missing.message();
@@ -140,7 +157,7 @@ TEST_F(Capture, LifecycleFromDraftToSigned) {
   ASSERT_OK(capture().set(id, {"conclusions=Ajout"}));
   EXPECT_EQ(capture().load(id)->status, InspectionStatus::kInProgress);
   ASSERT_OK(capture().complete(id));
-  ASSERT_OK(capture().sign(id));
+  ASSERT_OK(capture().sign(id, signer()));
   auto view = capture().load(id);
   EXPECT_EQ(view->status, InspectionStatus::kSigned);
   EXPECT_EQ(view->field("signee_par").as_text(), "insp-1");
@@ -151,7 +168,7 @@ TEST_F(Capture, SignedInspectionRefusesEveryEditButTheHolderAnswer) {
   const std::string id = start();
   ASSERT_OK(capture().set(id, {"suivi=aucun", "s.places=20"}));
   ASSERT_OK(capture().complete(id));
-  ASSERT_OK(capture().sign(id));
+  ASSERT_OK(capture().sign(id, signer()));
   const auto pending = replica_->pending_count().value();
   for (const std::string a : {"s.places=21", "conclusions=x", "remarques.s=x", "s.personnel[+].nom=x", "date=2025-01-01"}) {
     auto r = capture().set(id, {a});
@@ -161,7 +178,7 @@ TEST_F(Capture, SignedInspectionRefusesEveryEditButTheHolderAnswer) {
   }
   EXPECT_EQ(capture().delete_row(id, "recommandations_precedentes", 1).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(capture().complete(id).code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(capture().sign(id).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(capture().sign(id, signer()).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(replica_->pending_count().value(), pending);
   ASSERT_OK(capture().set(id, {"avis_titulaire=Nous avons pris note."}));
   auto view = capture().load(id);
@@ -187,6 +204,78 @@ TEST_F(Capture, ListsInspections) {
   EXPECT_EQ((*list)[0].id, a);
   EXPECT_EQ((*list)[1].id, b);
   EXPECT_EQ((*list)[0].grid_key, "mini");
+}
+
+TEST_F(Capture, SigningSignsTheCanonicalReportAndWritesTheSignatureBeforeTheStatus) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"suivi=aucun", "s.places=20", "s.personnel[+].nom=Alice"}));
+  ASSERT_OK(capture().complete(id));
+  const auto before = static_cast<std::size_t>(replica_->pending_count().value());
+  FakeSigner recorder;
+  ASSERT_OK(capture().sign(id, recorder.get()));
+  EXPECT_EQ(recorder.calls, 1);
+  auto view = capture().load(id);
+  ASSERT_OK(view);
+  // What is stored gives back exactly the bytes that were signed.
+  EXPECT_EQ(core::canonical_report(*view), recorder.signed_bytes);
+  auto sig = core::report_signature(*view);
+  ASSERT_TRUE(sig.has_value());
+  EXPECT_EQ(sig->signature, "c2lnbmF0dXJl");
+  EXPECT_EQ(sig->device, "device-1");
+  EXPECT_EQ(sig->signer, "insp-1");
+  EXPECT_NE(sig->certificate_pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  // Six changes in one transaction; the signature fields come before the status.
+  auto pending = replica_->pending_changes(1000);
+  ASSERT_OK(pending);
+  ASSERT_EQ(pending->size(), before + 6);
+  std::vector<std::string> order;
+  for (std::size_t i = before; i < pending->size(); ++i) order.push_back((*pending)[i].change.field);
+  EXPECT_EQ(order, (std::vector<std::string>{"signee_le", "signee_par", "signature_appareil", "signature_certificat",
+                                             "signature", "statut"}));
+}
+
+TEST_F(Capture, AFailingSignerWritesNothing) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"suivi=aucun"}));
+  ASSERT_OK(capture().complete(id));
+  const auto before = replica_->pending_count().value();
+  storage::ReportSigner broken{"device-1", "pem", [](std::string_view) -> core::Result<std::string> {
+                                 return core::fail(core::Status::failed_precondition("pas de clé"));
+                               }};
+  EXPECT_EQ(capture().sign(id, broken).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(replica_->pending_count().value(), before);
+  EXPECT_EQ(capture().load(id)->status, InspectionStatus::kCompleted);
+}
+
+}  // namespace
+}  // namespace carnet::testing
+
+namespace carnet::testing {
+namespace {
+
+TEST_F(Capture, AnAddendumIsOnlyForASignedReportAndLeavesTheReportUntouched) {
+  const std::string id = start();
+  ASSERT_OK(capture().set(id, {"suivi=aucun"}));
+  auto early = capture().add_addendum(id, "Oubli : extincteur vérifié.");
+  ASSERT_FALSE(early);
+  EXPECT_EQ(early.error().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(early.error().message().find("carnet inspection set"), std::string::npos);
+  ASSERT_OK(capture().complete(id));
+  ASSERT_OK(capture().sign(id, signer()));
+  const std::string before = core::canonical_report(*capture().load(id));
+  EXPECT_EQ(capture().add_addendum(id, "   ").error().code(), StatusCode::kInvalidArgument);
+  auto added = capture().add_addendum(id, "Oubli : extincteur vérifié le 12/03.");
+  ASSERT_OK(added);
+  auto view = capture().load(id);
+  ASSERT_OK(view);
+  EXPECT_EQ(view->status, InspectionStatus::kSigned);
+  EXPECT_EQ(core::canonical_report(*view), before);  // not covered by the signature
+  ASSERT_EQ(view->addenda.size(), 1u);
+  EXPECT_EQ(view->addenda[0].id, *added);
+  EXPECT_EQ(view->addenda[0].text, "Oubli : extincteur vérifié le 12/03.");
+  EXPECT_EQ(view->addenda[0].author, "insp-1");
+  EXPECT_FALSE(view->addenda[0].reviewed());
+  EXPECT_FALSE(view->addenda[0].created_at.empty());
 }
 
 }  // namespace

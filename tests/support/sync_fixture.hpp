@@ -16,6 +16,8 @@
 #include "storage/central_store.hpp"
 #include "storage/grid_file.hpp"
 #include "sync/central_service.hpp"
+#include "sync/pki.hpp"
+#include "sync/report_signing.hpp"
 #include "sync/tablet_sync.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
@@ -74,8 +76,19 @@ struct Tablet {
   std::unique_ptr<storage::Replica> replica;
   std::unique_ptr<LoopbackTransport> transport;
   std::string inspector;
+  std::string device_id;
+  sync::Credentials credentials;  // its device certificate (from the world's CA) and key
 
   storage::Capture capture() { return storage::Capture(*replica); }
+  // Signs with this tablet's device key, as `carnet inspection sign` does.
+  storage::ReportSigner signer() const {
+    storage::ReportSigner s;
+    s.device_id = device_id;
+    s.certificate_pem = credentials.cert_pem;
+    s.sign = [key = credentials.key_pem](std::string_view bytes) { return sync::sign_bytes(key, bytes); };
+    return s;
+  }
+  core::Status sign(const std::string& inspection) { return capture().sign(inspection, signer()); }
   Result<sync::SyncReport> sync(bool verify = true) {
     sync::SyncOptions o;
     o.verify_checksum = verify;
@@ -88,7 +101,12 @@ struct Tablet {
 class SyncWorld {
  public:
   SyncWorld() {
-    auto store = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate);
+    auto ca = sync::make_ca("Autorité de test", 365);
+    EXPECT_OK(ca);
+    ca_ = *ca;
+    storage::CentralOptions store_options;
+    store_options.verify_signature = sync::central_signature_verifier(ca_.cert_pem);
+    auto store = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate, store_options);
     EXPECT_OK(store);
     central_ = std::move(*store);
     for (const auto& g : storage::builtin_grids()) {
@@ -139,6 +157,12 @@ class SyncWorld {
     d.enrolled_ms = 1;
     EXPECT_OK(central_->add_device(d));
     t.transport = std::make_unique<LoopbackTransport>(*service_, node.to_string(), inspector);
+    t.device_id = node.to_string();
+    auto request = sync::make_certificate_request(t.device_id);
+    EXPECT_OK(request);
+    auto cert = sync::sign_certificate_request(ca_, request->csr_pem, t.device_id, inspector, 90);
+    EXPECT_OK(cert);
+    t.credentials = {*cert, request->key_pem};
     auto [it, inserted] = tablets_.emplace(name, std::move(t));
     return it->second;
   }
@@ -146,9 +170,11 @@ class SyncWorld {
   Tablet& tablet(const std::string& name) { return tablets_.at(name); }
   std::map<std::string, Tablet>& tablets() { return tablets_; }
   const TempDir& dir() const { return dir_; }
+  const sync::Credentials& ca() const { return ca_; }
 
  private:
   TempDir dir_;
+  sync::Credentials ca_;
   std::unique_ptr<storage::CentralStore> central_;
   std::unique_ptr<sync::CentralService> service_;
   std::map<std::string, Tablet> tablets_;

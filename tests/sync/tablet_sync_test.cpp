@@ -159,7 +159,7 @@ TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
   ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=2"}));  // b edits offline...
   ASSERT_OK(a().capture().set(id, {"suivi=aucun"}));
   ASSERT_OK(a().capture().complete(id));
-  ASSERT_OK(a().capture().sign(id));
+  ASSERT_OK(a().sign(id));
   ASSERT_OK(a().sync());  // ...while a signs and syncs first
   auto rb = b().sync();
   ASSERT_OK(rb);

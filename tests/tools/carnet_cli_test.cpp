@@ -17,6 +17,8 @@
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_secret.hpp"
+#include "sync/device_credentials.hpp"
+#include "sync/pki.hpp"
 
 namespace carnet::testing {
 namespace {
@@ -45,6 +47,18 @@ class CarnetCli : public ::testing::Test {
     ASSERT_EQ(carnet({"init", "--inspector", "insp-07", "--name", "Claire Lambert"}).exit_code, 0);
     const auto r = carnet({"dossier", "import", std::string(CARNET_SOURCE_DIR) + "/tools/samples/dossiers.json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  // What `carnet enroll` leaves in the data directory (a device key, its certificate from a
+  // central CA, the pinned CA), made here without a central node: signing needs the key.
+  void give_device_credentials() {
+    auto ca = sync::make_ca("Autorité de test", 30);
+    ASSERT_TRUE(ca.has_value());
+    auto request = sync::make_certificate_request("tablette-test");
+    ASSERT_TRUE(request.has_value());
+    auto cert = sync::sign_certificate_request(*ca, request->csr_pem, "tablette-test", "insp-07", 30);
+    ASSERT_TRUE(cert.has_value());
+    const core::Status s = sync::install_device_credentials(sync::DeviceFiles(data()), request->key_pem, *cert, ca->cert_pem);
+    ASSERT_TRUE(s.ok()) << s.message();
   }
   std::string start_shelter() {
     const core::Json j = json({"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-10"});
@@ -86,6 +100,13 @@ TEST_F(CarnetCli, CapturesAShelterInspectionOfflineFromStartToSignedReport) {
                    "suivi=aucun", "personnes[+].nom=Mme Dubois", "personnes[+].fonction=directrice"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(carnet({"inspection", "complete", id}).exit_code, 0);
+  // A tablet that is not enrolled has no device key: it cannot sign, says so, and the
+  // inspection stays completed.
+  r = carnet({"inspection", "sign", id});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("carnet enroll"), std::string::npos) << r.err;
+  EXPECT_EQ(json({"report", id, "--format", "json"}).find("status")->as_string(), "completed");
+  give_device_credentials();
   ASSERT_EQ(carnet({"inspection", "sign", id}).exit_code, 0);
   const std::string html = dir_.file("rapport.html");
   r = carnet({"report", id, "--format", "html", "--output", html});
@@ -96,12 +117,16 @@ TEST_F(CarnetCli, CapturesAShelterInspectionOfflineFromStartToSignedReport) {
   const std::string page = text.str();
   for (const char* part : {"RAPPORT D'INSPECTION", "Maison d&#39;accueil Le Relais", "RW/AHA/042", "I. Introduction",
                            "VII. Bâtiments", "VIII. CONCLUSIONS", "IX. SUIVI SOUHAITÉ", "X. AVIS / REMARQUES DU TITULAIRE",
-                           "Claire Lambert", "Mme Dubois", "non conforme", "@page { size: A4"}) {
+                           "Claire Lambert", "Mme Dubois", "non conforme", "@page { size: A4",
+                           "Signé par Claire Lambert (insp-07)", "Appareil de signature : tablette-test",
+                           "signature vérifiée"}) {
     EXPECT_NE(page.find(part), std::string::npos) << part;
   }
   const core::Json report = json({"report", id, "--format", "json"});
   EXPECT_EQ(report.find("status")->as_string(), "signed");
   EXPECT_EQ(report.find("signed")->find("by")->as_string(), "insp-07");
+  EXPECT_EQ(report.find("signed")->find("device")->as_string(), "tablette-test");
+  EXPECT_EQ(report.find("signed")->find("verification")->find("state")->as_string(), "valid");
   EXPECT_EQ(report.find("sections")->as_array().size(), 7u);
 }
 
@@ -207,6 +232,7 @@ TEST_F(CarnetCli, EditToASignedInspectionIsRefused) {
   const std::string id = start_shelter();
   ASSERT_EQ(carnet({"inspection", "set", id, "suivi=sans_delai"}).exit_code, 0);
   ASSERT_EQ(carnet({"inspection", "complete", id}).exit_code, 0);
+  give_device_credentials();
   ASSERT_EQ(carnet({"inspection", "sign", id}).exit_code, 0);
   const std::int64_t before = pending();
   const auto r = carnet({"inspection", "set", id, "batiments.nb_wc=3"});

@@ -1,5 +1,6 @@
 // End to end over real TLS on loopback: a central node process and tablets as processes.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,134 @@ TEST_F(SyncEndToEnd, TwoTabletsCaptureOfflineSyncAndTheOfficeSeesOneMergedReport
   EXPECT_EQ(status.find("pending")->number_text(), "0");
   EXPECT_EQ(status.find("conflicts")->number_text(), "0");
   (void)rb;
+}
+
+TEST_F(SyncEndToEnd, ASignedReportIsVerifiedOnArrivalAndByReportVerifyWhichFindsALaterChange) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const std::string device = tablet_json("a", {"status"}).find("device_id")->as_string();
+  const std::string id =
+      tablet_json("a", {"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-10"}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "suivi=aucun", "conclusions=Bon fonctionnement.", "batiments.nb_wc=3"})
+                .exit_code,
+            0);
+  ASSERT_EQ(tablet("a", {"inspection", "complete", id}).exit_code, 0);
+  ASSERT_EQ(tablet("a", {"inspection", "sign", id}).exit_code, 0);
+  const core::Json synced = tablet_json("a", {"sync"});
+  EXPECT_EQ(synced.find("quarantined")->number_text(), "0") << synced.dump();
+
+  // Verified on arrival: the office holds a signed report whose signature checks out.
+  const auto verify = central({"report", "verify", id});
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_NE(verify.out.find("signature vérifiée"), std::string::npos) << verify.out;
+  const core::Json report = central_json({"report", id, "--format", "json"});
+  EXPECT_EQ(report.find("status")->as_string(), "signed");
+  const core::Json* sig = report.find("signed");
+  EXPECT_EQ(sig->find("by")->as_string(), "lead");
+  EXPECT_EQ(sig->find("by_name")->as_string(), "Inspecteur lead");
+  EXPECT_EQ(sig->find("device")->as_string(), device);
+  EXPECT_FALSE(sig->find("at")->as_string().empty());
+  EXPECT_EQ(sig->find("verification")->find("state")->as_string(), "valid");
+  const std::string html = central({"report", id, "--format", "html"}).out;
+  EXPECT_NE(html.find("Signé par Inspecteur lead (lead)"), std::string::npos);
+  EXPECT_NE(html.find("Appareil de signature : " + device), std::string::npos);
+  EXPECT_NE(html.find("signature vérifiée"), std::string::npos);
+  // The tablet checks it too, against the CA it pinned.
+  EXPECT_EQ(tablet_json("a", {"report", id, "--format", "json"}).find("signed")->find("verification")->find("state")->as_string(),
+            "valid");
+
+  // Unknown id: 3; an unsigned inspection: 6.
+  EXPECT_EQ(central({"report", "verify", "inconnue"}).exit_code, 3);
+  const std::string other =
+      tablet_json("a", {"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-11"}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const auto unsigned_report = central({"report", "verify", other});
+  EXPECT_EQ(unsigned_report.exit_code, 6);
+  EXPECT_NE(unsigned_report.err.find("n'est pas signée"), std::string::npos) << unsigned_report.err;
+
+  // A signed answer changed behind the program's back (a raw edit of the store): verify finds it.
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((central_dir_ + "/central.db").c_str(), &db), SQLITE_OK);
+    const std::string sql =
+        "UPDATE fields SET value = 't:Conclusions changées.' WHERE entity_id = '" + id + "' AND field = 'conclusions'";
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+  }
+  const auto tampered = central({"report", "verify", id});
+  EXPECT_EQ(tampered.exit_code, 6);
+  EXPECT_NE(tampered.err.find("signature invalide"), std::string::npos) << tampered.err;
+  EXPECT_NE(central({"report", id, "--format", "html"}).out.find("signature invalide"), std::string::npos);
+
+  // Every check is in the audit log, with codes only.
+  const core::Json audit = central_json({"audit", "list"});
+  std::size_t checks = 0;
+  bool invalid_recorded = false;
+  for (const auto& e : audit.as_array()) {
+    if (e.find("kind")->as_string() != "signature_check") continue;
+    ++checks;
+    const std::string subject = e.find("subject")->as_string();
+    EXPECT_TRUE(subject == id || subject == other) << subject;
+    if (e.find("detail")->as_string().find("raison=signature_ne_correspond_pas") != std::string::npos) invalid_recorded = true;
+    EXPECT_EQ(e.find("detail")->as_string().find("Conclusions"), std::string::npos);
+  }
+  EXPECT_GE(checks, 4u);  // on arrival (signature, status), then each verify
+  EXPECT_TRUE(invalid_recorded);
+}
+
+TEST_F(SyncEndToEnd, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownAfterTheSignature) {
+  enroll("a", "lead");
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const std::string id =
+      tablet_json("a", {"inspection", "start", "--dossier", "ma-0042", "--date", "2025-03-10"}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"inspection", "set", id, "suivi=aucun"}).exit_code, 0);
+  const auto early = tablet("a", {"inspection", "addendum", id, "--text", "Trop tôt."});
+  EXPECT_EQ(early.exit_code, 4);
+  EXPECT_NE(early.err.find("n'est pas signée"), std::string::npos) << early.err;
+  ASSERT_EQ(tablet("a", {"inspection", "complete", id}).exit_code, 0);
+  ASSERT_EQ(tablet("a", {"inspection", "sign", id}).exit_code, 0);
+  EXPECT_EQ(tablet("a", {"inspection", "set", id, "conclusions=Après coup"}).exit_code, 4);
+  const std::string text = "Complément : l'attestation incendie a été reçue le 12/03.";
+  const std::string add = tablet_json("a", {"inspection", "addendum", id, "--text", text}).find("id")->as_string();
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+
+  const core::Json pending = central_json({"addendum", "list"});
+  ASSERT_EQ(pending.as_array().size(), 1u);
+  EXPECT_EQ(pending.as_array()[0].find("id")->as_string(), add);
+  EXPECT_EQ(pending.as_array()[0].find("inspection")->as_string(), id);
+  EXPECT_EQ(pending.as_array()[0].find("text")->as_string(), text);
+  EXPECT_EQ(central({"report", id, "--format", "html"}).out.find("ADDENDA"), std::string::npos);  // not yet accepted
+  const auto accepted = central({"addendum", "accept", add});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  EXPECT_NE(accepted.out.find("addendum accepté"), std::string::npos);
+  EXPECT_EQ(central({"addendum", "reject", add}).exit_code, 4);
+  EXPECT_EQ(central({"addendum", "accept", "inconnu"}).exit_code, 3);
+  EXPECT_TRUE(central_json({"addendum", "list"}).as_array().empty());
+  EXPECT_EQ(central_json({"addendum", "list", "--all"}).as_array().size(), 1u);
+
+  const std::string html = central({"report", id, "--format", "html"}).out;
+  ASSERT_NE(html.find("ADDENDA"), std::string::npos);
+  EXPECT_LT(html.find("signature vérifiée"), html.find("ADDENDA"));
+  EXPECT_NE(html.find("attestation incendie a été reçue"), std::string::npos);
+  EXPECT_NE(html.find("ne sont pas couverts par la signature"), std::string::npos);
+  EXPECT_EQ(central({"report", "verify", id}).exit_code, 0);  // the addendum did not touch the signed report
+  bool audited = false;
+  const core::Json audit = central_json({"audit", "list"});
+  for (const auto& e : audit.as_array()) {
+    if (e.find("kind")->as_string() != "addendum_review") continue;
+    audited = true;
+    EXPECT_EQ(e.find("subject")->as_string(), add);
+    EXPECT_EQ(e.find("detail")->as_string(), "decision=acceptee inspection=" + id);
+  }
+  EXPECT_TRUE(audited);
+
+  // The tablet learns the decision.
+  ASSERT_EQ(tablet("a", {"sync"}).exit_code, 0);
+  const auto shown = tablet("a", {"inspection", "show", id});
+  EXPECT_NE(shown.out.find(add + " — "), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("accepté : " + text), std::string::npos) << shown.out;
+  EXPECT_EQ(tablet_json("a", {"report", id, "--format", "json"}).find("addenda")->as_array().size(), 1u);
 }
 
 TEST_F(SyncEndToEnd, EnrollmentRefusesAWrongFingerprintAUsedCodeAndAnUnknownCode) {

@@ -1,7 +1,10 @@
+#include <chrono>
 #include <iostream>
 
 #include "core/report.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/files.hpp"
+#include "sync/report_signing.hpp"
 #include "tools/cli/documents.hpp"
 #include "tools/carnet/node.hpp"
 
@@ -18,6 +21,20 @@ core::InspectorNames names_of(storage::Replica& replica) {
   std::string id = node ? node->inspector_id : std::string();
   std::string name = node ? node->inspector_name : std::string();
   return [id, name](std::string_view who) { return who == id ? name : std::string(); };
+}
+
+// The signature check of a report on this tablet: against the central CA it pinned at
+// enrollment, or "non vérifiable" on a tablet that is not enrolled.
+core::SignatureVerdict check_signature(const cli::Args& args, const core::InspectionView& view) {
+  std::string ca;
+  if (auto dir = cli::data_dir(args)) {
+    if (auto pem = storage::read_file(sync::DeviceFiles(*dir).ca, 1 << 20)) ca = std::move(*pem);
+  }
+  return sync::verify_report_signature(view, ca);
+}
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 // Non-conformities first, then what remains to be checked, then what is conform.
@@ -41,7 +58,8 @@ void print_view(const core::InspectionView& v) {
             << v.dossier.name << " — " << v.dossier.reference << " — grille " << grid.key() << " v" << grid.version() << "\n";
   for (const auto& mf : core::inspection_fields()) {
     const auto& value = v.field(mf.spec.key);
-    if (!value.is_null()) std::cout << "  " << mf.spec.label << " (" << mf.spec.key << ") : " << value.display() << "\n";
+    if (value.is_null() || mf.spec.key == core::field::kSignatureCertificate || mf.spec.key == core::field::kSignature) continue;
+    std::cout << "  " << mf.spec.label << " (" << mf.spec.key << ") : " << value.display() << "\n";
   }
   auto print_rows = [&](std::string_view key, std::string_view label, const std::vector<core::Column>& cols) {
     const auto& rows = v.table(key);
@@ -71,6 +89,10 @@ void print_view(const core::InspectionView& v) {
       const auto& text = v.field(std::string(prefix) + sec.key);
       if (!text.is_null()) std::cout << "  " << prefix << sec.key << " : " << text.display() << "\n";
     }
+  }
+  if (!v.addenda.empty()) std::cout << "\nAddenda (après signature)\n";
+  for (const auto& a : v.addenda) {
+    std::cout << "  " << a.id << " — " << a.created_at << " — " << core::addendum_review_label(a) << " : " << a.text << "\n";
   }
 }
 
@@ -173,9 +195,28 @@ int cmd_inspection(const cli::Args& args) {
     else std::cout << "ligne " << *n << " de " << *table << " supprimée\n";
     return 0;
   }
+  if (sub == "addendum") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto text = args.required_option("--text");
+    if (!text) return failed(text.error(), args);
+    auto added = capture.add_addendum(*id, *text);
+    if (!added) return failed(added.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("id", *added).set("inspection", *id));
+    else std::cout << "addendum " << *added << " enregistré (il sera examiné au bureau après synchronisation)\n";
+    return 0;
+  }
   if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
   if (sub == "complete" || sub == "sign") {
-    const Status s = sub == "complete" ? capture.complete(*id) : capture.sign(*id);
+    Status s = Status::ok_status();
+    if (sub == "complete") {
+      s = capture.complete(*id);
+    } else {
+      auto dir = cli::data_dir(args);
+      if (!dir) return failed(dir.error(), args);
+      auto signer = sync::device_report_signer(sync::DeviceFiles(*dir), now_s());
+      if (!signer) return failed(signer.error(), args);
+      s = capture.sign(*id, *signer);
+    }
     if (!s.ok()) return failed(s, args);
     const char* status = sub == "complete" ? "completed" : "signed";
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("status", status));
@@ -185,7 +226,7 @@ int cmd_inspection(const cli::Args& args) {
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
   if (sub == "show") {
-    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica)));
+    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica), check_signature(args, *view)));
     else print_view(*view);
     return 0;
   }
@@ -216,7 +257,7 @@ int cmd_report(const cli::Args& args) {
   storage::Capture capture(**replica);
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
-  return cli::write_report(args, *view, names_of(**replica), "carnet");
+  return cli::write_report(args, *view, names_of(**replica), "carnet", check_signature(args, *view));
 }
 
 }  // namespace carnet::tool

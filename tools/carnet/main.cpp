@@ -15,7 +15,8 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   inspection delete-row ID TABLEAU N       supprimer la ligne N d'un tableau
   inspection attach ID CLÉ FICHIER         joindre une photo ou un document scanné
   inspection list | show ID | findings ID  consulter
-  inspection complete ID | sign ID         clôturer, signer
+  inspection complete ID | sign ID         clôturer, signer (avec la clé de la tablette inscrite)
+  inspection addendum ID --text "TEXTE"    ajouter un addendum à un rapport signé (examiné au bureau)
   report ID --format html|json [--output FICHIER]
   changes                                  les changements en attente d'envoi
   enroll --central URL --code CODE --ca-fingerprint EMPREINTE [--device-name NOM]
@@ -38,7 +39,7 @@ Le dossier de données vient de --data ou de la variable CARNET_DATA.
 int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
-                               {"--inspector", "--name", "--dossier", "--grid", "--date", "--format", "--output",
+                               {"--inspector", "--name", "--text", "--dossier", "--grid", "--date", "--format", "--output",
                                 "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
                                 "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file",
                                 "--renew-days"},

@@ -17,6 +17,7 @@
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
+#include "sync/report_signing.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/documents.hpp"
 
@@ -41,8 +42,11 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   device list | revoke ID
   inspection list | show ID
   report ID --format html|json [--output FICHIER]
+  report verify ID                        vérifie à nouveau la signature du rapport (0 : valide, 6 : invalide)
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
   quarantine list | show ID
+  addendum list [--all] | accept ID | reject ID
+                                          les addenda postérieurs à la signature, à examiner
   audit list [--limit N] | verify [--head N:EMPREINTE]
                                           le journal d'audit ; verify le vérifie entrée par entrée
 
@@ -73,9 +77,16 @@ std::string office_actor() {
   return "bureau";
 }
 
-storage::CentralOptions store_options() {
+// The central CA's certificate ("" before init).
+std::string ca_certificate(const std::string& dir) {
+  auto pem = storage::read_file(Paths(dir).ca_cert, 1 << 20);
+  return pem ? *pem : std::string();
+}
+
+storage::CentralOptions store_options(const std::string& dir) {
   storage::CentralOptions o;
   o.office_actor = office_actor();
+  o.verify_signature = sync::central_signature_verifier(ca_certificate(dir));
   return o;
 }
 
@@ -87,7 +98,7 @@ Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args)
   if (!fs::exists(p.store, ec)) {
     return core::fail(Status::failed_precondition("aucun nœud central dans " + *dir + " : lancer d'abord « carnet-central init »"));
   }
-  return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite, store_options());
+  return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite, store_options(*dir));
 }
 
 Result<sync::Credentials> load_ca(const std::string& dir) {
@@ -124,7 +135,7 @@ int cmd_init(const cli::Args& args) {
   if (!ca) return failed(ca.error(), args);
   auto server = sync::make_server_certificate(*ca, "carnet-central", names, {"127.0.0.1", "::1"}, 825);
   if (!server) return failed(server.error(), args);
-  auto store = storage::open_sqlite_central(p.store, storage::Database::Mode::kCreate, store_options());
+  auto store = storage::open_sqlite_central(p.store, storage::Database::Mode::kCreate, store_options(*dir));
   if (!store) return failed(store.error(), args);
   for (const auto& g : storage::builtin_grids()) {
     auto grid = storage::parse_grid(g.text, g.file_name);
@@ -423,7 +434,9 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
     if (!id) return failed(id.error(), args);
     auto view = storage::read_inspection(store.entities(), *id);
     if (!view) return failed(view.error(), args);
-    const core::Json report = core::report_json(*view, names_of(store));
+    auto dir = cli::data_dir(args);
+    if (!dir) return failed(dir.error(), args);
+    const core::Json report = core::report_json(*view, names_of(store), sync::verify_report_signature(*view, ca_certificate(*dir)));
     const storage::AuditEvent event{storage::AuditKind::kReportExport, office_actor(), *id, "format=json via=inspection_show"};
     if (auto s = store.audited(event, [&] {
           cli::print_json(report);
@@ -437,7 +450,46 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("carnet-central inspection list | show ID"), args);
 }
 
+// `report verify ID`: checks the signature again over what the central node holds, records
+// the result in the audit log; exit 0 when it verifies, 6 when it does not, 3 for an unknown id.
+int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
+  if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+  auto id = args.required(2, "ID de l'inspection");
+  if (!id) return failed(id.error(), args);
+  auto dir = cli::data_dir(args);
+  if (!dir) return failed(dir.error(), args);
+  auto view = storage::read_inspection(store.entities(), *id);
+  if (!view) return failed(view.error(), args);
+  const core::SignatureVerdict v = sync::verify_report_signature(*view, ca_certificate(*dir));
+  const storage::AuditEvent event{storage::AuditKind::kSignatureCheck, office_actor(), *id,
+                                  "resultat=" + std::string(core::signature_state_name(v.state)) +
+                                      (v.code.empty() ? "" : " raison=" + v.code) + " via=report_verify"};
+  if (auto s = store.audited(event, [] { return Status::ok_status(); }); !s.ok()) return failed(s, args);
+  auto sig = core::report_signature(*view);
+  if (v.valid()) {
+    if (args.json()) {
+      cli::print_json(Json::object()
+                          .set("id", *id)
+                          .set("state", std::string(core::signature_state_name(v.state)))
+                          .set("signed_by", sig->signer)
+                          .set("signed_at", sig->signed_at)
+                          .set("device", sig->device));
+    } else {
+      const std::string name = names_of(store)(sig->signer);
+      std::cout << "signature vérifiée : inspection " << *id << " signée par "
+                << (name.empty() ? sig->signer : name + " (" + sig->signer + ")") << " le " << sig->signed_at
+                << " avec l'appareil " << sig->device << "\n";
+    }
+    return 0;
+  }
+  std::string message = std::string(core::signature_state_label(v.state));
+  if (v.state == core::SignatureState::kUnsigned) message = "l'inspection " + *id + " n'est pas signée";
+  else if (!v.message.empty()) message += " : " + v.message;
+  return failed(Status::corruption(message), args);
+}
+
 int cmd_report(const cli::Args& args, storage::CentralStore& store) {
+  if (args.positional().size() > 1 && args.positional()[1] == "verify") return cmd_report_verify(args, store);
   auto id = args.required(1, "ID de l'inspection");
   if (!id) return failed(id.error(), args);
   const std::string format = args.option("--format").value_or("html");
@@ -445,12 +497,15 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   auto view = storage::read_inspection(store.entities(), *id);
   if (!view) return failed(view.error(), args);
   const auto names = names_of(store);
+  auto dir = cli::data_dir(args);
+  if (!dir) return failed(dir.error(), args);
+  const core::SignatureVerdict verdict = sync::verify_report_signature(*view, ca_certificate(*dir));
   // The export and its audit entry are one transaction: no entry if writing the report fails.
   int written = 0;
   const storage::AuditEvent event{storage::AuditKind::kReportExport, office_actor(), *id,
                                   "format=" + format + (args.option("--output") ? " vers=fichier" : " vers=sortie")};
   const Status s = store.audited(event, [&] {
-    written = cli::write_report(args, *view, names, "carnet-central");
+    written = cli::write_report(args, *view, names, "carnet-central", verdict);
     return written == 0 ? Status::ok_status() : Status::io_error("rapport non écrit");
   });
   if (written != 0) return written;  // write_report said why
@@ -591,6 +646,47 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("carnet-central quarantine list | show ID"), args);
 }
 
+// addendum list [--all] | accept ID | reject ID: the office reviews what inspectors add to
+// signed reports; each decision is audited and reaches the tablets.
+int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  if (sub == "list") {
+    auto all = store.addenda(!args.flag("--all"));
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& r : *all) {
+      const auto& a = r.addendum;
+      if (args.json()) {
+        arr.push(Json::object()
+                     .set("id", a.id)
+                     .set("inspection", a.inspection_id)
+                     .set("dossier", r.dossier_id)
+                     .set("author", a.author)
+                     .set("created_at", a.created_at)
+                     .set("review", a.review.empty() ? Json() : Json(a.review))
+                     .set("reviewed_by", a.reviewed_by)
+                     .set("text", a.text));
+      } else {
+        std::cout << a.id << "\t" << a.inspection_id << "\t" << a.author << "\t" << a.created_at << "\t"
+                  << core::addendum_review_label(a) << "\t" << a.text << "\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    else if (all->empty()) std::cout << (args.flag("--all") ? "aucun addendum\n" : "aucun addendum à examiner\n");
+    return 0;
+  }
+  if (sub == "accept" || sub == "reject") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto id = args.required(2, "ID de l'addendum");
+    if (!id) return failed(id.error(), args);
+    if (auto s = store.review_addendum(*id, sub == "accept"); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("review", sub == "accept" ? "acceptee" : "rejetee"));
+    else std::cout << "addendum " << (sub == "accept" ? "accepté" : "rejeté") << "\n";
+    return 0;
+  }
+  return failed(Status::invalid_argument("carnet-central addendum list [--all] | accept ID | reject ID"), args);
+}
+
 Json audit_entry_json(const storage::AuditEntry& e) {
   return Json::object()
       .set("seq", static_cast<std::int64_t>(e.seq))
@@ -684,5 +780,6 @@ int main(int argc, char** argv) {
   if (command == "conflicts") return central::cmd_conflicts(*args, **store);
   if (command == "quarantine") return central::cmd_quarantine(*args, **store);
   if (command == "audit") return central::cmd_audit(*args, **store);
+  if (command == "addendum") return central::cmd_addendum(*args, **store);
   return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
 }

@@ -17,12 +17,13 @@ Result<std::vector<core::Dossier>> read_dossier_file(const std::string& path) {
 }
 
 int write_report(const cli::Args& args, const core::InspectionView& view, const core::InspectorNames& names,
-                 std::string_view program) {
+                 std::string_view program, const core::SignatureVerdict& signature) {
   const std::string format = args.option("--format").value_or("html");
   if (format != "html" && format != "json") {
     return report_error(Status::invalid_argument("--format : html ou json"), args.json(), program);
   }
-  const std::string content = format == "html" ? core::report_html(view, names) : core::report_json(view, names).dump(2) + "\n";
+  const std::string content = format == "html" ? core::report_html(view, names, signature)
+                                                : core::report_json(view, names, signature).dump(2) + "\n";
   if (auto out = args.option("--output")) {
     if (auto s = storage::write_file_atomically(*out, content); !s.ok()) return report_error(s, args.json(), program);
     if (args.json()) print_json(core::Json::object().set("path", *out).set("format", format));

@@ -17,6 +17,6 @@ Result<std::vector<core::Dossier>> read_dossier_file(const std::string& path);
 // The report of `view` in `--format` (html or json): written atomically to `--output` (and
 // the path printed), or printed. Returns the process exit code.
 int write_report(const cli::Args& args, const core::InspectionView& view, const core::InspectorNames& names,
-                 std::string_view program);
+                 std::string_view program, const core::SignatureVerdict& signature = {});
 
 }  // namespace carnet::cli

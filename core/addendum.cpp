@@ -1,0 +1,30 @@
+#include "core/addendum.hpp"
+
+#include "core/grid.hpp"
+#include "core/text.hpp"
+
+namespace carnet::core {
+
+std::string_view addendum_review_label(const Addendum& a) {
+  if (a.review == kAddendumAccepted) return "accepté";
+  if (a.review == kAddendumRejected) return "rejeté";
+  return "à examiner";
+}
+
+Status check_addendum_text(std::string_view text) {
+  if (trim(text).empty())
+    return Status::invalid_argument("addendum vide : donner son texte avec --text");
+  if (text.size() > kMaxTextBytes) {
+    return Status::out_of_range("addendum trop long (au plus " + std::to_string(kMaxTextBytes) +
+                                " octets)");
+  }
+  if (!valid_utf8_text(text)) return Status::invalid_argument("addendum : texte UTF-8 invalide");
+  return Status::ok_status();
+}
+
+bool addendum_field_from_device(std::string_view f) {
+  return f == addendum_field::kInspection || f == addendum_field::kText ||
+         f == addendum_field::kAuthor || f == addendum_field::kCreatedAt;
+}
+
+}  // namespace carnet::core
