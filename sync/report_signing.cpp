@@ -164,7 +164,7 @@ Result<storage::ReportSigner> device_report_signer(const DeviceFiles& files, std
     }
     return fail(cert.error());
   }
-  auto key = read_private_key_file(files.key);
+  auto key = read_private_key_file(files.key, files.seal);
   if (!key) {
     if (key.error().code() == core::StatusCode::kNotFound) {
       return fail(

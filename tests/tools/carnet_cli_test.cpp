@@ -57,7 +57,10 @@ class CarnetCli : public ::testing::Test {
     ASSERT_TRUE(request.has_value());
     auto cert = sync::sign_certificate_request(*ca, request->csr_pem, "tablette-test", "insp-07", 30);
     ASSERT_TRUE(cert.has_value());
-    const core::Status s = sync::install_device_credentials(sync::DeviceFiles(data()), request->key_pem, *cert, ca->cert_pem);
+    auto data_key = storage::unlock_key_file(data() + "/carnet.key", test_secret());
+    ASSERT_TRUE(data_key.has_value());
+    const core::Status s =
+        sync::install_device_credentials(sync::DeviceFiles(data(), *data_key), request->key_pem, *cert, ca->cert_pem);
     ASSERT_TRUE(s.ok()) << s.message();
   }
   std::string start_shelter() {

@@ -213,7 +213,7 @@ int cmd_inspection(const cli::Args& args) {
     } else {
       auto dir = cli::data_dir(args);
       if (!dir) return failed(dir.error(), args);
-      auto signer = sync::device_report_signer(sync::DeviceFiles(*dir), now_s());
+      auto signer = sync::device_report_signer(sync::DeviceFiles(*dir, (*replica)->key()), now_s());
       if (!signer) return failed(signer.error(), args);
       s = capture.sign(*id, *signer);
     }
