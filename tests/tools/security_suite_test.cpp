@@ -228,14 +228,45 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
     record("page chiffrée altérée sur la tablette", r.exit_code == 6,
            "sortie " + std::to_string(r.exit_code) + " : " + r.err);
   }
-  {  // 12. The device key copied off a tablet that is switched off: sealed, useless as it is.
+  {  // 12. A forged report signature: signed on the tablet, then the signature replaced on it.
+    ASSERT_EQ(tablet("a", {"inspection", "set", id, "conclusions=RAS", "suivi=aucun"}).exit_code, 0);
+    const ProcessResult completed = tablet("a", {"inspection", "complete", id});
+    ASSERT_EQ(completed.exit_code, 0) << completed.err;
+    const ProcessResult signed_ = tablet("a", {"inspection", "sign", id});
+    ASSERT_EQ(signed_.exit_code, 0) << signed_.err;
+    {
+      // Malicious software on the tablet rewrites the signature before it leaves: one
+      // character of its base64, in the change waiting to be sent.
+      auto key = storage::unlock_key_file(dir_.file("a") + "/carnet.key", test_secret()).value();
+      auto db = storage::Database::open(dir_.file("a") + "/carnet.db", storage::Database::Mode::kReadWrite, &key).value();
+      auto read = db->prepare("SELECT value FROM outbox WHERE entity_id = ?1 AND field = 'signature'").value();
+      read.bind(1, id);
+      ASSERT_TRUE(read.step().value_or(false));
+      std::string forged = read.column_text(0);
+      ASSERT_GT(forged.size(), 40u);
+      forged[30] = forged[30] == 'A' ? 'B' : 'A';
+      auto tx = storage::Transaction::begin(*db).value();
+      auto write = tx->db().prepare("UPDATE outbox SET value = ?1 WHERE entity_id = ?2 AND field = 'signature'").value();
+      write.bind(1, forged).bind(2, id);
+      ASSERT_TRUE(write.run().ok());
+      ASSERT_TRUE(tx->commit().ok());
+    }
+    const std::size_t quarantined_before = central_json({"quarantine", "list"}).as_array().size();
+    const ProcessResult push = tablet("a", {"sync"});
+    const std::size_t quarantined = central_json({"quarantine", "list"}).as_array().size() - quarantined_before;
+    const ProcessResult verify = central({"report", "verify", id});
+    record("signature de rapport falsifiée", quarantined >= 1 && verify.exit_code != 0,
+           std::to_string(quarantined) + " changement(s) en quarantaine, report verify : sortie " +
+               std::to_string(verify.exit_code) + " " + verify.out + verify.err);
+  }
+  {  // 13. The device key copied off a tablet that is switched off: sealed, useless as it is.
     const std::string on_card = storage::read_file(dir_.file("a") + "/device.key", 1 << 20).value();
     const std::string cert = storage::read_file(dir_.file("a") + "/device.pem", 1 << 20).value();
     auto r = client(sync::Credentials{cert, on_card})->request("POST", "/v1/sync", "");
     record("clé de l'appareil copiée sur la tablette éteinte",
            on_card.find("PRIVATE KEY") == std::string::npos && !r.has_value(), status_of(r));
   }
-  {  // 13. A wrong passphrase.
+  {  // 14. A wrong passphrase.
     const std::string wrong = dir_.file("wrong");
     std::ofstream(wrong) << "ce n'est pas la bonne\n";
     fs::permissions(wrong, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
@@ -259,7 +290,8 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
   EXPECT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(report.out.find("Toiture à revoir"), std::string::npos);
   EXPECT_NE(report.out.find(sha), std::string::npos);
-  EXPECT_EQ(central_json({"quarantine", "list"}).as_array().size(), 1u);
+  const core::Json quarantine = central_json({"quarantine", "list"});
+  EXPECT_GE(quarantine.as_array().size(), 2u);  // the outsider's change and the forged signature
 }
 
 }  // namespace
