@@ -7,6 +7,7 @@
 // Thread safety: a value type.
 #pragma once
 
+#include <concepts>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -48,7 +49,10 @@ class Value {
   friend bool operator==(const Value&, const Value&) = default;
 
  private:
+  // Only the payload types: an unconstrained T made every type look constructible into a
+  // Value, which sends clang's check of std::expected<Value, Status> into a cycle.
   template <class T>
+    requires(std::same_as<T, bool> || std::same_as<T, Number> || std::same_as<T, Date> || std::same_as<T, std::string>)
   explicit Value(T v) : v_(std::move(v)) {}
   // Order matches ValueKind.
   std::variant<std::monostate, bool, Number, Date, std::string> v_;

@@ -186,7 +186,15 @@ Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch) 
     c.version = {core::Hlc{batch.base_hlc() + in.hlc()}, nodes[in.node()]};
     if (in.has_base_hlc()) {
       if (in.base_node() >= nodes.size()) return bad("nœud de base inconnu");
-      const auto base = static_cast<std::int64_t>(batch.base_hlc()) + in.base_hlc();
+      // batch.base_hlc + base_hlc without signed overflow (both come from the network).
+      const auto origin = static_cast<std::int64_t>(batch.base_hlc());
+      const std::int64_t delta = in.base_hlc();
+      constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+      constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+      if ((delta > 0 && origin > kMax - delta) || (delta < 0 && origin < kMin - delta)) {
+        return bad("version de base invalide");
+      }
+      const std::int64_t base = origin + delta;
       if (base < 0) return bad("version de base invalide");
       c.base = {core::Hlc{static_cast<std::uint64_t>(base)}, nodes[in.base_node()]};
     }

@@ -1,0 +1,63 @@
+// The sync codec: what decode_batch() refuses from the network.
+#include "sync/codec.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "support/status_matchers.hpp"
+
+namespace carnet::sync {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A batch of one inspection change whose base version is batch.base_hlc + `base_delta`.
+v1::ChangeBatch batch_with_base(std::uint64_t base_hlc, std::int64_t base_delta) {
+  v1::ChangeBatch b;
+  b.set_base_hlc(base_hlc);
+  b.add_nodes(std::string(16, '\x01'));
+  v1::Entity* e = b.add_entities();
+  e->set_type("inspection");
+  e->set_uuid(std::string(16, '\x02'));
+  e->set_scope(0);
+  b.add_fields("statut");
+  b.add_scopes("D1");
+  v1::Change* c = b.add_changes();
+  c->set_id(std::string(16, '\x03'));
+  c->set_entity(0);
+  c->set_field(0);
+  c->set_hlc(0);
+  c->set_node(0);
+  c->set_base_hlc(base_delta);
+  c->set_base_node(0);
+  return b;
+}
+
+TEST(CodecTest, BaseVersionDeltaIsAddedToTheBatchBase) {
+  auto decoded = decode_batch(batch_with_base(1000, -10));
+  ASSERT_OK(decoded);
+  ASSERT_EQ(decoded->size(), 1u);
+  EXPECT_EQ((*decoded)[0].change.base.hlc.value, 990u);
+}
+
+// Found by tests/fuzz/change_batch_fuzz: the base version was computed as
+// int64(batch.base_hlc) + delta, a signed overflow (undefined behaviour) for values from
+// the network; with a wrapping compiler INT64_MIN + -1 even became a valid INT64_MAX.
+TEST(CodecTest, BaseVersionThatOverflowsIsRefused) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [base, delta] : {std::pair<std::uint64_t, std::int64_t>{static_cast<std::uint64_t>(kMax), 1},
+                                    {static_cast<std::uint64_t>(kMax) + 1, -1},
+                                    {static_cast<std::uint64_t>(kMax) - 5, kMax}}) {
+    auto decoded = decode_batch(batch_with_base(base, delta));
+    ASSERT_FALSE(decoded) << base << " + " << delta;
+    EXPECT_EQ(decoded.error().code(), core::StatusCode::kInvalidArgument);
+    EXPECT_THAT(decoded.error().message(), HasSubstr("version de base invalide"));
+  }
+}
+
+}  // namespace
+}  // namespace carnet::sync
