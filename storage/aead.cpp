@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cassert>
 #include <climits>
 
@@ -50,7 +51,13 @@ bool Aead::seal(Bytes in, Bytes aad, std::uint8_t* out, std::span<std::uint8_t, 
   std::uint8_t* nonce = trailer.data();
   std::uint8_t* tag = trailer.data() + kNonceBytes;
   int n = 0;
-  if (RAND_bytes(nonce, static_cast<int>(kNonceBytes)) != 1) return false;
+  if (sealed_ % (std::uint64_t{1} << 32) == 0 &&
+      RAND_bytes(prefix_.data(), static_cast<int>(prefix_.size())) != 1) {
+    return false;
+  }
+  const auto count = static_cast<std::uint32_t>(sealed_++);
+  std::copy(prefix_.begin(), prefix_.end(), nonce);
+  for (int i = 0; i < 4; ++i) nonce[8 + i] = static_cast<std::uint8_t>(count >> (8 * (3 - i)));
   if (EVP_EncryptInit_ex(enc_, nullptr, nullptr, nullptr, nonce) != 1) return false;
   if (!aad.empty() && EVP_EncryptUpdate(enc_, nullptr, &n, aad.data(), len(aad.size())) != 1) return false;
   if (!in.empty() && EVP_EncryptUpdate(enc_, out, &n, in.data(), len(in.size())) != 1) return false;

@@ -1,5 +1,7 @@
-// Authenticated encryption for data at rest: AES-256-GCM with a fresh random 96-bit nonce
-// for every sealed message and a 128-bit tag. The replica's pages (storage/encrypted_vfs),
+// Authenticated encryption for data at rest: AES-256-GCM with a 128-bit tag and a 96-bit
+// nonce that is never reused: each Aead draws a random 64-bit prefix and counts the messages
+// it seals after it (a new prefix every 2^32), so that two nonces can only meet if two Aeads
+// of one key draw the same prefix (about k²/2^65 for k of them). The replica's pages (storage/encrypted_vfs),
 // the attachments (storage/blob_store) and the wrapped data key (storage/key_file) all use it.
 //
 // Thread safety: a DataKey is an immutable value; an Aead belongs to one thread at a time.
@@ -53,8 +55,8 @@ class Aead {
   Aead& operator=(const Aead&) = delete;
 
   // Encrypts `in` into `out` (same size; they may be the same buffer), bound to `aad`, with
-  // a fresh random nonce; writes the nonce then the tag to `trailer`. False only if OpenSSL
-  // fails (no random bytes).
+  // the next nonce; writes the nonce then the tag to `trailer`. False only if OpenSSL fails
+  // (no random bytes).
   [[nodiscard]] bool seal(Bytes in, Bytes aad, std::uint8_t* out, std::span<std::uint8_t, kSealOverhead> trailer);
   // Decrypts `in` into `out` and checks the tag from `trailer`; false when the data, the aad,
   // the nonce or the tag was altered, or the key is not the one that sealed it. `out` holds
@@ -64,6 +66,8 @@ class Aead {
  private:
   EVP_CIPHER_CTX* enc_;
   EVP_CIPHER_CTX* dec_;
+  std::array<std::uint8_t, 8> prefix_{};
+  std::uint64_t sealed_ = 0;  // messages sealed under prefix_; a new prefix at 2^32
 };
 
 // A whole message sealed under `key` and bound to `aad`: ciphertext, nonce, tag (binary).
