@@ -1,7 +1,8 @@
 // Fuzzes blob chunk assembly (storage::BlobStore::append / received / has / size / read),
 // as the central node's PUT /v1/blobs/<sha256>?offset=N&size=S drives it, in a temp dir.
 //
-// Input (FuzzedDataProvider): the blob's content, then a series of operations on a store
+// Input (FuzzedDataProvider): whether the store is sealed (the tablet's, with a data key) or
+// plain (the central node's), the blob's content, then a series of operations on a store
 // limited to 512 bytes: honest chunks (at the offset received() tells, of the true total),
 // chunks with any offset, total and bytes, reads at any offset, and switching between the
 // blob's true hash, a wrong one and an invalid name. The store starts empty for each input.
@@ -17,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,7 +80,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string dir = temp().file("blobs");
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
-  carnet::storage::BlobStore store(dir, kLimit);
+  // One data key for the whole run: a sealed store must reread what it wrote before.
+  static const carnet::storage::DataKey kKey = carnet::storage::DataKey::random().value();
+  const bool sealed = in.ConsumeBool();
+  carnet::storage::BlobStore store(dir, kLimit, sealed ? std::optional(kKey) : std::nullopt);
+  // Names that received a chunk of something other than the content (sealed files cannot be
+  // compared with the content byte for byte as plain ones are).
+  std::map<std::string, bool> foreign;
 
   const std::string content = in.ConsumeBytesAsString(in.ConsumeIntegralInRange<std::size_t>(0, 600));
   const std::string real = sha256_hex(content);
@@ -88,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (in.remaining_bytes() > 0 && ++steps <= 64) {
     const std::uint64_t held = store.received(sha);
     if (held > kLimit) std::abort();
+    if (held == 0) foreign[sha] = false;
     switch (in.ConsumeIntegralInRange<int>(0, 4)) {
       case 0: {  // an honest chunk
         const std::uint64_t total = content.size();
@@ -95,7 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::size_t n = in.ConsumeIntegralInRange<std::size_t>(0, room);
         const std::string chunk = held <= total ? content.substr(static_cast<std::size_t>(held), n) : std::string();
         // Honest chunks complete the blob only if what it holds so far is its beginning.
-        const bool prefix = held <= total && content.starts_with(part_bytes(dir, sha));
+        const bool prefix =
+            held <= total && (sealed ? !foreign[sha] : content.starts_with(part_bytes(dir, sha)));
         const bool was_complete = store.has(sha);
         auto r = store.append(sha, held, total, chunk);
         if (sha == real && total <= kLimit && prefix && !was_complete) {
@@ -117,6 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::string chunk = in.ConsumeRandomLengthString(2 * kLimit);
         auto r = store.append(sha, offset, total, chunk);
         if (r && *r > kLimit) std::abort();
+        if (r && store.received(sha) != held) foreign[sha] = true;
         break;
       }
       case 2: {  // a read
