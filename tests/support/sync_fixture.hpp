@@ -180,4 +180,25 @@ class SyncWorld {
   std::map<std::string, Tablet> tablets_;
 };
 
+// Two tablets, "a" for inspector "lead" and "b" for "second", both assigned dossier "d1" and
+// synced once.
+class TwoTabletTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    world_.add_inspector("lead");
+    world_.add_inspector("second");
+    world_.add_dossier("d1");
+    ASSERT_OK(world_.central().assign("d1", "lead"));
+    ASSERT_OK(world_.central().assign("d1", "second"));
+    world_.add_tablet("a", "lead");
+    world_.add_tablet("b", "second");
+    ASSERT_OK(a().sync());
+    ASSERT_OK(b().sync());
+  }
+  Tablet& a() { return world_.tablet("a"); }
+  Tablet& b() { return world_.tablet("b"); }
+
+  SyncWorld world_;
+};
+
 }  // namespace carnet::testing

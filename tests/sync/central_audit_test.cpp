@@ -10,21 +10,8 @@ namespace {
 
 constexpr const char* kSentinel = "Zorglub-Sentinelle-7731";
 
-class CentralAudit : public ::testing::Test {
+class CentralAudit : public TwoTabletTest {
  protected:
-  void SetUp() override {
-    world_.add_inspector("lead");
-    world_.add_inspector("second");
-    world_.add_dossier("d1");
-    ASSERT_OK(world_.central().assign("d1", "lead"));
-    ASSERT_OK(world_.central().assign("d1", "second"));
-    world_.add_tablet("a", "lead");
-    world_.add_tablet("b", "second");
-    ASSERT_OK(a().sync());
-    ASSERT_OK(b().sync());
-  }
-  Tablet& a() { return world_.tablet("a"); }
-  Tablet& b() { return world_.tablet("b"); }
   std::string device(Tablet& t) { return t.replica->node().value().node_id.to_string(); }
 
   std::vector<storage::AuditEntry> entries_after(std::size_t n) {
@@ -45,8 +32,6 @@ class CentralAudit : public ::testing::Test {
     }
     return out;
   }
-
-  SyncWorld world_;
 };
 
 TEST_F(CentralAudit, EachSyncRequestIsOneEntryWithItsCounts) {

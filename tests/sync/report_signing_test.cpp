@@ -44,18 +44,11 @@ TEST(ReportSigning, ATabletThatIsNotEnrolledCannotSign) {
       << signer.error().message();
 }
 
-class SignedReports : public ::testing::Test {
+class SignedReports : public TwoTabletTest {
  protected:
   void SetUp() override {
-    world_.add_inspector("lead");
-    world_.add_inspector("second");
-    world_.add_dossier("d1");
-    ASSERT_OK(world_.central().assign("d1", "lead"));
-    ASSERT_OK(world_.central().assign("d1", "second"));
-    world_.add_tablet("a", "lead");
-    world_.add_tablet("b", "second");
-    ASSERT_OK(a().sync());
-    ASSERT_OK(b().sync());
+    TwoTabletTest::SetUp();
+    if (HasFatalFailure()) return;
     auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
     ASSERT_OK(id);
     id_ = *id;
@@ -65,8 +58,6 @@ class SignedReports : public ::testing::Test {
     ASSERT_OK(a().sync());
     ASSERT_OK(b().sync());
   }
-  Tablet& a() { return world_.tablet("a"); }
-  Tablet& b() { return world_.tablet("b"); }
 
   core::InspectionView central_view() {
     auto view = storage::read_inspection(world_.central().entities(), id_);
@@ -124,7 +115,6 @@ class SignedReports : public ::testing::Test {
       EXPECT_NE(e.detail.find("raison=signature_invalide"), std::string::npos);
   }
 
-  SyncWorld world_;
   std::string id_;
 };
 

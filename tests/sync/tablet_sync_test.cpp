@@ -17,21 +17,8 @@ namespace {
 
 using core::Value;
 
-class Sync : public ::testing::Test {
+class Sync : public TwoTabletTest {
  protected:
-  void SetUp() override {
-    world_.add_inspector("lead");
-    world_.add_inspector("second");
-    world_.add_dossier("d1");
-    ASSERT_OK(world_.central().assign("d1", "lead"));
-    ASSERT_OK(world_.central().assign("d1", "second"));
-    world_.add_tablet("a", "lead");
-    world_.add_tablet("b", "second");
-    ASSERT_OK(a().sync());
-    ASSERT_OK(b().sync());
-  }
-  Tablet& a() { return world_.tablet("a"); }
-  Tablet& b() { return world_.tablet("b"); }
 
   // An inspection started on tablet a and known to b.
   std::string shared_inspection() {
@@ -52,8 +39,6 @@ class Sync : public ::testing::Test {
     EXPECT_OK(view);
     return view ? view->field(key) : Value();
   }
-
-  SyncWorld world_;
 };
 
 TEST_F(Sync, TabletsReceiveTheirDossiersAndTheGrids) {
