@@ -17,6 +17,7 @@
 #include "sync/http.hpp"
 
 #include "sync/asio.hpp"
+#include "sync/beast_request.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -350,17 +351,7 @@ net::awaitable<void> Session::serve() {
 // Runs the handler; the response keeps the connection open unless the client or stop() wants
 // it closed.
 http::response<http::string_body> Session::respond(http::request<http::string_body>& request) {
-  HttpRequest in;
-  in.method = std::string(request.method_string());
-  in.target = std::string(request.target());
-  for (const auto& field : request) {
-    auto [it, inserted] = in.headers.try_emplace(lower(field.name_string()), std::string(field.value()));
-    if (!inserted) {
-      it->second += ", ";
-      it->second += std::string(field.value());
-    }
-  }
-  in.body = std::move(request.body());
+  HttpRequest in = to_http_request(std::move(request));
   in.peer = peer_;
   in.remote_address = remote_address_;
 
@@ -618,6 +609,21 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, H
   CARNET_RETURN_IF_ERROR_R(server->listen());
   server->launch();
   return std::unique_ptr<HttpsServer>(std::move(server));
+}
+
+HttpRequest to_http_request(http::request<http::string_body>&& request) {
+  HttpRequest in;
+  in.method = std::string(request.method_string());
+  in.target = std::string(request.target());
+  for (const auto& field : request) {
+    auto [it, inserted] = in.headers.try_emplace(lower(field.name_string()), std::string(field.value()));
+    if (!inserted) {
+      it->second += ", ";
+      it->second += std::string(field.value());
+    }
+  }
+  in.body = std::move(request.body());
+  return in;
 }
 
 }  // namespace carnet::sync

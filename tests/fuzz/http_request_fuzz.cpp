@@ -33,6 +33,7 @@
 #include "storage/builtin_grids.hpp"
 #include "storage/central_store.hpp"
 #include "storage/grid_file.hpp"
+#include "sync/beast_request.hpp"
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
@@ -103,13 +104,6 @@ Central& central() {
   return kCentral;
 }
 
-std::string lower(beast::string_view s) {
-  std::string out(s.data(), s.size());
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
-}
-
 std::optional<PeerCertificate> peer(std::uint8_t which) {
   switch (which) {
     case 0: return std::nullopt;
@@ -163,23 +157,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     http::request<http::string_body> request = parser.release();
 
-    // As Session::respond.
-    HttpRequest in;
-    in.method = std::string(request.method_string());
-    in.target = std::string(request.target());
-    for (const auto& field : request) {
-      auto [it, inserted] = in.headers.try_emplace(lower(field.name_string()), std::string(field.value()));
-      if (!inserted) {
-        it->second += ", ";
-        it->second += std::string(field.value());
-      }
-    }
-    in.body = std::move(request.body());
+    const bool keep_alive = request.keep_alive();
+    HttpRequest in = carnet::sync::to_http_request(std::move(request));  // as Session::respond
     in.peer = who;
     in.remote_address = "127.0.0." + std::to_string(data[0] >> 4);  // the rate limit is per address
     const carnet::sync::HttpResponse out = central().service->handle(in);
     if (out.status < 200 || out.status > 599) std::abort();
-    if (!request.keep_alive()) break;
+    if (!keep_alive) break;
   }
   return 0;
 }
