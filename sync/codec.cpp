@@ -182,7 +182,10 @@ Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch) 
     if (!value) return bad(value.error().message());
     c.value = std::move(*value);
     if (in.node() >= nodes.size()) return bad("nœud inconnu");
-    if (in.hlc() > std::numeric_limits<std::uint64_t>::max() - batch.base_hlc()) return bad("horloge invalide");
+    // Versions stay within int64 (an HLC of 2^63 is a year beyond 285 000), so that every
+    // difference encode_batch writes between two of them fits its sint64.
+    constexpr auto kMaxHlc = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    if (batch.base_hlc() > kMaxHlc || in.hlc() > kMaxHlc - batch.base_hlc()) return bad("horloge invalide");
     c.version = {core::Hlc{batch.base_hlc() + in.hlc()}, nodes[in.node()]};
     if (in.has_base_hlc()) {
       if (in.base_node() >= nodes.size()) return bad("nœud de base inconnu");

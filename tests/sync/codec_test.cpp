@@ -55,8 +55,32 @@ TEST(CodecTest, BaseVersionThatOverflowsIsRefused) {
     auto decoded = decode_batch(batch_with_base(base, delta));
     ASSERT_FALSE(decoded) << base << " + " << delta;
     EXPECT_EQ(decoded.error().code(), core::StatusCode::kInvalidArgument);
-    EXPECT_THAT(decoded.error().message(), HasSubstr("version de base invalide"));
+    // A batch base beyond the HLC range is refused as such before its base version is read.
+    EXPECT_THAT(decoded.error().message(), HasSubstr(base > static_cast<std::uint64_t>(kMax)
+                                                         ? "horloge invalide" : "version de base invalide"));
   }
+}
+
+// Found by tests/fuzz/change_batch_fuzz: a version above INT64_MAX decoded, but its
+// difference with a base version of 0 did not fit the sint64 that encode_batch writes, so the
+// re-encoded batch (what the central node sends in a pull) no longer decoded.
+TEST(CodecTest, AVersionBeyondTheHlcRangeIsRefusedSoThatEveryDecodedBatchReencodes) {
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  auto too_far = batch_with_base(kMax + 1, -static_cast<std::int64_t>(kMax));
+  auto refused = decode_batch(too_far);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused.error().message(), HasSubstr("horloge invalide"));
+  auto last = batch_with_base(1, 0);
+  last.mutable_changes(0)->set_hlc(kMax);  // the highest version, base 1
+  EXPECT_THAT(decode_batch(last).error().message(), HasSubstr("horloge invalide"));
+  // At the edge: decodes, and what it encodes to decodes to the same versions.
+  auto edge = batch_with_base(kMax, -static_cast<std::int64_t>(kMax));
+  auto decoded = decode_batch(edge);
+  ASSERT_OK(decoded);
+  auto again = decode_batch(encode_batch(*decoded));
+  ASSERT_OK(again);
+  EXPECT_EQ((*again)[0].change.version.hlc.value, kMax);
+  EXPECT_EQ((*again)[0].change.base.hlc.value, 0u);
 }
 
 }  // namespace
