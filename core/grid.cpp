@@ -424,6 +424,10 @@ std::optional<int> Grid::find_section(std::string_view key) const {
   return std::nullopt;
 }
 
+std::unique_ptr<const SymbolTable> Grid::symbols() const {
+  return std::make_unique<GridSymbols>(def_, item_index_, items_);
+}
+
 Result<Value> Grid::parse_input(int index, std::string_view text) const {
   const Item& it = item(index);
   if (calculate(index)) {

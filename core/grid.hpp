@@ -144,6 +144,9 @@ class Grid {
   std::optional<int> find_item(std::string_view key) const;
   std::optional<int> find_column(int table, std::string_view key) const;
   std::optional<int> find_section(std::string_view key) const;
+  // The names the grid's expressions see (items, tables and columns, parameters,
+  // date_visite), for compiling an expression against it; valid while the grid lives.
+  std::unique_ptr<const SymbolTable> symbols() const;
 
   const std::optional<Expression>& calculate(int item) const { return calculate_[static_cast<std::size_t>(item)]; }
   const std::optional<Expression>& relevant(int item) const { return relevant_[static_cast<std::size_t>(item)]; }

@@ -74,48 +74,6 @@ const std::shared_ptr<const Grid>& grid() {
   return kCompiled;
 }
 
-// The grid's names, as Grid::compile resolves them.
-class GridNames final : public SymbolTable {
- public:
-  explicit GridNames(const Grid& g) : grid_(g) {}
-  std::optional<Symbol> lookup(std::string_view name) const override {
-    for (const auto& p : grid_.def().params) {
-      if (p.name == name) {
-        Symbol s;
-        s.kind = Symbol::Kind::kConstant;
-        s.type = ExprType::kNumber;
-        s.constant = Value::number(p.value);
-        return s;
-      }
-    }
-    if (name == "date_visite") {
-      Symbol s;
-      s.kind = Symbol::Kind::kBuiltin;
-      s.type = ExprType::kDate;
-      return s;
-    }
-    auto index = grid_.find_item(name);
-    if (!index) return std::nullopt;
-    Symbol s;
-    s.kind = grid_.item(*index).type == ItemType::kTable ? Symbol::Kind::kTable : Symbol::Kind::kItem;
-    s.type = expr_type_of(grid_.item(*index).type);
-    s.index = *index;
-    return s;
-  }
-  std::optional<Symbol> column(int table, std::string_view name) const override {
-    auto c = grid_.find_column(table, name);
-    if (!c) return std::nullopt;
-    Symbol s;
-    s.kind = Symbol::Kind::kColumn;
-    s.type = expr_type_of(grid_.item(table).columns[static_cast<std::size_t>(*c)].type);
-    s.index = *c;
-    return s;
-  }
-
- private:
-  const Grid& grid_;
-};
-
 Value num(const char* text) { return Value::number(*Number::parse(text)); }
 Value day(const char* iso) { return Value::date(*Date::parse(iso)); }
 
@@ -153,8 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t mode = data[1];
   const std::string_view text(reinterpret_cast<const char*>(data + 2), size - 2);
 
-  const GridNames names(*grid());
-  auto e = Expression::compile(text, names, expected);
+  const auto names = grid()->symbols();  // the grid's own resolver, as Grid::compile uses
+  auto e = Expression::compile(text, *names, expected);
   if (!e) return 0;
   // As Expression::compile documents it: null fits any type, and an expected null takes any.
   if (expected && *expected != ExprType::kNull && e->type() != *expected && e->type() != ExprType::kNull) std::abort();
