@@ -240,13 +240,12 @@ Result<std::string> BlobStore::hash_of(const std::string& file, std::string_view
   if (!key_) return sha256_file(file);
   const auto length = held(file);
   if (!length) return fail(Status::corruption("pièce jointe tronquée : " + file));
+  // One pass over the sealed file (at most the size limit): every segment opened and hashed.
+  auto bytes = read_file_range(file, sha256, 0, static_cast<std::size_t>(*length));
+  if (!bytes) return fail(bytes.error());
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  for (std::uint64_t at = 0; at < *length; at += kSegment) {
-    auto part = read_file_range(file, sha256, at, kSegment);
-    if (!part) return fail(part.error());
-    EVP_DigestUpdate(ctx.get(), part->data(), part->size());
-  }
+  EVP_DigestUpdate(ctx.get(), bytes->data(), bytes->size());
   return hex_digest(ctx.get());
 }
 

@@ -105,8 +105,8 @@ int write_page(CryptFile* f, const std::uint8_t* plain, std::int64_t offset, std
   return f->real->pMethods->xWrite(f->real, buf.data(), static_cast<int>(kPage), offset);
 }
 
-// The sealed region holding `offset`: its start and index, or nullopt for a clear region
-// (the WAL header and frame headers), with the end of that clear region in `clear_end`.
+// The region of the file holding `offset`: a sealed page (its start, end and index) or a
+// clear one (the WAL header or a frame header).
 struct Region {
   bool sealed = false;
   std::int64_t start = 0;  // of the region
