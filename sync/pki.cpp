@@ -27,6 +27,7 @@
 
 #include "storage/files.hpp"
 #include "storage/scope_checksum.hpp"
+#include "sync/openssl_ptr.hpp"
 
 namespace carnet::sync {
 
@@ -37,19 +38,13 @@ namespace {
 
 // ---- Ownership of OpenSSL objects. ----
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
+using openssl::BioPtr;
+using openssl::Deleter;
+using openssl::PkeyPtr;
+using openssl::X509Ptr;
 
 void openssl_free(void* p) { OPENSSL_free(p); }
 
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
 using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
 using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
 using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;

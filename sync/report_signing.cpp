@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "storage/files.hpp"
+#include "sync/openssl_ptr.hpp"
 
 namespace carnet::sync {
 namespace {
@@ -18,17 +19,10 @@ using core::fail;
 using core::SignatureState;
 using core::SignatureVerdict;
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    Free(p);
-  }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
+using openssl::BioPtr;
+using openssl::MdCtxPtr;
+using openssl::PkeyPtr;
+using openssl::X509Ptr;
 
 constexpr std::size_t kMaxSignatureB64 = 512;  // a P-256 DER signature is at most 72 bytes
 
