@@ -146,6 +146,8 @@ void rows_table(std::string& out, const std::vector<Column>& columns, const std:
 
 }  // namespace
 
+std::string_view report_style() { return kStyle; }
+
 Json value_json(const Value& v) {
   switch (v.kind()) {
     case ValueKind::kNull: return Json();

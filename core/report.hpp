@@ -25,6 +25,10 @@ using InspectorNames = std::function<std::string(std::string_view inspector_id)>
 std::string report_html(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature = {});
 Json report_json(const InspectionView& view, const InspectorNames& names, const SignatureVerdict& signature = {});
 
+// The report page's stylesheet, as report_html() inlines it in its <style> element (a web
+// app that shows the report allows exactly this style by its hash).
+std::string_view report_style();
+
 // One finding as JSON: item, norm, section, status, reference, requirement, message.
 Json finding_json(const Finding& f);
 // A value as JSON: numbers exact, dates ISO, yes/no as text, null as null.

@@ -259,14 +259,23 @@ Result<std::string> BlobStore::put_file(const std::string& source) {
   }
   auto content = read_file(source, max_bytes_);
   if (!content) return fail(content.error());
+  return put(*content);
+}
+
+Result<std::string> BlobStore::put(std::string_view content) {
+  if (content.size() > max_bytes_) {
+    return fail(Status::out_of_range("fichier trop grand (" + std::to_string(content.size() / (1024 * 1024)) +
+                                     " Mio, maximum " + std::to_string(max_bytes_ / (1024 * 1024)) + " Mio)"));
+  }
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx.get(), content->data(), content->size());
+  EVP_DigestUpdate(ctx.get(), content.data(), content.size());
   const std::string sha = hex_digest(ctx.get());
   if (has(sha)) return sha;
   CARNET_RETURN_IF_ERROR_R(ensure_dir(dir_));
   const std::string tmp = path(sha) + ".tmp";
-  CARNET_RETURN_IF_ERROR_R(write_at(tmp, sha, 0, content->size(), *content));
+  CARNET_RETURN_IF_ERROR_R(write_at(tmp, sha, 0, content.size(), content));
+  std::error_code ec;
   fs::rename(tmp, path(sha), ec);
   if (ec) return fail(Status::io_error("écriture impossible : " + path(sha)));
   return sha;

@@ -32,6 +32,9 @@ class BlobStore {
   // Copies the file at `path` into the store; returns its hash. kOutOfRange if larger than
   // the limit; kNotFound / kIoError for the file.
   core::Result<std::string> put_file(const std::string& path);
+  // Stores `bytes` (sealed with the key, if any); returns their hash. kOutOfRange if larger
+  // than the limit.
+  core::Result<std::string> put(std::string_view bytes);
 
   bool has(std::string_view sha256) const;
   // The size of a complete blob, or nullopt.

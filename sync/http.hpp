@@ -64,6 +64,9 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct ServerOptions {
+  // Plain HTTP instead of TLS: only for the tablet's local web app on the loopback
+  // interface (cert_pem, key_pem and client_ca_pem are then ignored, `peer` is always empty).
+  bool plaintext = false;
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: any free port (see HttpsServer::port())
   std::string cert_pem;

@@ -46,7 +46,8 @@ namespace carnet::sync {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Stream = beast::ssl_stream<beast::tcp_stream>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+using PlainStream = beast::tcp_stream;
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // OpenSSL's SSL_OP_BIT
@@ -182,7 +183,13 @@ Status configure_server_tls(ssl::context& tls, const ServerOptions& options) {
   return Status::ok_status();
 }
 
-class Session;
+// What ServerState needs of a session, whatever its stream.
+class SessionControl {
+ public:
+  virtual ~SessionControl() = default;
+  virtual void request_stop() = 0;
+  virtual void force_close() = 0;
+};
 
 // What the server object, the listener and the sessions share.
 struct ServerState {
@@ -197,14 +204,14 @@ struct ServerState {
   std::condition_variable changed;  // a session ended or the listener stopped
   bool stopping = false;            // guarded by mutex
   bool listening = false;           // guarded by mutex: the accept loop is running
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions;  // guarded by mutex
+  std::unordered_map<const SessionControl*, std::weak_ptr<SessionControl>> sessions;  // guarded by mutex
 
   std::atomic<bool> stop_requested{false};  // mirrors `stopping`, read without the lock
 
   // The live sessions, taken under the lock and used outside it (a session's destructor
   // takes the lock).
-  std::vector<std::shared_ptr<Session>> live_sessions() {
-    std::vector<std::shared_ptr<Session>> out;
+  std::vector<std::shared_ptr<SessionControl>> live_sessions() {
+    std::vector<std::shared_ptr<SessionControl>> out;
     std::lock_guard lock(mutex);
     out.reserve(sessions.size());
     for (auto& [key, weak] : sessions) {
@@ -220,18 +227,20 @@ struct ServerState {
   }
 };
 
-// One connection: TLS handshake, then requests one after the other (HTTP/1.1 keep-alive).
+// One connection: TLS handshake (Stream = TlsStream) or none (PlainStream), then requests
+// one after the other (HTTP/1.1 keep-alive).
 // Thread safety: everything runs on the connection's strand; request_stop() and
 // force_close() may be called from any thread and post to it.
-class Session : public std::enable_shared_from_this<Session> {
+template <class Stream>
+class Session final : public SessionControl, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
   Session(std::shared_ptr<ServerState> state, tcp::socket socket, std::string remote_address)
-      : state_(std::move(state)),
-        executor_(socket.get_executor()),
-        stream_(std::move(socket), state_->tls),
+      : state_(std::move(state)), executor_(socket.get_executor()), stream_(make_stream(std::move(socket))),
         remote_address_(std::move(remote_address)) {}
 
-  ~Session() {
+  ~Session() override {
     {
       std::lock_guard lock(state_->mutex);
       state_->sessions.erase(this);
@@ -255,18 +264,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Server stopping: closes the connection now unless a request is being received, handled
   // or answered (that one finishes, with "Connection: close").
-  void request_stop() {
-    net::post(executor_, [self = shared_from_this()] {
+  void request_stop() override {
+    net::post(executor_, [self = this->shared_from_this()] {
       if (self->phase_ != Phase::kRequest) self->close_socket();
     });
   }
 
   // The grace period is over: closes the connection whatever it is doing.
-  void force_close() {
-    net::post(executor_, [self = shared_from_this()] { self->close_socket(); });
+  void force_close() override {
+    net::post(executor_, [self = this->shared_from_this()] { self->close_socket(); });
   }
 
  private:
+  Stream make_stream(tcp::socket socket) {
+    if constexpr (kTls) return Stream(std::move(socket), state_->tls);
+    else return Stream(std::move(socket));
+  }
+
   enum class Phase { kHandshake, kIdle, kRequest, kClosing };
 
   net::awaitable<void> serve();
@@ -284,16 +298,19 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string remote_address_;
 };
 
-net::awaitable<void> Session::serve() {
+template <class Stream>
+net::awaitable<void> Session<Stream>::serve() {
   const ServerOptions& o = state_->options;
   auto& tcp_layer = beast::get_lowest_layer(stream_);
   error_code ec;
 
-  tcp_layer.expires_after(o.handshake_timeout);
-  co_await stream_.async_handshake(ssl::stream_base::server, on_error(ec));
-  // Plain HTTP, a refused certificate, an old TLS version, a timeout: just close.
-  if (ec) co_return;
-  peer_ = peer_certificate(stream_.native_handle());
+  if constexpr (kTls) {
+    tcp_layer.expires_after(o.handshake_timeout);
+    co_await stream_.async_handshake(ssl::stream_base::server, on_error(ec));
+    // Plain HTTP, a refused certificate, an old TLS version, a timeout: just close.
+    if (ec) co_return;
+    peer_ = peer_certificate(stream_.native_handle());
+  }
 
   bool first = true;
   for (;;) {
@@ -350,7 +367,8 @@ net::awaitable<void> Session::serve() {
 
 // Runs the handler; the response keeps the connection open unless the client or stop() wants
 // it closed.
-http::response<http::string_body> Session::respond(http::request<http::string_body>& request) {
+template <class Stream>
+http::response<http::string_body> Session<Stream>::respond(http::request<http::string_body>& request) {
   HttpRequest in = to_http_request(std::move(request));
   in.peer = peer_;
   in.remote_address = remote_address_;
@@ -389,7 +407,8 @@ http::response<http::string_body> Session::respond(http::request<http::string_bo
 // Answers a request that cannot be read (too large, malformed) and closes the connection.
 // The rest of the request is read and discarded for a while first, so that a client still
 // sending its body gets the answer instead of a reset connection.
-net::awaitable<void> Session::refuse(http::status status, unsigned version, std::string_view text) {
+template <class Stream>
+net::awaitable<void> Session<Stream>::refuse(http::status status, unsigned version, std::string_view text) {
   auto& tcp_layer = beast::get_lowest_layer(stream_);
   http::response<http::string_body> response{status, version};
   response.set(http::field::content_type, "text/plain; charset=utf-8");
@@ -410,12 +429,27 @@ net::awaitable<void> Session::refuse(http::status status, unsigned version, std:
   }
 }
 
-// Sends close_notify and waits a little for the client's; closing follows in run().
-net::awaitable<void> Session::close_gracefully() {
+// TLS: sends close_notify and waits a little for the client's. Plain: shuts the sending
+// side. Closing follows in run().
+template <class Stream>
+net::awaitable<void> Session<Stream>::close_gracefully() {
   phase_ = Phase::kClosing;
   beast::get_lowest_layer(stream_).expires_after(std::min<Clock::duration>(state_->options.request_timeout, kCloseWait));
   error_code ec;
-  co_await stream_.async_shutdown(on_error(ec));
+  if constexpr (kTls) {
+    co_await stream_.async_shutdown(on_error(ec));
+  } else {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+}
+
+// Registers a new session (state->mutex held) and starts its coroutine on its strand.
+template <class Stream>
+void spawn_session(const std::shared_ptr<ServerState>& state, tcp::socket socket, std::string remote) {
+  auto session = std::make_shared<Session<Stream>>(state, std::move(socket), std::move(remote));
+  state->sessions.emplace(session.get(), session);
+  const net::any_io_executor executor = session->executor();
+  net::co_spawn(executor, Session<Stream>::run(std::move(session)), [](std::exception_ptr) {});
 }
 
 // Accepts connections until the acceptor is closed; each one becomes a Session on a strand.
@@ -435,21 +469,17 @@ net::awaitable<void> listen_loop(std::shared_ptr<ServerState> state, tcp::accept
       socket.set_option(tcp::no_delay(true), ec);
       const auto endpoint = socket.remote_endpoint(ec);
       std::string remote = ec ? std::string() : endpoint.address().to_string();
-      std::shared_ptr<Session> session;
+      bool full = false;
       {
         std::lock_guard lock(state->mutex);
         if (state->stopping) break;
-        if (state->sessions.size() < state->options.max_connections) {
-          session = std::make_shared<Session>(state, std::move(socket), std::move(remote));
-          state->sessions.emplace(session.get(), session);
+        full = state->sessions.size() >= state->options.max_connections;
+        if (!full) {
+          if (state->options.plaintext) spawn_session<PlainStream>(state, std::move(socket), std::move(remote));
+          else spawn_session<TlsStream>(state, std::move(socket), std::move(remote));
         }
       }
-      if (!session) {
-        socket.close(ec);  // over max_connections: refused at once
-        continue;
-      }
-      const net::any_io_executor executor = session->executor();
-      net::co_spawn(executor, Session::run(std::move(session)), [](std::exception_ptr) {});
+      if (full) socket.close(ec);  // over max_connections: refused at once
     }
   } catch (const std::exception&) {
     // The listener stops; sessions already running go on until stop().
@@ -604,7 +634,7 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, H
   if (options.threads < 1) return core::fail(Status::invalid_argument("serveur HTTPS : au moins un fil d'exécution"));
   if (options.max_connections == 0) return core::fail(Status::invalid_argument("serveur HTTPS : max_connections nul"));
   auto state = std::make_shared<ServerState>(std::move(options), std::move(handler));
-  CARNET_RETURN_IF_ERROR_R(configure_server_tls(state->tls, state->options));
+  if (!state->options.plaintext) CARNET_RETURN_IF_ERROR_R(configure_server_tls(state->tls, state->options));
   auto server = std::make_unique<ServerImpl>(std::move(state));
   CARNET_RETURN_IF_ERROR_R(server->listen());
   server->launch();

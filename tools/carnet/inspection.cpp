@@ -15,24 +15,6 @@ constexpr std::uint64_t kMaxAttachmentBytes = 32u << 20;  // the central node's 
 
 using core::Json;
 
-// Display names of inspectors known to this node (its own inspector).
-core::InspectorNames names_of(storage::Replica& replica) {
-  auto node = replica.node();
-  std::string id = node ? node->inspector_id : std::string();
-  std::string name = node ? node->inspector_name : std::string();
-  return [id, name](std::string_view who) { return who == id ? name : std::string(); };
-}
-
-// The signature check of a report on this tablet: against the central CA it pinned at
-// enrollment, or "non vérifiable" on a tablet that is not enrolled.
-core::SignatureVerdict check_signature(const cli::Args& args, const core::InspectionView& view) {
-  std::string ca;
-  if (auto dir = cli::data_dir(args)) {
-    if (auto pem = storage::read_file(sync::DeviceFiles(*dir).ca, 1 << 20)) ca = std::move(*pem);
-  }
-  return sync::verify_report_signature(view, ca);
-}
-
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -226,7 +208,7 @@ int cmd_inspection(const cli::Args& args) {
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
   if (sub == "show") {
-    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica), check_signature(args, *view)));
+    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica), check_signature(cli::data_dir(args).value_or(std::string()), *view)));
     else print_view(*view);
     return 0;
   }
@@ -257,7 +239,7 @@ int cmd_report(const cli::Args& args) {
   storage::Capture capture(**replica);
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
-  return cli::write_report(args, *view, names_of(**replica), "carnet", check_signature(args, *view));
+  return cli::write_report(args, *view, names_of(**replica), "carnet", check_signature(cli::data_dir(args).value_or(std::string()), *view));
 }
 
 }  // namespace carnet::tool

@@ -25,6 +25,10 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
                                            moins de N jours, par défaut un tiers de sa durée)
   status                                   état : en attente, dernière synchro, certificat, conflits, refus
   conflicts list | resolve ID --keep mine|theirs
+  serve [--listen 127.0.0.1:PORT] [--sync-interval S] [--allow-remote]
+                                           l'application de la tablette dans le navigateur (sur
+                                           127.0.0.1 seulement, sauf --allow-remote), avec la
+                                           synchronisation en arrière-plan
   passphrase change [--new-passphrase-file FICHIER | --new-key-file FICHIER]
 
 Les données de la tablette sont chiffrées. La phrase de passe est demandée au terminal, ou lue
@@ -42,8 +46,8 @@ int main(int argc, char** argv) {
                                {"--inspector", "--name", "--text", "--dossier", "--grid", "--date", "--format", "--output",
                                 "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
                                 "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file",
-                                "--renew-days"},
-                               {"--watch", "--verify"});
+                                "--renew-days", "--listen", "--sync-interval"},
+                               {"--watch", "--verify", "--allow-remote"});
   if (!args) return cli::report_error(args.error(), false, "carnet");
   if (args->flag("--help") || args->positional().empty()) {
     std::cout << kUsage;
@@ -60,6 +64,7 @@ int main(int argc, char** argv) {
   if (command == "sync") return tool::cmd_sync(*args);
   if (command == "status") return tool::cmd_status(*args);
   if (command == "conflicts") return tool::cmd_conflicts(*args);
+  if (command == "serve") return tool::cmd_serve(*args);
   if (command == "passphrase") return tool::cmd_passphrase(*args);
   return tool::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet --help)"), *args);
 }

@@ -12,6 +12,7 @@
 #include "storage/grid_file.hpp"
 #include "storage/key_file.hpp"
 #include "tools/cli/documents.hpp"
+#include "sync/report_signing.hpp"
 #include "tools/cli/secret.hpp"
 
 namespace carnet::tool {
@@ -43,6 +44,21 @@ Result<std::unique_ptr<storage::Replica>> open_replica(const cli::Args& args, co
 }
 
 int failed(const Status& s, const cli::Args& args) { return cli::report_error(s, args.json(), "carnet"); }
+
+core::InspectorNames names_of(storage::Replica& replica) {
+  auto node = replica.node();
+  std::string id = node ? node->inspector_id : std::string();
+  std::string name = node ? node->inspector_name : std::string();
+  return [id, name](std::string_view who) { return who == id ? name : std::string(); };
+}
+
+core::SignatureVerdict check_signature(const std::string& data_dir, const core::InspectionView& view) {
+  std::string ca;
+  if (!data_dir.empty()) {
+    if (auto pem = storage::read_file(sync::DeviceFiles(data_dir).ca, 1 << 20)) ca = std::move(*pem);
+  }
+  return sync::verify_report_signature(view, ca);
+}
 
 core::Date today() {
   const std::time_t now = std::time(nullptr);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "core/report.hpp"
 #include "storage/capture.hpp"
 #include "storage/replica.hpp"
 #include "tools/cli/args.hpp"
@@ -27,6 +28,13 @@ Result<std::unique_ptr<storage::Replica>> open_replica(const cli::Args& args, co
 // Opens an initialised node; kFailedPrecondition ("carnet init") if there is none.
 Result<std::unique_ptr<storage::Replica>> open_node(const cli::Args& args);
 
+// Display names of inspectors known to this node (its own inspector).
+core::InspectorNames names_of(storage::Replica& replica);
+
+// The signature check of a report on this tablet: against the central CA it pinned at
+// enrollment (in `data_dir`), or "non vérifiable" on a tablet that is not enrolled.
+core::SignatureVerdict check_signature(const std::string& data_dir, const core::InspectionView& view);
+
 // Today's date on this machine's local calendar.
 core::Date today();
 
@@ -42,6 +50,7 @@ int cmd_sync(const cli::Args& args);
 int cmd_status(const cli::Args& args);
 int cmd_conflicts(const cli::Args& args);
 int cmd_passphrase(const cli::Args& args);
+int cmd_serve(const cli::Args& args);
 
 // Prints `s` as the command's failure and returns the exit code.
 int failed(const Status& s, const cli::Args& args);

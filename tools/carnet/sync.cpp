@@ -13,6 +13,8 @@
 #include "storage/grid_file.hpp"
 #include "sync/tablet_sync.hpp"
 #include "tools/carnet/node.hpp"
+#include "tools/carnet/conflicts.hpp"
+#include "tools/carnet/node_sync.hpp"
 
 namespace carnet::tool {
 namespace {
@@ -111,9 +113,6 @@ int cmd_sync(const cli::Args& args) {
     if (!digits) return failed(Status::invalid_argument("--renew-days : un nombre de jours entier est attendu"), args);
     renewal.renew_before = std::chrono::hours(24) * std::stoi(*days);
   }
-  auto options = sync::device_client_options(**replica, *dir);
-  if (!options) return failed(options.error(), args);
-  auto client = std::make_unique<sync::HttpsClient>(*options);
   sync::SyncOptions sync_options;
   sync_options.verify_checksum = args.flag("--verify");
   sync_options.blob_dir = *dir + "/blobs";
@@ -123,61 +122,26 @@ int cmd_sync(const cli::Args& args) {
     std::cerr << "\r↑ " << r.pushed << " changement(s)  ↓ " << r.pulled << " changement(s)  " << human_bytes(r.bytes_sent)
               << " envoyés, " << human_bytes(r.bytes_received) << " reçus" << std::flush;
   };
-  // After a revocation the device's keys go too: only a new enrollment can bring it back.
-  auto forget_keys_if_revoked = [&] {
-    auto revoked = (*replica)->setting("revoked");
-    if (!revoked || !*revoked) return;
-    const sync::DeviceFiles files(*dir);
-    std::error_code ec;
-    for (const auto& f : {files.key, files.certificate, files.ca, files.next_key, files.next_certificate, files.next_ca,
-                          files.lock}) {
-      fs::remove(f, ec);
-    }
-  };
-  // After a successful exchange: a certificate near its expiry is renewed on the same
-  // connection (the current one stays valid until the new one is presented); a failure only
-  // delays it to the next sync. The next connection presents the new certificate.
-  struct Renewal {
-    bool renewed = false;
-    std::optional<sync::CertificateInfo> certificate;
-    std::optional<Status> error;
-  };
-  auto renew = [&]() -> Renewal {
-    Renewal out;
-    auto r = sync::renew_certificate_if_due(*client, sync::DeviceFiles(*dir, (*replica)->key()), now_ms() / 1000, renewal);
-    if (!r) {
-      out.error = r.error();
-      if (!json) {
-        std::cerr << "certificat non renouvelé, nouvel essai à la prochaine synchronisation : " << r.error().message()
-                  << "\n";
-      }
-      return out;
-    }
-    out.renewed = r->renewed;
-    out.certificate = r->certificate;
-    if (r->renewed) {
-      if (auto fresh = sync::device_client_options(**replica, *dir)) client = std::make_unique<sync::HttpsClient>(*fresh);
-    }
-    return out;
-  };
+  NodeSync node_sync(**replica, *dir, renewal);
   if (!args.flag("--watch")) {
-    auto report = sync::sync_now(**replica, *client, sync_options);
+    SyncAttempt attempt = node_sync.run(sync_options);
     if (!json) std::cerr << "\n";
-    if (!report) {
-      forget_keys_if_revoked();
-      return failed(report.error(), args);
+    if (!attempt.report) return failed(attempt.report.error(), args);
+    const auto& report = attempt.report;
+    if (attempt.renewal_error && !json) {
+      std::cerr << "certificat non renouvelé, nouvel essai à la prochaine synchronisation : "
+                << attempt.renewal_error->message() << "\n";
     }
-    const Renewal renewed = renew();
     if (json) {
       Json j = report_json(*report);
-      j.set("certificate_renewed", renewed.renewed);
-      if (renewed.certificate) j.set("certificate_expires", core::iso_timestamp(renewed.certificate->not_after * 1000));
-      if (renewed.error) j.set("renewal_error", renewed.error->message());
+      j.set("certificate_renewed", attempt.renewed);
+      if (attempt.certificate) j.set("certificate_expires", core::iso_timestamp(attempt.certificate->not_after * 1000));
+      if (attempt.renewal_error) j.set("renewal_error", attempt.renewal_error->message());
       cli::print_json(j);
     } else {
-      if (renewed.renewed) {
+      if (attempt.renewed) {
         std::cout << "certificat de la tablette renouvelé, valable jusqu'au "
-                  << core::iso_timestamp(renewed.certificate->not_after * 1000) << "\n";
+                  << core::iso_timestamp(attempt.certificate->not_after * 1000) << "\n";
       }
       std::cout << "synchronisation terminée en " << report->requests << " requête(s)";
       if (report->conflicts_lost) std::cout << ", " << report->conflicts_lost << " conflit(s) à revoir";
@@ -197,30 +161,18 @@ int cmd_sync(const cli::Args& args) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-  std::mt19937 rng(std::random_device{}());
-  std::chrono::milliseconds backoff{1000};
-  const std::chrono::milliseconds kMaxBackoff{5 * 60 * 1000};
-  const std::chrono::milliseconds kInterval{30 * 1000};
+  SyncBackoff backoff;
   while (true) {
-    auto report = sync::sync_now(**replica, *client, sync_options);
-    std::chrono::milliseconds wait = kInterval;
-    if (report) {
-      backoff = std::chrono::milliseconds{1000};
-      if (renew().renewed && !json) std::cerr << "\ncertificat de la tablette renouvelé\n";
+    SyncAttempt attempt = node_sync.run(sync_options);
+    if (attempt.report) {
+      if (attempt.renewed && !json) std::cerr << "\ncertificat de la tablette renouvelé\n";
       if (!json) std::cerr << "\n" << core::iso_timestamp(now_ms()) << " synchronisé\n";
-    } else {
-      forget_keys_if_revoked();
-      if ((*replica)->setting("revoked").value_or(std::nullopt)) return failed(report.error(), args);
-      // An expired certificate does not come back by waiting: only a new enrollment helps.
-      if (auto cert = storage::read_file(sync::DeviceFiles(*dir).certificate, 1 << 20)) {
-        if (auto info = sync::inspect_certificate(*cert); info && info->not_after <= now_ms() / 1000) {
-          return failed(report.error(), args);
-        }
-      }
-      std::uniform_int_distribution<long> jitter(0, backoff.count() / 2);
-      wait = backoff + std::chrono::milliseconds{jitter(rng)};
-      backoff = std::min(backoff * 2, kMaxBackoff);
-      std::cerr << "\n" << core::iso_timestamp(now_ms()) << " hors ligne ou erreur : " << report.error().message()
+    } else if (attempt.final) {
+      return failed(attempt.report.error(), args);
+    }
+    const std::chrono::milliseconds wait = backoff.next(attempt.report.has_value());
+    if (!attempt.report) {
+      std::cerr << "\n" << core::iso_timestamp(now_ms()) << " hors ligne ou erreur : " << attempt.report.error().message()
                 << " — nouvel essai dans " << wait.count() / 1000 << " s\n";
     }
     const timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1000000)};
@@ -307,18 +259,13 @@ int cmd_conflicts(const cli::Args& args) {
   if (!replica) return failed(replica.error(), args);
   auto node = (*replica)->node();
   if (!node) return failed(node.error(), args);
-  auto all = (*replica)->conflicts();
-  if (!all) return failed(all.error(), args);
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
-  auto mine = [&](const storage::ConflictRecord& c) { return c.winner_author == node->inspector_id; };
   if (sub == "list") {
+    auto all = (*replica)->conflicts();
+    if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& c : *all) {
-      const bool winner_is_mine = mine(c);
-      const auto& my_value = winner_is_mine ? c.winner_value : c.loser_value;
-      const auto& their_value = winner_is_mine ? c.loser_value : c.winner_value;
-      const auto& their_author = winner_is_mine ? c.loser_author : c.winner_author;
-      const auto& their_version = winner_is_mine ? c.loser_version : c.winner_version;
+      const ConflictSides s = sides_of(c, node->inspector_id);
       if (args.json()) {
         arr.push(Json::object()
                      .set("id", c.id)
@@ -326,15 +273,15 @@ int cmd_conflicts(const cli::Args& args) {
                      .set("entity_type", c.entity_type)
                      .set("entity_id", c.entity_id)
                      .set("field", c.field)
-                     .set("mine", core::value_json(my_value))
-                     .set("theirs", core::value_json(their_value))
-                     .set("who", their_author)
-                     .set("when", core::iso_timestamp(their_version.hlc.physical_ms()))
-                     .set("kept", winner_is_mine ? "mine" : "theirs"));
+                     .set("mine", core::value_json(*s.mine))
+                     .set("theirs", core::value_json(*s.theirs))
+                     .set("who", s.their_author)
+                     .set("when", core::iso_timestamp(s.their_ms))
+                     .set("kept", s.kept_mine ? "mine" : "theirs"));
       } else {
-        std::cout << c.id << "  " << c.field << " : moi «" << my_value.display() << "», " << their_author << " «"
-                  << their_value.display() << "» (" << core::iso_timestamp(their_version.hlc.physical_ms()) << ") — retenu : "
-                  << (winner_is_mine ? "le mien" : "le sien") << "\n";
+        std::cout << c.id << "  " << c.field << " : moi «" << s.mine->display() << "», " << s.their_author << " «"
+                  << s.theirs->display() << "» (" << core::iso_timestamp(s.their_ms) << ") — retenu : "
+                  << (s.kept_mine ? "le mien" : "le sien") << "\n";
       }
     }
     if (args.json()) cli::print_json(arr);
@@ -343,25 +290,12 @@ int cmd_conflicts(const cli::Args& args) {
   if (sub == "resolve") {
     auto id = args.required(2, "ID du conflit");
     if (!id) return failed(id.error(), args);
-    auto it = std::find_if(all->begin(), all->end(), [&](const auto& c) { return c.id == *id; });
-    if (it == all->end()) return failed(Status::not_found("conflit inconnu : " + *id), args);
     const auto keep = args.option("--keep");
-    core::Value value;
-    if (keep == "mine") {
-      value = mine(*it) ? it->winner_value : it->loser_value;
-    } else if (keep == "theirs") {
-      value = mine(*it) ? it->loser_value : it->winner_value;
-    } else {
-      return failed(Status::invalid_argument("--keep mine ou --keep theirs"), args);
-    }
-    storage::Capture capture(**replica);
-    if (auto s = capture.set_value(it->entity_type, it->entity_id, it->field, value); !s.ok()) return failed(s, args);
-    auto tx = storage::Transaction::begin((*replica)->db());
-    if (!tx) return failed(tx.error(), args);
-    if (auto s = (*replica)->mark_conflict_resolved(**tx, *id); !s.ok()) return failed(s, args);
-    if (auto s = (*tx)->commit(); !s.ok()) return failed(s, args);
-    if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(value)));
-    else std::cout << "conflit résolu : «" << value.display() << "» (envoyé à la prochaine synchronisation)\n";
+    if (keep != "mine" && keep != "theirs") return failed(Status::invalid_argument("--keep mine ou --keep theirs"), args);
+    auto value = resolve_conflict(**replica, *id, keep == "mine");
+    if (!value) return failed(value.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(*value)));
+    else std::cout << "conflit résolu : «" << value->display() << "» (envoyé à la prochaine synchronisation)\n";
     return 0;
   }
   return failed(Status::invalid_argument("carnet conflicts list | resolve ID --keep mine|theirs"), args);

@@ -1,0 +1,594 @@
+// The inspector's tablet app: a thin view over the node's local API (/api/…, JSON on
+// loopback). Every rule of the grid (computed values, relevance, norms) is evaluated by the
+// core engine behind the API; this file only shows what the API returns and sends what the
+// inspector types, one change at a time, in order. Texts come from the message catalogue.
+import { h, clear, frenchDate, frenchNumber } from "/common/dom.js";
+import { loadMessages, t, translateDocument } from "/common/i18n.js";
+
+const KEY_STORAGE = "carnet.cle";
+const main = () => document.getElementById("contenu");
+
+// --- The local API ----------------------------------------------------------------------
+
+// The per-launch secret comes in the address's fragment (#cle=…), which the browser never
+// sends anywhere; it is kept in this origin's storage and taken out of the address bar.
+function takeKey() {
+  const m = location.hash.match(/^#cle=([A-Za-z0-9_-]{16,128})/);
+  if (m) {
+    localStorage.setItem(KEY_STORAGE, m[1]);
+    history.replaceState(null, "", `${location.pathname}#/dossiers`);
+  }
+  return localStorage.getItem(KEY_STORAGE);
+}
+let key = null;
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, body, contentType) {
+  const headers = { Authorization: `Bearer ${key}` };
+  let payload;
+  if (body instanceof Blob) {
+    payload = body;
+    headers["Content-Type"] = contentType || body.type || "application/octet-stream";
+  } else if (body !== undefined) {
+    payload = JSON.stringify(body);
+    headers["Content-Type"] = "application/json";
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload, credentials: "omit", cache: "no-store" });
+  } catch {
+    throw new ApiError(0, "network", t("tablette.erreur.service"));
+  }
+  const type = response.headers.get("Content-Type") || "";
+  if (!response.ok) {
+    let message = t("tablette.erreur.inconnue", { statut: response.status });
+    let code = `http_${response.status}`;
+    if (type.startsWith("application/json")) {
+      const j = await response.json();
+      message = j.erreur?.message || message;
+      code = j.erreur?.code || code;
+    }
+    if (response.status === 401) message = t("tablette.erreur.cle");
+    throw new ApiError(response.status, code, message);
+  }
+  if (type.startsWith("application/json")) return response.json();
+  if (type.startsWith("text/html")) return response.text();
+  return response.blob();
+}
+
+// Changes go to the API one after the other, in the order the inspector made them.
+let queue = Promise.resolve();
+function enqueue(work) {
+  const run = queue.then(work);
+  queue = run.catch(() => {});
+  return run;
+}
+
+function announce(text) {
+  const el = document.getElementById("annonce");
+  el.textContent = "";
+  setTimeout(() => (el.textContent = text), 50);
+}
+
+function errorNotice(e) {
+  return h("p", { class: "notice error", role: "alert" }, e instanceof ApiError ? e.message : t("tablette.erreur.inconnue", { statut: "?" }));
+}
+
+// --- The sync indicator -----------------------------------------------------------------
+
+let lastState = null;
+
+function syncText(s) {
+  const n = s.pending;
+  const last = s.last_sync ? frenchDate(s.last_sync) : null;
+  switch (s.sync.state) {
+    case "non_enrolee": return ["offline", t("tablette.sync.non_enrolee", { n })];
+    case "en_cours": return ["running", t("tablette.sync.en_cours")];
+    case "hors_ligne": return ["offline", n > 0 ? t("tablette.sync.hors_ligne_attente", { n }) : t("tablette.sync.hors_ligne")];
+    case "erreur":
+    case "bloquee": return ["error", t("tablette.sync.erreur", { message: s.sync.message || "" })];
+    default:
+      if (n > 0) return ["pending", t("tablette.sync.attente", { n })];
+      return ["ok", last ? t("tablette.sync.ok", { quand: last }) : t("tablette.sync.ok_jamais")];
+  }
+}
+
+async function refreshState() {
+  try {
+    const s = await api("GET", "/api/etat");
+    lastState = s;
+    const [state, text] = syncText(s);
+    const button = document.getElementById("sync");
+    button.dataset.state = state;
+    button.textContent = text;
+    button.title = t("tablette.sync.bouton");
+    const conflicts = document.getElementById("nav-conflits");
+    conflicts.textContent = s.conflicts > 0 ? t("tablette.nav.conflits_n", { n: s.conflicts }) : t("tablette.nav.conflits");
+  } catch (e) {
+    const button = document.getElementById("sync");
+    button.dataset.state = "error";
+    button.textContent = e.message;
+  }
+}
+
+// --- Screens ----------------------------------------------------------------------------
+
+async function showDossiers() {
+  const dossiers = await api("GET", "/api/dossiers");
+  const root = clear(main());
+  root.append(h("h2", {}, t("tablette.dossiers.titre")));
+  if (dossiers.length === 0) root.append(h("p", { class: "notice" }, t("tablette.dossiers.aucun")));
+  for (const d of dossiers) {
+    const card = h("section", { class: "card", "aria-labelledby": `d-${d.id}` },
+      h("h3", { id: `d-${d.id}` }, d.name),
+      h("p", { class: "muted" }, [d.reference, d.holder].filter(Boolean).join(" · ")),
+      d.address ? h("p", {}, d.address) : null,
+      h("p", {}, d.last_visit ? t("tablette.dossiers.derniere_visite", { date: frenchDate(d.last_visit) }) : t("tablette.dossiers.jamais_visite")));
+    if (d.recommendations?.length) {
+      card.append(h("details", {}, h("summary", {}, t("tablette.dossiers.recommandations", { n: d.recommendations.length })),
+        h("ul", {}, d.recommendations.map((r) => h("li", {}, r)))));
+    }
+    if (d.inspections.length) {
+      card.append(h("ul", {}, d.inspections.map((i) => h("li", {},
+        h("a", { href: `#/inspection/${encodeURIComponent(i.id)}/visite` },
+          t("tablette.dossiers.inspection", { date: i.visit_date ? frenchDate(i.visit_date) : "—", statut: i.status_label }))))));
+    }
+    const start = h("button", { type: "button", class: "primary" }, t("tablette.dossiers.commencer"));
+    start.addEventListener("click", async () => {
+      start.disabled = true;
+      try {
+        const created = await api("POST", "/api/inspections", { dossier: d.id });
+        location.hash = `#/inspection/${encodeURIComponent(created.id)}/visite`;
+      } catch (e) {
+        start.disabled = false;
+        card.append(errorNotice(e));
+      }
+    });
+    card.append(h("div", { class: "row" }, start));
+    root.append(card);
+  }
+}
+
+// The inspection being edited: the latest view from the API, and the elements that show
+// what the engine computes.
+let current = null;
+
+const CLOSING_FIELDS = new Set(["conclusions", "suivi", "suivi_delai", "suivi_autre", "avis_titulaire"]);
+const STATUS_LOCKED = new Set(["signed"]);
+
+function itemStates(view) {
+  const states = new Map();
+  for (const s of view.report.sections) for (const it of s.items) states.set(it.key, it);
+  return states;
+}
+
+function shownValue(spec, value) {
+  if (value === null || value === undefined) return "—";
+  if (spec.type === "oui_non") return t(`tablette.oui_non.${value}`);
+  if (spec.type === "case") return value === true || value === "oui" ? t("tablette.oui_non.oui") : t("tablette.oui_non.non");
+  if (spec.type === "choix") return spec.choices?.find((c) => c.value === value)?.label ?? value;
+  if (spec.type === "date") return frenchDate(value);
+  if (["entier", "decimal", "montant", "pourcentage"].includes(spec.type)) {
+    const unit = spec.type === "montant" ? " €" : spec.type === "pourcentage" ? " %" : spec.unit ? ` ${spec.unit}` : "";
+    return `${frenchNumber(value)}${unit}`;
+  }
+  return String(value);
+}
+
+function inputText(spec, value) {
+  if (value === null || value === undefined) return "";
+  if (["entier", "decimal", "montant", "pourcentage"].includes(spec.type)) return frenchNumber(value);
+  return String(value);
+}
+
+// Saves one assignment; `keyOf` is called when the change is sent, so that a row's position
+// is the one it has then. Shows "enregistré" only once the node has it on disk.
+function save(keyOf, text, status) {
+  status.textContent = t("tablette.saisie.envoi");
+  status.className = "saved";
+  return enqueue(async () => {
+    const key = keyOf();
+    const view = await api("PUT", `/api/inspections/${encodeURIComponent(current.view.id)}`, { set: { [key]: text } });
+    updateView(view);
+    status.textContent = t("tablette.saisie.enregistre");
+    return view;
+  }).catch((e) => {
+    status.textContent = e.message;
+    status.className = "error";
+    status.setAttribute("role", "alert");
+  });
+}
+
+function controlFor(spec, value, keyOf, idBase, { locked }) {
+  const id = `f-${idBase}`;
+  const status = h("p", { class: "saved", id: `${id}-etat`, "aria-live": "polite" });
+  const wrap = h("div", { class: "field", dataset: { key: idBase } });
+  const help = spec.help ? h("p", { class: "help", id: `${id}-aide` }, spec.help) : null;
+  const described = [help ? `${id}-aide` : null, `${id}-etat`].filter(Boolean).join(" ");
+  const unit = spec.type === "montant" ? "€" : spec.type === "pourcentage" ? "%" : spec.unit || "";
+  const onChange = (text) => save(keyOf, text, status);
+
+  if (spec.computed) {
+    wrap.append(h("p", { class: "label", id }, h("strong", {}, spec.label)),
+      h("div", { class: "computed", "aria-live": "polite", "aria-labelledby": id, dataset: { computed: spec.key } }, shownValue(spec, value)));
+    return wrap;
+  }
+  if (spec.type === "oui_non") {
+    const name = `${id}-r`;
+    const options = ["oui", "non", "so"].map((v) => h("label", {},
+      h("input", { type: "radio", name, value: v, checked: value === v, disabled: locked, onchange: () => onChange(v) }),
+      h("span", {}, t(`tablette.oui_non.${v}`))));
+    wrap.append(h("fieldset", { class: "choices", "aria-describedby": described },
+      h("legend", { id }, spec.label), help, h("div", { class: "segmented" }, options)), status);
+    return wrap;
+  }
+  if (spec.type === "case") {
+    const box = h("input", { type: "checkbox", id, checked: value === true, disabled: locked, "aria-describedby": described });
+    box.addEventListener("change", () => onChange(box.checked ? "oui" : "non"));
+    wrap.append(h("label", { class: "check", for: id }, box, spec.label), help, status);
+    return wrap;
+  }
+  if (spec.type === "photo") {
+    const file = h("input", { type: "file", id, accept: "image/*", capture: "environment", disabled: locked, "aria-describedby": described });
+    const preview = h("div", { class: "photo" });
+    if (value) showPhoto(preview, value);
+    file.addEventListener("change", () => {
+      const chosen = file.files[0];
+      if (!chosen) return;
+      status.textContent = t("tablette.saisie.envoi");
+      enqueue(async () => {
+        const view = await api("POST", `/api/inspections/${encodeURIComponent(current.view.id)}/photo?cle=${encodeURIComponent(keyOf())}`, chosen);
+        updateView(view);
+        const sha = view.photo;
+        if (sha) showPhoto(preview, sha);
+        status.textContent = t("tablette.saisie.enregistre");
+      }).catch((e) => {
+        status.textContent = e.message;
+        status.className = "error";
+      });
+    });
+    wrap.append(h("label", { for: id }, spec.label), help, file, preview, status);
+    return wrap;
+  }
+  let input;
+  if (spec.type === "choix") {
+    input = h("select", { id, disabled: locked, "aria-describedby": described },
+      h("option", { value: "" }, t("tablette.saisie.aucun_choix")),
+      (spec.choices || []).map((c) => h("option", { value: c.value, selected: c.value === value }, c.label)));
+  } else if (spec.type === "texte" && spec.long) {
+    input = h("textarea", { id, disabled: locked, "aria-describedby": described });
+    input.value = inputText(spec, value);
+  } else {
+    const numeric = ["entier", "decimal", "montant", "pourcentage"].includes(spec.type);
+    input = h("input", {
+      id, type: spec.type === "date" ? "date" : "text", disabled: locked, "aria-describedby": described,
+      inputmode: numeric ? (spec.type === "entier" ? "numeric" : "decimal") : undefined, autocomplete: "off",
+    });
+    input.value = inputText(spec, value);
+  }
+  input.addEventListener("change", () => onChange(input.value));
+  wrap.append(h("label", { for: id }, spec.label), help,
+    unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, status);
+  return wrap;
+}
+
+async function showPhoto(el, sha) {
+  try {
+    const blob = await api("GET", `/api/pieces/${encodeURIComponent(sha)}`);
+    clear(el).append(h("img", { src: URL.createObjectURL(blob), alt: t("tablette.saisie.photo_jointe") }));
+  } catch (e) {
+    clear(el).append(errorNotice(e));
+  }
+}
+
+// A table item (or one of the canvas's own tables): one block per row, a button to add a
+// row (saved with its first value) and one to delete each.
+function tableFor(spec, tableKey, rows, locked) {
+  const wrap = h("fieldset", { class: "table", dataset: { table: tableKey } }, h("legend", {}, spec.label));
+  if (spec.help) wrap.append(h("p", { class: "help" }, spec.help));
+  const list = h("div", {});
+  wrap.append(list);
+  const addRow = (row) => {
+    const block = h("div", { class: "table-row", dataset: { row: row ? row.id : "" } });
+    const title = h("p", { class: "muted" });
+    const number = () => {
+      const ids = current.view.tables[tableKey].map((r) => r.id);
+      const i = ids.indexOf(block.dataset.row);
+      return i < 0 ? null : i + 1;
+    };
+    const renumber = () => {
+      const n = number();
+      title.textContent = n ? t("tablette.tableau.ligne", { n }) : t("tablette.tableau.nouvelle_ligne");
+    };
+    block.renumber = renumber;
+    block.append(title);
+    for (const col of spec.columns) {
+      const keyOf = () => {
+        const n = number();
+        return n ? `${tableKey}[${n}].${col.key}` : `${tableKey}[+].${col.key}`;
+      };
+      const value = row ? row.cells[col.key] : null;
+      const control = controlFor(col, value, () => {
+        const before = new Set(current.view.tables[tableKey].map((r) => r.id));
+        const k = keyOf();
+        if (!block.dataset.row) block.pendingIds = before;
+        return k;
+      }, `${tableKey}-${row ? row.id : "n" + Math.random().toString(36).slice(2, 8)}-${col.key}`, { locked });
+      block.append(control);
+    }
+    if (!locked) {
+      const del = h("button", { type: "button", class: "danger" }, t("tablette.tableau.supprimer"));
+      del.addEventListener("click", () => {
+        if (!block.dataset.row) {
+          block.remove();
+          return;
+        }
+        enqueue(async () => {
+          const view = await api("POST", `/api/inspections/${encodeURIComponent(current.view.id)}/supprimer-ligne`, { table: tableKey, position: number() });
+          block.remove();
+          updateView(view);
+          announce(t("tablette.tableau.supprimee"));
+        }).catch((e) => block.append(errorNotice(e)));
+      });
+      block.append(del);
+    }
+    list.append(block);
+    renumber();
+    return block;
+  };
+  for (const row of rows) addRow(row);
+  if (!locked) {
+    const add = h("button", { type: "button" }, t("tablette.tableau.ajouter"));
+    add.addEventListener("click", () => {
+      const block = addRow(null);
+      block.querySelector("input, select, textarea")?.focus();
+    });
+    wrap.append(h("div", { class: "row" }, add));
+  }
+  return wrap;
+}
+
+function findingsList(findings) {
+  if (!findings.length) return h("p", { class: "muted" }, t("tablette.constats.aucun"));
+  return h("ul", { class: "findings" }, findings.map((f) => h("li", { class: f.status },
+    h("span", { class: `badge ${f.status}` }, t(`tablette.constats.${f.status}`)), " ",
+    f.message, f.reference ? h("span", { class: "muted" }, ` (${f.reference})`) : null)));
+}
+
+// After each save: what the engine computed from it, shown in place, without touching what
+// the inspector may be typing elsewhere.
+function updateView(view) {
+  current.view = view;
+  const states = itemStates(view);
+  for (const el of main().querySelectorAll("[data-computed]")) {
+    const st = states.get(el.dataset.computed);
+    const spec = current.specs.get(el.dataset.computed);
+    if (st && spec) el.textContent = shownValue(spec, st.value);
+  }
+  for (const el of main().querySelectorAll(".field[data-key]")) {
+    const st = states.get(el.dataset.key);
+    if (st) el.hidden = st.relevant === false;
+  }
+  const section = view.report.sections.find((s) => s.key === current.section);
+  const box = document.getElementById("constats");
+  if (box && section) clear(box).append(findingsList(section.findings));
+  // Rows created by a save take the id the node gave them.
+  for (const block of main().querySelectorAll(".table-row")) {
+    const table = block.closest("[data-table]")?.dataset.table;
+    if (!table) continue;
+    if (!block.dataset.row && block.pendingIds) {
+      const fresh = view.tables[table].find((r) => !block.pendingIds.has(r.id));
+      if (fresh) block.dataset.row = fresh.id;
+      block.pendingIds = null;
+    }
+    block.renumber?.();
+  }
+  renderHeader();
+}
+
+function renderHeader() {
+  const el = document.getElementById("entete");
+  if (!el) return;
+  const r = current.view.report;
+  let nonconform = 0;
+  let unknown = 0;
+  for (const s of r.sections) for (const f of s.findings) {
+    if (f.status === "nonconform") nonconform += 1;
+    if (f.status === "unknown") unknown += 1;
+  }
+  clear(el).append(
+    h("h2", {}, r.dossier.name),
+    h("p", { class: "muted" }, `${r.grid.title} — ${t("tablette.inspection.statut", { statut: current.view.status_label })}`),
+    h("p", {}, h("span", { class: "badge nonconform" }, t("tablette.inspection.nonconformes", { n: nonconform })), " ",
+      h("span", { class: "badge unknown" }, t("tablette.inspection.a_verifier", { n: unknown }))));
+}
+
+async function showInspection(id, sectionKey) {
+  const view = await api("GET", `/api/inspections/${encodeURIComponent(id)}`);
+  current = { view, section: sectionKey, specs: new Map() };
+  for (const s of view.form.sections) for (const it of s.items) current.specs.set(it.key, it);
+  const locked = STATUS_LOCKED.has(view.status);
+  const root = clear(main());
+  root.append(h("div", { id: "entete" }));
+  renderHeader();
+  const base = `#/inspection/${encodeURIComponent(id)}`;
+  const tabs = [["visite", t("tablette.inspection.visite")],
+    ...view.form.sections.map((s) => [s.key, `${s.number}. ${s.title}`]),
+    ["cloture", t("tablette.inspection.cloture")]];
+  root.append(h("nav", { "aria-label": t("tablette.inspection.sections") }, h("ul", { class: "sections" },
+    tabs.map(([k, label]) => h("li", {}, h("a", { href: `${base}/${k}`, "aria-current": k === sectionKey ? "page" : undefined }, label))),
+    h("li", {}, h("a", { href: `#/rapport/${encodeURIComponent(id)}` }, t("tablette.inspection.apercu"))))));
+  if (locked) root.append(h("p", { class: "notice" }, t("tablette.inspection.signee")));
+  const form = h("form", { class: "card", onsubmit: (e) => e.preventDefault() });
+  root.append(form);
+  const metaSpec = new Map(view.meta.fields.map((f) => [f.key, f]));
+  const metaControl = (key, extra = {}) => {
+    const spec = { ...metaSpec.get(key), ...extra };
+    return controlFor(spec, view.values[key] ?? null, () => key, key, { locked });
+  };
+  if (sectionKey === "visite") {
+    form.append(h("h3", {}, t("tablette.inspection.visite")));
+    for (const f of view.meta.fields) if (!CLOSING_FIELDS.has(f.key)) form.append(metaControl(f.key));
+    for (const tbl of view.meta.tables) form.append(tableFor(tbl, tbl.key, view.tables[tbl.key] || [], locked));
+  } else if (sectionKey === "cloture") {
+    form.append(h("h3", {}, t("tablette.inspection.cloture")));
+    for (const f of view.meta.fields) if (CLOSING_FIELDS.has(f.key)) form.append(metaControl(f.key, { long: f.type === "texte" }));
+    root.append(lifecycle(view));
+  } else {
+    const section = view.form.sections.find((s) => s.key === sectionKey);
+    if (!section) throw new ApiError(404, "not_found", t("tablette.erreur.section"));
+    const states = itemStates(view);
+    form.append(h("h3", {}, `${section.number}. ${section.title}`));
+    if (section.help) form.append(h("p", { class: "help" }, section.help));
+    for (const item of section.items) {
+      if (item.heading) form.append(h("h4", {}, item.heading));
+      const st = states.get(item.key) || {};
+      const el = item.type === "tableau"
+        ? tableFor(item, item.key, view.tables[item.key] || [], locked)
+        : controlFor(item, st.value ?? null, () => item.key, item.key, { locked });
+      if (item.type === "tableau") el.classList.add("field"), (el.dataset.key = item.key);
+      el.hidden = st.relevant === false;
+      form.append(el);
+    }
+    root.append(h("section", { class: "card", "aria-labelledby": "constats-titre" },
+      h("h3", { id: "constats-titre" }, t("tablette.constats.titre")), h("div", { id: "constats", "aria-live": "polite" })));
+    updateView(view);
+    const texts = h("form", { class: "card", onsubmit: (e) => e.preventDefault() });
+    for (const prefix of ["remarques", "recommandations"]) {
+      const k = `${prefix}.${section.key}`;
+      texts.append(controlFor({ key: k, label: t(`tablette.inspection.${prefix}`), type: "texte", long: true },
+        view.values[k] ?? null, () => k, k, { locked }));
+    }
+    root.append(texts);
+  }
+  const index = tabs.findIndex(([k]) => k === sectionKey);
+  const next = tabs[index + 1];
+  if (next) root.append(h("p", {}, h("a", { class: "button", href: `${base}/${next[0]}` }, t("tablette.inspection.suivante", { section: next[1] }))));
+  main().focus();
+}
+
+function lifecycle(view) {
+  const box = h("section", { class: "card", "aria-labelledby": "fin-titre" }, h("h3", { id: "fin-titre" }, t("tablette.inspection.fin")));
+  const result = h("div", { "aria-live": "polite" });
+  const act = (path, done) => enqueue(async () => {
+    const v = await api("POST", `/api/inspections/${encodeURIComponent(view.id)}/${path}`);
+    announce(done);
+    await showInspection(v.id, "cloture");
+  }).catch((e) => clear(result).append(errorNotice(e)));
+  if (view.status === "draft" || view.status === "in_progress") {
+    box.append(h("p", {}, t("tablette.inspection.cloturer_aide")),
+      h("button", { type: "button", class: "primary", onclick: () => act("cloturer", t("tablette.inspection.cloturee")) }, t("tablette.inspection.cloturer")));
+  } else if (view.status === "completed") {
+    const confirm = h("button", { type: "button", class: "primary", hidden: true, onclick: () => act("signer", t("tablette.inspection.signee_annonce")) },
+      t("tablette.inspection.confirmer_signature"));
+    const sign = h("button", { type: "button", class: "primary" }, t("tablette.inspection.signer"));
+    sign.addEventListener("click", () => {
+      sign.hidden = true;
+      confirm.hidden = false;
+      confirm.focus();
+    });
+    box.append(h("p", {}, t("tablette.inspection.signer_aide")), h("div", { class: "row" }, sign, confirm));
+  } else {
+    const signed = view.report.signed;
+    box.append(h("p", {}, t("tablette.inspection.signee_par", { qui: signed.by_name || signed.by || "", quand: frenchDate(signed.at || "") })));
+  }
+  box.append(result);
+  return box;
+}
+
+async function showReport(id) {
+  const html = await api("GET", `/api/inspections/${encodeURIComponent(id)}/rapport`);
+  const root = clear(main());
+  const frame = h("iframe", { class: "report", title: t("tablette.rapport.cadre"), sandbox: "allow-same-origin allow-modals" });
+  frame.srcdoc = html;
+  const print = h("button", { type: "button", class: "primary" }, t("tablette.rapport.imprimer"));
+  print.addEventListener("click", () => frame.contentWindow.print());
+  root.append(h("h2", {}, t("tablette.rapport.titre")),
+    h("div", { class: "row no-print" }, print, h("a", { class: "button", href: `#/inspection/${encodeURIComponent(id)}/visite` }, t("tablette.rapport.retour"))),
+    frame);
+  main().focus();
+}
+
+async function showConflicts() {
+  const conflicts = await api("GET", "/api/conflits");
+  const root = clear(main());
+  root.append(h("h2", {}, t("tablette.conflits.titre")));
+  if (!conflicts.length) {
+    root.append(h("p", { class: "notice" }, t("tablette.conflits.aucun")));
+    return;
+  }
+  root.append(h("p", {}, t("tablette.conflits.aide")));
+  for (const c of conflicts) {
+    const result = h("div", { "aria-live": "polite" });
+    const choose = (keep) => enqueue(async () => {
+      await api("POST", `/api/conflits/${encodeURIComponent(c.id)}`, { garder: keep });
+      announce(t("tablette.conflits.resolu"));
+      await showConflicts();
+      await refreshState();
+    }).catch((e) => clear(result).append(errorNotice(e)));
+    root.append(h("section", { class: "card conflict", "aria-labelledby": `c-${c.id}` },
+      h("h3", { id: `c-${c.id}` }, `${c.dossier_name || c.dossier} — ${c.label}`),
+      h("div", { class: "side-by-side" },
+        h("div", {}, h("p", { class: "muted" }, t("tablette.conflits.mienne")), h("p", { class: "value" }, c.mine_text)),
+        h("div", {}, h("p", { class: "muted" }, t("tablette.conflits.leur", { qui: c.who, quand: frenchDate(c.when) })), h("p", { class: "value" }, c.theirs_text))),
+      h("p", {}, t(c.kept === "mine" ? "tablette.conflits.retenu_mienne" : "tablette.conflits.retenu_leur")),
+      h("div", { class: "row" },
+        h("button", { type: "button", onclick: () => choose("mine") }, t("tablette.conflits.garder_mienne")),
+        h("button", { type: "button", onclick: () => choose("theirs") }, t("tablette.conflits.garder_leur"))),
+      result));
+  }
+}
+
+// --- Start ------------------------------------------------------------------------------
+
+function setNav(screen) {
+  for (const a of document.querySelectorAll("header nav a")) {
+    if (a.dataset.nav === screen) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+async function route() {
+  const parts = (location.hash || "#/dossiers").replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  setNav(parts[0] === "inspection" || parts[0] === "rapport" ? "dossiers" : parts[0]);
+  try {
+    if (parts[0] === "inspection" && parts[1]) await showInspection(parts[1], parts[2] || "visite");
+    else if (parts[0] === "rapport" && parts[1]) await showReport(parts[1]);
+    else if (parts[0] === "conflits") await showConflicts();
+    else await showDossiers();
+  } catch (e) {
+    clear(main()).append(errorNotice(e));
+  }
+}
+
+async function start() {
+  await loadMessages("fr");
+  translateDocument();
+  document.title = t("tablette.titre");
+  key = takeKey();
+  if (!key) {
+    clear(main()).append(h("p", { class: "notice error", role: "alert" }, t("tablette.erreur.cle")));
+    return;
+  }
+  document.getElementById("sync").addEventListener("click", async () => {
+    try {
+      await api("POST", "/api/synchroniser");
+    } catch (e) {
+      announce(e.message);
+    }
+    refreshState();
+  });
+  window.addEventListener("hashchange", route);
+  await refreshState();
+  setInterval(refreshState, 2000);
+  await route();
+}
+
+start();
