@@ -12,7 +12,8 @@ enum class CentralSchema : int {
                  // conflicts, quarantine, assignments, device scopes
   kBlobValues = 2,  // an index to find which dossiers refer to an attachment
   kAuditLog = 3,    // the hash-chained audit log, its head in meta, append-only triggers
-  kLatest = kAuditLog,
+  kStaff = 4,       // the office's staff accounts and their web sessions
+  kLatest = kStaff,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

@@ -94,6 +94,32 @@ struct AddendumRecord {
   std::string dossier_id;
 };
 
+// A staff account of the office web app (tools/web/office_auth.hpp). `role` is "admin"
+// (staff accounts and devices) or "office" (everything else).
+struct StaffUser {
+  std::string name;
+  std::string role;
+  std::string password_hash;  // storage/password.hpp
+  std::int64_t created_ms = 0;
+  std::optional<std::int64_t> disabled_ms;
+  bool disabled() const { return disabled_ms.has_value(); }
+};
+
+inline constexpr std::string_view kStaffRoleAdmin = "admin";
+inline constexpr std::string_view kStaffRoleOffice = "office";
+
+// A signed-in staff user's web session. The store keeps the SHA-256 of the token (the cookie
+// holds the token), so that a copy of the database does not sign anyone in.
+struct StaffSession {
+  std::string token_sha256;  // lower-case hex
+  std::string user;
+  std::string role;        // the user's, read with the session
+  std::string csrf_token;  // every state-changing request must carry it
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;    // created + the absolute limit
+  std::int64_t last_seen_ms = 0;  // the idle limit runs from here
+};
+
 struct SyncOutput {
   core::Hlc clock;
   std::vector<ChangeOutcome> outcomes;  // only the changes not simply applied
@@ -125,6 +151,10 @@ struct CentralOptions {
   // one that does not verify is quarantined ("signature_invalide") and the inspection stays
   // unsigned. Without a verifier, every signature is refused as unverifiable.
   SignatureVerifier verify_signature;
+  // Office web sessions end after this long without a request, and this long after login
+  // whatever happens.
+  std::int64_t session_idle_ms = 30 * 60 * 1000;
+  std::int64_t session_absolute_ms = 8 * 60 * 60 * 1000;
 };
 
 class CentralStore {
@@ -192,6 +222,40 @@ class CentralStore {
 
   // Whether a field of a dossier in the device's scope refers to the attachment `sha256`.
   virtual Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) = 0;
+
+  // --- Staff accounts and their web sessions ----------------------------------------------
+  // Each mutation is one transaction with its audit entry; entries hold user names and
+  // reason codes, never a password, a hash or a token.
+
+  // Adds an account. kInvalidArgument (French) for a name that is not 1..64 of letters,
+  // digits and . _ - @, a role other than admin|office, or a hash that is not well formed;
+  // kAlreadyExists for a name taken.
+  virtual Status add_staff_user(const StaffUser& user) = 0;
+  virtual Result<std::optional<StaffUser>> staff_user(std::string_view name) = 0;
+  virtual Result<std::vector<StaffUser>> staff_users() = 0;  // by name
+  // Disables an account (kept, refused at login) and ends its sessions; disabling twice
+  // keeps the first date. kNotFound for an unknown name.
+  virtual Status disable_staff_user(std::string_view name) = 0;
+  // Removes an account and its sessions. kNotFound for an unknown name.
+  virtual Status remove_staff_user(std::string_view name) = 0;
+  // Records a login: a new session for an enabled user (audited as a login). `session`
+  // gives the token's hash, the user, the CSRF token and created_ms; the store sets
+  // expires_ms and last_seen_ms. kNotFound for an unknown user; kFailedPrecondition for a
+  // disabled one.
+  virtual Status create_session(const StaffSession& session) = 0;
+  // Records a refused login. `name` is audited only if it is an account's (what was typed
+  // in the name field may be a password); `reason` is a code (mot_de_passe, compte_desactive,
+  // …; utilisateur_inconnu is recorded for an unknown name whatever `reason` says).
+  virtual Status record_login_failure(std::string_view name, std::string_view reason) = 0;
+  // The session with this token hash at `now_ms`, seen now (its idle limit starts again), or
+  // nullopt when there is none, it has expired (idle or absolute; then it is removed) or its
+  // user is disabled.
+  virtual Result<std::optional<StaffSession>> session(std::string_view token_sha256, std::int64_t now_ms) = 0;
+  // Logout: removes the session (audited); nothing for an unknown one.
+  virtual Status delete_session(std::string_view token_sha256) = 0;
+  // Ends every session of a user (audited with the count, when there were any); returns the
+  // count.
+  virtual Result<std::size_t> delete_staff_sessions(std::string_view name) = 0;
 
   // --- The audit log (docs/audit.md) -----------------------------------------------------
 
