@@ -9,7 +9,7 @@
 namespace carnet::storage {
 namespace {
 
-constexpr std::array<std::pair<AuditKind, std::string_view>, 20> kKindNames = {{
+constexpr std::array<std::pair<AuditKind, std::string_view>, 21> kKindNames = {{
     {AuditKind::kInspectorAdd, "inspector_add"},
     {AuditKind::kDossierImport, "dossier_import"},
     {AuditKind::kAssignment, "assignment"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<AuditKind, std::string_view>, 20> kKindNames = {{
     {AuditKind::kStaffLogin, "staff_login"},
     {AuditKind::kStaffLoginFailure, "staff_login_failure"},
     {AuditKind::kStaffLogout, "staff_logout"},
+    {AuditKind::kQuarantineReview, "quarantine_review"},
 }};
 
 void put_field(std::string& out, std::string_view bytes) {

@@ -44,6 +44,7 @@ enum class AuditKind {
   kStaffLogin,          // staff user name; subject: staff user name
   kStaffLoginFailure,   // staff user name or "inconnu"; subject: the name or ""; detail: raison=CODE
   kStaffLogout,         // staff user name, or office; subject: staff user name; detail: sessions=N
+  kQuarantineReview,    // office; subject: quarantine id; detail: decision=rejetee|appliquee changement=ID
 };
 
 // The name stored and hashed ("inspector_add", "sync", …), and back.

@@ -100,6 +100,12 @@ constexpr const char* kSteps[] = {
         last_seen_ms INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX staff_sessions_by_user ON staff_sessions(user);
     )sql",
+    // 5: kQuarantineReview — review: NULL while open, then 'rejetee' or 'appliquee'.
+    R"sql(
+      ALTER TABLE quarantine ADD COLUMN review TEXT;
+      ALTER TABLE quarantine ADD COLUMN reviewed_by TEXT;
+      ALTER TABLE quarantine ADD COLUMN reviewed_ms INTEGER;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -28,6 +28,8 @@ namespace field = core::field;
 namespace row_field = core::row_field;
 
 constexpr const char* kOffice = "bureau";  // author of changes written at the central node
+constexpr std::string_view kReviewRejected = "rejetee";
+constexpr std::string_view kReviewApplied = "appliquee";
 
 template <class Fn>
 Status each_row(Statement& st, Fn&& fn) {
@@ -443,9 +445,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return (*tx)->commit();
   }
 
-  Result<std::vector<QuarantineRecord>> quarantine() override {
+  Result<std::vector<QuarantineRecord>> quarantine(bool open_only) override {
     std::lock_guard lock(mu_);
-    return quarantine_locked("", 0);
+    return quarantine_locked(open_only ? "WHERE review IS NULL" : "", 0);
   }
 
   Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) override {
@@ -454,6 +456,39 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!all) return fail(all.error());
     if (all->empty()) return std::optional<QuarantineRecord>();
     return std::optional<QuarantineRecord>(all->front());
+  }
+
+  Status review_quarantine(std::int64_t id, QuarantineDecision decision, std::string_view by) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto found = quarantine_locked("WHERE id = ?1", id);
+    if (!found) return found.error();
+    if (found->empty()) return Status::not_found("aucun changement en quarantaine n° " + std::to_string(id));
+    const QuarantineRecord& q = found->front();
+    if (!q.open()) {
+      return Status::failed_precondition("ce changement a déjà été examiné : " +
+                                         std::string(q.review == kReviewApplied ? "appliqué" : "rejeté") + " par " +
+                                         q.reviewed_by + " le " + core::iso_timestamp(q.reviewed_ms.value_or(0)));
+    }
+    const std::int64_t now = clock_->now_ms();
+    const std::string_view review = decision == QuarantineDecision::kApply ? kReviewApplied : kReviewRejected;
+    if (decision == QuarantineDecision::kApply) {
+      auto refused = store_refusal(q.change, q.device);
+      if (!refused) return refused.error();
+      if (!refused->code.empty()) {
+        return Status::failed_precondition("ce changement ne peut pas être appliqué : " + refused->message);
+      }
+      CARNET_RETURN_IF_ERROR(write_office(q.change.entity_type, q.change.entity_id, q.change.parent, q.change.scope,
+                                          q.change.field, q.change.value, now));
+    }
+    auto st = owned_->prepare("UPDATE quarantine SET review = ?2, reviewed_by = ?3, reviewed_ms = ?4 WHERE id = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, id).bind(2, review).bind(3, by).bind(4, now).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kQuarantineReview, by.empty() ? std::string_view(office()) : by,
+                                 std::to_string(id),
+                                 "decision=" + std::string(review) + " changement=" + q.change.id.to_string()));
+    return (*tx)->commit();
   }
 
   // --- Addenda -------------------------------------------------------------------------------
@@ -748,6 +783,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         {"SELECT count(*) FROM changes", &t.changes},
         {"SELECT count(*) FROM conflicts WHERE status = 'open'", &t.conflicts_open},
         {"SELECT count(*) FROM quarantine", &t.quarantined},
+        {"SELECT count(*) FROM quarantine WHERE review IS NULL", &t.quarantine_open},
         {"SELECT count(*) FROM devices WHERE revoked_ms IS NULL", &t.devices},
     };
     for (const auto& [sql, target] : queries) {
@@ -1056,6 +1092,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (ahead > options_.max_clock_drift_ms) {
       return Refusal{"horloge", "horloge de l'appareil en avance de " + std::to_string(ahead / 60000) + " min"};
     }
+    return store_refusal(c, device);
+  }
+
+  // The checks that hold for every writer of a change: the entity known in its dossier, a
+  // published grid, a value of the field's type, no edit of a signed inspection or of a
+  // reviewed addendum, a signature that verifies. `device` is the device that pushed it.
+  Result<Refusal> store_refusal(const core::Change& c, const std::string& device) {
     auto place = entity_place(c.entity_type, c.entity_id);
     if (!place) return fail(place.error());
     if (*place) {
@@ -1293,11 +1336,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   }
 
   Result<std::vector<QuarantineRecord>> quarantine_locked(const std::string& where, std::int64_t id) {
-    auto st = owned_->prepare(
-        std::string("SELECT id, ") + kChangeColumns + ", device, inspector, reason, received_ms FROM quarantine " + where +
-        " ORDER BY id");
+    auto st = owned_->prepare(std::string("SELECT id, ") + kChangeColumns +
+                              ", device, inspector, reason, received_ms, coalesce(review, ''), coalesce(reviewed_by, ''), "
+                              "reviewed_ms FROM quarantine " +
+                              where + " ORDER BY id");
     if (!st) return fail(st.error());
-    if (!where.empty()) st->bind(1, id);
+    if (where.find("?1") != std::string::npos) st->bind(1, id);
     std::vector<QuarantineRecord> out;
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
       QuarantineRecord q;
@@ -1309,6 +1353,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       q.inspector_id = s.column_text(15);
       q.reason = s.column_text(16);
       q.received_ms = s.column_int(17);
+      q.review = s.column_text(18);
+      q.reviewed_by = s.column_text(19);
+      if (!s.column_is_null(20)) q.reviewed_ms = s.column_int(20);
       out.push_back(std::move(q));
       return Status::ok_status();
     }));
@@ -1433,6 +1480,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 };
 
 }  // namespace
+
+std::optional<QuarantineDecision> parse_quarantine_decision(std::string_view name) {
+  if (name == "rejeter") return QuarantineDecision::kReject;
+  if (name == "appliquer") return QuarantineDecision::kApply;
+  return std::nullopt;
+}
 
 Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
                                                           CentralOptions options, const core::PhysicalClock& clock) {

@@ -86,7 +86,18 @@ struct QuarantineRecord {
   std::string inspector_id;
   std::string reason;
   std::int64_t received_ms = 0;
+  // The office's decision (empty while open): "rejetee" (kept, never applied) or "appliquee"
+  // (its value written as an office change), by whom and when.
+  std::string review;
+  std::string reviewed_by;
+  std::optional<std::int64_t> reviewed_ms;
+  bool open() const { return review.empty(); }
 };
+
+// What the office decides for a quarantined change; the names are the French words the
+// command line and the office app use ("rejeter", "appliquer").
+enum class QuarantineDecision { kReject, kApply };
+std::optional<QuarantineDecision> parse_quarantine_decision(std::string_view name);
 
 // An addendum as the office reviews it, with the dossier it belongs to.
 struct AddendumRecord {
@@ -211,8 +222,17 @@ class CentralStore {
   // Settles a conflict with `value` (the winner's, the loser's or another), written by the
   // office as a new change that every replica pulls.
   virtual Status resolve_conflict(std::string_view id, const core::Value& value, std::string_view by) = 0;
-  virtual Result<std::vector<QuarantineRecord>> quarantine() = 0;
+  // Quarantined changes, oldest first: every one, or only those still to review.
+  virtual Result<std::vector<QuarantineRecord>> quarantine(bool open_only) = 0;
+  Result<std::vector<QuarantineRecord>> quarantine() { return quarantine(false); }
   virtual Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) = 0;
+  // Reviews a quarantined change, audited. kReject keeps it, marked reviewed, never applied.
+  // kApply writes its value as an office change that every replica pulls, if it now passes
+  // the store's checks (known entity in its dossier, value of the field's type, inspection
+  // not signed, signature that verifies) — the device's own checks (scope, clock) do not
+  // apply to the office. kNotFound for an unknown id; kFailedPrecondition (French, saying
+  // why) for one already reviewed or a value that still breaks a check.
+  virtual Status review_quarantine(std::int64_t id, QuarantineDecision decision, std::string_view by) = 0;
 
   // Addenda (core/addendum.hpp): every one (or only those still to review), oldest first.
   virtual Result<std::vector<AddendumRecord>> addenda(bool pending_only) = 0;
@@ -275,7 +295,8 @@ class CentralStore {
   struct Totals {
     std::int64_t changes = 0;
     std::int64_t conflicts_open = 0;
-    std::int64_t quarantined = 0;
+    std::int64_t quarantined = 0;       // every quarantined change, reviewed or not
+    std::int64_t quarantine_open = 0;   // those still to review
     std::int64_t devices = 0;
   };
   virtual Result<Totals> totals() = 0;

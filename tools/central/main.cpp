@@ -44,7 +44,9 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   report ID --format html|json [--output FICHIER]
   report verify ID                        vérifie à nouveau la signature du rapport (0 : valide, 6 : invalide)
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
-  quarantine list | show ID
+  quarantine list [--all] | show ID | review ID --decision rejeter|appliquer
+                                          les changements refusés, à examiner : rejeter, ou appliquer
+                                          comme changement du bureau s'ils passent à présent les contrôles
   addendum list [--all] | accept ID | reject ID
                                           les addenda postérieurs à la signature, à examiner
   audit list [--limit N] | verify [--head N:EMPREINTE]
@@ -621,17 +623,38 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
         .set("field", q.change.field)
         .set("value", core::value_json(q.change.value))
         .set("written", core::iso_timestamp(q.change.version.hlc.physical_ms()))
-        .set("received", core::iso_timestamp(q.received_ms));
+        .set("received", core::iso_timestamp(q.received_ms))
+        .set("review", q.review.empty() ? Json() : Json(q.review))
+        .set("reviewed_by", q.reviewed_by)
+        .set("reviewed", q.reviewed_ms ? Json(core::iso_timestamp(*q.reviewed_ms)) : Json());
   };
   if (sub == "list") {
-    auto all = store.quarantine();
+    auto all = store.quarantine(!args.flag("--all"));
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& q : *all) {
       if (args.json()) arr.push(record_json(q));
-      else std::cout << q.id << "\t" << q.inspector_id << "\t" << q.change.scope << "\t" << q.change.field << "\t" << q.reason << "\n";
+      else std::cout << q.id << "\t" << q.inspector_id << "\t" << q.change.scope << "\t" << q.change.field << "\t" << q.reason
+                     << (q.open() ? "" : "\t" + q.review) << "\n";
     }
     if (args.json()) cli::print_json(arr);
+    else if (all->empty()) std::cout << (args.flag("--all") ? "aucun changement en quarantaine\n" : "aucun changement à examiner\n");
+    return 0;
+  }
+  if (sub == "review") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto id = positive(args.required(2, "ID").value_or(""), 0, 2000000000, "ID");
+    if (!id) return failed(id.error(), args);
+    auto decision_name = args.required_option("--decision");
+    if (!decision_name) return failed(decision_name.error(), args);
+    const auto decision = storage::parse_quarantine_decision(*decision_name);
+    if (!decision) return failed(Status::invalid_argument("--decision : rejeter ou appliquer"), args);
+    if (auto s = store.review_quarantine(*id, *decision, office_actor()); !s.ok()) return failed(s, args);
+    auto q = store.quarantined(*id);
+    if (!q) return failed(q.error(), args);
+    if (args.json()) cli::print_json(record_json(**q));
+    else if (*decision == storage::QuarantineDecision::kApply) std::cout << "changement n° " << *id << " appliqué par le bureau : les tablettes le recevront\n";
+    else std::cout << "changement n° " << *id << " rejeté : il reste conservé, jamais appliqué\n";
     return 0;
   }
   if (sub == "show") {
@@ -643,7 +666,7 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
     cli::print_json(record_json(**q));
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central quarantine list | show ID"), args);
+  return failed(Status::invalid_argument("carnet-central quarantine list [--all] | show ID | review ID --decision rejeter|appliquer"), args);
 }
 
 // addendum list [--all] | accept ID | reject ID: the office reviews what inspectors add to
@@ -756,7 +779,7 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--listen", "--threads", "--request-timeout", "--name", "--host", "--minutes", "--format", "--output", "--keep",
-                                "--value", "--limit", "--head"},
+                                "--value", "--limit", "--head", "--decision"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
   if (args->flag("--help") || args->positional().empty()) {
