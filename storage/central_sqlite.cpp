@@ -71,7 +71,71 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return Status::ok_status();
   }
 
-  EntityStore& entities() override { return *this; }
+  // --- Reading ----------------------------------------------------------------------------
+
+  Result<std::vector<core::Dossier>> dossiers() override {
+    std::lock_guard lock(mu_);
+    return read_dossiers(*this);
+  }
+
+  Result<std::vector<GridInfo>> published_grids() override {
+    std::lock_guard lock(mu_);
+    return EntityStore::grids();
+  }
+
+  Result<std::vector<InspectionListing>> inspection_list() override {
+    std::lock_guard lock(mu_);
+    auto all = read_inspections(*this);
+    if (!all) return fail(all.error());
+    std::map<std::string, std::string, std::less<>> dossier_names;
+    std::vector<InspectionListing> out;
+    out.reserve(all->size());
+    for (auto& s : *all) {
+      InspectionListing l;
+      l.id = std::move(s.id);
+      l.dossier_id = std::move(s.dossier_id);
+      l.grid_key = std::move(s.grid_key);
+      l.status = s.status;
+      l.visit_date = s.visit_date;
+      auto meta = some_fields(entity::kInspection, l.id, {field::kGridVersion, field::kLeadInspector});
+      if (!meta) return fail(meta.error());
+      if (auto it = meta->find(field::kGridVersion); it != meta->end() && it->second.value.kind() == core::ValueKind::kNumber) {
+        const core::Number& n = it->second.value.as_number();
+        if (n.is_integer()) l.grid_version = static_cast<int>(n.numerator());
+      }
+      if (auto it = meta->find(field::kLeadInspector); it != meta->end() && it->second.value.kind() == core::ValueKind::kText) {
+        l.inspector_id = it->second.value.as_text();
+      }
+      auto name = dossier_names.find(l.dossier_id);
+      if (name == dossier_names.end()) {
+        auto f = field(entity::kDossier, l.dossier_id, "name");
+        if (!f) return fail(f.error());
+        const std::string text = *f && (*f)->value.kind() == core::ValueKind::kText ? (*f)->value.as_text() : std::string();
+        name = dossier_names.emplace(l.dossier_id, text).first;
+      }
+      l.dossier_name = name->second;
+      out.push_back(std::move(l));
+    }
+    return out;
+  }
+
+  Result<core::InspectionView> inspection_view(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    return read_inspection(*this, id);
+  }
+
+  Result<std::map<core::InspectionStatus, std::int64_t>> inspection_counts() override {
+    std::lock_guard lock(mu_);
+    auto all = read_inspections(*this);
+    if (!all) return fail(all.error());
+    std::map<core::InspectionStatus, std::int64_t> out;
+    for (auto s : {core::InspectionStatus::kDraft, core::InspectionStatus::kInProgress, core::InspectionStatus::kCompleted,
+                   core::InspectionStatus::kSigned}) {
+      out[s] = 0;
+    }
+    for (const auto& s : *all) ++out[s.status];
+    return out;
+  }
 
   // --- Inspectors, dossiers, assignments ------------------------------------------------
 

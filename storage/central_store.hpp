@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +100,18 @@ struct QuarantineRecord {
 enum class QuarantineDecision { kReject, kApply };
 std::optional<QuarantineDecision> parse_quarantine_decision(std::string_view name);
 
+// An inspection as the office's lists show it.
+struct InspectionListing {
+  std::string id;
+  std::string dossier_id;
+  std::string dossier_name;
+  std::string grid_key;
+  int grid_version = 0;
+  core::InspectionStatus status = core::InspectionStatus::kDraft;
+  std::optional<core::Date> visit_date;
+  std::string inspector_id;  // the lead inspector, "" if unset
+};
+
 // An addendum as the office reviews it, with the dossier it belongs to.
 struct AddendumRecord {
   core::Addendum addendum;
@@ -172,7 +185,17 @@ class CentralStore {
  public:
   virtual ~CentralStore() = default;
 
-  virtual EntityStore& entities() = 0;  // reading dossiers and inspections
+  // --- Reading dossiers, grids and inspections ------------------------------------------
+  // Under the store's lock, so that the server's threads can read while others write.
+
+  virtual Result<std::vector<core::Dossier>> dossiers() = 0;  // by id
+  virtual Result<std::vector<GridInfo>> published_grids() = 0;  // by key and version
+  virtual Result<std::vector<InspectionListing>> inspection_list() = 0;  // by id
+  // One inspection with its rows and addenda (storage/inspection_reader.hpp). kNotFound for
+  // an unknown id.
+  virtual Result<core::InspectionView> inspection_view(std::string_view id) = 0;
+  // How many inspections have each status (every status present, 0 when none).
+  virtual Result<std::map<core::InspectionStatus, std::int64_t>> inspection_counts() = 0;
 
   virtual Status add_inspector(const Inspector& inspector) = 0;
   virtual Result<std::vector<Inspector>> inspectors() = 0;

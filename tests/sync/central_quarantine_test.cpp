@@ -71,7 +71,7 @@ TEST_F(QuarantineReview, AnAppliedValueBecomesAnOfficeChangeThatEveryTabletPulls
   ASSERT_OK(a().sync());
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
   EXPECT_EQ(field(a(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
-  auto view = storage::read_inspection(world_.central().entities(), id);
+  auto view = world_.central().inspection_view(id);
   ASSERT_OK(view);
   EXPECT_EQ(view->field("batiments.nb_wc").as_number(), core::Number::integer(3));
 

@@ -265,7 +265,7 @@ int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "list") {
-    auto all = storage::read_dossiers(store.entities());
+    auto all = store.dossiers();
     if (!all) return failed(all.error(), args);
     auto assigned = store.assignments();
     if (!assigned) return failed(assigned.error(), args);
@@ -314,7 +314,7 @@ int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "list") {
-    auto grids = store.entities().grids();
+    auto grids = store.published_grids();
     if (!grids) return failed(grids.error(), args);
     Json arr = Json::array();
     for (const auto& g : *grids) {
@@ -412,7 +412,7 @@ core::InspectorNames names_of(storage::CentralStore& store) {
 int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "list") {
-    auto list = storage::read_inspections(store.entities());
+    auto list = store.inspection_list();
     if (!list) return failed(list.error(), args);
     Json arr = Json::array();
     for (const auto& s : *list) {
@@ -422,7 +422,10 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
                      .set("dossier", s.dossier_id)
                      .set("grid", s.grid_key)
                      .set("status", std::string(core::inspection_status_name(s.status)))
-                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json()));
+                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json())
+                     .set("dossier_name", s.dossier_name)
+                     .set("grid_version", s.grid_version)
+                     .set("inspector", s.inspector_id));
       } else {
         std::cout << s.id << "\t" << s.dossier_id << "\t" << s.grid_key << "\t" << core::inspection_status_label(s.status) << "\t"
                   << (s.visit_date ? s.visit_date->french() : "") << "\n";
@@ -434,7 +437,7 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
   if (sub == "show") {
     auto id = args.required(2, "ID de l'inspection");
     if (!id) return failed(id.error(), args);
-    auto view = storage::read_inspection(store.entities(), *id);
+    auto view = store.inspection_view(*id);
     if (!view) return failed(view.error(), args);
     auto dir = cli::data_dir(args);
     if (!dir) return failed(dir.error(), args);
@@ -460,7 +463,7 @@ int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
   if (!id) return failed(id.error(), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
-  auto view = storage::read_inspection(store.entities(), *id);
+  auto view = store.inspection_view(*id);
   if (!view) return failed(view.error(), args);
   const core::SignatureVerdict v = sync::verify_report_signature(*view, ca_certificate(*dir));
   const storage::AuditEvent event{storage::AuditKind::kSignatureCheck, office_actor(), *id,
@@ -496,7 +499,7 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   if (!id) return failed(id.error(), args);
   const std::string format = args.option("--format").value_or("html");
   if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
-  auto view = storage::read_inspection(store.entities(), *id);
+  auto view = store.inspection_view(*id);
   if (!view) return failed(view.error(), args);
   const auto names = names_of(store);
   auto dir = cli::data_dir(args);
