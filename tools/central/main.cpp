@@ -14,12 +14,14 @@
 #include "storage/central_store.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/password.hpp"
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/documents.hpp"
+#include "tools/cli/secret.hpp"
 
 namespace carnet::central {
 namespace {
@@ -49,6 +51,9 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
                                           comme changement du bureau s'ils passent à présent les contrôles
   addendum list [--all] | accept ID | reject ID
                                           les addenda postérieurs à la signature, à examiner
+  user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM
+                                          les comptes du personnel pour l'application du bureau ; sans
+                                          --password-file, le mot de passe est tapé deux fois
   audit list [--limit N] | verify [--head N:EMPREINTE]
                                           le journal d'audit ; verify le vérifie entrée par entrée
 
@@ -713,6 +718,67 @@ int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("carnet-central addendum list [--all] | accept ID | reject ID"), args);
 }
 
+// user add NAME --role admin|office [--password-file FILE] | list | disable NAME | remove NAME:
+// the office app's staff accounts. The password is hashed here (storage/password.hpp); the
+// store never sees it.
+int cmd_user(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  if (sub == "add") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto name = args.required(2, "NOM de l'utilisateur");
+    if (!name) return failed(name.error(), args);
+    auto role = args.required_option("--role");
+    if (!role) return failed(role.error(), args);
+    if (*role != storage::kStaffRoleAdmin && *role != storage::kStaffRoleOffice) {
+      return failed(Status::invalid_argument("--role : admin ou office"), args);
+    }
+    auto existing = store.staff_user(*name);
+    if (!existing) return failed(existing.error(), args);
+    if (*existing) return failed(Status::already_exists("utilisateur déjà enregistré : " + *name), args);
+    auto password = cli::new_password(args);
+    if (!password) return failed(password.error(), args);
+    auto hash = storage::hash_password(password->value);
+    if (!hash) return failed(hash.error(), args);
+    if (auto s = store.add_staff_user({*name, *role, *hash, 0, std::nullopt}); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("name", *name).set("role", *role));
+    else std::cout << "utilisateur " << *name << " ajouté (rôle " << *role << ")\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto all = store.staff_users();
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& u : *all) {
+      if (args.json()) {
+        arr.push(Json::object()
+                     .set("name", u.name)
+                     .set("role", u.role)
+                     .set("created", core::iso_timestamp(u.created_ms))
+                     .set("disabled", u.disabled_ms ? Json(core::iso_timestamp(*u.disabled_ms)) : Json()));
+      } else {
+        std::cout << u.name << "\t" << u.role << "\tcréé le " << core::iso_timestamp(u.created_ms)
+                  << (u.disabled() ? "\tdésactivé" : "") << "\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    else if (all->empty()) std::cout << "aucun utilisateur\n";
+    return 0;
+  }
+  if (sub == "disable" || sub == "remove") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto name = args.required(2, "NOM de l'utilisateur");
+    if (!name) return failed(name.error(), args);
+    const Status s = sub == "disable" ? store.disable_staff_user(*name) : store.remove_staff_user(*name);
+    if (!s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("name", *name).set(sub == "disable" ? "disabled" : "removed", true));
+    else std::cout << "utilisateur " << *name << (sub == "disable" ? " désactivé" : " supprimé") << " : ses sessions sont fermées\n";
+    return 0;
+  }
+  return failed(Status::invalid_argument(
+                    "carnet-central user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM"),
+                args);
+}
+
 Json audit_entry_json(const storage::AuditEntry& e) {
   return Json::object()
       .set("seq", static_cast<std::int64_t>(e.seq))
@@ -782,7 +848,7 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--listen", "--threads", "--request-timeout", "--name", "--host", "--minutes", "--format", "--output", "--keep",
-                                "--value", "--limit", "--head", "--decision"},
+                                "--value", "--limit", "--head", "--decision", "--role", "--password-file"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
   if (args->flag("--help") || args->positional().empty()) {
@@ -807,5 +873,6 @@ int main(int argc, char** argv) {
   if (command == "quarantine") return central::cmd_quarantine(*args, **store);
   if (command == "audit") return central::cmd_audit(*args, **store);
   if (command == "addendum") return central::cmd_addendum(*args, **store);
+  if (command == "user") return central::cmd_user(*args, **store);
   return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
 }
