@@ -45,6 +45,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// What the failure counters are keyed by: a name or an address, cut so that a huge one
+// costs no memory (a real one is far shorter).
+std::string_view counter_key(std::string_view s) { return s.substr(0, 128); }
+
 bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -73,7 +77,7 @@ std::int64_t OfficeAuth::pause_ms(std::map<std::string, Failures, std::less<>>& 
 void OfficeAuth::note_failure(std::string_view name, std::string_view address, std::int64_t now_ms) {
   std::lock_guard lock(mu_);
   for (auto* counters : {&by_address_, &by_name_}) {
-    const std::string_view key = counters == &by_address_ ? address : name;
+    const std::string_view key = counter_key(counters == &by_address_ ? address : name);
     if (counters->size() >= options_.max_tracked && !counters->contains(key)) {
       // Forget what left the window; if that is not enough, the entry whose last failure
       // is oldest.
@@ -105,7 +109,8 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
                                           std::string_view remote_address, std::int64_t now_ms) {
   {
     std::lock_guard lock(mu_);
-    const std::int64_t wait = std::max(pause_ms(by_address_, remote_address, now_ms), pause_ms(by_name_, name, now_ms));
+    const std::int64_t wait = std::max(pause_ms(by_address_, counter_key(remote_address), now_ms),
+                                       pause_ms(by_name_, counter_key(name), now_ms));
     if (wait > 0) {
       const std::int64_t minutes = (wait + 59999) / 60000;
       return std::unexpected(AuthFailure{
