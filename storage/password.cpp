@@ -83,13 +83,14 @@ std::optional<Parsed> parse(std::string_view stored) {
   }
   if (parts.size() != 6 || parts[0] != kScheme) return std::nullopt;
   Parsed p;
-  if (!decimal(parts[1], p.params.n) || !decimal(parts[2], p.params.r) || !decimal(parts[3], p.params.p) ||
-      !scrypt_params_in_bounds(p.params)) {
+  if (!decimal(parts[1], p.params.n) || !decimal(parts[2], p.params.r) ||
+      !decimal(parts[3], p.params.p) || !scrypt_params_in_bounds(p.params)) {
     return std::nullopt;
   }
   auto salt = unbase64(parts[4]);
   auto hash = unbase64(parts[5]);
-  if (!salt || salt->size() != kSaltBytes || !hash || hash->size() != kHashBytes) return std::nullopt;
+  if (!salt || salt->size() != kSaltBytes || !hash || hash->size() != kHashBytes)
+    return std::nullopt;
   p.salt = std::move(*salt);
   p.hash = std::move(*hash);
   return p;
@@ -103,22 +104,25 @@ bool acceptable_length(std::string_view password) {
 
 core::Result<std::string> hash_password(std::string_view password, const ScryptParams& params) {
   if (password.size() < kMinPasswordBytes) {
-    return core::fail(core::Status::invalid_argument("mot de passe trop court : " + std::to_string(kMinPasswordBytes) +
-                                                     " caractères au moins"));
+    return core::fail(core::Status::invalid_argument(
+        "mot de passe trop court : " + std::to_string(kMinPasswordBytes) + " caractères au moins"));
   }
   if (password.size() > kMaxPasswordBytes) {
-    return core::fail(core::Status::invalid_argument("mot de passe trop long : " + std::to_string(kMaxPasswordBytes) +
-                                                     " caractères au plus"));
+    return core::fail(core::Status::invalid_argument(
+        "mot de passe trop long : " + std::to_string(kMaxPasswordBytes) + " caractères au plus"));
   }
-  if (!scrypt_params_in_bounds(params)) return core::fail(core::Status::invalid_argument("paramètres scrypt hors limites"));
+  if (!scrypt_params_in_bounds(params))
+    return core::fail(core::Status::invalid_argument("paramètres scrypt hors limites"));
   std::string salt(kSaltBytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) !=
+      1) {
     return core::fail(core::Status::internal("générateur aléatoire d'OpenSSL indisponible"));
   }
   std::array<std::uint8_t, kHashBytes> key{};
   CARNET_RETURN_IF_ERROR_R(scrypt(password, salt, params, key));
-  std::string out = std::string(kScheme) + "$" + std::to_string(params.n) + "$" + std::to_string(params.r) + "$" +
-                    std::to_string(params.p) + "$" + base64(salt) + "$" +
+  std::string out = std::string(kScheme) + "$" + std::to_string(params.n) + "$" +
+                    std::to_string(params.r) + "$" + std::to_string(params.p) + "$" + base64(salt) +
+                    "$" +
                     base64(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   OPENSSL_cleanse(key.data(), key.size());
   return out;

@@ -27,7 +27,8 @@ class CentralStaff : public ::testing::Test {
   void SetUp() override {
     storage::CentralOptions options;
     options.office_actor = "bureau:clerc";
-    auto s = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate, options, clock_);
+    auto s = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate,
+                                          options, clock_);
     ASSERT_OK(s);
     store_ = std::move(*s);
     auto h = storage::hash_password(kPassword, {1024, 8, 1});
@@ -98,7 +99,8 @@ TEST_F(CentralStaff, AnAccountIsAddedListedAndAudited) {
 TEST_F(CentralStaff, BadNamesRolesHashesAndDuplicatesAreRefused) {
   EXPECT_EQ(store_->add_staff_user(user("")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->add_staff_user(user("avec espace")).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->add_staff_user(user(std::string(65, 'a'))).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->add_staff_user(user(std::string(65, 'a'))).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->add_staff_user(user("jean", "root")).code(), StatusCode::kInvalidArgument);
   StaffUser plain = user("jean");
   plain.password_hash = kPassword;  // a password where its hash should be
@@ -162,7 +164,8 @@ TEST_F(CentralStaff, DisablingAUserEndsItsSessionsAndRefusesNewOnes) {
   ASSERT_OK(store_->disable_staff_user("jean"));
   EXPECT_FALSE(session(kToken));
   EXPECT_FALSE(session(std::string(64, 'b')));
-  EXPECT_EQ(store_->create_session(new_session(std::string(64, 'c'), "jean")).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->create_session(new_session(std::string(64, 'c'), "jean")).code(),
+            StatusCode::kFailedPrecondition);
   auto u = store_->staff_user("jean");
   ASSERT_OK(u);
   ASSERT_TRUE(u->has_value());
@@ -197,7 +200,8 @@ TEST_F(CentralStaff, RemovingAUserEndsItsSessionsAndDeletingSessionsCountsThem) 
 TEST_F(CentralStaff, ALoginFailureNamesAnAccountButNeverWhatWasTypedForAnUnknownOne) {
   ASSERT_OK(store_->add_staff_user(user("jean")));
   ASSERT_OK(store_->record_login_failure("jean", "mot_de_passe"));
-  ASSERT_OK(store_->record_login_failure(kPassword, "mot_de_passe"));  // a password typed as the name
+  ASSERT_OK(
+      store_->record_login_failure(kPassword, "mot_de_passe"));  // a password typed as the name
   ASSERT_OK(store_->record_login_failure("jean", "Zorglub mot de passe"));
   const auto log = entries();
   ASSERT_EQ(log.size(), 4u);
@@ -220,7 +224,8 @@ TEST(CentralStaffSchema, MigrationFromSchema3KeepsTheDataAndTheAuditChain) {
     auto db = storage::Database::open(old, storage::Database::Mode::kCreate);
     ASSERT_OK(db);
     ASSERT_OK(storage::migrate_central(**db, storage::CentralSchema::kAuditLog));
-    ASSERT_OK((*db)->exec("INSERT INTO inspectors(id, name, created_ms) VALUES('lead', 'Inspectrice', 1)"));
+    ASSERT_OK((*db)->exec(
+        "INSERT INTO inspectors(id, name, created_ms) VALUES('lead', 'Inspectrice', 1)"));
   }
   {
     auto store = storage::open_sqlite_central(old, storage::Database::Mode::kReadWrite);
@@ -233,7 +238,8 @@ TEST(CentralStaffSchema, MigrationFromSchema3KeepsTheDataAndTheAuditChain) {
   }
   auto db = storage::Database::open(old, storage::Database::Mode::kReadWrite);
   ASSERT_OK(db);
-  EXPECT_EQ(storage::central_schema_version(**db).value(), static_cast<int>(storage::CentralSchema::kLatest));
+  EXPECT_EQ(storage::central_schema_version(**db).value(),
+            static_cast<int>(storage::CentralSchema::kLatest));
   auto store = storage::open_sqlite_central(old, storage::Database::Mode::kReadWrite);
   ASSERT_OK(store);
   auto who = (*store)->inspector("lead");

@@ -92,7 +92,8 @@ TEST_F(QuarantineReview, AnAppliedValueBecomesAnOfficeChangeThatEveryTabletPulls
   EXPECT_EQ(entries[0].detail, "decision=appliquee changement=" + (*record)->change.id.to_string());
   EXPECT_TRUE(world_.central().verify_audit()->ok);
   // Reviewed once: a second decision is refused and changes nothing.
-  const Status again = world_.central().review_quarantine(q, QuarantineDecision::kReject, "bureau:jean");
+  const Status again =
+      world_.central().review_quarantine(q, QuarantineDecision::kReject, "bureau:jean");
   EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(again.message().find("déjà été examiné"), std::string::npos) << again.message();
   EXPECT_EQ(reviews().size(), 1u);
@@ -129,28 +130,33 @@ TEST_F(QuarantineReview, ASignedInspectionRefusesAppliquerAndSaysWhy) {
   ASSERT_OK(open);
   ASSERT_FALSE(open->empty());
   for (const auto& q : *open) {
-    const Status s = world_.central().review_quarantine(q.id, QuarantineDecision::kApply, "bureau:marie");
+    const Status s =
+        world_.central().review_quarantine(q.id, QuarantineDecision::kApply, "bureau:marie");
     EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
     EXPECT_NE(s.message().find("signée"), std::string::npos) << s.message();
   }
   EXPECT_EQ(world_.central().quarantine(true)->size(), open->size());  // still open
   EXPECT_TRUE(reviews().empty());
   // Rejecting is always possible.
-  ASSERT_OK(world_.central().review_quarantine(open->front().id, QuarantineDecision::kReject, "bureau:marie"));
+  ASSERT_OK(world_.central().review_quarantine(open->front().id, QuarantineDecision::kReject,
+                                               "bureau:marie"));
 }
 
 TEST_F(QuarantineReview, AValueOfTheWrongTypeStillRefusesAppliquer) {
   const std::string id = shared_inspection();
   ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
-  ASSERT_OK(a().replica->db().exec("UPDATE outbox SET value = 't:trois' WHERE field = 'batiments.nb_wc'"));
+  ASSERT_OK(a().replica->db().exec(
+      "UPDATE outbox SET value = 't:trois' WHERE field = 'batiments.nb_wc'"));
   ASSERT_OK(a().sync(false));
   auto open = world_.central().quarantine(true);
   ASSERT_OK(open);
   ASSERT_EQ(open->size(), 1u);
-  const Status s = world_.central().review_quarantine(open->front().id, QuarantineDecision::kApply, "bureau:marie");
+  const Status s = world_.central().review_quarantine(open->front().id, QuarantineDecision::kApply,
+                                                      "bureau:marie");
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("ne peut pas être appliqué"), std::string::npos) << s.message();
-  EXPECT_EQ(world_.central().review_quarantine(999, QuarantineDecision::kReject, "bureau").code(), StatusCode::kNotFound);
+  EXPECT_EQ(world_.central().review_quarantine(999, QuarantineDecision::kReject, "bureau").code(),
+            StatusCode::kNotFound);
 }
 
 }  // namespace

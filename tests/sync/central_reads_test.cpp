@@ -41,7 +41,8 @@ TEST_F(CentralReads, TheInspectionListNamesTheDossierGridStatusDateAndInspector)
   auto view = world_.central().inspection_view(*id);
   ASSERT_OK(view);
   EXPECT_EQ(view->dossier.name, "Maison d1");
-  EXPECT_EQ(world_.central().inspection_view("inconnue").error().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(world_.central().inspection_view("inconnue").error().code(),
+            core::StatusCode::kNotFound);
 
   auto dossiers = world_.central().dossiers();
   ASSERT_OK(dossiers);
@@ -79,7 +80,8 @@ TEST_F(CentralReads, ReadsFromOtherThreadsWhileTabletsSyncSeeAConsistentStore) {
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(failures, 0);
-  EXPECT_EQ(world_.central().inspection_view(*id)->field("batiments.nb_wc").as_number(), core::Number::integer(9));
+  EXPECT_EQ(world_.central().inspection_view(*id)->field("batiments.nb_wc").as_number(),
+            core::Number::integer(9));
 }
 
 }  // namespace

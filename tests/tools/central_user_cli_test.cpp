@@ -49,17 +49,20 @@ class CentralUserCli : public ::testing::Test {
     sqlite3* db = nullptr;
     EXPECT_EQ(sqlite3_open((dir_.file("central") + "/central.db").c_str(), &db), SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT password_hash FROM staff_users WHERE name = ?1", -1, &st, nullptr);
+    sqlite3_prepare_v2(db, "SELECT password_hash FROM staff_users WHERE name = ?1", -1, &st,
+                       nullptr);
     sqlite3_bind_text(st, 1, name.c_str(), -1, SQLITE_TRANSIENT);
     std::string out;
-    if (sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    if (sqlite3_step(st) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     sqlite3_close(db);
     return out;
   }
   // Runs carnet-central on a pseudo-terminal, answering each password prompt with the next
   // of `typed`; what the terminal showed and the exit code.
-  std::pair<std::string, int> on_terminal(std::vector<std::string> args, const std::vector<std::string>& typed) {
+  std::pair<std::string, int> on_terminal(std::vector<std::string> args,
+                                          const std::vector<std::string>& typed) {
     args.push_back("--data");
     args.push_back(dir_.file("central"));
     int master = -1;
@@ -79,7 +82,8 @@ class CentralUserCli : public ::testing::Test {
       if (n <= 0) break;
       screen.append(buf, static_cast<std::size_t>(n));
       std::size_t prompts = 0;
-      for (auto at = screen.find("ot de passe : "); at != std::string::npos; at = screen.find("ot de passe : ", at + 1)) {
+      for (auto at = screen.find("ot de passe : "); at != std::string::npos;
+           at = screen.find("ot de passe : ", at + 1)) {
         ++prompts;
       }
       while (answered < prompts && answered < typed.size()) {
@@ -98,9 +102,11 @@ class CentralUserCli : public ::testing::Test {
 
 TEST_F(CentralUserCli, AddListDisableAndRemoveAStaffAccount) {
   const std::string file = password_file("pw", kPassword);
-  const core::Json added = json({"user", "add", "marie", "--role", "admin", "--password-file", file});
+  const core::Json added =
+      json({"user", "add", "marie", "--role", "admin", "--password-file", file});
   EXPECT_EQ(added.find("role")->as_string(), "admin");
-  ASSERT_EQ(central({"user", "add", "jean", "--role", "office", "--password-file", file}).exit_code, 0);
+  ASSERT_EQ(central({"user", "add", "jean", "--role", "office", "--password-file", file}).exit_code,
+            0);
   const std::string hash = stored_hash("marie");
   EXPECT_EQ(hash.rfind("scrypt$32768$8$1$", 0), 0u) << hash;
   EXPECT_TRUE(storage::verify_password(kPassword, hash));
@@ -126,7 +132,8 @@ TEST_F(CentralUserCli, AddListDisableAndRemoveAStaffAccount) {
     EXPECT_EQ(e.dump().find(kPassword), std::string::npos);
     EXPECT_EQ(e.dump().find(hash.substr(18)), std::string::npos);
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{"staff_user_add", "staff_user_add", "staff_user_disable", "staff_user_remove"}));
+  EXPECT_EQ(kinds, (std::vector<std::string>{"staff_user_add", "staff_user_add",
+                                             "staff_user_disable", "staff_user_remove"}));
   EXPECT_EQ(store_bytes().find(kPassword), std::string::npos);
 }
 
@@ -136,12 +143,17 @@ TEST_F(CentralUserCli, BadRolesNamesShortPasswordsAndDuplicatesAreRefusedInFrenc
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("admin ou office"), std::string::npos) << r.err;
   EXPECT_EQ(central({"user", "add", "marie", "--password-file", file}).exit_code, 2);  // no role
-  EXPECT_EQ(central({"user", "add", "avec espace", "--role", "office", "--password-file", file}).exit_code, 2);
-  r = central({"user", "add", "marie", "--role", "office", "--password-file", password_file("short", "onze-octets")});
+  EXPECT_EQ(central({"user", "add", "avec espace", "--role", "office", "--password-file", file})
+                .exit_code,
+            2);
+  r = central({"user", "add", "marie", "--role", "office", "--password-file",
+               password_file("short", "onze-octets")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("trop court"), std::string::npos) << r.err;
-  ASSERT_EQ(central({"user", "add", "marie", "--role", "office", "--password-file", file}).exit_code, 0);
-  EXPECT_EQ(central({"user", "add", "marie", "--role", "admin", "--password-file", file}).exit_code, 8);
+  ASSERT_EQ(
+      central({"user", "add", "marie", "--role", "office", "--password-file", file}).exit_code, 0);
+  EXPECT_EQ(central({"user", "add", "marie", "--role", "admin", "--password-file", file}).exit_code,
+            8);
 }
 
 TEST_F(CentralUserCli, APasswordFileReadableByOthersIsRefused) {
@@ -153,13 +165,15 @@ TEST_F(CentralUserCli, APasswordFileReadableByOthersIsRefused) {
 }
 
 TEST_F(CentralUserCli, AtTheTerminalThePasswordIsTypedTwiceWithoutEcho) {
-  auto [screen, code] = on_terminal({"user", "add", "marie", "--role", "office"}, {kPassword, kPassword});
+  auto [screen, code] =
+      on_terminal({"user", "add", "marie", "--role", "office"}, {kPassword, kPassword});
   EXPECT_EQ(code, 0) << screen;
   EXPECT_NE(screen.find("Mot de passe : "), std::string::npos) << screen;
   EXPECT_NE(screen.find("Confirmer le mot de passe : "), std::string::npos) << screen;
   EXPECT_EQ(screen.find(kPassword), std::string::npos) << "the password was echoed: " << screen;
   EXPECT_TRUE(storage::verify_password(kPassword, stored_hash("marie")));
-  std::tie(screen, code) = on_terminal({"user", "add", "jean", "--role", "office"}, {kPassword, "un-autre-mot-de-passe"});
+  std::tie(screen, code) = on_terminal({"user", "add", "jean", "--role", "office"},
+                                       {kPassword, "un-autre-mot-de-passe"});
   EXPECT_EQ(code, 2) << screen;
   EXPECT_NE(screen.find("les deux mots de passe diffèrent"), std::string::npos) << screen;
   EXPECT_EQ(stored_hash("jean"), "");

@@ -25,11 +25,12 @@ constexpr const char* kMariePassword = "Marie-Zorglub-mot-de-passe";
 class OfficeAuth : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto s = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate);
+    auto s =
+        storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate);
     ASSERT_OK(s);
     store_ = std::move(*s);
-    for (const auto& [name, role, password] :
-         {std::tuple{"jean", "office", kJeanPassword}, std::tuple{"marie", "admin", kMariePassword}}) {
+    for (const auto& [name, role, password] : {std::tuple{"jean", "office", kJeanPassword},
+                                               std::tuple{"marie", "admin", kMariePassword}}) {
       auto h = storage::hash_password(password);
       ASSERT_OK(h);
       ASSERT_OK(store_->add_staff_user({name, role, *h, 0, std::nullopt}));
@@ -97,8 +98,10 @@ TEST_F(OfficeAuth, AWrongNameAndAWrongPasswordGetTheSameAnswerInTheSameTime) {
     EXPECT_EQ(wrong_name.error().http_status, 401);
     EXPECT_EQ(wrong_password.error().message, wrong_name.error().message);
     EXPECT_EQ(wrong_name.error().message, "nom d'utilisateur ou mot de passe incorrect");
-    known = std::min<std::int64_t>(known, std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count());
-    unknown = std::min<std::int64_t>(unknown, std::chrono::duration_cast<std::chrono::microseconds>(t2 - t1).count());
+    known = std::min<std::int64_t>(
+        known, std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count());
+    unknown = std::min<std::int64_t>(
+        unknown, std::chrono::duration_cast<std::chrono::microseconds>(t2 - t1).count());
   }
   // Both run one scrypt of the same cost (tens of milliseconds); a name lookup alone takes
   // microseconds. Loose bounds: the machine is shared.
@@ -132,7 +135,8 @@ TEST_F(OfficeAuth, FiveFailuresForOneNamePauseItFromEveryAddress) {
   EXPECT_EQ(paused.error().message, "trop de tentatives, réessayez dans 15 minutes");
   EXPECT_TRUE(login("marie", kMariePassword, "203.0.113.98"));  // another name is not paused
   now_ += 14 * kMinute + 1;
-  EXPECT_EQ(login("jean", kJeanPassword, "203.0.113.99").error().message, "trop de tentatives, réessayez dans 1 minute");
+  EXPECT_EQ(login("jean", kJeanPassword, "203.0.113.99").error().message,
+            "trop de tentatives, réessayez dans 1 minute");
   now_ += kMinute;
   EXPECT_TRUE(login("jean", kJeanPassword, "203.0.113.99"));
 }
@@ -183,9 +187,10 @@ TEST_F(OfficeAuth, LogoutEndsTheSession) {
 }
 
 TEST_F(OfficeAuth, RequestsWithoutAGoodCookieAreRefused) {
-  for (const std::string& cookie : {std::string(), std::string("autre=1"), std::string("carnet_office="),
-                                   std::string("carnet_office=") + std::string(64, 'z'),
-                                   std::string("carnet_office=") + std::string(64, 'a')}) {
+  for (const std::string& cookie :
+       {std::string(), std::string("autre=1"), std::string("carnet_office="),
+        std::string("carnet_office=") + std::string(64, 'z'),
+        std::string("carnet_office=") + std::string(64, 'a')}) {
     auto s = auth_->authenticate(request("GET", cookie), now_);
     ASSERT_FALSE(s) << cookie;
     EXPECT_EQ(s.error().http_status, 401) << cookie;
@@ -210,7 +215,8 @@ TEST_F(OfficeAuth, AStateChangingRequestNeedsTheSessionsCsrfToken) {
     r.headers["x-csrf-token"] = l->csrf_token;
     EXPECT_FALSE(web::check_csrf(r, *s));  // the header
     r.headers["x-csrf-token"] = std::string(64, '0');
-    EXPECT_TRUE(web::check_csrf(r, *s, l->csrf_token)) << "a wrong header is not saved by the form field";
+    EXPECT_TRUE(web::check_csrf(r, *s, l->csrf_token))
+        << "a wrong header is not saved by the form field";
   }
   // Another session's token does not do.
   auto other = login("marie", kMariePassword);
@@ -235,8 +241,10 @@ TEST_F(OfficeAuth, AdminsManageAccountsAndDevicesAndTheOfficeEverythingElse) {
 }
 
 TEST_F(OfficeAuth, CookiesAreSecureHttpOnlyAndStrictAndTheHeaderIsParsed) {
-  EXPECT_EQ(web::session_cookie("abc"), "carnet_office=abc; Path=/; Secure; HttpOnly; SameSite=Strict");
-  EXPECT_EQ(web::cleared_session_cookie(), "carnet_office=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+  EXPECT_EQ(web::session_cookie("abc"),
+            "carnet_office=abc; Path=/; Secure; HttpOnly; SameSite=Strict");
+  EXPECT_EQ(web::cleared_session_cookie(),
+            "carnet_office=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
   EXPECT_EQ(web::cookie_value("a=1; carnet_office=xyz; b=2", "carnet_office"), "xyz");
   EXPECT_EQ(web::cookie_value("carnet_office=\"xyz\"", "carnet_office"), "xyz");
   EXPECT_EQ(web::cookie_value("carnet_office=1;carnet_office=2", "carnet_office"), "1");
@@ -256,14 +264,16 @@ TEST_F(OfficeAuth, TheAuditLogRecordsLoginsFailuresAndLogoutsWithoutSecrets) {
   for (const auto& e : entries()) {
     kinds.push_back(e.kind);
     for (const std::string* text : {&e.actor, &e.subject, &e.detail}) {
-      for (const std::string& secret : {std::string(kJeanPassword), std::string("mauvais-Zorglub-1"), l->token,
-                                        l->csrf_token, s->token_sha256}) {
+      for (const std::string& secret :
+           {std::string(kJeanPassword), std::string("mauvais-Zorglub-1"), l->token, l->csrf_token,
+            s->token_sha256}) {
         EXPECT_EQ(text->find(secret), std::string::npos) << e.kind << ": " << *text;
       }
     }
   }
-  EXPECT_EQ(kinds, (std::vector<std::string>{"staff_user_add", "staff_user_add", "staff_login_failure",
-                                             "staff_login_failure", "staff_login", "staff_logout"}));
+  EXPECT_EQ(kinds,
+            (std::vector<std::string>{"staff_user_add", "staff_user_add", "staff_login_failure",
+                                      "staff_login_failure", "staff_login", "staff_logout"}));
   const auto all = entries();
   EXPECT_EQ(all[2].subject, "jean");
   EXPECT_EQ(all[2].detail, "raison=mot_de_passe");

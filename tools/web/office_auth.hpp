@@ -82,8 +82,8 @@ class OfficeAuth {
   // wrong name or password (one message), 403 disabled account (only with the right
   // password), 429 during a pause, 500 when the store fails. Refused logins are audited,
   // except those answered 429.
-  AuthResult<OfficeLogin> login(std::string_view name, std::string_view password, std::string_view remote_address,
-                                std::int64_t now_ms);
+  AuthResult<OfficeLogin> login(std::string_view name, std::string_view password,
+                                std::string_view remote_address, std::int64_t now_ms);
 
   // The session of the request's cookie at `now_ms` (its idle limit starts again). 401 when
   // there is no cookie, no such session, it has expired, or its user is disabled or removed.
@@ -98,9 +98,11 @@ class OfficeAuth {
   };
   // What is left of the pause of `key`, in ms (0 when not paused); forgets failures that
   // left the window. Caller holds mu_.
-  std::int64_t pause_ms(std::map<std::string, Failures, std::less<>>& counters, std::string_view key, std::int64_t now_ms);
+  std::int64_t pause_ms(std::map<std::string, Failures, std::less<>>& counters,
+                        std::string_view key, std::int64_t now_ms);
   void note_failure(std::string_view name, std::string_view address, std::int64_t now_ms);
-  AuthFailure refuse_login(std::string_view name, std::string_view address, std::int64_t now_ms, std::string_view reason);
+  AuthFailure refuse_login(std::string_view name, std::string_view address, std::int64_t now_ms,
+                           std::string_view reason);
 
   storage::CentralStore& store_;
   const OfficeAuthOptions options_;
@@ -117,7 +119,8 @@ bool is_state_changing(std::string_view method);
 // Refuses (403) a state-changing request whose CSRF token — the X-CSRF-Token header, else
 // `form_token` (the form's `csrf` field, when the app parsed one) — is not the session's
 // (compared in constant time); nullopt when the request may go on.
-std::optional<AuthFailure> check_csrf(const sync::HttpRequest& request, const OfficeSession& session,
+std::optional<AuthFailure> check_csrf(const sync::HttpRequest& request,
+                                      const OfficeSession& session,
                                       std::optional<std::string_view> form_token = std::nullopt);
 
 // Whether `role` may work in `area`.
