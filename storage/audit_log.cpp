@@ -9,7 +9,7 @@
 namespace carnet::storage {
 namespace {
 
-constexpr std::array<std::pair<AuditKind, std::string_view>, 14> kKindNames = {{
+constexpr std::array<std::pair<AuditKind, std::string_view>, 21> kKindNames = {{
     {AuditKind::kInspectorAdd, "inspector_add"},
     {AuditKind::kDossierImport, "dossier_import"},
     {AuditKind::kAssignment, "assignment"},
@@ -24,6 +24,13 @@ constexpr std::array<std::pair<AuditKind, std::string_view>, 14> kKindNames = {{
     {AuditKind::kReportExport, "report_export"},
     {AuditKind::kSignatureCheck, "signature_check"},
     {AuditKind::kAddendumReview, "addendum_review"},
+    {AuditKind::kStaffUserAdd, "staff_user_add"},
+    {AuditKind::kStaffUserDisable, "staff_user_disable"},
+    {AuditKind::kStaffUserRemove, "staff_user_remove"},
+    {AuditKind::kStaffLogin, "staff_login"},
+    {AuditKind::kStaffLoginFailure, "staff_login_failure"},
+    {AuditKind::kStaffLogout, "staff_logout"},
+    {AuditKind::kQuarantineReview, "quarantine_review"},
 }};
 
 void put_field(std::string& out, std::string_view bytes) {

@@ -38,6 +38,13 @@ enum class AuditKind {
   kReportExport,        // office; subject: inspection id; detail: format=…
   kSignatureCheck,      // device id or office; subject: inspection id; detail: resultat=… [raison=CODE]
   kAddendumReview,      // office; subject: addendum id; detail: decision=acceptee|rejetee inspection=ID
+  kStaffUserAdd,        // office; subject: staff user name; detail: role=admin|office
+  kStaffUserDisable,    // office; subject: staff user name; detail: sessions=N
+  kStaffUserRemove,     // office; subject: staff user name; detail: sessions=N
+  kStaffLogin,          // staff user name; subject: staff user name
+  kStaffLoginFailure,   // staff user name or "inconnu"; subject: the name or ""; detail: raison=CODE
+  kStaffLogout,         // staff user name, or office; subject: staff user name; detail: sessions=N
+  kQuarantineReview,    // office; subject: quarantine id; detail: decision=rejetee|appliquee changement=ID
 };
 
 // The name stored and hashed ("inspector_add", "sync", …), and back.

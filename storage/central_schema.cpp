@@ -86,6 +86,26 @@ constexpr const char* kSteps[] = {
         BEGIN SELECT RAISE(ABORT, 'journal d''audit : ajout hors de la suite'); END;
       INSERT INTO meta(key, value) VALUES('audit_head', '0 0000000000000000000000000000000000000000000000000000000000000000');
     )sql",
+    // 4: kStaff — the office's staff accounts (storage/password.hpp for the hash) and their
+    // web sessions, keyed by the SHA-256 of the session token (the token itself is only in
+    // the browser's cookie).
+    R"sql(
+      CREATE TABLE staff_users(
+        name TEXT PRIMARY KEY, role TEXT NOT NULL CHECK(role IN ('admin', 'office')),
+        password_hash TEXT NOT NULL, created_ms INTEGER NOT NULL, disabled_ms INTEGER) WITHOUT ROWID;
+      CREATE TABLE staff_sessions(
+        token_sha256 TEXT PRIMARY KEY,
+        user TEXT NOT NULL REFERENCES staff_users(name) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL, created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX staff_sessions_by_user ON staff_sessions(user);
+    )sql",
+    // 5: kQuarantineReview — review: NULL while open, then 'rejetee' or 'appliquee'.
+    R"sql(
+      ALTER TABLE quarantine ADD COLUMN review TEXT;
+      ALTER TABLE quarantine ADD COLUMN reviewed_by TEXT;
+      ALTER TABLE quarantine ADD COLUMN reviewed_ms INTEGER;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

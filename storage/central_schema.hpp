@@ -12,7 +12,9 @@ enum class CentralSchema : int {
                  // conflicts, quarantine, assignments, device scopes
   kBlobValues = 2,  // an index to find which dossiers refer to an attachment
   kAuditLog = 3,    // the hash-chained audit log, its head in meta, append-only triggers
-  kLatest = kAuditLog,
+  kStaff = 4,       // the office's staff accounts and their web sessions
+  kQuarantineReview = 5,  // the office's decision on a quarantined change, by whom and when
+  kLatest = kQuarantineReview,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

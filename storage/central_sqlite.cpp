@@ -6,11 +6,13 @@
 
 #include "core/addendum.hpp"
 #include "core/date.hpp"
+#include "core/text.hpp"
 #include "core/validation.hpp"
 #include "storage/audit_log.hpp"
 #include "storage/central_schema.hpp"
 #include "storage/central_store.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/password.hpp"
 #include "storage/scope_checksum.hpp"
 #include "storage/sqlite_values.hpp"
 
@@ -26,6 +28,8 @@ namespace field = core::field;
 namespace row_field = core::row_field;
 
 constexpr const char* kOffice = "bureau";  // author of changes written at the central node
+constexpr std::string_view kReviewRejected = "rejetee";
+constexpr std::string_view kReviewApplied = "appliquee";
 
 template <class Fn>
 Status each_row(Statement& st, Fn&& fn) {
@@ -67,7 +71,71 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return Status::ok_status();
   }
 
-  EntityStore& entities() override { return *this; }
+  // --- Reading ----------------------------------------------------------------------------
+
+  Result<std::vector<core::Dossier>> dossiers() override {
+    std::lock_guard lock(mu_);
+    return read_dossiers(*this);
+  }
+
+  Result<std::vector<GridInfo>> published_grids() override {
+    std::lock_guard lock(mu_);
+    return EntityStore::grids();
+  }
+
+  Result<std::vector<InspectionListing>> inspection_list() override {
+    std::lock_guard lock(mu_);
+    auto all = read_inspections(*this);
+    if (!all) return fail(all.error());
+    std::map<std::string, std::string, std::less<>> dossier_names;
+    std::vector<InspectionListing> out;
+    out.reserve(all->size());
+    for (auto& s : *all) {
+      InspectionListing l;
+      l.id = std::move(s.id);
+      l.dossier_id = std::move(s.dossier_id);
+      l.grid_key = std::move(s.grid_key);
+      l.status = s.status;
+      l.visit_date = s.visit_date;
+      auto meta = some_fields(entity::kInspection, l.id, {field::kGridVersion, field::kLeadInspector});
+      if (!meta) return fail(meta.error());
+      if (auto it = meta->find(field::kGridVersion); it != meta->end() && it->second.value.kind() == core::ValueKind::kNumber) {
+        const core::Number& n = it->second.value.as_number();
+        if (n.is_integer()) l.grid_version = static_cast<int>(n.numerator());
+      }
+      if (auto it = meta->find(field::kLeadInspector); it != meta->end() && it->second.value.kind() == core::ValueKind::kText) {
+        l.inspector_id = it->second.value.as_text();
+      }
+      auto name = dossier_names.find(l.dossier_id);
+      if (name == dossier_names.end()) {
+        auto f = field(entity::kDossier, l.dossier_id, "name");
+        if (!f) return fail(f.error());
+        const std::string text = *f && (*f)->value.kind() == core::ValueKind::kText ? (*f)->value.as_text() : std::string();
+        name = dossier_names.emplace(l.dossier_id, text).first;
+      }
+      l.dossier_name = name->second;
+      out.push_back(std::move(l));
+    }
+    return out;
+  }
+
+  Result<core::InspectionView> inspection_view(std::string_view id) override {
+    std::lock_guard lock(mu_);
+    return read_inspection(*this, id);
+  }
+
+  Result<std::map<core::InspectionStatus, std::int64_t>> inspection_counts() override {
+    std::lock_guard lock(mu_);
+    auto all = read_inspections(*this);
+    if (!all) return fail(all.error());
+    std::map<core::InspectionStatus, std::int64_t> out;
+    for (auto s : {core::InspectionStatus::kDraft, core::InspectionStatus::kInProgress, core::InspectionStatus::kCompleted,
+                   core::InspectionStatus::kSigned}) {
+      out[s] = 0;
+    }
+    for (const auto& s : *all) ++out[s.status];
+    return out;
+  }
 
   // --- Inspectors, dossiers, assignments ------------------------------------------------
 
@@ -441,9 +509,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return (*tx)->commit();
   }
 
-  Result<std::vector<QuarantineRecord>> quarantine() override {
+  Result<std::vector<QuarantineRecord>> quarantine(bool open_only) override {
     std::lock_guard lock(mu_);
-    return quarantine_locked("", 0);
+    return quarantine_locked(open_only ? "WHERE review IS NULL" : "", 0);
   }
 
   Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) override {
@@ -452,6 +520,39 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!all) return fail(all.error());
     if (all->empty()) return std::optional<QuarantineRecord>();
     return std::optional<QuarantineRecord>(all->front());
+  }
+
+  Status review_quarantine(std::int64_t id, QuarantineDecision decision, std::string_view by) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto found = quarantine_locked("WHERE id = ?1", id);
+    if (!found) return found.error();
+    if (found->empty()) return Status::not_found("aucun changement en quarantaine n° " + std::to_string(id));
+    const QuarantineRecord& q = found->front();
+    if (!q.open()) {
+      return Status::failed_precondition("ce changement a déjà été examiné : " +
+                                         std::string(q.review == kReviewApplied ? "appliqué" : "rejeté") + " par " +
+                                         q.reviewed_by + " le " + core::iso_timestamp(q.reviewed_ms.value_or(0)));
+    }
+    const std::int64_t now = clock_->now_ms();
+    const std::string_view review = decision == QuarantineDecision::kApply ? kReviewApplied : kReviewRejected;
+    if (decision == QuarantineDecision::kApply) {
+      auto refused = store_refusal(q.change, q.device);
+      if (!refused) return refused.error();
+      if (!refused->code.empty()) {
+        return Status::failed_precondition("ce changement ne peut pas être appliqué : " + refused->message);
+      }
+      CARNET_RETURN_IF_ERROR(write_office(q.change.entity_type, q.change.entity_id, q.change.parent, q.change.scope,
+                                          q.change.field, q.change.value, now));
+    }
+    auto st = owned_->prepare("UPDATE quarantine SET review = ?2, reviewed_by = ?3, reviewed_ms = ?4 WHERE id = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, id).bind(2, review).bind(3, by).bind(4, now).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kQuarantineReview, by.empty() ? std::string_view(office()) : by,
+                                 std::to_string(id),
+                                 "decision=" + std::string(review) + " changement=" + q.change.id.to_string()));
+    return (*tx)->commit();
   }
 
   // --- Addenda -------------------------------------------------------------------------------
@@ -506,6 +607,178 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!st) return fail(st.error());
     st->bind(1, "t:" + std::string(sha256)).bind(2, device.to_string());
     return st->step();
+  }
+
+  // --- Staff accounts and sessions ---------------------------------------------------------
+
+  Status add_staff_user(const StaffUser& user) override {
+    if (!valid_staff_name(user.name)) {
+      return Status::invalid_argument("nom d'utilisateur invalide : 1 à 64 lettres, chiffres ou . _ - @");
+    }
+    if (user.role != kStaffRoleAdmin && user.role != kStaffRoleOffice) {
+      return Status::invalid_argument("rôle inconnu : admin ou office");
+    }
+    if (!password_hash_well_formed(user.password_hash)) return Status::invalid_argument("empreinte de mot de passe invalide");
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto known = staff_user_locked(user.name);
+    if (!known) return known.error();
+    if (*known) return Status::already_exists("utilisateur déjà enregistré : " + user.name);
+    auto st = owned_->prepare("INSERT INTO staff_users(name, role, password_hash, created_ms) VALUES(?1, ?2, ?3, ?4)");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, user.name).bind(2, user.role).bind(3, user.password_hash).bind(4, clock_->now_ms()).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffUserAdd, office(), user.name, "role=" + user.role));
+    return (*tx)->commit();
+  }
+
+  Result<std::optional<StaffUser>> staff_user(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    return staff_user_locked(name);
+  }
+
+  Result<std::vector<StaffUser>> staff_users() override {
+    std::lock_guard lock(mu_);
+    auto st = owned_->prepare("SELECT name, role, password_hash, created_ms, disabled_ms FROM staff_users ORDER BY name");
+    if (!st) return fail(st.error());
+    std::vector<StaffUser> out;
+    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
+      out.push_back(staff_user_at(s));
+      return Status::ok_status();
+    }));
+    return out;
+  }
+
+  Status disable_staff_user(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto known = staff_user_locked(name);
+    if (!known) return known.error();
+    if (!*known) return Status::not_found("utilisateur inconnu : " + std::string(name));
+    if ((*known)->disabled()) return Status::ok_status();
+    auto st = owned_->prepare("UPDATE staff_users SET disabled_ms = ?2 WHERE name = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, name).bind(2, clock_->now_ms()).run());
+    auto ended = delete_sessions_locked(name);
+    if (!ended) return ended.error();
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffUserDisable, office(), name, "sessions=" + std::to_string(*ended)));
+    return (*tx)->commit();
+  }
+
+  Status remove_staff_user(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto ended = delete_sessions_locked(name);
+    if (!ended) return ended.error();
+    auto st = owned_->prepare("DELETE FROM staff_users WHERE name = ?1");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, name).run());
+    if (owned_->changes() == 0) return Status::not_found("utilisateur inconnu : " + std::string(name));
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffUserRemove, office(), name, "sessions=" + std::to_string(*ended)));
+    return (*tx)->commit();
+  }
+
+  Status create_session(const StaffSession& session) override {
+    if (!core::is_sha256_hex(session.token_sha256) || session.csrf_token.empty()) {
+      return Status::invalid_argument("session invalide");
+    }
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto known = staff_user_locked(session.user);
+    if (!known) return known.error();
+    if (!*known) return Status::not_found("utilisateur inconnu : " + session.user);
+    if ((*known)->disabled()) return Status::failed_precondition("ce compte est désactivé");
+    auto st = owned_->prepare(
+        "INSERT INTO staff_sessions(token_sha256, user, csrf_token, created_ms, expires_ms, last_seen_ms) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?4)");
+    if (!st) return st.error();
+    CARNET_RETURN_IF_ERROR(st->bind(1, session.token_sha256)
+                               .bind(2, session.user)
+                               .bind(3, session.csrf_token)
+                               .bind(4, session.created_ms)
+                               .bind(5, session.created_ms + options_.session_absolute_ms)
+                               .run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffLogin, session.user, session.user, {}));
+    return (*tx)->commit();
+  }
+
+  Status record_login_failure(std::string_view name, std::string_view reason) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto known = valid_staff_name(name) ? staff_user_locked(name) : Result<std::optional<StaffUser>>(std::nullopt);
+    if (!known) return known.error();
+    std::string code(reason);
+    if (!*known) code = "utilisateur_inconnu";
+    if (code.empty() || code.size() > 40 || code.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+      code = "autre";
+    }
+    const std::string who = *known ? (*known)->name : std::string("inconnu");
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffLoginFailure, who, *known ? who : std::string(), "raison=" + code));
+    return (*tx)->commit();
+  }
+
+  Result<std::optional<StaffSession>> session(std::string_view token_sha256, std::int64_t now_ms) override {
+    std::lock_guard lock(mu_);
+    auto st = owned_->prepare(
+        "SELECT s.token_sha256, s.user, u.role, s.csrf_token, s.created_ms, s.expires_ms, s.last_seen_ms, u.disabled_ms "
+        "FROM staff_sessions s JOIN staff_users u ON u.name = s.user WHERE s.token_sha256 = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, token_sha256);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<StaffSession>();
+    StaffSession out{st->column_text(0), st->column_text(1), st->column_text(2), st->column_text(3),
+                     st->column_int(4),  st->column_int(5),  st->column_int(6)};
+    const bool disabled = !st->column_is_null(7);
+    const bool expired = now_ms >= out.expires_ms || now_ms - out.last_seen_ms >= options_.session_idle_ms;
+    if (disabled || expired) {
+      auto gone = owned_->prepare("DELETE FROM staff_sessions WHERE token_sha256 = ?1");
+      if (!gone) return fail(gone.error());
+      CARNET_RETURN_IF_ERROR_R(gone->bind(1, token_sha256).run());
+      return std::optional<StaffSession>();
+    }
+    if (now_ms > out.last_seen_ms) {
+      auto seen = owned_->prepare("UPDATE staff_sessions SET last_seen_ms = ?2 WHERE token_sha256 = ?1");
+      if (!seen) return fail(seen.error());
+      CARNET_RETURN_IF_ERROR_R(seen->bind(1, token_sha256).bind(2, now_ms).run());
+      out.last_seen_ms = now_ms;
+    }
+    return std::optional<StaffSession>(std::move(out));
+  }
+
+  Status delete_session(std::string_view token_sha256) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return tx.error();
+    auto st = owned_->prepare("SELECT user FROM staff_sessions WHERE token_sha256 = ?1");
+    if (!st) return st.error();
+    st->bind(1, token_sha256);
+    auto row = st->step();
+    if (!row) return row.error();
+    if (!*row) return Status::ok_status();
+    const std::string user = st->column_text(0);
+    auto gone = owned_->prepare("DELETE FROM staff_sessions WHERE token_sha256 = ?1");
+    if (!gone) return gone.error();
+    CARNET_RETURN_IF_ERROR(gone->bind(1, token_sha256).run());
+    CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffLogout, user, user, {}));
+    return (*tx)->commit();
+  }
+
+  Result<std::size_t> delete_staff_sessions(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    auto tx = Transaction::begin(*owned_);
+    if (!tx) return fail(tx.error());
+    auto ended = delete_sessions_locked(name);
+    if (!ended) return fail(ended.error());
+    if (*ended > 0) {
+      CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kStaffLogout, office(), name, "sessions=" + std::to_string(*ended)));
+    }
+    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+    return *ended;
   }
 
   // --- Audit log ----------------------------------------------------------------------------
@@ -574,6 +847,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
         {"SELECT count(*) FROM changes", &t.changes},
         {"SELECT count(*) FROM conflicts WHERE status = 'open'", &t.conflicts_open},
         {"SELECT count(*) FROM quarantine", &t.quarantined},
+        {"SELECT count(*) FROM quarantine WHERE review IS NULL", &t.quarantine_open},
         {"SELECT count(*) FROM devices WHERE revoked_ms IS NULL", &t.devices},
     };
     for (const auto& [sql, target] : queries) {
@@ -656,6 +930,36 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto put = owned_->prepare("UPDATE meta SET value = ?1 WHERE key = 'audit_head'");
     if (!put) return put.error();
     return put->bind(1, std::to_string(e.seq) + " " + e.hash).run();
+  }
+
+  static bool valid_staff_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 &&
+           name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@") ==
+               std::string_view::npos;
+  }
+
+  static StaffUser staff_user_at(const Statement& s) {
+    StaffUser u{s.column_text(0), s.column_text(1), s.column_text(2), s.column_int(3), std::nullopt};
+    if (!s.column_is_null(4)) u.disabled_ms = s.column_int(4);
+    return u;
+  }
+
+  Result<std::optional<StaffUser>> staff_user_locked(std::string_view name) {
+    auto st = owned_->prepare("SELECT name, role, password_hash, created_ms, disabled_ms FROM staff_users WHERE name = ?1");
+    if (!st) return fail(st.error());
+    st->bind(1, name);
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<StaffUser>();
+    return std::optional<StaffUser>(staff_user_at(*st));
+  }
+
+  // Removes the sessions of a user (in the caller's transaction); their count.
+  Result<std::size_t> delete_sessions_locked(std::string_view name) {
+    auto st = owned_->prepare("DELETE FROM staff_sessions WHERE user = ?1");
+    if (!st) return fail(st.error());
+    CARNET_RETURN_IF_ERROR_R(st->bind(1, name).run());
+    return static_cast<std::size_t>(owned_->changes());
   }
 
   // The inspector of an unused, unexpired enrollment code; kFailedPrecondition otherwise.
@@ -852,6 +1156,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (ahead > options_.max_clock_drift_ms) {
       return Refusal{"horloge", "horloge de l'appareil en avance de " + std::to_string(ahead / 60000) + " min"};
     }
+    return store_refusal(c, device);
+  }
+
+  // The checks that hold for every writer of a change: the entity known in its dossier, a
+  // published grid, a value of the field's type, no edit of a signed inspection or of a
+  // reviewed addendum, a signature that verifies. `device` is the device that pushed it.
+  Result<Refusal> store_refusal(const core::Change& c, const std::string& device) {
     auto place = entity_place(c.entity_type, c.entity_id);
     if (!place) return fail(place.error());
     if (*place) {
@@ -1089,11 +1400,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   }
 
   Result<std::vector<QuarantineRecord>> quarantine_locked(const std::string& where, std::int64_t id) {
-    auto st = owned_->prepare(
-        std::string("SELECT id, ") + kChangeColumns + ", device, inspector, reason, received_ms FROM quarantine " + where +
-        " ORDER BY id");
+    auto st = owned_->prepare(std::string("SELECT id, ") + kChangeColumns +
+                              ", device, inspector, reason, received_ms, coalesce(review, ''), coalesce(reviewed_by, ''), "
+                              "reviewed_ms FROM quarantine " +
+                              where + " ORDER BY id");
     if (!st) return fail(st.error());
-    if (!where.empty()) st->bind(1, id);
+    if (where.find("?1") != std::string::npos) st->bind(1, id);
     std::vector<QuarantineRecord> out;
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
       QuarantineRecord q;
@@ -1105,6 +1417,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       q.inspector_id = s.column_text(15);
       q.reason = s.column_text(16);
       q.received_ms = s.column_int(17);
+      q.review = s.column_text(18);
+      q.reviewed_by = s.column_text(19);
+      if (!s.column_is_null(20)) q.reviewed_ms = s.column_int(20);
       out.push_back(std::move(q));
       return Status::ok_status();
     }));
@@ -1229,6 +1544,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 };
 
 }  // namespace
+
+std::optional<QuarantineDecision> parse_quarantine_decision(std::string_view name) {
+  if (name == "rejeter") return QuarantineDecision::kReject;
+  if (name == "appliquer") return QuarantineDecision::kApply;
+  return std::nullopt;
+}
 
 Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
                                                           CentralOptions options, const core::PhysicalClock& clock) {

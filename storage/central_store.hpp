@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,12 +87,61 @@ struct QuarantineRecord {
   std::string inspector_id;
   std::string reason;
   std::int64_t received_ms = 0;
+  // The office's decision (empty while open): "rejetee" (kept, never applied) or "appliquee"
+  // (its value written as an office change), by whom and when.
+  std::string review;
+  std::string reviewed_by;
+  std::optional<std::int64_t> reviewed_ms;
+  bool open() const { return review.empty(); }
+};
+
+// What the office decides for a quarantined change; the names are the French words the
+// command line and the office app use ("rejeter", "appliquer").
+enum class QuarantineDecision { kReject, kApply };
+std::optional<QuarantineDecision> parse_quarantine_decision(std::string_view name);
+
+// An inspection as the office's lists show it.
+struct InspectionListing {
+  std::string id;
+  std::string dossier_id;
+  std::string dossier_name;
+  std::string grid_key;
+  int grid_version = 0;
+  core::InspectionStatus status = core::InspectionStatus::kDraft;
+  std::optional<core::Date> visit_date;
+  std::string inspector_id;  // the lead inspector, "" if unset
 };
 
 // An addendum as the office reviews it, with the dossier it belongs to.
 struct AddendumRecord {
   core::Addendum addendum;
   std::string dossier_id;
+};
+
+// A staff account of the office web app (tools/web/office_auth.hpp). `role` is "admin"
+// (staff accounts and devices) or "office" (everything else).
+struct StaffUser {
+  std::string name;
+  std::string role;
+  std::string password_hash;  // storage/password.hpp
+  std::int64_t created_ms = 0;
+  std::optional<std::int64_t> disabled_ms;
+  bool disabled() const { return disabled_ms.has_value(); }
+};
+
+inline constexpr std::string_view kStaffRoleAdmin = "admin";
+inline constexpr std::string_view kStaffRoleOffice = "office";
+
+// A signed-in staff user's web session. The store keeps the SHA-256 of the token (the cookie
+// holds the token), so that a copy of the database does not sign anyone in.
+struct StaffSession {
+  std::string token_sha256;  // lower-case hex
+  std::string user;
+  std::string role;        // the user's, read with the session
+  std::string csrf_token;  // every state-changing request must carry it
+  std::int64_t created_ms = 0;
+  std::int64_t expires_ms = 0;    // created + the absolute limit
+  std::int64_t last_seen_ms = 0;  // the idle limit runs from here
 };
 
 struct SyncOutput {
@@ -125,13 +175,27 @@ struct CentralOptions {
   // one that does not verify is quarantined ("signature_invalide") and the inspection stays
   // unsigned. Without a verifier, every signature is refused as unverifiable.
   SignatureVerifier verify_signature;
+  // Office web sessions end after this long without a request, and this long after login
+  // whatever happens.
+  std::int64_t session_idle_ms = 30 * 60 * 1000;
+  std::int64_t session_absolute_ms = 8 * 60 * 60 * 1000;
 };
 
 class CentralStore {
  public:
   virtual ~CentralStore() = default;
 
-  virtual EntityStore& entities() = 0;  // reading dossiers and inspections
+  // --- Reading dossiers, grids and inspections ------------------------------------------
+  // Under the store's lock, so that the server's threads can read while others write.
+
+  virtual Result<std::vector<core::Dossier>> dossiers() = 0;  // by id
+  virtual Result<std::vector<GridInfo>> published_grids() = 0;  // by key and version
+  virtual Result<std::vector<InspectionListing>> inspection_list() = 0;  // by id
+  // One inspection with its rows and addenda (storage/inspection_reader.hpp). kNotFound for
+  // an unknown id.
+  virtual Result<core::InspectionView> inspection_view(std::string_view id) = 0;
+  // How many inspections have each status (every status present, 0 when none).
+  virtual Result<std::map<core::InspectionStatus, std::int64_t>> inspection_counts() = 0;
 
   virtual Status add_inspector(const Inspector& inspector) = 0;
   virtual Result<std::vector<Inspector>> inspectors() = 0;
@@ -181,8 +245,17 @@ class CentralStore {
   // Settles a conflict with `value` (the winner's, the loser's or another), written by the
   // office as a new change that every replica pulls.
   virtual Status resolve_conflict(std::string_view id, const core::Value& value, std::string_view by) = 0;
-  virtual Result<std::vector<QuarantineRecord>> quarantine() = 0;
+  // Quarantined changes, oldest first: every one, or only those still to review.
+  virtual Result<std::vector<QuarantineRecord>> quarantine(bool open_only) = 0;
+  Result<std::vector<QuarantineRecord>> quarantine() { return quarantine(false); }
   virtual Result<std::optional<QuarantineRecord>> quarantined(std::int64_t id) = 0;
+  // Reviews a quarantined change, audited. kReject keeps it, marked reviewed, never applied.
+  // kApply writes its value as an office change that every replica pulls, if it now passes
+  // the store's checks (known entity in its dossier, value of the field's type, inspection
+  // not signed, signature that verifies) — the device's own checks (scope, clock) do not
+  // apply to the office. kNotFound for an unknown id; kFailedPrecondition (French, saying
+  // why) for one already reviewed or a value that still breaks a check.
+  virtual Status review_quarantine(std::int64_t id, QuarantineDecision decision, std::string_view by) = 0;
 
   // Addenda (core/addendum.hpp): every one (or only those still to review), oldest first.
   virtual Result<std::vector<AddendumRecord>> addenda(bool pending_only) = 0;
@@ -192,6 +265,40 @@ class CentralStore {
 
   // Whether a field of a dossier in the device's scope refers to the attachment `sha256`.
   virtual Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) = 0;
+
+  // --- Staff accounts and their web sessions ----------------------------------------------
+  // Each mutation is one transaction with its audit entry; entries hold user names and
+  // reason codes, never a password, a hash or a token.
+
+  // Adds an account. kInvalidArgument (French) for a name that is not 1..64 of letters,
+  // digits and . _ - @, a role other than admin|office, or a hash that is not well formed;
+  // kAlreadyExists for a name taken.
+  virtual Status add_staff_user(const StaffUser& user) = 0;
+  virtual Result<std::optional<StaffUser>> staff_user(std::string_view name) = 0;
+  virtual Result<std::vector<StaffUser>> staff_users() = 0;  // by name
+  // Disables an account (kept, refused at login) and ends its sessions; disabling twice
+  // keeps the first date. kNotFound for an unknown name.
+  virtual Status disable_staff_user(std::string_view name) = 0;
+  // Removes an account and its sessions. kNotFound for an unknown name.
+  virtual Status remove_staff_user(std::string_view name) = 0;
+  // Records a login: a new session for an enabled user (audited as a login). `session`
+  // gives the token's hash, the user, the CSRF token and created_ms; the store sets
+  // expires_ms and last_seen_ms. kNotFound for an unknown user; kFailedPrecondition for a
+  // disabled one.
+  virtual Status create_session(const StaffSession& session) = 0;
+  // Records a refused login. `name` is audited only if it is an account's (what was typed
+  // in the name field may be a password); `reason` is a code (mot_de_passe, compte_desactive,
+  // …; utilisateur_inconnu is recorded for an unknown name whatever `reason` says).
+  virtual Status record_login_failure(std::string_view name, std::string_view reason) = 0;
+  // The session with this token hash at `now_ms`, seen now (its idle limit starts again), or
+  // nullopt when there is none, it has expired (idle or absolute; then it is removed) or its
+  // user is disabled.
+  virtual Result<std::optional<StaffSession>> session(std::string_view token_sha256, std::int64_t now_ms) = 0;
+  // Logout: removes the session (audited); nothing for an unknown one.
+  virtual Status delete_session(std::string_view token_sha256) = 0;
+  // Ends every session of a user (audited with the count, when there were any); returns the
+  // count.
+  virtual Result<std::size_t> delete_staff_sessions(std::string_view name) = 0;
 
   // --- The audit log (docs/audit.md) -----------------------------------------------------
 
@@ -211,7 +318,8 @@ class CentralStore {
   struct Totals {
     std::int64_t changes = 0;
     std::int64_t conflicts_open = 0;
-    std::int64_t quarantined = 0;
+    std::int64_t quarantined = 0;       // every quarantined change, reviewed or not
+    std::int64_t quarantine_open = 0;   // those still to review
     std::int64_t devices = 0;
   };
   virtual Result<Totals> totals() = 0;

@@ -1,7 +1,6 @@
 #include "storage/key_file.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -10,6 +9,7 @@
 #include <sstream>
 
 #include "storage/files.hpp"
+#include "storage/scrypt.hpp"
 #include "storage/scope_checksum.hpp"
 
 namespace carnet::storage {
@@ -46,10 +46,10 @@ Result<DataKey> derive(const Secret& secret, const KdfParams& params, const std:
     SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), kek.data());
     OPENSSL_cleanse(input.data(), input.size());
   } else {
-    const std::uint64_t maxmem = 128 * params.n * params.r * params.p + (16u << 20);
-    if (EVP_PBE_scrypt(secret.value.data(), secret.value.size(), reinterpret_cast<const unsigned char*>(salt.data()),
-                       salt.size(), params.n, params.r, params.p, maxmem, kek.data(), kek.size()) != 1) {
-      return fail(Status::invalid_argument("paramètres scrypt refusés par OpenSSL"));
+    const Status s = scrypt(secret.value, salt, params, kek);
+    if (!s.ok()) {
+      OPENSSL_cleanse(kek.data(), kek.size());
+      return fail(s);
     }
   }
   DataKey key = DataKey::from_bytes(kek);
@@ -111,10 +111,7 @@ Result<Parsed> parse(const std::string& path, const std::string& text) {
     std::string salt_hex;
     if (!(k >> p.params.n >> p.params.r >> p.params.p >> salt_hex)) return fail(bad);
     // Bounds: a file cannot make us spend unbounded memory or time.
-    if (p.params.n < 2 || p.params.n > (1u << 20) || (p.params.n & (p.params.n - 1)) != 0 || p.params.r == 0 ||
-        p.params.r > 32 || p.params.p == 0 || p.params.p > 16) {
-      return fail(bad);
-    }
+    if (!scrypt_params_in_bounds(p.params)) return fail(bad);
     auto salt = from_hex(salt_hex);
     if (!salt || salt->size() != kSaltBytes) return fail(bad);
     p.salt = *salt;

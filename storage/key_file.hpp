@@ -20,6 +20,7 @@
 
 #include "core/status.hpp"
 #include "storage/aead.hpp"
+#include "storage/scrypt.hpp"
 
 namespace carnet::storage {
 
@@ -31,12 +32,8 @@ struct Secret {
   ~Secret();
 };
 
-// scrypt's cost: N = 2^15, r = 8, p = 1 takes 32 MiB and about 0.1 s here.
-struct KdfParams {
-  std::uint64_t n = 1u << 15;
-  std::uint32_t r = 8;
-  std::uint32_t p = 1;
-};
+// The passphrase's scrypt cost (storage/scrypt.hpp).
+using KdfParams = ScryptParams;
 
 // The least a passphrase may have (characters, counted as bytes).
 inline constexpr std::size_t kMinPassphraseBytes = 8;

@@ -335,7 +335,7 @@ TEST_F(DeviceCertificates,
   EXPECT_EQ(replica_->pending_count().value(), pending);
   ASSERT_OK(sync());
   EXPECT_EQ(replica_->pending_count().value(), 0);
-  EXPECT_OK(storage::read_inspection(central_->entities(), inspection));
+  EXPECT_OK(central_->inspection_view(inspection));
   EXPECT_EQ(code_for(*expired), v1::Error::CODE_CERT_EXPIRED);
 }
 

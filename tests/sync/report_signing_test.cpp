@@ -60,7 +60,7 @@ class SignedReports : public TwoTabletTest {
   }
 
   core::InspectionView central_view() {
-    auto view = storage::read_inspection(world_.central().entities(), id_);
+    auto view = world_.central().inspection_view(id_);
     EXPECT_OK(view);
     return std::move(*view);
   }
@@ -235,7 +235,7 @@ TEST_F(SignedReports, TheReportShowsWhoSignedWhenWithWhichDeviceAndTheVerificati
   EXPECT_EQ(s->find("verification")->find("state")->as_string(), "valid");
   // A tampered copy shows the failure.
   core::InspectionView changed =
-      std::move(*storage::read_inspection(world_.central().entities(), id_));
+      std::move(*world_.central().inspection_view(id_));
   changed.fields["conclusions"] = Value::text("Conclusions modifiées.");
   const auto bad = sync::verify_report_signature(changed, world_.ca().cert_pem);
   EXPECT_EQ(bad.state, SignatureState::kInvalid);

@@ -35,7 +35,7 @@ class Sync : public TwoTabletTest {
     return view ? view->field(key) : Value();
   }
   Value central_field(const std::string& inspection, const std::string& key) {
-    auto view = storage::read_inspection(world_.central().entities(), inspection);
+    auto view = world_.central().inspection_view(inspection);
     EXPECT_OK(view);
     return view ? view->field(key) : Value();
   }
@@ -199,7 +199,7 @@ TEST_F(Sync, ChangesToADossierNeverAssignedAreQuarantined) {
   ASSERT_FALSE(q->empty());
   EXPECT_NE(q->front().reason.find("hors du périmètre"), std::string::npos) << q->front().reason;
   EXPECT_EQ(a().replica->pending_count().value(), 0);  // kept at the office, not retried forever
-  EXPECT_FALSE(storage::read_inspection(world_.central().entities(), *id));
+  EXPECT_FALSE(world_.central().inspection_view(*id));
 }
 
 TEST_F(Sync, IllTypedValueIsQuarantined) {
@@ -437,7 +437,7 @@ TEST(SyncConvergence, RandomOfflineEditsConverge) {
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& i : inspectors) ASSERT_OK(sync_and_record(world.tablet(i), false));
   }
-  auto central = storage::read_inspection(world.central().entities(), *id);
+  auto central = world.central().inspection_view(*id);
   ASSERT_OK(central);
   for (const auto& i : inspectors) {
     auto r = sync_and_record(world.tablet(i), true);

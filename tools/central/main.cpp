@@ -14,12 +14,14 @@
 #include "storage/central_store.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/password.hpp"
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/documents.hpp"
+#include "tools/cli/secret.hpp"
 
 namespace carnet::central {
 namespace {
@@ -44,9 +46,14 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   report ID --format html|json [--output FICHIER]
   report verify ID                        vérifie à nouveau la signature du rapport (0 : valide, 6 : invalide)
   conflicts list [--all] | show ID | resolve ID --keep winner|loser | --value VALEUR
-  quarantine list | show ID
+  quarantine list [--all] | show ID | review ID --decision rejeter|appliquer
+                                          les changements refusés, à examiner : rejeter, ou appliquer
+                                          comme changement du bureau s'ils passent à présent les contrôles
   addendum list [--all] | accept ID | reject ID
                                           les addenda postérieurs à la signature, à examiner
+  user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM
+                                          les comptes du personnel pour l'application du bureau ; sans
+                                          --password-file, le mot de passe est tapé deux fois
   audit list [--limit N] | verify [--head N:EMPREINTE]
                                           le journal d'audit ; verify le vérifie entrée par entrée
 
@@ -263,7 +270,7 @@ int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "list") {
-    auto all = storage::read_dossiers(store.entities());
+    auto all = store.dossiers();
     if (!all) return failed(all.error(), args);
     auto assigned = store.assignments();
     if (!assigned) return failed(assigned.error(), args);
@@ -312,7 +319,7 @@ int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "list") {
-    auto grids = store.entities().grids();
+    auto grids = store.published_grids();
     if (!grids) return failed(grids.error(), args);
     Json arr = Json::array();
     for (const auto& g : *grids) {
@@ -410,7 +417,7 @@ core::InspectorNames names_of(storage::CentralStore& store) {
 int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "list") {
-    auto list = storage::read_inspections(store.entities());
+    auto list = store.inspection_list();
     if (!list) return failed(list.error(), args);
     Json arr = Json::array();
     for (const auto& s : *list) {
@@ -420,7 +427,10 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
                      .set("dossier", s.dossier_id)
                      .set("grid", s.grid_key)
                      .set("status", std::string(core::inspection_status_name(s.status)))
-                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json()));
+                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json())
+                     .set("dossier_name", s.dossier_name)
+                     .set("grid_version", s.grid_version)
+                     .set("inspector", s.inspector_id));
       } else {
         std::cout << s.id << "\t" << s.dossier_id << "\t" << s.grid_key << "\t" << core::inspection_status_label(s.status) << "\t"
                   << (s.visit_date ? s.visit_date->french() : "") << "\n";
@@ -432,7 +442,7 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
   if (sub == "show") {
     auto id = args.required(2, "ID de l'inspection");
     if (!id) return failed(id.error(), args);
-    auto view = storage::read_inspection(store.entities(), *id);
+    auto view = store.inspection_view(*id);
     if (!view) return failed(view.error(), args);
     auto dir = cli::data_dir(args);
     if (!dir) return failed(dir.error(), args);
@@ -458,7 +468,7 @@ int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
   if (!id) return failed(id.error(), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
-  auto view = storage::read_inspection(store.entities(), *id);
+  auto view = store.inspection_view(*id);
   if (!view) return failed(view.error(), args);
   const core::SignatureVerdict v = sync::verify_report_signature(*view, ca_certificate(*dir));
   const storage::AuditEvent event{storage::AuditKind::kSignatureCheck, office_actor(), *id,
@@ -494,7 +504,7 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   if (!id) return failed(id.error(), args);
   const std::string format = args.option("--format").value_or("html");
   if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
-  auto view = storage::read_inspection(store.entities(), *id);
+  auto view = store.inspection_view(*id);
   if (!view) return failed(view.error(), args);
   const auto names = names_of(store);
   auto dir = cli::data_dir(args);
@@ -621,17 +631,38 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
         .set("field", q.change.field)
         .set("value", core::value_json(q.change.value))
         .set("written", core::iso_timestamp(q.change.version.hlc.physical_ms()))
-        .set("received", core::iso_timestamp(q.received_ms));
+        .set("received", core::iso_timestamp(q.received_ms))
+        .set("review", q.review.empty() ? Json() : Json(q.review))
+        .set("reviewed_by", q.reviewed_by)
+        .set("reviewed", q.reviewed_ms ? Json(core::iso_timestamp(*q.reviewed_ms)) : Json());
   };
   if (sub == "list") {
-    auto all = store.quarantine();
+    auto all = store.quarantine(!args.flag("--all"));
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& q : *all) {
       if (args.json()) arr.push(record_json(q));
-      else std::cout << q.id << "\t" << q.inspector_id << "\t" << q.change.scope << "\t" << q.change.field << "\t" << q.reason << "\n";
+      else std::cout << q.id << "\t" << q.inspector_id << "\t" << q.change.scope << "\t" << q.change.field << "\t" << q.reason
+                     << (q.open() ? "" : "\t" + q.review) << "\n";
     }
     if (args.json()) cli::print_json(arr);
+    else if (all->empty()) std::cout << (args.flag("--all") ? "aucun changement en quarantaine\n" : "aucun changement à examiner\n");
+    return 0;
+  }
+  if (sub == "review") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto id = positive(args.required(2, "ID").value_or(""), 0, 2000000000, "ID");
+    if (!id) return failed(id.error(), args);
+    auto decision_name = args.required_option("--decision");
+    if (!decision_name) return failed(decision_name.error(), args);
+    const auto decision = storage::parse_quarantine_decision(*decision_name);
+    if (!decision) return failed(Status::invalid_argument("--decision : rejeter ou appliquer"), args);
+    if (auto s = store.review_quarantine(*id, *decision, office_actor()); !s.ok()) return failed(s, args);
+    auto q = store.quarantined(*id);
+    if (!q) return failed(q.error(), args);
+    if (args.json()) cli::print_json(record_json(**q));
+    else if (*decision == storage::QuarantineDecision::kApply) std::cout << "changement n° " << *id << " appliqué par le bureau : les tablettes le recevront\n";
+    else std::cout << "changement n° " << *id << " rejeté : il reste conservé, jamais appliqué\n";
     return 0;
   }
   if (sub == "show") {
@@ -643,7 +674,7 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
     cli::print_json(record_json(**q));
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central quarantine list | show ID"), args);
+  return failed(Status::invalid_argument("carnet-central quarantine list [--all] | show ID | review ID --decision rejeter|appliquer"), args);
 }
 
 // addendum list [--all] | accept ID | reject ID: the office reviews what inspectors add to
@@ -685,6 +716,67 @@ int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   return failed(Status::invalid_argument("carnet-central addendum list [--all] | accept ID | reject ID"), args);
+}
+
+// user add NAME --role admin|office [--password-file FILE] | list | disable NAME | remove NAME:
+// the office app's staff accounts. The password is hashed here (storage/password.hpp); the
+// store never sees it.
+int cmd_user(const cli::Args& args, storage::CentralStore& store) {
+  const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
+  if (sub == "add") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto name = args.required(2, "NOM de l'utilisateur");
+    if (!name) return failed(name.error(), args);
+    auto role = args.required_option("--role");
+    if (!role) return failed(role.error(), args);
+    if (*role != storage::kStaffRoleAdmin && *role != storage::kStaffRoleOffice) {
+      return failed(Status::invalid_argument("--role : admin ou office"), args);
+    }
+    auto existing = store.staff_user(*name);
+    if (!existing) return failed(existing.error(), args);
+    if (*existing) return failed(Status::already_exists("utilisateur déjà enregistré : " + *name), args);
+    auto password = cli::new_password(args);
+    if (!password) return failed(password.error(), args);
+    auto hash = storage::hash_password(password->value);
+    if (!hash) return failed(hash.error(), args);
+    if (auto s = store.add_staff_user({*name, *role, *hash, 0, std::nullopt}); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("name", *name).set("role", *role));
+    else std::cout << "utilisateur " << *name << " ajouté (rôle " << *role << ")\n";
+    return 0;
+  }
+  if (sub == "list") {
+    auto all = store.staff_users();
+    if (!all) return failed(all.error(), args);
+    Json arr = Json::array();
+    for (const auto& u : *all) {
+      if (args.json()) {
+        arr.push(Json::object()
+                     .set("name", u.name)
+                     .set("role", u.role)
+                     .set("created", core::iso_timestamp(u.created_ms))
+                     .set("disabled", u.disabled_ms ? Json(core::iso_timestamp(*u.disabled_ms)) : Json()));
+      } else {
+        std::cout << u.name << "\t" << u.role << "\tcréé le " << core::iso_timestamp(u.created_ms)
+                  << (u.disabled() ? "\tdésactivé" : "") << "\n";
+      }
+    }
+    if (args.json()) cli::print_json(arr);
+    else if (all->empty()) std::cout << "aucun utilisateur\n";
+    return 0;
+  }
+  if (sub == "disable" || sub == "remove") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto name = args.required(2, "NOM de l'utilisateur");
+    if (!name) return failed(name.error(), args);
+    const Status s = sub == "disable" ? store.disable_staff_user(*name) : store.remove_staff_user(*name);
+    if (!s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("name", *name).set(sub == "disable" ? "disabled" : "removed", true));
+    else std::cout << "utilisateur " << *name << (sub == "disable" ? " désactivé" : " supprimé") << " : ses sessions sont fermées\n";
+    return 0;
+  }
+  return failed(Status::invalid_argument(
+                    "carnet-central user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM"),
+                args);
 }
 
 Json audit_entry_json(const storage::AuditEntry& e) {
@@ -756,7 +848,7 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
                                {"--listen", "--threads", "--request-timeout", "--name", "--host", "--minutes", "--format", "--output", "--keep",
-                                "--value", "--limit", "--head"},
+                                "--value", "--limit", "--head", "--decision", "--role", "--password-file"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
   if (args->flag("--help") || args->positional().empty()) {
@@ -781,5 +873,6 @@ int main(int argc, char** argv) {
   if (command == "quarantine") return central::cmd_quarantine(*args, **store);
   if (command == "audit") return central::cmd_audit(*args, **store);
   if (command == "addendum") return central::cmd_addendum(*args, **store);
+  if (command == "user") return central::cmd_user(*args, **store);
   return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
 }

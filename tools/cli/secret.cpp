@@ -44,14 +44,15 @@ Result<Secret> from_file(const std::string& path, Secret::Kind kind) {
   return s;
 }
 
-// Reads one line from the terminal with echo off.
-Result<std::string> ask(const char* prompt) {
+constexpr const char* kNoTerminalForPassphrase =
+    "phrase de passe requise : pas de terminal ; utiliser --passphrase-file FICHIER, CARNET_PASSPHRASE_FILE "
+    "ou --key-file FICHIER";
+
+// Reads one line from the terminal with echo off; kInvalidArgument with `no_terminal` when
+// there is no terminal.
+Result<std::string> ask(const char* prompt, const char* no_terminal = kNoTerminalForPassphrase) {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    return core::fail(Status::invalid_argument(
-        "phrase de passe requise : pas de terminal ; utiliser --passphrase-file FICHIER, CARNET_PASSPHRASE_FILE "
-        "ou --key-file FICHIER"));
-  }
+  if (fd < 0) return core::fail(Status::invalid_argument(no_terminal));
   termios old{};
   const bool is_tty = ::tcgetattr(fd, &old) == 0;
   if (is_tty) {
@@ -98,6 +99,19 @@ Result<Secret> new_secret(const Args& args, bool change) {
   auto again = ask("Confirmer la phrase de passe : ");
   if (!again) return core::fail(again.error());
   if (*first != *again) return core::fail(Status::invalid_argument("les deux phrases de passe diffèrent"));
+  Secret s;
+  s.value = std::move(*first);
+  return s;
+}
+
+Result<Secret> new_password(const Args& args) {
+  if (auto f = args.option("--password-file")) return from_file(*f, Secret::Kind::kPassphrase);
+  constexpr const char* kNoTerminal = "mot de passe requis : pas de terminal ; utiliser --password-file FICHIER";
+  auto first = ask("Mot de passe : ", kNoTerminal);
+  if (!first) return core::fail(first.error());
+  auto again = ask("Confirmer le mot de passe : ", kNoTerminal);
+  if (!again) return core::fail(again.error());
+  if (*first != *again) return core::fail(Status::invalid_argument("les deux mots de passe diffèrent"));
   Secret s;
   s.value = std::move(*first);
   return s;
