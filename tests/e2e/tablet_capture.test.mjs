@@ -51,7 +51,12 @@ async function answer(page, key, value) {
 
 async function section(page, inspection, key) {
   await page.goto(`${claire.origin}/#/inspection/${inspection}/${key}`);
-  await page.locator("form.card").first().waitFor();
+  try {
+    await page.locator("form.card").first().waitFor({ timeout: 15000 });
+  } catch (e) {
+    await screenshot(page, `echec-section-${key}`);
+    throw new Error(`section ${key} not shown: ${await page.locator("main").innerText()}`);
+  }
 }
 
 async function both(page, name) {
@@ -117,6 +122,8 @@ test("a whole shelter inspection captured offline at phone size, signed, synced 
   await claire.stop("SIGKILL");
   await claire.serve();
   await page.goto(claire.url);
+  await page.getByRole("heading", { name: "Dossiers assignés" }).waitFor();
+  page.errors = page.errors.filter((e) => !e.includes("ERR_CONNECTION_REFUSED"));  // polls while it was down
   await section(page, inspection, "agrement");
   assert.equal(await page.locator('[id="f-agrement.capacite"]').inputValue(), "30");
   await answer(page, "agrement.places_subventionnees", "24");

@@ -120,8 +120,13 @@ async function refreshState() {
 
 // --- Screens ----------------------------------------------------------------------------
 
-async function showDossiers() {
+// Screens render only if no later navigation started while they waited for the API.
+let routeSeq = 0;
+const stale = (seq) => seq !== undefined && seq !== routeSeq;
+
+async function showDossiers(seq) {
   const dossiers = await api("GET", "/api/dossiers");
+  if (stale(seq)) return;
   const root = clear(main());
   root.append(h("h2", {}, t("tablette.dossiers.titre")));
   if (dossiers.length === 0) root.append(h("p", { class: "notice" }, t("tablette.dossiers.aucun")));
@@ -410,8 +415,9 @@ function renderHeader() {
       h("span", { class: "badge unknown" }, t("tablette.inspection.a_verifier", { n: unknown }))));
 }
 
-async function showInspection(id, sectionKey) {
+async function showInspection(id, sectionKey, seq) {
   const view = await api("GET", `/api/inspections/${encodeURIComponent(id)}`);
+  if (stale(seq)) return;
   current = { view, section: sectionKey, specs: new Map() };
   for (const s of view.form.sections) for (const it of s.items) current.specs.set(it.key, it);
   const locked = STATUS_LOCKED.has(view.status);
@@ -503,8 +509,9 @@ function lifecycle(view) {
   return box;
 }
 
-async function showReport(id) {
+async function showReport(id, seq) {
   const html = await api("GET", `/api/inspections/${encodeURIComponent(id)}/rapport`);
+  if (stale(seq)) return;
   const root = clear(main());
   const frame = h("iframe", { class: "report", title: t("tablette.rapport.cadre"), sandbox: "allow-same-origin allow-modals" });
   frame.srcdoc = html;
@@ -516,8 +523,9 @@ async function showReport(id) {
   main().focus();
 }
 
-async function showConflicts() {
+async function showConflicts(seq) {
   const conflicts = await api("GET", "/api/conflits");
+  if (stale(seq)) return;
   const root = clear(main());
   root.append(h("h2", {}, t("tablette.conflits.titre")));
   if (!conflicts.length) {
@@ -556,15 +564,22 @@ function setNav(screen) {
 }
 
 async function route() {
+  // A new launch's address opened in the same tab: take its key.
+  if (location.hash.startsWith("#cle=")) {
+    key = takeKey();
+    refreshState();
+  }
   const parts = (location.hash || "#/dossiers").replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   setNav(parts[0] === "inspection" || parts[0] === "rapport" ? "dossiers" : parts[0]);
+  routeSeq += 1;
+  const seq = routeSeq;
   try {
-    if (parts[0] === "inspection" && parts[1]) await showInspection(parts[1], parts[2] || "visite");
-    else if (parts[0] === "rapport" && parts[1]) await showReport(parts[1]);
-    else if (parts[0] === "conflits") await showConflicts();
-    else await showDossiers();
+    if (parts[0] === "inspection" && parts[1]) await showInspection(parts[1], parts[2] || "visite", seq);
+    else if (parts[0] === "rapport" && parts[1]) await showReport(parts[1], seq);
+    else if (parts[0] === "conflits") await showConflicts(seq);
+    else await showDossiers(seq);
   } catch (e) {
-    clear(main()).append(errorNotice(e));
+    if (!stale(seq)) clear(main()).append(errorNotice(e));
   }
 }
 
