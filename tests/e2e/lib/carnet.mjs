@@ -164,7 +164,7 @@ export class Tablet {
 export async function launchBrowser() {
   const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
   if (!existsSync(executablePath)) throw new Error(`${executablePath} is missing: run tools/dev test (it installs Debian's chromium)`);
-  return chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu"] });
+  return chromium.launch({ executablePath, args: ["--no-sandbox", "--disable-gpu", "--lang=fr-BE"] });
 }
 
 // A page that fails the test on any script error or message missing from the catalogue.

@@ -15,6 +15,13 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// Appends children to `el`, skipping null, undefined and false (Element.append would write
+// them as text) and flattening arrays.
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const child of children) {
     if (child === undefined || child === null || child === false) continue;

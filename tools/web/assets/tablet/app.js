@@ -2,7 +2,7 @@
 // loopback). Every rule of the grid (computed values, relevance, norms) is evaluated by the
 // core engine behind the API; this file only shows what the API returns and sends what the
 // inspector types, one change at a time, in order. Texts come from the message catalogue.
-import { h, clear, frenchDate, frenchNumber } from "/common/dom.js";
+import { h, add, clear, frenchDate, frenchNumber } from "/common/dom.js";
 import { loadMessages, t, translateDocument } from "/common/i18n.js";
 
 const KEY_STORAGE = "carnet.cle";
@@ -128,8 +128,8 @@ async function showDossiers(seq) {
   const dossiers = await api("GET", "/api/dossiers");
   if (stale(seq)) return;
   const root = clear(main());
-  root.append(h("h2", {}, t("tablette.dossiers.titre")));
-  if (dossiers.length === 0) root.append(h("p", { class: "notice" }, t("tablette.dossiers.aucun")));
+  add(root, h("h2", {}, t("tablette.dossiers.titre")));
+  if (dossiers.length === 0) add(root, h("p", { class: "notice" }, t("tablette.dossiers.aucun")));
   for (const d of dossiers) {
     const card = h("section", { class: "card", "aria-labelledby": `d-${d.id}` },
       h("h3", { id: `d-${d.id}` }, d.name),
@@ -137,11 +137,11 @@ async function showDossiers(seq) {
       d.address ? h("p", {}, d.address) : null,
       h("p", {}, d.last_visit ? t("tablette.dossiers.derniere_visite", { date: frenchDate(d.last_visit) }) : t("tablette.dossiers.jamais_visite")));
     if (d.recommendations?.length) {
-      card.append(h("details", {}, h("summary", {}, t("tablette.dossiers.recommandations", { n: d.recommendations.length })),
+      add(card, h("details", {}, h("summary", {}, t("tablette.dossiers.recommandations", { n: d.recommendations.length })),
         h("ul", {}, d.recommendations.map((r) => h("li", {}, r)))));
     }
     if (d.inspections.length) {
-      card.append(h("ul", {}, d.inspections.map((i) => h("li", {},
+      add(card, h("ul", {}, d.inspections.map((i) => h("li", {},
         h("a", { href: `#/inspection/${encodeURIComponent(i.id)}/visite` },
           t("tablette.dossiers.inspection", { date: i.visit_date ? frenchDate(i.visit_date) : "—", statut: i.status_label }))))));
     }
@@ -153,11 +153,11 @@ async function showDossiers(seq) {
         location.hash = `#/inspection/${encodeURIComponent(created.id)}/visite`;
       } catch (e) {
         start.disabled = false;
-        card.append(errorNotice(e));
+        add(card, errorNotice(e));
       }
     });
-    card.append(h("div", { class: "row" }, start));
-    root.append(card);
+    add(card, h("div", { class: "row" }, start));
+    add(root, card);
   }
 }
 
@@ -221,7 +221,7 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
   const onChange = (text) => save(keyOf, text, status);
 
   if (spec.computed) {
-    wrap.append(h("p", { class: "label", id }, h("strong", {}, spec.label)),
+    add(wrap, h("p", { class: "label", id }, h("strong", {}, spec.label)),
       h("div", { class: "computed", "aria-live": "polite", "aria-labelledby": id, dataset: { computed: spec.key } }, shownValue(spec, value)));
     return wrap;
   }
@@ -230,14 +230,14 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
     const options = ["oui", "non", "so"].map((v) => h("label", {},
       h("input", { type: "radio", name, value: v, checked: value === v, disabled: locked, onchange: () => onChange(v) }),
       h("span", {}, t(`tablette.oui_non.${v}`))));
-    wrap.append(h("fieldset", { class: "choices", "aria-describedby": described },
+    add(wrap, h("fieldset", { class: "choices", "aria-describedby": described },
       h("legend", { id }, spec.label), help, h("div", { class: "segmented" }, options)), status);
     return wrap;
   }
   if (spec.type === "case") {
     const box = h("input", { type: "checkbox", id, checked: value === true, disabled: locked, "aria-describedby": described });
     box.addEventListener("change", () => onChange(box.checked ? "oui" : "non"));
-    wrap.append(h("label", { class: "check", for: id }, box, spec.label), help, status);
+    add(wrap, h("label", { class: "check", for: id }, box, spec.label), help, status);
     return wrap;
   }
   if (spec.type === "photo") {
@@ -259,7 +259,7 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
         status.className = "error";
       });
     });
-    wrap.append(h("label", { for: id }, spec.label), help, file, preview, status);
+    add(wrap, h("label", { for: id }, spec.label), help, file, preview, status);
     return wrap;
   }
   let input;
@@ -279,7 +279,7 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
     input.value = inputText(spec, value);
   }
   input.addEventListener("change", () => onChange(input.value));
-  wrap.append(h("label", { for: id }, spec.label), help,
+  add(wrap, h("label", { for: id }, spec.label), help,
     unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, status);
   return wrap;
 }
@@ -287,9 +287,9 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
 async function showPhoto(el, sha) {
   try {
     const blob = await api("GET", `/api/pieces/${encodeURIComponent(sha)}`);
-    clear(el).append(h("img", { src: URL.createObjectURL(blob), alt: t("tablette.saisie.photo_jointe") }));
+    add(clear(el), h("img", { src: URL.createObjectURL(blob), alt: t("tablette.saisie.photo_jointe") }));
   } catch (e) {
-    clear(el).append(errorNotice(e));
+    add(clear(el), errorNotice(e));
   }
 }
 
@@ -297,9 +297,9 @@ async function showPhoto(el, sha) {
 // row (saved with its first value) and one to delete each.
 function tableFor(spec, tableKey, rows, locked) {
   const wrap = h("fieldset", { class: "table", dataset: { table: tableKey } }, h("legend", {}, spec.label));
-  if (spec.help) wrap.append(h("p", { class: "help" }, spec.help));
+  if (spec.help) add(wrap, h("p", { class: "help" }, spec.help));
   const list = h("div", {});
-  wrap.append(list);
+  add(wrap, list);
   const addRow = (row) => {
     const block = h("div", { class: "table-row", dataset: { row: row ? row.id : "" } });
     const title = h("p", { class: "muted" });
@@ -313,7 +313,7 @@ function tableFor(spec, tableKey, rows, locked) {
       title.textContent = n ? t("tablette.tableau.ligne", { n }) : t("tablette.tableau.nouvelle_ligne");
     };
     block.renumber = renumber;
-    block.append(title);
+    add(block, title);
     for (const col of spec.columns) {
       const keyOf = () => {
         const n = number();
@@ -326,7 +326,7 @@ function tableFor(spec, tableKey, rows, locked) {
         if (!block.dataset.row) block.pendingIds = before;
         return k;
       }, `${tableKey}-${row ? row.id : "n" + Math.random().toString(36).slice(2, 8)}-${col.key}`, { locked });
-      block.append(control);
+      add(block, control);
     }
     if (!locked) {
       const del = h("button", { type: "button", class: "danger" }, t("tablette.tableau.supprimer"));
@@ -340,22 +340,22 @@ function tableFor(spec, tableKey, rows, locked) {
           block.remove();
           updateView(view);
           announce(t("tablette.tableau.supprimee"));
-        }).catch((e) => block.append(errorNotice(e)));
+        }).catch((e) => add(block, errorNotice(e)));
       });
-      block.append(del);
+      add(block, del);
     }
-    list.append(block);
+    add(list, block);
     renumber();
     return block;
   };
   for (const row of rows) addRow(row);
   if (!locked) {
-    const add = h("button", { type: "button" }, t("tablette.tableau.ajouter"));
-    add.addEventListener("click", () => {
+    const addButton = h("button", { type: "button" }, t("tablette.tableau.ajouter"));
+    addButton.addEventListener("click", () => {
       const block = addRow(null);
       block.querySelector("input, select, textarea")?.focus();
     });
-    wrap.append(h("div", { class: "row" }, add));
+    add(wrap, h("div", { class: "row" }, addButton));
   }
   return wrap;
 }
@@ -383,7 +383,7 @@ function updateView(view) {
   }
   const section = view.report.sections.find((s) => s.key === current.section);
   const box = document.getElementById("constats");
-  if (box && section) clear(box).append(findingsList(section.findings));
+  if (box && section) add(clear(box), findingsList(section.findings));
   // Rows created by a save take the id the node gave them.
   for (const block of main().querySelectorAll(".table-row")) {
     const table = block.closest("[data-table]")?.dataset.table;
@@ -408,7 +408,7 @@ function renderHeader() {
     if (f.status === "nonconform") nonconform += 1;
     if (f.status === "unknown") unknown += 1;
   }
-  clear(el).append(
+  add(clear(el), 
     h("h2", {}, r.dossier.name),
     h("p", { class: "muted" }, `${r.grid.title} — ${t("tablette.inspection.statut", { statut: current.view.status_label })}`),
     h("p", {}, h("span", { class: "badge nonconform" }, t("tablette.inspection.nonconformes", { n: nonconform })), " ",
@@ -422,61 +422,61 @@ async function showInspection(id, sectionKey, seq) {
   for (const s of view.form.sections) for (const it of s.items) current.specs.set(it.key, it);
   const locked = STATUS_LOCKED.has(view.status);
   const root = clear(main());
-  root.append(h("div", { id: "entete" }));
+  add(root, h("div", { id: "entete" }));
   renderHeader();
   const base = `#/inspection/${encodeURIComponent(id)}`;
   const tabs = [["visite", t("tablette.inspection.visite")],
     ...view.form.sections.map((s) => [s.key, `${s.number}. ${s.title}`]),
     ["cloture", t("tablette.inspection.cloture")]];
-  root.append(h("nav", { "aria-label": t("tablette.inspection.sections") }, h("ul", { class: "sections" },
+  add(root, h("nav", { "aria-label": t("tablette.inspection.sections") }, h("ul", { class: "sections" },
     tabs.map(([k, label]) => h("li", {}, h("a", { href: `${base}/${k}`, "aria-current": k === sectionKey ? "page" : undefined }, label))),
     h("li", {}, h("a", { href: `#/rapport/${encodeURIComponent(id)}` }, t("tablette.inspection.apercu"))))));
-  if (locked) root.append(h("p", { class: "notice" }, t("tablette.inspection.signee")));
+  if (locked) add(root, h("p", { class: "notice" }, t("tablette.inspection.signee")));
   const form = h("form", { class: "card", onsubmit: (e) => e.preventDefault() });
-  root.append(form);
+  add(root, form);
   const metaSpec = new Map(view.meta.fields.map((f) => [f.key, f]));
   const metaControl = (key, extra = {}) => {
     const spec = { ...metaSpec.get(key), ...extra };
     return controlFor(spec, view.values[key] ?? null, () => key, key, { locked });
   };
   if (sectionKey === "visite") {
-    form.append(h("h3", {}, t("tablette.inspection.visite")));
-    for (const f of view.meta.fields) if (!CLOSING_FIELDS.has(f.key)) form.append(metaControl(f.key));
-    for (const tbl of view.meta.tables) form.append(tableFor(tbl, tbl.key, view.tables[tbl.key] || [], locked));
+    add(form, h("h3", {}, t("tablette.inspection.visite")));
+    for (const f of view.meta.fields) if (!CLOSING_FIELDS.has(f.key)) add(form, metaControl(f.key));
+    for (const tbl of view.meta.tables) add(form, tableFor(tbl, tbl.key, view.tables[tbl.key] || [], locked));
   } else if (sectionKey === "cloture") {
-    form.append(h("h3", {}, t("tablette.inspection.cloture")));
-    for (const f of view.meta.fields) if (CLOSING_FIELDS.has(f.key)) form.append(metaControl(f.key, { long: f.type === "texte" }));
-    root.append(lifecycle(view));
+    add(form, h("h3", {}, t("tablette.inspection.cloture")));
+    for (const f of view.meta.fields) if (CLOSING_FIELDS.has(f.key)) add(form, metaControl(f.key, { long: f.type === "texte" }));
+    add(root, lifecycle(view));
   } else {
     const section = view.form.sections.find((s) => s.key === sectionKey);
     if (!section) throw new ApiError(404, "not_found", t("tablette.erreur.section"));
     const states = itemStates(view);
-    form.append(h("h3", {}, `${section.number}. ${section.title}`));
-    if (section.help) form.append(h("p", { class: "help" }, section.help));
+    add(form, h("h3", {}, `${section.number}. ${section.title}`));
+    if (section.help) add(form, h("p", { class: "help" }, section.help));
     for (const item of section.items) {
-      if (item.heading) form.append(h("h4", {}, item.heading));
+      if (item.heading) add(form, h("h4", {}, item.heading));
       const st = states.get(item.key) || {};
       const el = item.type === "tableau"
         ? tableFor(item, item.key, view.tables[item.key] || [], locked)
         : controlFor(item, st.value ?? null, () => item.key, item.key, { locked });
       if (item.type === "tableau") el.classList.add("field"), (el.dataset.key = item.key);
       el.hidden = st.relevant === false;
-      form.append(el);
+      add(form, el);
     }
-    root.append(h("section", { class: "card", "aria-labelledby": "constats-titre" },
+    add(root, h("section", { class: "card", "aria-labelledby": "constats-titre" },
       h("h3", { id: "constats-titre" }, t("tablette.constats.titre")), h("div", { id: "constats", "aria-live": "polite" })));
     updateView(view);
     const texts = h("form", { class: "card", onsubmit: (e) => e.preventDefault() });
     for (const prefix of ["remarques", "recommandations"]) {
       const k = `${prefix}.${section.key}`;
-      texts.append(controlFor({ key: k, label: t(`tablette.inspection.${prefix}`), type: "texte", long: true },
+      add(texts, controlFor({ key: k, label: t(`tablette.inspection.${prefix}`), type: "texte", long: true },
         view.values[k] ?? null, () => k, k, { locked }));
     }
-    root.append(texts);
+    add(root, texts);
   }
   const index = tabs.findIndex(([k]) => k === sectionKey);
   const next = tabs[index + 1];
-  if (next) root.append(h("p", {}, h("a", { class: "button", href: `${base}/${next[0]}` }, t("tablette.inspection.suivante", { section: next[1] }))));
+  if (next) add(root, h("p", {}, h("a", { class: "button", href: `${base}/${next[0]}` }, t("tablette.inspection.suivante", { section: next[1] }))));
   main().focus();
 }
 
@@ -487,9 +487,9 @@ function lifecycle(view) {
     const v = await api("POST", `/api/inspections/${encodeURIComponent(view.id)}/${path}`);
     announce(done);
     await showInspection(v.id, "cloture");
-  }).catch((e) => clear(result).append(errorNotice(e)));
+  }).catch((e) => add(clear(result), errorNotice(e)));
   if (view.status === "draft" || view.status === "in_progress") {
-    box.append(h("p", {}, t("tablette.inspection.cloturer_aide")),
+    add(box, h("p", {}, t("tablette.inspection.cloturer_aide")),
       h("button", { type: "button", class: "primary", onclick: () => act("cloturer", t("tablette.inspection.cloturee")) }, t("tablette.inspection.cloturer")));
   } else if (view.status === "completed") {
     const confirm = h("button", { type: "button", class: "primary", hidden: true, onclick: () => act("signer", t("tablette.inspection.signee_annonce")) },
@@ -500,12 +500,12 @@ function lifecycle(view) {
       confirm.hidden = false;
       confirm.focus();
     });
-    box.append(h("p", {}, t("tablette.inspection.signer_aide")), h("div", { class: "row" }, sign, confirm));
+    add(box, h("p", {}, t("tablette.inspection.signer_aide")), h("div", { class: "row" }, sign, confirm));
   } else {
     const signed = view.report.signed;
-    box.append(h("p", {}, t("tablette.inspection.signee_par", { qui: signed.by_name || signed.by || "", quand: frenchDate(signed.at || "") })));
+    add(box, h("p", {}, t("tablette.inspection.signee_par", { qui: signed.by_name || signed.by || "", quand: frenchDate(signed.at || "") })));
   }
-  box.append(result);
+  add(box, result);
   return box;
 }
 
@@ -517,7 +517,7 @@ async function showReport(id, seq) {
   frame.srcdoc = html;
   const print = h("button", { type: "button", class: "primary" }, t("tablette.rapport.imprimer"));
   print.addEventListener("click", () => frame.contentWindow.print());
-  root.append(h("h2", {}, t("tablette.rapport.titre")),
+  add(root, h("h2", {}, t("tablette.rapport.titre")),
     h("div", { class: "row no-print" }, print, h("a", { class: "button", href: `#/inspection/${encodeURIComponent(id)}/visite` }, t("tablette.rapport.retour"))),
     frame);
   main().focus();
@@ -527,12 +527,12 @@ async function showConflicts(seq) {
   const conflicts = await api("GET", "/api/conflits");
   if (stale(seq)) return;
   const root = clear(main());
-  root.append(h("h2", {}, t("tablette.conflits.titre")));
+  add(root, h("h2", {}, t("tablette.conflits.titre")));
   if (!conflicts.length) {
-    root.append(h("p", { class: "notice" }, t("tablette.conflits.aucun")));
+    add(root, h("p", { class: "notice" }, t("tablette.conflits.aucun")));
     return;
   }
-  root.append(h("p", {}, t("tablette.conflits.aide")));
+  add(root, h("p", {}, t("tablette.conflits.aide")));
   for (const c of conflicts) {
     const result = h("div", { "aria-live": "polite" });
     const choose = (keep) => enqueue(async () => {
@@ -540,8 +540,8 @@ async function showConflicts(seq) {
       announce(t("tablette.conflits.resolu"));
       await showConflicts();
       await refreshState();
-    }).catch((e) => clear(result).append(errorNotice(e)));
-    root.append(h("section", { class: "card conflict", "aria-labelledby": `c-${c.id}` },
+    }).catch((e) => add(clear(result), errorNotice(e)));
+    add(root, h("section", { class: "card conflict", "aria-labelledby": `c-${c.id}` },
       h("h3", { id: `c-${c.id}` }, `${c.dossier_name || c.dossier} — ${c.label}`),
       h("div", { class: "side-by-side" },
         h("div", {}, h("p", { class: "muted" }, t("tablette.conflits.mienne")), h("p", { class: "value" }, c.mine_text)),
@@ -579,7 +579,7 @@ async function route() {
     else if (parts[0] === "conflits") await showConflicts(seq);
     else await showDossiers(seq);
   } catch (e) {
-    if (!stale(seq)) clear(main()).append(errorNotice(e));
+    if (!stale(seq)) add(clear(main()), errorNotice(e));
   }
 }
 
@@ -589,7 +589,7 @@ async function start() {
   document.title = t("tablette.titre");
   key = takeKey();
   if (!key) {
-    clear(main()).append(h("p", { class: "notice error", role: "alert" }, t("tablette.erreur.cle")));
+    add(clear(main()), h("p", { class: "notice error", role: "alert" }, t("tablette.erreur.cle")));
     return;
   }
   document.getElementById("sync").addEventListener("click", async () => {
