@@ -473,5 +473,27 @@ TEST_F(CarnetCli, AtTheTerminalThePassphraseIsAskedForWithoutEcho) {
   EXPECT_FALSE(std::filesystem::exists(other + "/carnet.key"));
 }
 
+TEST_F(CarnetCli, ServeListensOnLoopbackOnlyUnlessAskedExplicitly) {
+  init_with_samples();
+  for (const char* listen : {"192.168.1.5:0", "10.0.0.1:8080"}) {
+    const auto r = carnet({"serve", "--listen", listen});
+    EXPECT_EQ(r.exit_code, 2) << listen;
+    EXPECT_NE(r.err.find("--allow-remote"), std::string::npos) << r.err;
+  }
+  for (const char* listen : {"0.0.0.0:0", "[::]:0"}) {
+    const auto r = carnet({"serve", "--listen", listen, "--allow-remote"});
+    EXPECT_EQ(r.exit_code, 2) << listen;
+    EXPECT_NE(r.err.find("adresse précise"), std::string::npos) << r.err;
+  }
+  for (const char* listen : {"127.0.0.1", "127.0.0.1:99999", ":80", "127.0.0.1:8a"}) {
+    const auto r = carnet({"serve", "--listen", listen});
+    EXPECT_EQ(r.exit_code, 2) << listen;
+    EXPECT_NE(r.err.find("ADRESSE:PORT"), std::string::npos) << r.err;
+  }
+  const auto r = carnet({"serve", "--sync-interval", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--sync-interval"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace carnet::testing

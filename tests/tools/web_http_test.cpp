@@ -1,0 +1,144 @@
+#include "tools/web/web_http.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tools/web/assets.hpp"
+#include "tools/web/local_guard.hpp"
+
+namespace carnet::web {
+namespace {
+
+const std::string* header_of(const HttpResponse& r, std::string_view name) {
+  for (const auto& [n, v] : r.headers) {
+    if (n == name) return &v;
+  }
+  return nullptr;
+}
+
+HttpRequest request(std::string target, std::map<std::string, std::string> headers, std::string method = "GET") {
+  HttpRequest r;
+  r.method = std::move(method);
+  r.target = std::move(target);
+  r.headers = std::move(headers);
+  return r;
+}
+
+TEST(WebHttp, TargetsAreDecodedAndTraversalRefused) {
+  auto t = parse_target("/api/inspections/a%20b/photo?cle=batiments.photos%5B%2B%5D.photo&x=1+2");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->segments, (std::vector<std::string>{"api", "inspections", "a b", "photo"}));
+  ASSERT_NE(t->param("cle"), nullptr);
+  EXPECT_EQ(*t->param("cle"), "batiments.photos[+].photo");
+  EXPECT_EQ(*t->param("x"), "1 2");
+  EXPECT_EQ(t->param("y"), nullptr);
+  for (const char* bad : {"", "api", "/../etc/passwd", "/a/%2e%2e/b", "/a/%2Fb", "/a%zz", "/a%0", "/a%00b", "/x?a=%"}) {
+    EXPECT_FALSE(parse_target(bad)) << bad;
+  }
+}
+
+TEST(WebHttp, FormsAndCookies) {
+  auto f = parse_form("nom=Mme+Dubois&mot=%C3%A9t%C3%A9&vide=&nom=Dupont");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->at("nom"), "Dupont");
+  EXPECT_EQ(f->at("mot"), "été");
+  EXPECT_EQ(f->at("vide"), "");
+  EXPECT_FALSE(parse_form("a=%G1"));
+  const auto r = request("/", {{"cookie", "a=1; carnet_office=TOKEN; b=2"}});
+  EXPECT_EQ(cookie(r, "carnet_office"), "TOKEN");
+  EXPECT_EQ(cookie(r, "b"), "2");
+  EXPECT_EQ(cookie(r, "carnet"), std::nullopt);
+}
+
+TEST(WebHttp, ErrorsAreFrenchJsonWithTheirStatus) {
+  const auto r = error_response(Status::failed_precondition("inspection signée : modification refusée"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(r.content_type, "application/json; charset=utf-8");
+  EXPECT_EQ(r.body, R"({"erreur":{"code":"failed_precondition","message":"inspection signée : modification refusée"}})");
+  EXPECT_EQ(http_status_of(Status::not_found("x")), 404);
+  EXPECT_EQ(http_status_of(Status::invalid_argument("x")), 400);
+  EXPECT_EQ(http_status_of(Status::permission_denied("x")), 403);
+  EXPECT_EQ(http_status_of(Status::io_error("x")), 503);
+  EXPECT_EQ(http_status_of(Status::internal("x")), 500);
+}
+
+TEST(WebHttp, EveryAnswerCarriesTheSecurityHeadersAndNoCors) {
+  for (const HttpResponse& r : {json_response(Json::object()), asset_response(find_asset("tablet/index.html")),
+                                html_response("<p>x</p>"), asset_response(nullptr)}) {
+    const std::string* csp = header_of(r, "Content-Security-Policy");
+    ASSERT_NE(csp, nullptr);
+    EXPECT_NE(csp->find("script-src 'self'"), std::string::npos);
+    EXPECT_EQ(csp->find("unsafe-inline"), std::string::npos);
+    EXPECT_NE(csp->find("frame-ancestors 'self'"), std::string::npos);
+    EXPECT_NE(header_of(r, "X-Content-Type-Options"), nullptr);
+    EXPECT_NE(header_of(r, "Referrer-Policy"), nullptr);
+    for (const auto& [name, value] : r.headers) EXPECT_EQ(name.rfind("Access-Control-", 0), std::string::npos) << name;
+  }
+  EXPECT_EQ(*header_of(json_response(Json::object()), "Cache-Control"), "no-store");
+  HttpResponse r = json_response(Json::object());
+  add_security_headers(r, true, csp_hash("body{}"));
+  EXPECT_NE(header_of(r, "Content-Security-Policy")->find("style-src 'self' 'sha256-"), std::string::npos);
+}
+
+TEST(WebHttp, CspHashIsTheBase64Sha256OfTheText) {
+  // printf 'abc' | openssl dgst -sha256 -binary | base64
+  EXPECT_EQ(csp_hash("abc"), "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='");
+}
+
+TEST(WebHttp, TokensAreLongRandomAndUrlSafe) {
+  const std::string a = random_token(32);
+  const std::string b = random_token(32);
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+  EXPECT_TRUE(constant_time_equal(a, a));
+  EXPECT_FALSE(constant_time_equal(a, b));
+  EXPECT_FALSE(constant_time_equal(a, a.substr(1)));
+}
+
+TEST(WebHttp, AssetsAreCompiledIn) {
+  const Asset* index = find_asset("tablet/index.html");
+  ASSERT_NE(index, nullptr);
+  EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
+  EXPECT_NE(index->data.find("/tablet/app.js"), std::string_view::npos);
+  ASSERT_NE(find_asset("messages/fr.json"), nullptr);
+  EXPECT_EQ(find_asset("tablet/../secret"), nullptr);
+  EXPECT_EQ(find_asset("nothing.js"), nullptr);
+}
+
+TEST(LocalGuard, OnlyTheAppsOwnHostOriginAndKeyPass) {
+  const LocalGuard guard("127.0.0.1", 8123, "sekret-0123456789abcdef");
+  EXPECT_EQ(guard.launch_url(), "http://127.0.0.1:8123/#cle=sekret-0123456789abcdef");
+  const std::map<std::string, std::string> good = {{"host", "127.0.0.1:8123"}, {"authorization", "Bearer sekret-0123456789abcdef"}};
+  EXPECT_FALSE(guard.refuse(request("/api/etat", good), true));
+  auto with = [&](std::string name, std::string value) {
+    auto h = good;
+    h[name] = std::move(value);
+    return request("/api/etat", h);
+  };
+  EXPECT_FALSE(guard.refuse(with("host", "localhost:8123"), true));
+  EXPECT_FALSE(guard.refuse(with("origin", "http://127.0.0.1:8123"), true));
+  EXPECT_FALSE(guard.refuse(with("sec-fetch-site", "same-origin"), true));
+  EXPECT_EQ(guard.refuse(with("host", "attacker.example:8123"), true)->status, 403);
+  EXPECT_EQ(guard.refuse(with("host", "127.0.0.1:9999"), true)->status, 403);
+  EXPECT_EQ(guard.refuse(with("origin", "http://attacker.example"), true)->status, 403);
+  EXPECT_EQ(guard.refuse(with("origin", "null"), true)->status, 403);
+  EXPECT_EQ(guard.refuse(with("sec-fetch-site", "cross-site"), true)->status, 403);
+  EXPECT_EQ(guard.refuse(with("authorization", "Bearer wrong"), true)->status, 401);
+  EXPECT_EQ(guard.refuse(with("authorization", "sekret-0123456789abcdef"), true)->status, 401);
+  EXPECT_EQ(guard.refuse(request("/api/etat", {{"host", "127.0.0.1:8123"}}), true)->status, 401);
+  EXPECT_EQ(guard.refuse(request("/", {}), false)->status, 403);  // no Host at all
+  // Assets need no key, but the same host and origin checks.
+  EXPECT_FALSE(guard.refuse(request("/", {{"host", "127.0.0.1:8123"}}), false));
+  EXPECT_EQ(guard.refuse(request("/", {{"host", "127.0.0.1:8123"}}, "OPTIONS"), false)->status, 405);
+}
+
+TEST(LocalGuard, AnExplicitAddressIsAcceptedAsWellAsLoopback) {
+  const LocalGuard guard("192.168.1.20", 8123, "k");
+  EXPECT_EQ(guard.launch_url(), "http://192.168.1.20:8123/#cle=k");
+  EXPECT_FALSE(guard.refuse(request("/", {{"host", "192.168.1.20:8123"}}), false));
+  EXPECT_FALSE(guard.refuse(request("/", {{"host", "127.0.0.1:8123"}}), false));
+  EXPECT_EQ(guard.refuse(request("/", {{"host", "192.168.1.21:8123"}}), false)->status, 403);
+}
+
+}  // namespace
+}  // namespace carnet::web
