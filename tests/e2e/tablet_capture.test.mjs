@@ -159,6 +159,11 @@ test("a whole shelter inspection captured offline at phone size, signed, synced 
     ["batiments.nb_heberges", "26"], ["batiments.nb_douches", "3"], ["batiments.nb_lavabos", "7"],
     ["batiments.temperature", "19"], ["batiments.nb_wc", "2"],
     ["recommandations.batiments", "Installer un WC supplémentaire au premier étage."]]) await answer(page, k, v);
+  // A long remark is saved after a pause in typing, without leaving the field.
+  const remark = page.locator('[id="f-remarques.batiments"]');
+  await remark.click();
+  await page.keyboard.type("Escalier de secours dégagé.");
+  await page.locator('.field[data-key="remarques.batiments"] .saved', { hasText: "Enregistré sur la tablette" }).waitFor({ timeout: 10000 });
   const photos = page.locator('[data-table="batiments.photos"]');
   await photos.getByRole("button", { name: "Ajouter une ligne" }).click();
   const jpeg = path.join(claire.dir, "..", "extincteur.jpg");
@@ -204,5 +209,6 @@ test("a whole shelter inspection captured offline at phone size, signed, synced 
   const html = central.cmd("report", inspection, "--format", "html");
   assert.match(html, /Mme Dubois/);
   assert.match(html, /Installer un WC supplémentaire/);
+  assert.match(html, /Escalier de secours dégagé/);
   assert.deepEqual(page.errors, []);
 });

@@ -65,11 +65,23 @@ async function api(method, path, body, contentType) {
 
 // Changes go to the API one after the other, in the order the inspector made them.
 let queue = Promise.resolve();
+let inFlight = 0;
 function enqueue(work) {
-  const run = queue.then(work);
+  inFlight += 1;
+  const run = queue.then(work).finally(() => (inFlight -= 1));
   queue = run.catch(() => {});
   return run;
 }
+
+// Typing not sent yet (fields waiting for a pause); sent before leaving the page, and the
+// browser asks before closing while anything is still on its way.
+const unsent = new Set();
+window.addEventListener("pagehide", () => [...unsent].forEach((send) => send()));
+window.addEventListener("beforeunload", (e) => {
+  [...unsent].forEach((send) => send());
+  if (inFlight > 0) e.preventDefault();
+});
+window.addEventListener("hashchange", () => [...unsent].forEach((send) => send()), { capture: true });
 
 function announce(text) {
   const el = document.getElementById("annonce");
@@ -278,7 +290,26 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
     });
     input.value = inputText(spec, value);
   }
-  input.addEventListener("change", () => onChange(input.value));
+  // Sent when the field is left, and after a pause in typing (so that a dying battery loses
+  // at most the last second and a half of a long text).
+  let lastSent = input.value;
+  let timer = null;
+  const send = () => {
+    clearTimeout(timer);
+    timer = null;
+    unsent.delete(send);
+    if (input.value === lastSent) return;
+    lastSent = input.value;
+    onChange(input.value);
+  };
+  input.addEventListener("change", send);
+  if (input.tagName === "TEXTAREA" || input.type === "text") {
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      unsent.add(send);
+      timer = setTimeout(send, 1500);
+    });
+  }
   add(wrap, h("label", { for: id }, spec.label), help,
     unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, status);
   return wrap;
