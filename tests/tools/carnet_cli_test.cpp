@@ -16,6 +16,7 @@
 #include "storage/key_file.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/terminal.hpp"
 #include "support/test_secret.hpp"
 #include "sync/device_credentials.hpp"
 #include "sync/pki.hpp"
@@ -410,45 +411,12 @@ TEST_F(CarnetCli, PassphraseChangeRewrapsTheKeyAtomicallyAndKeepsTheData) {
 }
 
 
-// Runs carnet on a pseudo-terminal, types `typed` line by line when asked, returns what the
+// Runs carnet on a pseudo-terminal, typing `typed` at each passphrase prompt; what the
 // terminal showed and the exit code.
 std::pair<std::string, int> run_on_terminal(const std::vector<std::string>& args, const std::vector<std::string>& typed) {
-  int master = -1;
-  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) {
-    ::unsetenv("CARNET_PASSPHRASE_FILE");
-    std::vector<char*> argv{const_cast<char*>(CARNET_BIN)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(CARNET_BIN, argv.data());
-    ::_exit(127);
-  }
-  std::string screen;
-  std::size_t answered = 0;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(master, buf, sizeof buf);
-    if (n <= 0) break;  // EIO once the child has exited
-    screen.append(buf, static_cast<std::size_t>(n));
-    // Answer each prompt once it is on the screen.
-    std::size_t prompts = 0;
-    for (std::size_t at = screen.find("phrase de passe : "); at != std::string::npos;
-         at = screen.find("phrase de passe : ", at + 1)) {
-      ++prompts;
-    }
-    for (std::size_t at = screen.find("Phrase de passe : "); at != std::string::npos;
-         at = screen.find("Phrase de passe : ", at + 1)) {
-      ++prompts;
-    }
-    while (answered < prompts && answered < typed.size()) {
-      const std::string line = typed[answered++] + "\n";
-      if (::write(master, line.data(), line.size()) < 0) break;
-    }
-  }
-  ::close(master);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {screen, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+  TerminalRun r = testing::run_on_terminal(CARNET_BIN, args, typed, {"phrase de passe : ", "Phrase de passe : "},
+                                           {"CARNET_PASSPHRASE_FILE"});
+  return {r.screen, r.exit_code};
 }
 
 TEST_F(CarnetCli, AtTheTerminalThePassphraseIsAskedForWithoutEcho) {

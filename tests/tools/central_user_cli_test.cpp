@@ -14,6 +14,7 @@
 #include "storage/password.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/terminal.hpp"
 
 namespace carnet::testing {
 namespace {
@@ -65,36 +66,8 @@ class CentralUserCli : public ::testing::Test {
                                           const std::vector<std::string>& typed) {
     args.push_back("--data");
     args.push_back(dir_.file("central"));
-    int master = -1;
-    const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
-    if (pid == 0) {
-      std::vector<char*> argv{const_cast<char*>(CARNET_CENTRAL_BIN)};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(CARNET_CENTRAL_BIN, argv.data());
-      ::_exit(127);
-    }
-    std::string screen;
-    std::size_t answered = 0;
-    char buf[4096];
-    for (;;) {
-      const ssize_t n = ::read(master, buf, sizeof buf);
-      if (n <= 0) break;
-      screen.append(buf, static_cast<std::size_t>(n));
-      std::size_t prompts = 0;
-      for (auto at = screen.find("ot de passe : "); at != std::string::npos;
-           at = screen.find("ot de passe : ", at + 1)) {
-        ++prompts;
-      }
-      while (answered < prompts && answered < typed.size()) {
-        const std::string line = typed[answered++] + "\n";
-        if (::write(master, line.data(), line.size()) < 0) break;
-      }
-    }
-    ::close(master);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    return {screen, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+    TerminalRun r = run_on_terminal(CARNET_CENTRAL_BIN, args, typed, {"ot de passe : "});
+    return {r.screen, r.exit_code};
   }
 
   TempDir dir_;

@@ -8,6 +8,7 @@
 
 #include "storage/files.hpp"
 #include "tools/carnet/node.hpp"
+#include "tools/cli/signals.hpp"
 #include "tools/carnet/node_sync.hpp"
 #include "tools/carnet/tablet_app.hpp"
 #include "tools/cli/documents.hpp"
@@ -111,11 +112,7 @@ int cmd_serve(const cli::Args& args) {
 
   // Signals are taken by this thread only (sigwait below); the threads started from here
   // inherit the mask.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  const sigset_t stop = cli::block_stop_signals();
 
   SyncMonitor monitor;
   std::atomic<TabletApp*> app{nullptr};

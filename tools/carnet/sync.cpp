@@ -13,6 +13,7 @@
 #include "storage/grid_file.hpp"
 #include "sync/tablet_sync.hpp"
 #include "tools/carnet/node.hpp"
+#include "tools/cli/signals.hpp"
 #include "tools/carnet/conflicts.hpp"
 #include "tools/carnet/node_sync.hpp"
 
@@ -156,11 +157,7 @@ int cmd_sync(const cli::Args& args) {
   }
   // --watch: sync when online, back off exponentially with jitter after an error, never
   // stall; stop on SIGINT/SIGTERM.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  const sigset_t stop = cli::block_stop_signals();
   SyncBackoff backoff;
   while (true) {
     SyncAttempt attempt = node_sync.run(sync_options);

@@ -20,6 +20,7 @@
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
 #include "tools/cli/args.hpp"
+#include "tools/cli/signals.hpp"
 #include "tools/cli/documents.hpp"
 #include "tools/cli/secret.hpp"
 
@@ -192,11 +193,7 @@ int cmd_serve(const cli::Args& args) {
   if (!key) return failed(key.error(), args);
 
   // Block the stop signals before any thread starts, then wait for one here.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = cli::block_stop_signals();
 
   sync::CentralServiceOptions service_options;
   service_options.blob_dir = *dir + "/blobs";
