@@ -195,6 +195,15 @@ class TwoTabletTest : public ::testing::Test {
     ASSERT_OK(a().sync());
     ASSERT_OK(b().sync());
   }
+
+  // An inspection started on tablet a and known to b.
+  std::string shared_inspection() {
+    auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
+    EXPECT_OK(id);
+    EXPECT_OK(a().sync());
+    EXPECT_OK(b().sync());
+    return id.value_or("");
+  }
   Tablet& a() { return world_.tablet("a"); }
   Tablet& b() { return world_.tablet("b"); }
 

@@ -17,13 +17,6 @@ constexpr std::int64_t kHourAhead = std::int64_t{60 * 60 * 1000} << 16;  // in H
 
 class QuarantineReview : public TwoTabletTest {
  protected:
-  std::string shared_inspection() {
-    auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
-    EXPECT_OK(id);
-    EXPECT_OK(a().sync());
-    EXPECT_OK(b().sync());
-    return id.value_or("");
-  }
   // Tablet a writes nb_wc = 3 with its clock an hour ahead: quarantined ("horloge"), though
   // the value itself is right. Returns the quarantine record's id.
   std::int64_t quarantine_a_clock_ahead(const std::string& id) {

@@ -20,15 +20,6 @@ using core::Value;
 class Sync : public TwoTabletTest {
  protected:
 
-  // An inspection started on tablet a and known to b.
-  std::string shared_inspection() {
-    auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
-    EXPECT_OK(id);
-    EXPECT_OK(a().sync());
-    EXPECT_OK(b().sync());
-    return id.value_or("");
-  }
-
   static Value field(Tablet& t, const std::string& inspection, const std::string& key) {
     auto view = t.capture().load(inspection);
     EXPECT_OK(view);
