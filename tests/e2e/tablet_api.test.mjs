@@ -1,0 +1,91 @@
+// The tablet's local API at its edges: bad input gets one French message and the right HTTP
+// status, and nothing is written.
+import { test, after, before } from "node:test";
+import assert from "node:assert/strict";
+import { Tablet, SAMPLES, workdir, removeWorkdir } from "./lib/carnet.mjs";
+import path from "node:path";
+
+const root = workdir("api");
+const tablet = new Tablet(root, "claire");
+let key;
+
+async function api(method, p, body, headers = {}) {
+  const init = { method, headers: { Authorization: `Bearer ${key}`, ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === "string" || body instanceof Buffer ? body : JSON.stringify(body);
+    if (!init.headers["Content-Type"]) init.headers["Content-Type"] = "application/json";
+  }
+  const r = await fetch(`${tablet.origin}${p}`, init);
+  const type = r.headers.get("content-type") || "";
+  return { status: r.status, body: type.startsWith("application/json") ? await r.json() : await r.text() };
+}
+
+before(async () => {
+  tablet.cmd("init", "--inspector", "insp-07", "--name", "Claire Lambert");
+  tablet.cmd("dossier", "import", path.join(SAMPLES, "dossiers.json"));
+  await tablet.serve();
+  key = new URL(tablet.url).hash.replace("#cle=", "");
+});
+
+after(async () => {
+  await tablet.stop();
+  removeWorkdir(root);
+});
+
+test("bad requests are refused with a French message and write nothing", async () => {
+  const pending = () => tablet.json("changes").pending;
+  const created = await api("POST", "/api/inspections", { dossier: "ma-0042", date: "2025-03-10" });
+  assert.equal(created.status, 201);
+  const id = created.body.id;
+  const before = pending();
+
+  const cases = [
+    ["POST", "/api/inspections", "{pas du json", 400, /JSON invalide/],
+    ["POST", "/api/inspections", { dossier: "inconnu" }, 404, /inconnu/],
+    ["POST", "/api/inspections", { date: "2025-03-10" }, 400, /dossier/],
+    ["PUT", `/api/inspections/${id}`, { set: { "batiments.nb_wc": "deux" } }, 400, /batiments\.nb_wc/],
+    ["PUT", `/api/inspections/${id}`, { set: { "batiments.nb_wc": "2", "batiments.inconnu": "1" } }, 400, /inconnu/],
+    ["PUT", `/api/inspections/${id}`, { set: { "batiments.nb_wc": 2 } }, 400, /texte/],
+    ["PUT", `/api/inspections/${id}`, { set: {} }, 400, /set/],
+    ["PUT", "/api/inspections/nope", { set: { "batiments.nb_wc": "2" } }, 404, /inspection/],
+    ["POST", `/api/inspections/${id}/supprimer-ligne`, { table: "personnes", position: 3 }, 400, /pas de ligne 3/],
+    ["POST", `/api/inspections/${id}/supprimer-ligne`, { table: "personnes", position: -1 }, 400, /ligne/],
+    ["POST", `/api/inspections/${id}/photo`, Buffer.from("x"), 400, /cle/, { "Content-Type": "image/jpeg" }],
+    ["POST", `/api/inspections/${id}/signer`, undefined, 409, /./],
+    ["GET", "/api/pieces/abc", undefined, 400, /empreinte/],
+    ["GET", `/api/pieces/${"0".repeat(64)}`, undefined, 404, /absente/],
+    ["POST", "/api/conflits/nope", { garder: "both" }, 400, /mine ou theirs/],
+    ["POST", "/api/conflits/nope", { garder: "mine" }, 404, /conflit inconnu/],
+    ["GET", "/api/rien", undefined, 404, /inconnu/],
+    ["DELETE", `/api/inspections/${id}`, undefined, 404, /inconnu/],
+  ];
+  for (const [method, p, body, status, message, headers] of cases) {
+    const r = await api(method, p, body, headers);
+    assert.equal(r.status, status, `${method} ${p} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.erreur?.message ?? "", message, `${method} ${p}`);
+    assert.ok(r.body.erreur.code, "a stable code");
+  }
+  assert.equal(pending(), before, "no refused request wrote anything");
+
+  // Completing needs the follow-up; signing needs an enrolled tablet (not this one).
+  assert.equal((await api("PUT", `/api/inspections/${id}`, { set: { "batiments.nb_wc": "2" } })).status, 200);
+  const incomplete = await api("POST", `/api/inspections/${id}/cloturer`);
+  assert.equal(incomplete.status, 409);
+  assert.match(incomplete.body.erreur.message, /il manque : suivi souhaité/);
+  assert.equal((await api("PUT", `/api/inspections/${id}`, { set: { suivi: "aucun" } })).status, 200);
+  assert.equal((await api("POST", `/api/inspections/${id}/cloturer`)).status, 200);
+  const sign = await api("POST", `/api/inspections/${id}/signer`);
+  assert.equal(sign.status, 409);
+  assert.match(sign.body.erreur.message, /enrôl|carnet enroll/);
+  const view = await api("GET", `/api/inspections/${id}`);
+  assert.equal(view.body.status, "completed");
+  assert.equal(view.body.report.sections.find((s) => s.key === "batiments").items.find((i) => i.key === "batiments.nb_wc").value, 2);
+});
+
+test("a body over the limit is refused before it is read", async () => {
+  const r = await api("POST", "/api/inspections", Buffer.alloc(34 * 1024 * 1024, 65), { "Content-Type": "application/json" })
+    .catch((e) => ({ status: "cut", body: String(e) }));
+  assert.ok(r.status === 413 || r.status === "cut", JSON.stringify(r).slice(0, 200));
+  const still = await api("GET", "/api/etat");
+  assert.equal(still.status, 200, "the service keeps serving");
+});
