@@ -30,7 +30,20 @@ class ApiError extends Error {
   }
 }
 
+// The replica can be busy for a moment (the background sync writing a page it pulled): such
+// a request is tried again a few times before the error is shown.
 async function api(method, path, body, contentType) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await apiOnce(method, path, body, contentType);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.code !== "busy" || attempt >= 4) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 250 * (attempt + 1)));
+    }
+  }
+}
+
+async function apiOnce(method, path, body, contentType) {
   const headers = { Authorization: `Bearer ${key}` };
   let payload;
   if (body instanceof Blob) {
