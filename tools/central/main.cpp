@@ -23,6 +23,7 @@
 #include "tools/cli/documents.hpp"
 #include "tools/cli/secret.hpp"
 #include "tools/central/office_actions.hpp"
+#include "tools/central/office_app.hpp"
 
 namespace carnet::central {
 namespace {
@@ -36,7 +37,8 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
 
   init [--host NOM]…                      crée le nœud central : magasin, autorité (CA), certificat serveur
   serve --listen HÔTE:PORT [--threads N] [--request-timeout SECONDES]
-                                          sert les tablettes en HTTPS (arrêt propre sur SIGTERM/SIGINT)
+                                          sert les tablettes en HTTPS, et l'application du bureau sur
+                                          https://HÔTE:PORT/bureau/ (arrêt propre sur SIGTERM/SIGINT)
   inspector add ID --name "NOM" | list
   dossier import FICHIER | list
   assign DOSSIER INSPECTEUR | unassign DOSSIER INSPECTEUR
@@ -212,7 +214,12 @@ int cmd_serve(const cli::Args& args) {
   options.client_ca_pem = ca->cert_pem;
   options.threads = *threads;
   options.request_timeout = std::chrono::seconds(*request_timeout);
-  auto server = sync::HttpsServer::start(options, [&](const sync::HttpRequest& r) { return service.handle(r); });
+  // The office web app ("/", "/bureau/…") beside the sync protocol.
+  OfficeAppOptions office_options;
+  office_options.ca_cert_pem = ca->cert_pem;
+  OfficeApp office(**store, office_options);
+  auto server = sync::HttpsServer::start(
+      options, [&](const sync::HttpRequest& r) { return OfficeApp::serves(r.target) ? office.handle(r) : service.handle(r); });
   if (!server) return failed(server.error(), args);
   if (args.json()) {
     // One line, so that a supervising program can read the address it got.
