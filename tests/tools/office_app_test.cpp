@@ -347,12 +347,13 @@ TEST_F(OfficeAppTest, EveryAnswerCarriesTheSecurityHeadersAndNoCorsHeader) {
   EXPECT_FALSE(central::OfficeApp::serves("/v1/sync"));
   EXPECT_FALSE(central::OfficeApp::serves("/bureaux"));
   EXPECT_TRUE(central::OfficeApp::serves("/bureau/api/apercu?x=1"));
+  EXPECT_EQ(call("GET", "/favicon.ico").status, 204);
   for (const std::string& target :
        {std::string("/bureau/"), std::string("/bureau/office/app.js"),
         std::string("/bureau/common/carnet.css"), std::string("/bureau/messages/fr.json"),
         std::string("/bureau/api/apercu"), std::string("/bureau/api/session"),
         std::string("/bureau/rapport/") + inspection, std::string("/bureau/inconnu"),
-        std::string("/")}) {
+        std::string("/"), std::string("/favicon.ico")}) {
     for (const Signed* as : {static_cast<const Signed*>(nullptr), &jean}) {
       auto r = call("GET", target, std::nullopt, as);
       const std::string csp = header(r, "Content-Security-Policy");

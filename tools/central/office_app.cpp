@@ -81,7 +81,7 @@ OfficeApp::OfficeApp(storage::CentralStore& store, OfficeAppOptions options)
 
 bool OfficeApp::serves(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
-  return path == "/" || path == "/bureau" || path.starts_with("/bureau/");
+  return path == "/" || path == "/favicon.ico" || path == "/bureau" || path.starts_with("/bureau/");
 }
 
 std::int64_t OfficeApp::now() const {
@@ -90,6 +90,14 @@ std::int64_t OfficeApp::now() const {
 
 HttpResponse OfficeApp::handle(const HttpRequest& request) {
   auto target = web::parse_target(request.target);
+  if (target && target->segments.size() == 1 && target->segments[0] == "favicon.ico") {
+    // Browsers ask for it on every page (the report's too): no icon, and no error.
+    HttpResponse r;
+    r.status = 204;
+    r.content_type = "image/x-icon";
+    web::add_security_headers(r, false);
+    return r;
+  }
   if (!target || (!target->segments.empty() && target->segments[0] != kPrefix)) {
     return web::error_response(400, "invalid_argument", "adresse invalide");
   }

@@ -3,6 +3,7 @@
 // "/" and "/bureau/…" come here (OfficeApp::serves), everything else to the CentralService.
 //
 //   GET  /                              → 303 /bureau/
+//   GET  /favicon.ico                   204 (no icon; browsers ask on every page)
 //   GET  /bureau/                       the single-page app (assets/office/index.html)
 //   GET  /bureau/{common,office,messages}/FILE   its assets
 //   GET  /bureau/rapport/ID             the report page (core::report_html), audited as an export
@@ -60,7 +61,7 @@ class OfficeApp {
   // `store` must outlive this object.
   OfficeApp(storage::CentralStore& store, OfficeAppOptions options);
 
-  // Whether the request target is the office app's ("/", "/bureau", "/bureau/…").
+  // Whether the request target is the office app's ("/", "/favicon.ico", "/bureau", "/bureau/…").
   static bool serves(std::string_view target);
 
   web::HttpResponse handle(const web::HttpRequest& request);
