@@ -398,4 +398,19 @@ Json report_json(const InspectionView& view, const InspectorNames& names, const 
   return j;
 }
 
+std::string field_label(const InspectionView* view, std::string_view field) {
+  if (view != nullptr) {
+    if (auto i = view->grid->find_item(field)) return view->grid->item(*i).label;
+    for (const auto& item : view->grid->def().sections) {
+      for (const auto& it : item.items) {
+        for (const auto& c : it.columns) {
+          if (c.key == field) return it.label + " — " + c.label;
+        }
+      }
+    }
+  }
+  if (const auto* f = find_inspection_field(field)) return f->spec.label;
+  return std::string(field);
+}
+
 }  // namespace carnet::core

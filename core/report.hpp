@@ -29,6 +29,11 @@ Json report_json(const InspectionView& view, const InspectorNames& names, const 
 // app that shows the report allows exactly this style by its hash).
 std::string_view report_style();
 
+// The French label of a replicated field, as the conflict screens show it: the grid item's,
+// "table — column" for a table column, the canvas field's, or the key itself. `view` (the
+// inspection the field belongs to) may be null.
+std::string field_label(const InspectionView* view, std::string_view field);
+
 // One finding as JSON: item, norm, section, status, reference, requirement, message.
 Json finding_json(const Finding& f);
 // A value as JSON: numbers exact, dates ISO, yes/no as text, null as null.

@@ -118,8 +118,9 @@ struct AddendumRecord {
   std::string dossier_id;
 };
 
-// A staff account of the office web app (tools/web/office_auth.hpp). `role` is "admin"
-// (staff accounts and devices) or "office" (everything else).
+// A staff account of the office web app (tools/web/office_auth.hpp). `role` is "office"
+// (dossiers, inspections, conflicts, quarantine, audit) or "admin" (all that, and staff
+// accounts and devices).
 struct StaffUser {
   std::string name;
   std::string role;

@@ -224,10 +224,10 @@ TEST_F(OfficeAuth, AStateChangingRequestNeedsTheSessionsCsrfToken) {
   EXPECT_TRUE(web::check_csrf(with_session(*l, "POST"), *s, other->csrf_token));
 }
 
-TEST_F(OfficeAuth, AdminsManageAccountsAndDevicesAndTheOfficeEverythingElse) {
+TEST_F(OfficeAuth, AdminsManageAccountsAndDevicesAndDoEverythingTheOfficeDoes) {
   EXPECT_TRUE(web::role_allows("admin", OfficeArea::kStaffAccounts));
   EXPECT_TRUE(web::role_allows("admin", OfficeArea::kDevices));
-  EXPECT_FALSE(web::role_allows("admin", OfficeArea::kOffice));
+  EXPECT_TRUE(web::role_allows("admin", OfficeArea::kOffice));  // admin is a superset of office
   EXPECT_TRUE(web::role_allows("office", OfficeArea::kOffice));
   EXPECT_FALSE(web::role_allows("office", OfficeArea::kDevices));
   EXPECT_FALSE(web::role_allows("office", OfficeArea::kStaffAccounts));
@@ -238,6 +238,9 @@ TEST_F(OfficeAuth, AdminsManageAccountsAndDevicesAndTheOfficeEverythingElse) {
   EXPECT_EQ(refused->http_status, 403);
   EXPECT_NE(refused->message.find("administrateurs"), std::string::npos);
   EXPECT_FALSE(web::check_role(office, OfficeArea::kOffice));
+  const web::OfficeSession admin{"marie", "admin", "x", "y"};
+  EXPECT_FALSE(web::check_role(admin, OfficeArea::kOffice));
+  EXPECT_FALSE(web::check_role(admin, OfficeArea::kDevices));
 }
 
 TEST_F(OfficeAuth, CookiesAreSecureHttpOnlyAndStrictAndTheHeaderIsParsed) {

@@ -60,22 +60,6 @@ Json rows_json(const std::vector<core::Column>& columns, const std::vector<core:
   return arr;
 }
 
-// The French label of a conflicting field: the grid item's, the canvas field's, or the key.
-std::string field_label(const core::InspectionView* view, const std::string& field) {
-  if (view != nullptr) {
-    if (auto i = view->grid->find_item(field)) return view->grid->item(*i).label;
-    for (const auto& item : view->grid->def().sections) {
-      for (const auto& it : item.items) {
-        for (const auto& c : it.columns) {
-          if (c.key == field) return it.label + " — " + c.label;
-        }
-      }
-    }
-  }
-  if (const auto* f = core::find_inspection_field(field)) return f->spec.label;
-  return field;
-}
-
 }  // namespace
 
 void SyncMonitor::set(SyncState state) {
@@ -379,7 +363,7 @@ Result<Json> TabletApp::conflicts_json() {
                  .set("dossier", c.scope)
                  .set("dossier_name", dossier ? Json(dossier->name) : Json())
                  .set("field", c.field)
-                 .set("label", field_label(view ? &*view : nullptr, c.field))
+                 .set("label", core::field_label(view ? &*view : nullptr, c.field))
                  .set("mine", core::value_json(*s.mine))
                  .set("mine_text", s.mine->is_null() ? std::string("—") : s.mine->display())
                  .set("theirs", core::value_json(*s.theirs))

@@ -23,6 +23,8 @@
 #include "tools/cli/signals.hpp"
 #include "tools/cli/documents.hpp"
 #include "tools/cli/secret.hpp"
+#include "tools/central/office_actions.hpp"
+#include "tools/central/office_app.hpp"
 
 namespace carnet::central {
 namespace {
@@ -36,7 +38,8 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
 
   init [--host NOM]…                      crée le nœud central : magasin, autorité (CA), certificat serveur
   serve --listen HÔTE:PORT [--threads N] [--request-timeout SECONDES]
-                                          sert les tablettes en HTTPS (arrêt propre sur SIGTERM/SIGINT)
+                                          sert les tablettes en HTTPS, et l'application du bureau sur
+                                          https://HÔTE:PORT/bureau/ (arrêt propre sur SIGTERM/SIGINT)
   inspector add ID --name "NOM" | list
   dossier import FICHIER | list
   assign DOSSIER INSPECTEUR | unassign DOSSIER INSPECTEUR
@@ -208,7 +211,12 @@ int cmd_serve(const cli::Args& args) {
   options.client_ca_pem = ca->cert_pem;
   options.threads = *threads;
   options.request_timeout = std::chrono::seconds(*request_timeout);
-  auto server = sync::HttpsServer::start(options, [&](const sync::HttpRequest& r) { return service.handle(r); });
+  // The office web app ("/", "/bureau/…") beside the sync protocol.
+  OfficeAppOptions office_options;
+  office_options.ca_cert_pem = ca->cert_pem;
+  OfficeApp office(**store, office_options);
+  auto server = sync::HttpsServer::start(
+      options, [&](const sync::HttpRequest& r) { return OfficeApp::serves(r.target) ? office.handle(r) : service.handle(r); });
   if (!server) return failed(server.error(), args);
   if (args.json()) {
     // One line, so that a supervising program can read the address it got.
@@ -329,39 +337,21 @@ int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("carnet-central grid publish FICHIER | list"), args);
 }
 
-// A code people can read out and type: 12 characters without look-alikes, in groups of 4.
-Result<std::string> new_code() {
-  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  auto bytes = sync::random_bytes(12);
-  if (!bytes) return core::fail(bytes.error());
-  std::string code;
-  for (std::size_t i = 0; i < bytes->size(); ++i) {
-    if (i > 0 && i % 4 == 0) code += '-';
-    code += kAlphabet[static_cast<unsigned char>((*bytes)[i]) % 32];
-  }
-  return code;
-}
-
 int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
   auto inspector = args.required(1, "INSPECTEUR");
   if (!inspector) return failed(inspector.error(), args);
   auto minutes = positive(args.option("--minutes"), 15, 7 * 24 * 60, "--minutes");
   if (!minutes) return failed(minutes.error(), args);
   auto dir = cli::data_dir(args);
-  auto ca = load_ca(*dir);
-  if (!ca) return failed(ca.error(), args);
-  auto fp = sync::certificate_fingerprint(ca->cert_pem);
-  if (!fp) return failed(fp.error(), args);
-  auto code = new_code();
-  if (!code) return failed(code.error(), args);
-  const std::int64_t expires = now_ms() + std::int64_t{*minutes} * 60000;
-  if (auto s = store.add_enrollment_code(sync::sha256_hex(*code), *inspector, expires); !s.ok()) return failed(s, args);
-  const std::string when = core::iso_timestamp(expires);
+  if (!dir) return failed(dir.error(), args);
+  auto e = issue_enrollment_code(store, ca_certificate(*dir), *inspector, *minutes, now_ms());
+  if (!e) return failed(e.error(), args);
+  const std::string when = core::iso_timestamp(e->expires_ms);
   if (args.json()) {
-    cli::print_json(Json::object().set("code", *code).set("ca_fingerprint", *fp).set("expires", when).set("inspector", *inspector));
+    cli::print_json(Json::object().set("code", e->code).set("ca_fingerprint", e->ca_fingerprint).set("expires", when).set("inspector", *inspector));
   } else {
-    std::cout << "Code d'enrôlement pour " << *inspector << " : " << *code << "\nValable jusqu'au " << when
-              << " (usage unique)\nEmpreinte de l'autorité : " << *fp << "\n";
+    std::cout << "Code d'enrôlement pour " << *inspector << " : " << e->code << "\nValable jusqu'au " << when
+              << " (usage unique)\nEmpreinte de l'autorité : " << e->ca_fingerprint << "\n";
   }
   return 0;
 }
@@ -382,15 +372,7 @@ int cmd_device(const cli::Args& args, storage::CentralStore& store) {
   Json arr = Json::array();
   for (const auto& d : *all) {
     if (args.json()) {
-      arr.push(Json::object()
-                   .set("id", d.id.to_string())
-                   .set("inspector", d.inspector_id)
-                   .set("name", d.name)
-                   .set("fingerprint", d.fingerprint)
-                   .set("certificate_expires", core::iso_timestamp(d.not_after * 1000))
-                   .set("enrolled", core::iso_timestamp(d.enrolled_ms))
-                   .set("last_sync", d.last_sync_ms ? Json(core::iso_timestamp(*d.last_sync_ms)) : Json())
-                   .set("revoked", d.revoked_ms.has_value()));
+      arr.push(device_json(d));
     } else {
       std::cout << d.id.to_string() << "\t" << d.inspector_id << "\t" << d.name << "\tdernière synchro : "
                 << (d.last_sync_ms ? core::iso_timestamp(*d.last_sync_ms) : "jamais") << (d.revoked_ms ? "\trévoqué" : "") << "\n";
@@ -398,17 +380,6 @@ int cmd_device(const cli::Args& args, storage::CentralStore& store) {
   }
   if (args.json()) cli::print_json(arr);
   return 0;
-}
-
-core::InspectorNames names_of(storage::CentralStore& store) {
-  std::map<std::string, std::string> names;
-  if (auto all = store.inspectors()) {
-    for (const auto& i : *all) names[i.id] = i.name;
-  }
-  return [names](std::string_view id) {
-    auto it = names.find(std::string(id));
-    return it == names.end() ? std::string() : it->second;
-  };
 }
 
 int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
@@ -419,15 +390,7 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
     Json arr = Json::array();
     for (const auto& s : *list) {
       if (args.json()) {
-        arr.push(Json::object()
-                     .set("id", s.id)
-                     .set("dossier", s.dossier_id)
-                     .set("grid", s.grid_key)
-                     .set("status", std::string(core::inspection_status_name(s.status)))
-                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json())
-                     .set("dossier_name", s.dossier_name)
-                     .set("grid_version", s.grid_version)
-                     .set("inspector", s.inspector_id));
+        arr.push(inspection_listing_json(s));
       } else {
         std::cout << s.id << "\t" << s.dossier_id << "\t" << s.grid_key << "\t" << core::inspection_status_label(s.status) << "\t"
                   << (s.visit_date ? s.visit_date->french() : "") << "\n";
@@ -439,19 +402,15 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
   if (sub == "show") {
     auto id = args.required(2, "ID de l'inspection");
     if (!id) return failed(id.error(), args);
-    auto view = store.inspection_view(*id);
-    if (!view) return failed(view.error(), args);
     auto dir = cli::data_dir(args);
     if (!dir) return failed(dir.error(), args);
-    const core::Json report = core::report_json(*view, names_of(store), sync::verify_report_signature(*view, ca_certificate(*dir)));
-    const storage::AuditEvent event{storage::AuditKind::kReportExport, office_actor(), *id, "format=json via=inspection_show"};
-    if (auto s = store.audited(event, [&] {
-          cli::print_json(report);
-          return Status::ok_status();
-        });
-        !s.ok()) {
-      return failed(s, args);
-    }
+    const Status s = export_report(store, ca_certificate(*dir), *id, office_actor(), "format=json via=inspection_show",
+                                   [](const core::InspectionView& view, const core::InspectorNames& names,
+                                      const core::SignatureVerdict& verdict) {
+                                     cli::print_json(core::report_json(view, names, verdict));
+                                     return Status::ok_status();
+                                   });
+    if (!s.ok()) return failed(s, args);
     return 0;
   }
   return failed(Status::invalid_argument("carnet-central inspection list | show ID"), args);
@@ -501,44 +460,20 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   if (!id) return failed(id.error(), args);
   const std::string format = args.option("--format").value_or("html");
   if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
-  auto view = store.inspection_view(*id);
-  if (!view) return failed(view.error(), args);
-  const auto names = names_of(store);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
-  const core::SignatureVerdict verdict = sync::verify_report_signature(*view, ca_certificate(*dir));
   // The export and its audit entry are one transaction: no entry if writing the report fails.
   int written = 0;
-  const storage::AuditEvent event{storage::AuditKind::kReportExport, office_actor(), *id,
-                                  "format=" + format + (args.option("--output") ? " vers=fichier" : " vers=sortie")};
-  const Status s = store.audited(event, [&] {
-    written = cli::write_report(args, *view, names, "carnet-central", verdict);
-    return written == 0 ? Status::ok_status() : Status::io_error("rapport non écrit");
-  });
+  const Status s = export_report(store, ca_certificate(*dir), *id, office_actor(),
+                                 "format=" + format + (args.option("--output") ? " vers=fichier" : " vers=sortie"),
+                                 [&](const core::InspectionView& view, const core::InspectorNames& names,
+                                     const core::SignatureVerdict& verdict) {
+                                   written = cli::write_report(args, view, names, "carnet-central", verdict);
+                                   return written == 0 ? Status::ok_status() : Status::io_error("rapport non écrit");
+                                 });
   if (written != 0) return written;  // write_report said why
   if (!s.ok()) return failed(s, args);
   return 0;
-}
-
-Json conflict_json(const storage::CentralConflict& c) {
-  auto side = [](const core::Value& v, const core::Version& ver, const std::string& author) {
-    return Json::object()
-        .set("value", core::value_json(v))
-        .set("author", author)
-        .set("time", core::iso_timestamp(ver.hlc.physical_ms()))
-        .set("node", ver.node.to_string());
-  };
-  return Json::object()
-      .set("id", c.record.id)
-      .set("status", c.status)
-      .set("dossier", c.record.scope)
-      .set("entity_type", c.record.entity_type)
-      .set("entity_id", c.record.entity_id)
-      .set("field", c.record.field)
-      .set("winner", side(c.record.winner_value, c.record.winner_version, c.record.winner_author))
-      .set("loser", side(c.record.loser_value, c.record.loser_version, c.record.loser_author))
-      .set("created", core::iso_timestamp(c.record.created_ms))
-      .set("resolved_by", c.resolved_by);
 }
 
 int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
@@ -616,29 +551,13 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
 
 int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
-  auto record_json = [](const storage::QuarantineRecord& q) {
-    return Json::object()
-        .set("id", q.id)
-        .set("reason", q.reason)
-        .set("device", q.device)
-        .set("inspector", q.inspector_id)
-        .set("dossier", q.change.scope)
-        .set("entity_type", q.change.entity_type)
-        .set("entity_id", q.change.entity_id)
-        .set("field", q.change.field)
-        .set("value", core::value_json(q.change.value))
-        .set("written", core::iso_timestamp(q.change.version.hlc.physical_ms()))
-        .set("received", core::iso_timestamp(q.received_ms))
-        .set("review", q.review.empty() ? Json() : Json(q.review))
-        .set("reviewed_by", q.reviewed_by)
-        .set("reviewed", q.reviewed_ms ? Json(core::iso_timestamp(*q.reviewed_ms)) : Json());
-  };
+
   if (sub == "list") {
     auto all = store.quarantine(!args.flag("--all"));
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& q : *all) {
-      if (args.json()) arr.push(record_json(q));
+      if (args.json()) arr.push(quarantine_json(q));
       else std::cout << q.id << "\t" << q.inspector_id << "\t" << q.change.scope << "\t" << q.change.field << "\t" << q.reason
                      << (q.open() ? "" : "\t" + q.review) << "\n";
     }
@@ -657,7 +576,7 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
     if (auto s = store.review_quarantine(*id, *decision, office_actor()); !s.ok()) return failed(s, args);
     auto q = store.quarantined(*id);
     if (!q) return failed(q.error(), args);
-    if (args.json()) cli::print_json(record_json(**q));
+    if (args.json()) cli::print_json(quarantine_json(**q));
     else if (*decision == storage::QuarantineDecision::kApply) std::cout << "changement n° " << *id << " appliqué par le bureau : les tablettes le recevront\n";
     else std::cout << "changement n° " << *id << " rejeté : il reste conservé, jamais appliqué\n";
     return 0;
@@ -668,7 +587,7 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
     auto q = store.quarantined(*id);
     if (!q) return failed(q.error(), args);
     if (!*q) return failed(Status::not_found("aucun changement en quarantaine n° " + std::to_string(*id)), args);
-    cli::print_json(record_json(**q));
+    cli::print_json(quarantine_json(**q));
     return 0;
   }
   return failed(Status::invalid_argument("carnet-central quarantine list [--all] | show ID | review ID --decision rejeter|appliquer"), args);
@@ -774,18 +693,6 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument(
                     "carnet-central user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM"),
                 args);
-}
-
-Json audit_entry_json(const storage::AuditEntry& e) {
-  return Json::object()
-      .set("seq", static_cast<std::int64_t>(e.seq))
-      .set("time", core::iso_timestamp(e.time_ms))
-      .set("kind", e.kind)
-      .set("actor", e.actor)
-      .set("subject", e.subject)
-      .set("detail", e.detail)
-      .set("prev_hash", e.prev_hash)
-      .set("hash", e.hash);
 }
 
 int cmd_audit(const cli::Args& args, storage::CentralStore& store) {

@@ -200,7 +200,8 @@ bool role_allows(std::string_view role, OfficeArea area) {
     case OfficeArea::kDevices:
       return role == storage::kStaffRoleAdmin;
     case OfficeArea::kOffice:
-      return role == storage::kStaffRoleOffice;
+      // Admin is a superset of office.
+      return role == storage::kStaffRoleOffice || role == storage::kStaffRoleAdmin;
   }
   return false;
 }

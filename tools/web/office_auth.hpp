@@ -11,8 +11,9 @@
 //   SameSite=Strict); the store keeps its SHA-256 and ends it after 30 idle minutes or 8
 //   hours. Each session has a random CSRF token that every state-changing request (POST, PUT,
 //   PATCH, DELETE) must carry, in the header X-CSRF-Token or a form field.
-// - Roles: "admin" manages staff accounts and devices (enrollment codes, revocation);
-//   "office" does everything else. Neither does the other's work.
+// - Roles: "office" works on dossiers, inspections, reports, conflicts, quarantine and the
+//   audit log; "admin" does all that too, and manages staff accounts and devices
+//   (enrollment codes, revocation).
 //
 // Thread safety: every method may be called from the server's threads at once (the store
 // serialises its own access; the failure counters are guarded by a mutex).
@@ -64,7 +65,7 @@ struct OfficeSession {
 enum class OfficeArea {
   kStaffAccounts,  // admin
   kDevices,        // admin: enrollment codes, revocation
-  kOffice,         // office: dossiers, inspections, reports, conflicts, quarantine, audit log
+  kOffice,         // office and admin: dossiers, inspections, reports, conflicts, quarantine, audit log
 };
 
 struct OfficeAuthOptions {

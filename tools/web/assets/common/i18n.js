@@ -5,7 +5,10 @@ let catalogue = {};
 let language = "fr";
 
 export async function loadMessages(lang = "fr") {
-  const response = await fetch(`/messages/${encodeURIComponent(lang)}.json`, { credentials: "same-origin" });
+  // Beside common/ wherever the app serves it (/messages/ for the tablet, /bureau/messages/ for
+  // the office).
+  const url = new URL(`../messages/${encodeURIComponent(lang)}.json`, import.meta.url);
+  const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) throw new Error(`catalogue ${lang}: ${response.status}`);
   catalogue = await response.json();
   language = lang;

@@ -628,10 +628,12 @@ async function route() {
 }
 
 async function start() {
+  // Before anything that waits: the address may change (another screen) while the catalogue
+  // loads, and the key in its fragment would be lost.
+  key = takeKey();
   await loadMessages("fr");
   translateDocument();
   document.title = t("tablette.titre");
-  key = takeKey();
   if (!key) {
     add(clear(main()), h("p", { class: "notice error", role: "alert" }, t("tablette.erreur.cle")));
     return;
