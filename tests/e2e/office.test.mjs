@@ -241,6 +241,11 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   assert.match(await admin.locator(".enrollment").innerText(), new RegExp(`carnet://enroll\\?central=.*&code=${code}&ca=`));
   await checkLabelsAndTexts(admin, "appareils");
   await both(admin, "10-appareils-enrolement");
+  // The link in the QR code enrolls a new tablet as it is.
+  const link = (await admin.locator(".enrollment").innerText()).split(/\s+/).find((w) => w.startsWith("carnet://enroll?"));
+  const spare = new Tablet(root, "claire-bis");
+  spare.cmd("enroll", "--link", link, "--device-name", "tablette de secours");
+  assert.equal(spare.json("status").inspector, "insp-namur-07");
 
   const row = admin.locator("tr", { hasText: "tablette marc" });
   await row.getByRole("button", { name: "Révoquer l'appareil tablette marc" }).click();

@@ -113,6 +113,12 @@ test("a whole shelter inspection captured offline at phone size, signed, synced 
   await page.locator('[data-computed="introduction.ca_administrateurs"]').getByText("11").waitFor();
   await page.locator("#constats li.nonconform").first().waitFor();
   await answer(page, "introduction.ca_hommes", "4");
+  // A yes/no answer can be cleared, and given again.
+  const mixite = page.locator('.field[data-key="introduction.mixite"]');
+  await mixite.getByRole("button", { name: /^Effacer la réponse/ }).click();
+  await mixite.locator(".saved", { hasText: "Enregistré sur la tablette" }).waitFor();
+  assert.equal(await mixite.locator("input:checked").count(), 0);
+  await answer(page, "introduction.mixite", "oui");
   await checkLabelsAndTexts(page, "introduction");
   await both(page, "03-section-introduction");
 

@@ -20,6 +20,7 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   report ID --format html|json [--output FICHIER]
   changes                                  les changements en attente d'envoi
   enroll --central URL --code CODE --ca-fingerprint EMPREINTE [--device-name NOM]
+  enroll --link "carnet://enroll?…"        la même chose, avec le lien du code QR affiché au bureau
   sync [--watch] [--verify] [--renew-days N]
                                            synchroniser (et renouveler le certificat s'il reste
                                            moins de N jours, par défaut un tiers de sa durée)
@@ -46,7 +47,7 @@ int main(int argc, char** argv) {
                                {"--inspector", "--name", "--text", "--dossier", "--grid", "--date", "--format", "--output",
                                 "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
                                 "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file",
-                                "--renew-days", "--listen", "--sync-interval"},
+                                "--renew-days", "--listen", "--sync-interval", "--link"},
                                {"--watch", "--verify", "--allow-remote"});
   if (!args) return cli::report_error(args.error(), false, "carnet");
   if (args->flag("--help") || args->positional().empty()) {

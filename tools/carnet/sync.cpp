@@ -11,6 +11,7 @@
 #include "storage/builtin_grids.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
+#include "sync/enrollment_link.hpp"
 #include "sync/tablet_sync.hpp"
 #include "tools/carnet/node.hpp"
 #include "tools/cli/signals.hpp"
@@ -69,9 +70,16 @@ Json report_json(const sync::SyncReport& r) {
 
 int cmd_enroll(const cli::Args& args) {
   auto dir = cli::data_dir(args);
-  auto central = args.required_option("--central");
-  auto code = args.required_option("--code");
-  auto fingerprint = args.required_option("--ca-fingerprint");
+  // The three values, typed, or in the link the office shows as a QR code.
+  std::optional<sync::EnrollmentLink> link;
+  if (const auto text = args.option("--link")) {
+    auto parsed = sync::parse_enrollment_link(*text);
+    if (!parsed) return failed(parsed.error(), args);
+    link = std::move(*parsed);
+  }
+  auto central = link ? Result<std::string>(link->central_url) : args.required_option("--central");
+  auto code = link ? Result<std::string>(link->code) : args.required_option("--code");
+  auto fingerprint = link ? Result<std::string>(link->ca_fingerprint) : args.required_option("--ca-fingerprint");
   for (const auto* r : {&dir, &central, &code, &fingerprint}) {
     if (!*r) return failed(r->error(), args);
   }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/date.hpp"
+#include "sync/enrollment_link.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
 
@@ -22,22 +23,6 @@ Result<std::string> new_code() {
   return code;
 }
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -68,8 +53,7 @@ Result<EnrollmentCode> issue_enrollment_code(storage::CentralStore& store,
 }
 
 std::string enrollment_link(std::string_view central_url, const EnrollmentCode& code) {
-  return "carnet://enroll?central=" + percent_encode(central_url) +
-         "&code=" + percent_encode(code.code) + "&ca=" + percent_encode(code.ca_fingerprint);
+  return sync::format_enrollment_link({std::string(central_url), code.code, code.ca_fingerprint});
 }
 
 Status export_report(storage::CentralStore& store, std::string_view ca_cert_pem,

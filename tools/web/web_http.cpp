@@ -6,6 +6,8 @@
 
 #include <array>
 
+#include "sync/url_encoding.hpp"
+
 namespace carnet::web {
 namespace {
 
@@ -19,35 +21,7 @@ void set_header(HttpResponse& r, std::string_view name, std::string value) {
   r.headers.emplace_back(std::string(name), std::move(value));
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding; `plus_is_space` for forms and queries.
-std::optional<std::string> decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= s.size()) return std::nullopt;
-      const int hi = hex_digit(s[i + 1]);
-      const int lo = hex_digit(s[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  if (out.find('\0') != std::string::npos) return std::nullopt;
-  return out;
-}
+std::optional<std::string> decode(std::string_view s, bool plus_is_space) { return sync::percent_decode(s, plus_is_space); }
 
 std::optional<std::map<std::string, std::string>> parse_pairs(std::string_view text) {
   std::map<std::string, std::string> out;

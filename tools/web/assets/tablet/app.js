@@ -255,8 +255,14 @@ function controlFor(spec, value, keyOf, idBase, { locked }) {
     const options = ["oui", "non", "so"].map((v) => h("label", {},
       h("input", { type: "radio", name, value: v, checked: value === v, disabled: locked, onchange: () => onChange(v) }),
       h("span", {}, t(`tablette.oui_non.${v}`))));
+    const clearButton = locked ? null : h("button", { type: "button", class: "clear", "aria-label": t("tablette.saisie.effacer_de", { champ: spec.label }) },
+      t("tablette.saisie.effacer"));
+    clearButton?.addEventListener("click", () => {
+      for (const radio of wrap.querySelectorAll('input[type="radio"]')) radio.checked = false;
+      onChange("");
+    });
     add(wrap, h("fieldset", { class: "choices", "aria-describedby": described },
-      h("legend", { id }, spec.label), help, h("div", { class: "segmented" }, options)), status);
+      h("legend", { id }, spec.label), help, h("div", { class: "row" }, h("div", { class: "segmented" }, options), clearButton)), status);
     return wrap;
   }
   if (spec.type === "case") {
