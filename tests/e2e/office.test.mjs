@@ -19,6 +19,7 @@ const PASSWORDS = { jean: "Jean-mot-de-passe-du-bureau", marie: "Marie-mot-de-pa
 let browser;
 let signed; // an inspection signed on Claire's tablet
 let disputed; // an inspection whose batiments.nb_wc Claire and Marc set differently
+let spare; // a second tablet of Claire's, enrolled with the QR code's link
 
 function addUser(name, role) {
   const file = path.join(root, `${name}.password`);
@@ -63,9 +64,9 @@ after(async () => {
 });
 
 // The page's script errors, less the refusals the tests cause on purpose (the browser logs
-// every 401 and 429 answer as an error).
+// every 401, 409 and 429 answer as an error).
 function unexpected(page) {
-  return page.errors.filter((e) => !/the server responded with a status of (401|403|429)/.test(e));
+  return page.errors.filter((e) => !/the server responded with a status of (401|403|409|429)/.test(e));
 }
 
 async function both(page, name) {
@@ -243,7 +244,7 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   await both(admin, "10-appareils-enrolement");
   // The link in the QR code enrolls a new tablet as it is.
   const link = (await admin.locator(".enrollment").innerText()).split(/\s+/).find((w) => w.startsWith("carnet://enroll?"));
-  const spare = new Tablet(root, "claire-bis");
+  spare = new Tablet(root, "claire-bis");
   spare.cmd("enroll", "--link", link, "--device-name", "tablette de secours");
   assert.equal(spare.json("status").inspector, "insp-namur-07");
 
@@ -260,6 +261,40 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   await admin.getByText("Vous êtes déconnecté.").waitFor();
   assert.deepEqual(unexpected(page), []);
   assert.deepEqual(unexpected(admin), []);
+});
+
+test("a change refused by the central node is reviewed in the quarantine screen", async () => {
+  // Claire's spare tablet edits an inspection that Claire signed meanwhile on her own tablet.
+  const late = claire.cmd("inspection", "start", "--dossier", "ma-0042", "--date", "2025-05-20").trim();
+  claire.cmd("inspection", "set", late, "suivi=aucun", "batiments.nb_wc=2");
+  claire.cmd("sync");
+  spare.cmd("sync");
+  claire.cmd("inspection", "complete", late);
+  claire.cmd("inspection", "sign", late);
+  claire.cmd("sync");
+  spare.cmd("inspection", "set", late, "batiments.nb_wc=5");
+  spare.cmd("sync");
+  const held = central.json("quarantine", "list");
+  assert.equal(held.length, 1, "the late edit is held, not applied");
+
+  const page = await openPage(browser, PHONE, { ignoreHTTPSErrors: true });
+  await signIn(page, "jean");
+  await page.getByRole("link", { name: "Changements en quarantaine à examiner : 1" }).click();
+  const card = page.locator("section.card", { hasText: "batiments.nb_wc" });
+  await card.getByText("5", { exact: true }).waitFor();
+  await checkLabelsAndTexts(page, "quarantaine");
+  await both(page, "07-quarantaine-un-changement");
+  // A signed report cannot take it; rejecting keeps it, reviewed, never applied.
+  await card.getByRole("button", { name: /Appliquer/ }).click();
+  await card.locator(".notice.error", { hasText: /sign/ }).last().waitFor();
+  assert.equal(central.json("quarantine", "list").length, 1);
+  await card.getByRole("button", { name: /Rejeter/ }).click();
+  await page.getByText("Aucun changement à examiner.").waitFor();
+  assert.equal(central.json("quarantine", "list").length, 0);
+  assert.equal(central.json("quarantine", "list", "--all").length, 1, "kept, reviewed");
+  const item = reportItem(central.json("inspection", "show", late), "batiments.nb_wc");
+  assert.equal(String(item.value), "2", "the signed value stands");
+  assert.deepEqual(unexpected(page), []);
 });
 
 // Last: the failures pause logins from this address.
