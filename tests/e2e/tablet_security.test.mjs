@@ -119,7 +119,7 @@ async function tabTo(page, selector, max = 80) {
   throw new Error(`keyboard: never reached ${selector}`);
 }
 
-test("an inspection started and answered with the keyboard alone", async () => {
+test("an inspection started, answered, given a photo row, completed and signed with the keyboard alone", async () => {
   const page = await openPage(browser, TABLET);
   await page.goto(tablet.url);
   await page.getByRole("heading", { name: "Dossiers assignés" }).waitFor();
@@ -142,10 +142,46 @@ test("an inspection started and answered with the keyboard alone", async () => {
   await page.keyboard.type("2");
   await page.keyboard.press("Tab");
   await page.locator('[data-computed="introduction.ca_administrateurs"]').getByText("5").waitFor();
+  // A row added, filled and a photo attached, with the keyboard.
+  await page.goto(`${tablet.origin}/#/inspection/${encodeURIComponent(page.url().split("/inspection/")[1].split("/")[0])}/batiments`);
+  await page.locator('[data-table="batiments.photos"]').waitFor();
+  await tabTo(page, '[data-table="batiments.photos"] .row button');
+  await page.keyboard.press("Enter");
+  const row = page.locator('[data-table="batiments.photos"] .table-row').last();
+  await tabTo(page, '[data-table="batiments.photos"] .table-row:last-child input[type="file"]');
+  const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+  await chooser.setFiles({ name: "registre.png", mimeType: "image/png",
+    buffer: Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64") });
+  await row.locator(".photo img").waitFor({ timeout: 10000 });
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("Registre des présences");
+  await page.keyboard.press("Tab");
+  await row.locator(".saved", { hasText: "Enregistré" }).last().waitFor();
+
+  // Follow-up chosen, completed and signed, with the keyboard.
+  await page.goto(page.url().replace(/\/batiments$/, "/cloture"));
+  await page.locator('[id="f-suivi"]').waitFor();
+  await tabTo(page, '[id="f-suivi"]');
+  await page.keyboard.press("ArrowDown");
+  await page.locator('.field[data-key="suivi"] .saved', { hasText: "Enregistré" }).waitFor();
+  await tabTo(page, "section.card button.primary");
+  await page.keyboard.press("Enter");
+  await page.getByRole("button", { name: "Signer le rapport" }).waitFor();
+  await tabTo(page, "section.card button.primary:not([hidden])");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.activeElement?.textContent === "Confirmer la signature");
+  await page.keyboard.press("Enter");
+  await page.getByText(/Signé par Claire Lambert/).waitFor();
+
   const shown = tablet.json("inspection", "list");
   assert.equal(shown.length, 1);
   const view = tablet.json("inspection", "show", shown[0].id);
   const intro = view.sections.find((s) => s.key === "introduction");
   assert.equal(intro.items.find((i) => i.key === "introduction.ca_hommes").value, 3);
+  assert.equal(view.status, "signed");
+  const photos = view.sections.find((s) => s.key === "batiments").items.find((i) => i.key === "batiments.photos");
+  assert.equal(photos.rows.length, 1);
+  assert.match(String(photos.rows[0].photo), /^[0-9a-f]{64}$/);
+  assert.equal(photos.rows[0].legende, "Registre des présences");
   assert.deepEqual(page.errors, []);
 });
