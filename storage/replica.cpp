@@ -291,16 +291,25 @@ Result<std::optional<std::int64_t>> Replica::last_sync_ms() {
 }
 
 Status Replica::replace_conflicts(Transaction& tx, const std::vector<ConflictRecord>& conflicts) {
+  // A conflict settled here after the exchange left is still open in its answer: it keeps
+  // its settlement, which the next exchange sends.
+  auto settled = locally_resolved_conflicts();
+  if (!settled) return settled.error();
   CARNET_RETURN_IF_ERROR(tx.db().run_cached("DELETE FROM conflicts"));
   auto st = tx.db().prepare(std::string("INSERT INTO conflicts(") + kConflictColumns +
                             ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!st) return st.error();
   for (const auto& c : conflicts) CARNET_RETURN_IF_ERROR(bind_conflict(*st, c).run());
+  // One the central node no longer lists is settled there: gone here too.
+  auto mark = tx.db().prepare("UPDATE conflicts SET resolved_locally = 1 WHERE id = ?1");
+  if (!mark) return mark.error();
+  for (const auto& id : *settled) CARNET_RETURN_IF_ERROR(mark->bind(1, id).run());
   return Status::ok_status();
 }
 
 Result<std::vector<ConflictRecord>> Replica::conflicts() {
-  auto st = db_->prepare(std::string("SELECT ") + kConflictColumns + " FROM conflicts ORDER BY created, id");
+  auto st = db_->prepare(std::string("SELECT ") + kConflictColumns +
+                         " FROM conflicts WHERE resolved_locally = 0 ORDER BY created, id");
   if (!st) return fail(st.error());
   std::vector<ConflictRecord> out;
   while (true) {

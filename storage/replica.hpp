@@ -118,7 +118,10 @@ class Replica : public EntityStore {
   Status set_cursor(Transaction& tx, std::uint64_t cursor, std::int64_t now_ms);
   Result<std::optional<std::int64_t>> last_sync_ms();
 
+  // The open conflicts of the scope, as the central node listed them in a sync answer; those
+  // settled here and not yet sent stay settled.
   Status replace_conflicts(Transaction& tx, const std::vector<ConflictRecord>& conflicts);
+  // The conflicts waiting for a decision (those settled here are left out).
   Result<std::vector<ConflictRecord>> conflicts();
   Status add_quarantined(Transaction& tx, const QuarantineNotice& notice);
   Result<std::vector<QuarantineNotice>> quarantined();

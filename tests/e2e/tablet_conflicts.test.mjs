@@ -4,7 +4,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { Central, Tablet, PHONE, TABLET, workdir, removeWorkdir, launchBrowser, openPage, screenshot,
-  checkLabelsAndTexts, waitForSync } from "./lib/carnet.mjs";
+  checkLabelsAndTexts, waitForSync, until } from "./lib/carnet.mjs";
 
 const root = workdir("conflicts");
 const central = new Central(root);
@@ -58,6 +58,8 @@ test("a conflict between two tablets is settled on the tablet and reaches the ot
   await screenshot(page, "10-conflits-tablette");
   await conflict.getByRole("button", { name: "Garder ma valeur" }).click();
   await page.getByText("Aucun conflit ne vous concerne.").waitFor();
+  // The background sync sends the decision.
+  await until(() => central.json("conflicts", "list").every((c) => c.status !== "open"), "the decision at the central node");
   await waitForSync(page, "ok", 30000);
 
   marc.cmd("sync");

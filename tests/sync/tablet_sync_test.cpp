@@ -130,6 +130,38 @@ TEST_F(Sync, ConflictResolvedOnATabletReachesTheOther) {
   EXPECT_EQ(b().replica->conflicts()->size(), 0u);
 }
 
+// The tablet app settles a conflict while its background sync has an exchange in flight:
+// that exchange's answer still lists the conflict as open.
+TEST_F(Sync, AConflictSettledWhileAnExchangeIsInFlightStaysSettled) {
+  const std::string id = shared_inspection();
+  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=5"}));
+  ASSERT_OK(b().sync());
+  ASSERT_OK(a().sync());
+  const auto conflict = a().replica->conflicts()->front();
+  ASSERT_OK(a().capture().set_value(conflict.entity_type, conflict.entity_id, conflict.field, conflict.loser_value));
+  {
+    auto tx = storage::Transaction::begin(a().replica->db());
+    ASSERT_OK(tx);
+    ASSERT_OK(a().replica->mark_conflict_resolved(**tx, conflict.id));
+    ASSERT_OK((*tx)->commit());
+  }
+  EXPECT_EQ(a().replica->conflicts()->size(), 0u) << "settled: no longer waiting for a decision";
+  {
+    auto tx = storage::Transaction::begin(a().replica->db());
+    ASSERT_OK(tx);
+    ASSERT_OK(a().replica->replace_conflicts(**tx, {conflict}));
+    ASSERT_OK((*tx)->commit());
+  }
+  EXPECT_EQ(a().replica->conflicts()->size(), 0u);
+  EXPECT_EQ(*a().replica->locally_resolved_conflicts(), std::vector<std::string>{conflict.id});
+  ASSERT_OK(a().sync());
+  ASSERT_OK(b().sync());
+  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
+  EXPECT_TRUE(a().replica->locally_resolved_conflicts()->empty());
+}
+
 TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
   const std::string id = shared_inspection();
   ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=2"}));  // b edits offline...

@@ -208,3 +208,15 @@ export async function checkLabelsAndTexts(page, where) {
 export async function waitForSync(page, state, timeout = 30000) {
   await page.waitForFunction((s) => document.getElementById("sync")?.dataset.state === s, state, { timeout });
 }
+
+// Polls `check` (sync or async) every 200 ms until it returns a truthy value; fails after
+// `timeout` ms with `what`.
+export async function until(check, what, timeout = 30000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
