@@ -19,6 +19,21 @@ using core::Value;
 
 class Sync : public TwoTabletTest {
  protected:
+  // a and b set batiments.nb_wc of `inspection` to 3 and 5 offline and sync (b first); a
+  // then settles the conflict with its own value, 3, as `carnet conflicts resolve` does.
+  storage::ConflictRecord settle_a_conflict_on_a(const std::string& inspection) {
+    EXPECT_OK(a().capture().set(inspection, {"batiments.nb_wc=3"}));
+    EXPECT_OK(b().capture().set(inspection, {"batiments.nb_wc=5"}));
+    EXPECT_OK(b().sync());
+    EXPECT_OK(a().sync());
+    const auto conflict = a().replica->conflicts()->front();
+    EXPECT_OK(a().capture().set_value(conflict.entity_type, conflict.entity_id, conflict.field, conflict.loser_value));
+    auto tx = storage::Transaction::begin(a().replica->db());
+    EXPECT_OK(tx);
+    EXPECT_OK(a().replica->mark_conflict_resolved(**tx, conflict.id));
+    EXPECT_OK((*tx)->commit());
+    return conflict;
+  }
 
   static Value field(Tablet& t, const std::string& inspection, const std::string& key) {
     auto view = t.capture().load(inspection);
@@ -113,16 +128,7 @@ TEST_F(Sync, ConflictResolvedAtTheOfficeReachesBothTablets) {
 
 TEST_F(Sync, ConflictResolvedOnATabletReachesTheOther) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=5"}));
-  ASSERT_OK(b().sync());
-  ASSERT_OK(a().sync());
-  const auto conflict = a().replica->conflicts()->front();
-  ASSERT_OK(a().capture().set_value(conflict.entity_type, conflict.entity_id, conflict.field, conflict.loser_value));
-  auto tx = storage::Transaction::begin(a().replica->db());
-  ASSERT_OK(tx);
-  ASSERT_OK(a().replica->mark_conflict_resolved(**tx, conflict.id));
-  ASSERT_OK((*tx)->commit());
+  settle_a_conflict_on_a(id);
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
@@ -134,18 +140,7 @@ TEST_F(Sync, ConflictResolvedOnATabletReachesTheOther) {
 // that exchange's answer still lists the conflict as open.
 TEST_F(Sync, AConflictSettledWhileAnExchangeIsInFlightStaysSettled) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=5"}));
-  ASSERT_OK(b().sync());
-  ASSERT_OK(a().sync());
-  const auto conflict = a().replica->conflicts()->front();
-  ASSERT_OK(a().capture().set_value(conflict.entity_type, conflict.entity_id, conflict.field, conflict.loser_value));
-  {
-    auto tx = storage::Transaction::begin(a().replica->db());
-    ASSERT_OK(tx);
-    ASSERT_OK(a().replica->mark_conflict_resolved(**tx, conflict.id));
-    ASSERT_OK((*tx)->commit());
-  }
+  const storage::ConflictRecord conflict = settle_a_conflict_on_a(id);
   EXPECT_EQ(a().replica->conflicts()->size(), 0u) << "settled: no longer waiting for a decision";
   {
     auto tx = storage::Transaction::begin(a().replica->db());
