@@ -8,9 +8,7 @@
 namespace carnet::tool {
 namespace {
 
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+std::int64_t now_s() { return core::SystemClock::instance().now_ms() / 1000; }
 
 }  // namespace
 

@@ -20,10 +20,6 @@ using core::Json;
 
 constexpr std::size_t kMaxBodyBytes = (32u << 20) + 4096;  // a photo at the attachment limit
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 struct Listen {
   std::string host;
   std::uint16_t port = 0;
@@ -62,7 +58,7 @@ void sync_loop(storage::Replica& replica, const std::string& dir, SyncMonitor& m
     state.phase = SyncState::Phase::kRunning;
     monitor.set(state);
     const SyncAttempt attempt = node_sync.run(options);
-    state = SyncState{SyncState::Phase::kIdle, "", now_ms()};
+    state = SyncState{SyncState::Phase::kIdle, "", core::SystemClock::instance().now_ms()};
     if (!attempt.report) {
       const Status& e = attempt.report.error();
       state.message = e.message();

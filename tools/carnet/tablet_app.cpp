@@ -20,10 +20,6 @@ using web::HttpResponse;
 
 constexpr std::uint64_t kMaxAttachmentBytes = 32u << 20;  // the central node's default limit
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string_view phase_name(SyncState::Phase p) {
   switch (p) {
     case SyncState::Phase::kNotEnrolled: return "non_enrolee";
@@ -108,13 +104,7 @@ HttpResponse TabletApp::handle(const HttpRequest& request) {
   if (auto refused = guard_.refuse(request, is_api)) return *refused;
   if (!target) return web::error_response(400, "invalid_argument", "adresse invalide");
   if (is_api) {
-    HttpResponse r;
-    try {
-      r = api(request, *target);
-    } catch (const std::exception&) {
-      r = web::error_response(500, "internal", "erreur interne du service de la tablette");
-    }
-    return r;
+    return api(request, *target);  // an exception becomes a 500 at the server's edge
   }
   if (request.method != "GET" && request.method != "HEAD") return web::error_response(405, "invalid_argument", "méthode refusée");
   const auto& seg = target->segments;
@@ -253,7 +243,7 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
   } else if (action == "cloturer" && m == "POST") {
     done = capture.complete(id);
   } else if (action == "signer" && m == "POST") {
-    const std::int64_t now_s = now_ms() / 1000;
+    const std::int64_t now_s = core::SystemClock::instance().now_ms() / 1000;
     auto signer = sync::device_report_signer(sync::DeviceFiles(dir_, replica_.key()), now_s);
     done = signer ? capture.sign(id, *signer) : signer.error();
   } else if (action == "rapport" && m == "GET") {

@@ -21,8 +21,6 @@ void set_header(HttpResponse& r, std::string_view name, std::string value) {
   r.headers.emplace_back(std::string(name), std::move(value));
 }
 
-std::optional<std::string> decode(std::string_view s, bool plus_is_space) { return sync::percent_decode(s, plus_is_space); }
-
 std::optional<std::map<std::string, std::string>> parse_pairs(std::string_view text) {
   std::map<std::string, std::string> out;
   while (!text.empty()) {
@@ -31,8 +29,8 @@ std::optional<std::map<std::string, std::string>> parse_pairs(std::string_view t
     text = amp == std::string_view::npos ? std::string_view() : text.substr(amp + 1);
     if (pair.empty()) continue;
     const std::size_t eq = pair.find('=');
-    auto name = decode(pair.substr(0, eq), true);
-    auto value = decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    auto name = sync::percent_decode(pair.substr(0, eq), true);
+    auto value = sync::percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
     if (!name || !value) return std::nullopt;
     out[*name] = std::move(*value);
   }
@@ -154,7 +152,7 @@ std::optional<Target> parse_target(std::string_view target) {
   path.remove_prefix(1);
   while (!path.empty()) {
     const std::size_t slash = path.find('/');
-    auto segment = decode(path.substr(0, slash), false);
+    auto segment = sync::percent_decode(path.substr(0, slash), false);
     path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
     if (!segment || *segment == "." || *segment == ".." || segment->find('/') != std::string::npos) return std::nullopt;
     if (!segment->empty()) out.segments.push_back(std::move(*segment));
