@@ -6,13 +6,14 @@
 #include <unistd.h>
 
 #include "core/json.hpp"
+#include "support/central_cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace carnet::testing {
 namespace {
 
-class CentralCli : public ::testing::Test {
+class CentralCli : public CentralCliTest {
  protected:
   void SetUp() override {
     ASSERT_EQ(central({"init"}).exit_code, 0);
@@ -24,17 +25,6 @@ class CentralCli : public ::testing::Test {
     ASSERT_EQ(central({"assign", "ma-0042", "lead"}).exit_code, 0);
     ASSERT_EQ(central({"unassign", "ma-0042", "lead"}).exit_code, 0);
   }
-  ProcessResult central(std::vector<std::string> args) {
-    args.push_back("--data");
-    args.push_back(dir_.file("central"));
-    return run_process(CARNET_CENTRAL_BIN, args);
-  }
-  core::Json json(std::vector<std::string> args) {
-    args.push_back("--json");
-    const auto r = central(args);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    return core::Json::parse(r.out).value_or(core::Json());
-  }
   void sql(const std::string& text) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_.file("central") + "/central.db").c_str(), &db), SQLITE_OK);
@@ -45,7 +35,6 @@ class CentralCli : public ::testing::Test {
     sqlite3_close(db);
   }
 
-  TempDir dir_;
 };
 
 TEST_F(CentralCli, AuditListShowsTheOfficeActionsWithTheAccountThatMadeThem) {

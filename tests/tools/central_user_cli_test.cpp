@@ -12,6 +12,7 @@
 
 #include "core/json.hpp"
 #include "storage/password.hpp"
+#include "support/central_cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/terminal.hpp"
@@ -21,20 +22,9 @@ namespace {
 
 constexpr const char* kPassword = "Zorglub-bureau-2026";
 
-class CentralUserCli : public ::testing::Test {
+class CentralUserCli : public CentralCliTest {
  protected:
   void SetUp() override { ASSERT_EQ(central({"init"}).exit_code, 0); }
-  ProcessResult central(std::vector<std::string> args) {
-    args.push_back("--data");
-    args.push_back(dir_.file("central"));
-    return run_process(CARNET_CENTRAL_BIN, args);
-  }
-  core::Json json(std::vector<std::string> args) {
-    args.push_back("--json");
-    const auto r = central(args);
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-    return core::Json::parse(r.out).value_or(core::Json());
-  }
   std::string password_file(const std::string& name, const std::string& text, mode_t mode = 0600) {
     const std::string path = dir_.file(name);
     std::ofstream(path) << text << "\n";
@@ -70,7 +60,6 @@ class CentralUserCli : public ::testing::Test {
     return {r.screen, r.exit_code};
   }
 
-  TempDir dir_;
 };
 
 TEST_F(CentralUserCli, AddListDisableAndRemoveAStaffAccount) {
