@@ -19,20 +19,24 @@ std::string_view status_code_name(StatusCode code) {
   return "unknown";
 }
 
+Status::Status(StatusCode code, Message message) : code_(code), text_(message.render()) {
+  parts_.push_back(std::move(message));
+}
+
 std::string Status::to_string() const {
   if (ok()) return "ok";
   std::string out(status_code_name(code_));
   out += ": ";
-  out += message_;
+  out += text_;
   return out;
 }
 
-Status Status::with_context(std::string_view context) const {
+Status Status::with_context(Message context) const {
   if (ok()) return *this;
-  std::string m(context);
-  m += " : ";
-  m += message_;
-  return {code_, std::move(m)};
+  Status s = *this;
+  s.text_ = context.render() + std::string(message_text("commun.separateur_contexte")) + text_;
+  s.parts_.insert(s.parts_.begin(), std::move(context));
+  return s;
 }
 
 }  // namespace carnet::core

@@ -1,7 +1,8 @@
 // Status and Result<T>: expected failures as values.
 //
-// A Status is a code plus a message. Messages that can reach an inspector or an office clerk
-// are written in French; the code is what programs test. Dropping a Status takes a visible
+// A Status is a code plus a message from the catalogue (core/message.hpp): the French text for
+// the command line and the logs, the key and parameters for the web apps, which show it in the
+// reader's language. The code is what programs test. Dropping a Status takes a visible
 // `.ignore()`. Thread safety: values, no shared state.
 #pragma once
 
@@ -9,6 +10,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "core/message.hpp"
 
 namespace carnet::core {
 
@@ -31,38 +35,48 @@ std::string_view status_code_name(StatusCode code);
 
 class [[nodiscard]] Status {
  public:
+  using Params = std::initializer_list<MessageParam>;
+
   Status() = default;
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, Message message);
 
   static Status ok_status() { return {}; }
-  static Status invalid_argument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-  static Status not_found(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status already_exists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-  static Status failed_precondition(std::string m) {
-    return {StatusCode::kFailedPrecondition, std::move(m)};
-  }
-  static Status out_of_range(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
-  static Status corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
-  static Status busy(std::string m) { return {StatusCode::kBusy, std::move(m)}; }
-  static Status io_error(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
-  static Status internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
-  static Status permission_denied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+#define CARNET_STATUS_FACTORY(name, code)                                                      \
+  static Status name(MessageKey key, Params params = {}) { return {code, Message(key, params)}; } \
+  static Status name(Message m) { return {code, std::move(m)}; }
+  CARNET_STATUS_FACTORY(invalid_argument, StatusCode::kInvalidArgument)
+  CARNET_STATUS_FACTORY(not_found, StatusCode::kNotFound)
+  CARNET_STATUS_FACTORY(already_exists, StatusCode::kAlreadyExists)
+  CARNET_STATUS_FACTORY(failed_precondition, StatusCode::kFailedPrecondition)
+  CARNET_STATUS_FACTORY(out_of_range, StatusCode::kOutOfRange)
+  CARNET_STATUS_FACTORY(corruption, StatusCode::kCorruption)
+  CARNET_STATUS_FACTORY(busy, StatusCode::kBusy)
+  CARNET_STATUS_FACTORY(io_error, StatusCode::kIoError)
+  CARNET_STATUS_FACTORY(internal, StatusCode::kInternal)
+  CARNET_STATUS_FACTORY(permission_denied, StatusCode::kPermissionDenied)
+#undef CARNET_STATUS_FACTORY
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
-  const std::string& message() const { return message_; }
+  // The French text: the contexts, outermost first, then the message ("contexte : message").
+  const std::string& message() const { return text_; }
+  // What the text is made of, for a reader in another language: the contexts (outermost
+  // first) and the message itself, each a catalogue key with its parameters.
+  const std::vector<Message>& parts() const { return parts_; }
   // "code: message", for developers and test output.
   std::string to_string() const;
   // Returns the same status with `context` put in front of the message ("context : message").
-  Status with_context(std::string_view context) const;
+  Status with_context(MessageKey key, Params params = {}) const { return with_context(Message(key, params)); }
+  Status with_context(Message context) const;
   // Explicitly drops a status that the caller has decided not to act on.
   void ignore() const {}
 
-  friend bool operator==(const Status&, const Status&) = default;
+  friend bool operator==(const Status& a, const Status& b) { return a.code_ == b.code_ && a.parts_ == b.parts_; }
 
  private:
   StatusCode code_ = StatusCode::kOk;
-  std::string message_;
+  std::vector<Message> parts_;  // empty when ok
+  std::string text_;            // parts_ rendered in French
 };
 
 template <class T>

@@ -50,7 +50,7 @@ void sync_loop(storage::Replica& replica, const std::string& dir, SyncMonitor& m
   for (;;) {
     auto central = replica.setting("central_url");
     if (!central || !*central) {
-      monitor.set({SyncState::Phase::kNotEnrolled, "", 0});
+      monitor.set({SyncState::Phase::kNotEnrolled, Status::ok_status(), 0});
       if (!monitor.wait(std::chrono::seconds(5))) return;
       continue;
     }
@@ -58,10 +58,10 @@ void sync_loop(storage::Replica& replica, const std::string& dir, SyncMonitor& m
     state.phase = SyncState::Phase::kRunning;
     monitor.set(state);
     const SyncAttempt attempt = node_sync.run(options);
-    state = SyncState{SyncState::Phase::kIdle, "", core::SystemClock::instance().now_ms()};
+    state = SyncState{SyncState::Phase::kIdle, Status::ok_status(), core::SystemClock::instance().now_ms()};
     if (!attempt.report) {
       const Status& e = attempt.report.error();
-      state.message = e.message();
+      state.error = e;
       state.phase = attempt.final ? SyncState::Phase::kBlocked
                     : e.code() == core::StatusCode::kIoError ? SyncState::Phase::kOffline
                                                               : SyncState::Phase::kError;

@@ -305,7 +305,8 @@ Json TabletApp::state_json() {
       .set("certificate_expires", certificate ? Json(core::iso_timestamp(certificate->not_after * 1000)) : Json())
       .set("sync", Json::object()
                        .set("state", phase_name(sync.phase))
-                       .set("message", sync.message)
+                       .set("message", sync.error.message())
+                       .set("erreur", sync.error.ok() ? Json() : web::status_json(sync.error))
                        .set("last_attempt", sync.last_attempt_ms ? Json(core::iso_timestamp(sync.last_attempt_ms)) : Json()));
   return j;
 }

@@ -44,7 +44,7 @@ using core::Status;
 struct SyncState {
   enum class Phase { kNotEnrolled, kIdle, kRunning, kOffline, kError, kBlocked };
   Phase phase = Phase::kIdle;
-  std::string message;               // French, for kOffline / kError / kBlocked
+  Status error;                      // for kOffline / kError / kBlocked
   std::int64_t last_attempt_ms = 0;  // 0: none yet
 };
 

@@ -82,12 +82,45 @@ HttpResponse json_response(const Json& body, int status) {
   return r;
 }
 
-HttpResponse error_response(int http_status, std::string_view code, std::string_view message) {
-  return json_response(Json::object().set("erreur", Json::object().set("code", code).set("message", message)), http_status);
+Json message_json(const core::Message& m) {
+  Json params = Json::object();
+  for (const core::MessageParam& p : m.params()) {
+    if (p.messages.empty()) {
+      params.set(p.name, p.value);
+    } else {
+      Json list = Json::array();
+      for (const core::Message& sub : p.messages) list.push(message_json(sub));
+      params.set(p.name, std::move(list));
+    }
+  }
+  return Json::object().set("cle", m.key()).set("params", std::move(params));
+}
+
+namespace {
+
+Json error_json(std::string_view code, std::string message, std::span<const core::Message> parts) {
+  Json e = Json::object().set("code", code).set("message", std::move(message));
+  if (parts.empty()) return e;
+  const Json main = message_json(parts.back());
+  e.set("cle", *main.find("cle")).set("params", *main.find("params"));
+  Json context = Json::array();
+  for (const core::Message& c : parts.first(parts.size() - 1)) context.push(message_json(c));
+  e.set("contexte", std::move(context));
+  return e;
+}
+
+}  // namespace
+
+Json status_json(const Status& s) {
+  return error_json(core::status_code_name(s.code()), s.message(), s.parts());
+}
+
+HttpResponse error_response(int http_status, std::string_view code, const core::Message& message) {
+  return json_response(Json::object().set("erreur", error_json(code, message.render(), std::span(&message, 1))), http_status);
 }
 
 HttpResponse error_response(const Status& s) {
-  return error_response(http_status_of(s), core::status_code_name(s.code()), s.message());
+  return json_response(Json::object().set("erreur", status_json(s)), http_status_of(s));
 }
 
 HttpResponse html_response(std::string html, int status) {
@@ -100,7 +133,7 @@ HttpResponse html_response(std::string html, int status) {
 }
 
 HttpResponse asset_response(const Asset* asset) {
-  if (asset == nullptr) return error_response(404, "not_found", "page introuvable");
+  if (asset == nullptr) return error_response(404, "not_found", core::Message("commun.erreur.page_introuvable"));
   HttpResponse r;
   r.content_type = std::string(asset->content_type);
   r.body = std::string(asset->data);
@@ -183,7 +216,7 @@ Result<Json> json_body(const HttpRequest& request) {
     return core::fail(Status::invalid_argument("le corps de la requête doit être du JSON (application/json)"));
   }
   auto json = Json::parse(request.body, 1u << 20);
-  if (!json) return core::fail(Status::invalid_argument("JSON invalide : " + json.error().message()));
+  if (!json) return core::fail(json.error().with_context("commun.erreur.json_invalide"));
   if (json->kind() != Json::Kind::kObject) return core::fail(Status::invalid_argument("un objet JSON est attendu"));
   return json;
 }

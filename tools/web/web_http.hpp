@@ -2,8 +2,10 @@
 // answers and French error answers, the security headers every answer carries, assets, and
 // parsing of targets, queries, forms and cookies. Pure functions; thread safe.
 //
-// Error answers: {"erreur": {"code": "invalid_argument", "message": "…en français…"}} with the
-// HTTP status of the Status code (http_status_of).
+// Error answers: {"erreur": {"code": "invalid_argument", "message": "…en français…",
+// "cle": KEY, "params": {…}, "contexte": [{"cle": …, "params": …}, …]}} with the HTTP status
+// of the Status code (http_status_of). The pages show t(cle, params) from the catalogue, in
+// the reader's language; "message" is the French text, for scripts and logs.
 #pragma once
 
 #include <map>
@@ -32,7 +34,11 @@ int http_status_of(const Status& s);
 
 HttpResponse json_response(const Json& body, int status = 200);
 HttpResponse error_response(const Status& s);
-HttpResponse error_response(int http_status, std::string_view code, std::string_view message);
+HttpResponse error_response(int http_status, std::string_view code, const core::Message& message);
+// {"cle": KEY, "params": {NAME: "value" | [{"cle", "params"}, …]}}: a message for a page.
+Json message_json(const core::Message& m);
+// The "erreur" object of an error answer (also used for the tablet's last sync error).
+Json status_json(const Status& s);
 // A text/html answer (a server-rendered page such as the report).
 HttpResponse html_response(std::string html, int status = 200);
 // The asset, or 404; `Cache-Control: no-cache` (the browser revalidates; assets change

@@ -21,6 +21,24 @@ export function t(key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+// A message from the server ({cle, params}, as web::message_json makes it): a parameter is a
+// value or a list of messages of its own, joined with the list separator.
+export function tMessage(m) {
+  const vars = {};
+  for (const [name, value] of Object.entries(m.params ?? {})) {
+    vars[name] = Array.isArray(value) ? value.map(tMessage).join(t("commun.separateur_liste")) : value;
+  }
+  return t(m.cle, vars);
+}
+
+// The text of an error answer's "erreur" object in the reader's language: its contexts, then
+// the message. Falls back to the server's French text when the answer has no key.
+export function tError(e) {
+  if (!e) return "";
+  if (typeof e.cle !== "string") return e.message ?? "";
+  return [...(e.contexte ?? []), e].map(tMessage).join(t("commun.separateur_contexte"));
+}
+
 export function currentLanguage() {
   return language;
 }

@@ -4,7 +4,7 @@
 // server's page (/bureau/rapport/ID), shown in a frame and printed from it. Texts come from
 // the message catalogue; nothing from the data ever becomes markup (dom.js).
 import { h, add, clear, frenchDate } from "/bureau/common/dom.js";
-import { loadMessages, t, translateDocument } from "/bureau/common/i18n.js";
+import { loadMessages, t, tError, translateDocument } from "/bureau/common/i18n.js";
 
 const main = () => document.getElementById("contenu");
 let session = null; // {utilisateur, role, csrf}
@@ -35,7 +35,7 @@ async function api(method, path, body) {
   const type = response.headers.get("Content-Type") || "";
   const json = type.startsWith("application/json") ? await response.json() : null;
   if (!response.ok) {
-    const message = json?.erreur?.message || t("bureau.erreur.inconnue", { statut: response.status });
+    const message = tError(json?.erreur) || t("bureau.erreur.inconnue", { statut: response.status });
     throw new ApiError(response.status, json?.erreur?.code || `http_${response.status}`, message);
   }
   return json;

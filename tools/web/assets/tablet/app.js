@@ -3,7 +3,7 @@
 // core engine behind the API; this file only shows what the API returns and sends what the
 // inspector types, one change at a time, in order. Texts come from the message catalogue.
 import { h, add, clear, frenchDate, frenchNumber } from "/common/dom.js";
-import { loadMessages, t, translateDocument } from "/common/i18n.js";
+import { loadMessages, t, tError, translateDocument } from "/common/i18n.js";
 
 const KEY_STORAGE = "carnet.cle";
 const main = () => document.getElementById("contenu");
@@ -65,7 +65,7 @@ async function apiOnce(method, path, body, contentType) {
     let code = `http_${response.status}`;
     if (type.startsWith("application/json")) {
       const j = await response.json();
-      message = j.erreur?.message || message;
+      message = tError(j.erreur) || message;
       code = j.erreur?.code || code;
     }
     if (response.status === 401) message = t("tablette.erreur.cle");
@@ -118,7 +118,7 @@ function syncText(s) {
     case "en_cours": return ["running", t("tablette.sync.en_cours")];
     case "hors_ligne": return ["offline", n > 0 ? t("tablette.sync.hors_ligne_attente", { n }) : t("tablette.sync.hors_ligne")];
     case "erreur":
-    case "bloquee": return ["error", t("tablette.sync.erreur", { message: s.sync.message || "" })];
+    case "bloquee": return ["error", t("tablette.sync.erreur", { message: s.sync.erreur ? tError(s.sync.erreur) : (s.sync.message || "") })];
     default:
       if (n > 0) return ["pending", t("tablette.sync.attente", { n })];
       return ["ok", last ? t("tablette.sync.ok", { quand: last }) : t("tablette.sync.ok_jamais")];
