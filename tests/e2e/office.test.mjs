@@ -1,9 +1,9 @@
 // The central office's web app (carnet-central serve, /bureau/) in Chromium against real
 // processes: a clerk signs in, finds a report signed on a tablet, opens and prints it (A4 PDF);
 // a conflict made on two tablets is resolved with the keyboard alone and reaches both tablets;
-// the other screens (quarantine, dossiers, devices with an enrollment QR code, audit log) are
-// used and kept as screenshots at phone and tablet size; wrong passwords get a French answer
-// and the sixth attempt is paused.
+// assignments, quarantine review and devices (an enrollment QR code, a revocation) are used with
+// the keyboard alone too; every screen is kept as screenshots at phone and tablet size; wrong
+// passwords get a French answer and the sixth attempt is paused.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -91,6 +91,19 @@ async function tabTo(page, test, arg, max = 60) {
     if (await page.evaluate(test, arg)) return;
   }
   throw new Error(`nothing focusable matched after ${max} Tab presses`);
+}
+
+// Tabs to the element matching `selector` (a CSS selector, or an accessible name for the
+// focused element's aria-label or text) and presses `key` on it.
+async function pressOn(page, selector, key = "Enter", max = 120) {
+  await tabTo(page, (sel) => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return false;
+    if (sel.css) return el.matches(sel.css);
+    const name = el.getAttribute("aria-label") || el.textContent || "";
+    return new RegExp(sel.name).test(name.trim());
+  }, selector, max);
+  await page.keyboard.press(key);
 }
 
 function reportItem(report, key) {
@@ -189,7 +202,7 @@ test("a conflict from two tablets is resolved with the keyboard alone and reache
   assert.deepEqual(unexpected(page), []);
 });
 
-test("quarantine, dossiers, devices with an enrollment QR code, the audit log and an expired session", async () => {
+test("assignments and devices with the keyboard alone, an enrollment QR code, the audit log and an expired session", async () => {
   const page = await openPage(browser, PHONE, { ignoreHTTPSErrors: true });
   await signIn(page, "jean");
 
@@ -198,16 +211,21 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   await checkLabelsAndTexts(page, "quarantaine");
   await both(page, "07-quarantaine");
 
-  await page.getByRole("link", { name: "Dossiers", exact: true }).click();
+  // Assignments with the keyboard alone: the menu, the inspector's list, the buttons.
+  await pressOn(page, { css: 'a[href="#/dossiers"]' });
   const sis = page.locator('section[data-dossier="sis-0107"]');
   await sis.getByText("Aucun inspecteur affecté.").waitFor();
-  await sis.getByLabel(/Affecter un inspecteur au dossier/).selectOption("insp-namur-03");
-  await sis.getByRole("button", { name: "Affecter" }).click();
+  await tabTo(page, () => document.activeElement?.matches('section[data-dossier="sis-0107"] select'), undefined, 120);
+  await page.keyboard.type("Marc");
+  assert.equal(await sis.getByLabel(/Affecter un inspecteur au dossier/).inputValue(), "insp-namur-03");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Affecter");
+  await page.keyboard.press("Enter");
   await page.getByText("Marc Dupont est affecté au dossier Service d'insertion sociale Le Tremplin.").waitFor();
   assert.deepEqual(central.json("dossier", "list").find((d) => d.id === "sis-0107").inspectors, ["insp-namur-03"]);
   await checkLabelsAndTexts(page, "dossiers");
   await both(page, "08-dossiers");
-  await page.locator('section[data-dossier="sis-0107"]').getByRole("button", { name: /Retirer Marc Dupont/ }).click();
+  await pressOn(page, { name: "^Retirer Marc Dupont du dossier Service d'insertion sociale Le Tremplin" });
   await page.getByText("Marc Dupont n'est plus affecté au dossier Service d'insertion sociale Le Tremplin.").waitFor();
   assert.deepEqual(central.json("dossier", "list").find((d) => d.id === "sis-0107").inspectors, []);
 
@@ -230,10 +248,14 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   // The administrator: devices, an enrollment code as text and QR code, a revocation confirmed.
   const admin = await openPage(browser, PHONE, { ignoreHTTPSErrors: true });
   await signIn(admin, "marie");
-  await admin.getByRole("link", { name: "Appareils", exact: true }).click();
+  // Devices with the keyboard alone: an enrollment code, then a revocation cancelled and confirmed.
+  await pressOn(admin, { css: 'a[href="#/appareils"]' });
   await admin.getByRole("heading", { name: "Appareils enrôlés" }).waitFor();
-  await admin.getByLabel("Inspecteur de la tablette").selectOption("insp-namur-07");
-  await admin.getByRole("button", { name: "Créer un code d'enrôlement" }).click();
+  await tabTo(admin, () => document.activeElement?.tagName === "SELECT", undefined, 120);
+  await admin.keyboard.type("Claire");
+  assert.equal(await admin.getByLabel("Inspecteur de la tablette").inputValue(), "insp-namur-07");
+  await pressOn(admin, { name: "^Créer un code d'enrôlement$" });
+  await admin.locator("#code-enrolement").waitFor();
   const code = (await admin.locator("#code-enrolement").innerText()).trim();
   assert.match(code, /^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
   const qr = admin.getByRole("img", { name: `Code QR d'enrôlement (code ${code})` });
@@ -248,12 +270,11 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   spare.cmd("enroll", "--link", link, "--device-name", "tablette de secours");
   assert.equal(spare.json("status").inspector, "insp-namur-07");
 
-  const row = admin.locator("tr", { hasText: "tablette marc" });
-  await row.getByRole("button", { name: "Révoquer l'appareil tablette marc" }).click();
-  await row.getByRole("button", { name: "Annuler" }).click();
+  await pressOn(admin, { name: "^Révoquer l'appareil tablette marc$" });
+  await pressOn(admin, { name: "^Annuler$" });
   assert.equal(central.json("device", "list").find((d) => d.name === "tablette marc").revoked, false);
-  await row.getByRole("button", { name: "Révoquer l'appareil tablette marc" }).click();
-  await row.getByRole("button", { name: "Confirmer la révocation de tablette marc" }).click();
+  await pressOn(admin, { name: "^Révoquer l'appareil tablette marc$" });
+  await pressOn(admin, { name: "^Confirmer la révocation de tablette marc$" });
   await admin.getByText("Appareil tablette marc révoqué").first().waitFor();
   assert.equal(central.json("device", "list").find((d) => d.name === "tablette marc").revoked, true);
 
@@ -263,7 +284,7 @@ test("quarantine, dossiers, devices with an enrollment QR code, the audit log an
   assert.deepEqual(unexpected(admin), []);
 });
 
-test("a change refused by the central node is reviewed in the quarantine screen", async () => {
+test("a change refused by the central node is reviewed in the quarantine screen with the keyboard alone", async () => {
   // Claire's spare tablet edits an inspection that Claire signed meanwhile on her own tablet.
   const late = claire.cmd("inspection", "start", "--dossier", "ma-0042", "--date", "2025-05-20").trim();
   claire.cmd("inspection", "set", late, "suivi=aucun", "batiments.nb_wc=2");
@@ -285,10 +306,11 @@ test("a change refused by the central node is reviewed in the quarantine screen"
   await checkLabelsAndTexts(page, "quarantaine");
   await both(page, "07-quarantaine-un-changement");
   // A signed report cannot take it; rejecting keeps it, reviewed, never applied.
-  await card.getByRole("button", { name: /Appliquer/ }).click();
+  // With the keyboard alone.
+  await pressOn(page, { name: "^Appliquer" });
   await card.locator(".notice.error", { hasText: /sign/ }).last().waitFor();
   assert.equal(central.json("quarantine", "list").length, 1);
-  await card.getByRole("button", { name: /Rejeter/ }).click();
+  await pressOn(page, { name: "^Rejeter" });
   await page.getByText("Aucun changement à examiner.").waitFor();
   assert.equal(central.json("quarantine", "list").length, 0);
   assert.equal(central.json("quarantine", "list", "--all").length, 1, "kept, reviewed");
