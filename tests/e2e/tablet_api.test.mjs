@@ -1,13 +1,15 @@
 // The tablet's local API at its edges: bad input gets one French message and the right HTTP
-// status, and nothing is written.
+// status, and nothing is written; the page renders each refusal from the message catalogue
+// (its key and parameters), so another catalogue changes the text with no code change.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
-import { Tablet, SAMPLES, workdir, removeWorkdir } from "./lib/carnet.mjs";
+import { Tablet, SAMPLES, PHONE, workdir, removeWorkdir, launchBrowser, openPage } from "./lib/carnet.mjs";
 import path from "node:path";
 
 const root = workdir("api");
 const tablet = new Tablet(root, "claire");
 let key;
+const refusals = [];  // every error answer of the first test, for the catalogue test
 
 async function api(method, p, body, headers = {}) {
   const init = { method, headers: { Authorization: `Bearer ${key}`, ...headers } };
@@ -64,6 +66,7 @@ test("bad requests are refused with a French message and write nothing", async (
     assert.equal(r.status, status, `${method} ${p} ${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
     assert.match(r.body.erreur?.message ?? "", message, `${method} ${p}`);
     assert.ok(r.body.erreur.code, "a stable code");
+    refusals.push(r.body.erreur);
   }
   assert.equal(pending(), before, "no refused request wrote anything");
 
@@ -72,11 +75,13 @@ test("bad requests are refused with a French message and write nothing", async (
   const incomplete = await api("POST", `/api/inspections/${id}/cloturer`);
   assert.equal(incomplete.status, 409);
   assert.match(incomplete.body.erreur.message, /il manque : suivi souhaité/);
+  refusals.push(incomplete.body.erreur);
   assert.equal((await api("PUT", `/api/inspections/${id}`, { set: { suivi: "aucun" } })).status, 200);
   assert.equal((await api("POST", `/api/inspections/${id}/cloturer`)).status, 200);
   const sign = await api("POST", `/api/inspections/${id}/signer`);
   assert.equal(sign.status, 409);
   assert.match(sign.body.erreur.message, /enrôl|carnet enroll/);
+  refusals.push(sign.body.erreur);
   const view = await api("GET", `/api/inspections/${id}`);
   assert.equal(view.body.status, "completed");
   assert.equal(view.body.report.sections.find((s) => s.key === "batiments").items.find((i) => i.key === "batiments.nb_wc").value, 2);
@@ -88,4 +93,35 @@ test("a body over the limit is refused before it is read", async () => {
   assert.ok(r.status === 413 || r.status === "cut", JSON.stringify(r).slice(0, 200));
   const still = await api("GET", "/api/etat");
   assert.equal(still.status, 200, "the service keeps serving");
+});
+
+test("the page renders every refusal from the catalogue: the server's French, and another language without code", async () => {
+  assert.ok(refusals.length >= 18);
+  const browser = await launchBrowser();
+  try {
+    const page = await openPage(browser, PHONE);
+    // A made-up language: the French catalogue with every text of the C++ code's keys marked.
+    const french = JSON.parse(await (await fetch(`${tablet.origin}/messages/fr.json`)).text());
+    const other = Object.fromEntries(Object.entries(french).map(([k, v]) => [k, /^(coeur|stockage|sync|outils)\./.test(k) ? `«${v}»` : v]));
+    await page.route("**/messages/xx.json", (route) => route.fulfill({ contentType: "application/json", body: JSON.stringify(other) }));
+    await page.goto(tablet.url);
+    await page.getByRole("heading", { name: "Dossiers assignés" }).waitFor();
+    const rendered = await page.evaluate(async (errors) => {
+      const i18n = await import("/common/i18n.js");
+      const fr = errors.map((e) => i18n.tError(e));
+      await i18n.loadMessages("xx");
+      const xx = errors.map((e) => i18n.tError(e));
+      await i18n.loadMessages("fr");
+      return { fr, xx };
+    }, refusals);
+    refusals.forEach((e, i) => {
+      assert.equal(typeof e.cle, "string", `a key for « ${e.message} »`);
+      assert.ok(e.cle in french, `${e.cle} is in the catalogue`);
+      assert.equal(rendered.fr[i], e.message, `${e.cle}: the page's French is the server's`);
+      assert.notEqual(rendered.xx[i], e.message, `${e.cle}: another catalogue changes the text`);
+      assert.ok(rendered.xx[i].includes("«"), `${e.cle}: rendered from the other catalogue: ${rendered.xx[i]}`);
+    });
+  } finally {
+    await browser.close();
+  }
 });

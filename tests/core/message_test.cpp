@@ -1,0 +1,80 @@
+// The message catalogue as the C++ code uses it: keys checked at compile time (a wrong key
+// does not build, so it cannot be tested here), texts rendered with their parameters, and a
+// Status made of catalogue parts.
+#include "core/message.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+
+#include "core/status.hpp"
+
+namespace carnet::core {
+namespace {
+
+TEST(Message, RendersTheCatalogueTextWithItsParameters) {
+  const Message m("coeur.validation.colonne_inconnue", {{"tableau", "personnes"}, {"colonne", 3}});
+  EXPECT_EQ(m.key(), "coeur.validation.colonne_inconnue");
+  EXPECT_EQ(m.render(), "colonne inconnue : personnes[3]");
+}
+
+TEST(Message, AMissingParameterStaysVisibleAndAnUnusedOneIsIgnored) {
+  EXPECT_EQ(Message("coeur.validation.colonne_inconnue", {{"tableau", "t"}, {"autre", "x"}}).render(),
+            "colonne inconnue : t[{colonne}]");
+  EXPECT_EQ(render_message("{a} et {", {{"a", "1"}}), "1 et {");
+  EXPECT_EQ(render_message("sans paramètre", {}), "sans paramètre");
+}
+
+TEST(Message, AParameterValueIsNeverReadAsAPlaceholder) {
+  EXPECT_EQ(Message("coeur.validation.texte_attendu", {{"champ", "{champ}"}}).render(), "{champ} : texte attendu");
+}
+
+TEST(Message, AListOfSubMessagesIsJoinedWithTheCatalogueSeparator) {
+  const MessageParam list("champ", std::vector<Message>{Message("coeur.validation.tableau_inconnu", {{"tableau", "a"}}),
+                                                         Message("coeur.validation.tableau_inconnu", {{"tableau", "b"}})});
+  EXPECT_EQ(list.render(), "tableau inconnu : a, tableau inconnu : b");
+  EXPECT_EQ(Message("coeur.validation.texte_attendu", {list}).render(),
+            "tableau inconnu : a, tableau inconnu : b : texte attendu");
+}
+
+TEST(Message, TheCatalogueIsSortedUniqueAndWellFormed) {
+  const auto all = message_catalogue();
+  ASSERT_GT(all.size(), 100u);
+  const std::regex key("[a-z0-9_]+(\\.[a-z0-9_]+)+");
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_TRUE(std::regex_match(std::string(all[i].key), key)) << all[i].key;
+    if (i > 0) {
+      EXPECT_LT(all[i - 1].key, all[i].key);
+    }
+    EXPECT_TRUE(seen.insert(all[i].key).second) << all[i].key;
+    EXPECT_FALSE(all[i].text.empty()) << all[i].key;
+    // Braces only as {name} placeholders.
+    const std::string stripped = std::regex_replace(std::string(all[i].text), std::regex("\\{[a-z_]+\\}"), "");
+    EXPECT_EQ(stripped.find_first_of("{}"), std::string::npos) << all[i].key << " : " << all[i].text;
+  }
+  EXPECT_EQ(message_text("pas.une.cle"), "pas.une.cle");
+  EXPECT_TRUE(MessageKey::known("commun.separateur_contexte"));
+  EXPECT_FALSE(MessageKey::known("pas.une.cle"));
+}
+
+TEST(Message, AStatusIsItsPartsRenderedInFrench) {
+  const Status s = Status::invalid_argument("coeur.validation.tableau_inconnu", {{"tableau", "x"}})
+                       .with_context("coeur.validation.texte_attendu", {{"champ", "f"}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "f : texte attendu : tableau inconnu : x");
+  ASSERT_EQ(s.parts().size(), 2u);
+  EXPECT_EQ(s.parts()[0].key(), "coeur.validation.texte_attendu");
+  EXPECT_EQ(s.parts()[1].key(), "coeur.validation.tableau_inconnu");
+  EXPECT_EQ(s.to_string(), "invalid_argument: f : texte attendu : tableau inconnu : x");
+  EXPECT_EQ(s, Status::invalid_argument("coeur.validation.tableau_inconnu", {{"tableau", "x"}})
+                   .with_context("coeur.validation.texte_attendu", {{"champ", "f"}}));
+  EXPECT_NE(s, Status::invalid_argument("coeur.validation.tableau_inconnu", {{"tableau", "y"}}));
+  EXPECT_TRUE(Status::ok_status().parts().empty());
+  EXPECT_EQ(Status::ok_status().with_context("coeur.validation.texte_attendu"), Status::ok_status());
+}
+
+}  // namespace
+}  // namespace carnet::core
