@@ -6,9 +6,9 @@
 namespace carnet::core {
 
 std::string_view addendum_review_label(const Addendum& a) {
-  if (a.review == kAddendumAccepted) return "accepté";
-  if (a.review == kAddendumRejected) return "rejeté";
-  return "à examiner";
+  if (a.review == kAddendumAccepted) return catalogue_text("coeur.addendum.revue.accepte");
+  if (a.review == kAddendumRejected) return catalogue_text("coeur.addendum.revue.rejete");
+  return catalogue_text("coeur.addendum.revue.a_examiner");
 }
 
 Status check_addendum_text(std::string_view text) {

@@ -32,12 +32,12 @@ std::string_view finding_status_name(FindingStatus status) {
 
 std::string_view finding_status_label(FindingStatus status) {
   switch (status) {
-    case FindingStatus::kConform: return "conforme";
-    case FindingStatus::kNonConform: return "non conforme";
-    case FindingStatus::kUnknown: return "à vérifier";
-    case FindingStatus::kNotApplicable: return "sans objet";
+    case FindingStatus::kConform: return catalogue_text("coeur.constat.conforme");
+    case FindingStatus::kNonConform: return catalogue_text("coeur.constat.non_conforme");
+    case FindingStatus::kUnknown: return catalogue_text("coeur.constat.a_verifier");
+    case FindingStatus::kNotApplicable: return catalogue_text("coeur.constat.sans_objet");
   }
-  return "à vérifier";
+  return catalogue_text("coeur.constat.a_verifier");
 }
 
 std::string display_or_unknown(const Value& value) {
@@ -60,16 +60,17 @@ std::vector<Finding> evaluate_findings(const AnswerSet& answers) {
     std::string detail = cn.detail.parts.empty() ? std::string() : render(cn.detail, answers);
     if (!applies) {
       f.status = FindingStatus::kNotApplicable;
-      f.message = f.requirement + " — sans objet";
+      f.message = f.requirement + " — " + std::string(catalogue_text("coeur.constat.sans_objet"));
     } else {
       auto v = cn.condition.evaluate(answers);
       if (!v) {
         f.status = FindingStatus::kUnknown;
-        detail = "calcul impossible : " + v.error().message();
+        detail = Message("coeur.constat.calcul_impossible", {{"detail", v.error().message()}}).render();
       } else if (v->is_null()) {
         f.status = FindingStatus::kUnknown;
-        if (detail.empty()) detail = "donnée(s) manquante(s)";
-        else detail += " (donnée(s) manquante(s))";
+        const std::string_view missing = catalogue_text("coeur.constat.donnees_manquantes");
+        if (detail.empty()) detail = missing;
+        else detail += " (" + std::string(missing) + ")";
       } else {
         f.status = v->as_bool() ? FindingStatus::kConform : FindingStatus::kNonConform;
       }

@@ -9,9 +9,19 @@ void set_if(Json& j, std::string key, const std::string& text) {
   if (!text.empty()) j.set(std::move(key), text);
 }
 
+// A label that comes from the catalogue also gives its key ("libelle_cle"), so that a page can
+// show it in the reader's language; labels read from a grid file have none.
+void set_label_key(Json& j, std::string_view label_key) {
+  if (!label_key.empty()) j.set("libelle_cle", std::string(label_key));
+}
+
 Json choices_json(const std::vector<Choice>& choices) {
   Json arr = Json::array();
-  for (const auto& c : choices) arr.push(Json::object().set("value", c.value).set("label", c.label));
+  for (const auto& c : choices) {
+    Json choice = Json::object().set("value", c.value).set("label", c.label);
+    set_label_key(choice, c.label_key);
+    arr.push(std::move(choice));
+  }
   return arr;
 }
 
@@ -29,6 +39,7 @@ Json columns_json(const std::vector<Column>& columns) {
   Json arr = Json::array();
   for (const auto& c : columns) {
     Json col = Json::object().set("key", c.key).set("label", c.label);
+    set_label_key(col, c.label_key);
     control_json(col, c.type, c.unit, c.choices, c.min, c.max);
     arr.push(std::move(col));
   }
@@ -86,12 +97,16 @@ Json inspection_form_json() {
   for (const MetaField& f : inspection_fields()) {
     if (f.system) continue;
     Json j = Json::object().set("key", f.spec.key).set("label", f.spec.label);
+    set_label_key(j, f.spec.label_key);
     control_json(j, f.spec.type, f.spec.unit, f.spec.choices, f.spec.min, f.spec.max);
     fields.push(std::move(j));
   }
   Json tables = Json::array();
   for (const MetaTable& t : inspection_tables()) {
-    tables.push(Json::object().set("key", t.key).set("label", t.label).set("columns", columns_json(t.columns)));
+    Json table = Json::object().set("key", t.key).set("label", t.label);
+    set_label_key(table, t.label_key);
+    table.set("columns", columns_json(t.columns));
+    tables.push(std::move(table));
   }
   return Json::object().set("fields", std::move(fields)).set("tables", std::move(tables));
 }

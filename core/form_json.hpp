@@ -22,8 +22,9 @@ std::string_view item_type_key(ItemType type);
 //   "min","max","computed","max_rows","columns":[…]}]}]}
 Json grid_form_json(const Grid& grid);
 
-// {"fields":[{"key","label","type",…}], "tables":[{"key","label","columns":[…]}]}: the
-// inspection fields a person may set (system fields left out), in canvas order.
+// {"fields":[{"key","label","libelle_cle","type",…}], "tables":[{"key","label","libelle_cle","columns":[…]}]}:
+// the inspection fields a person may set (system fields left out), in canvas order. "libelle_cle" (also in
+// columns and choices) is the catalogue key of "label" (core/messages/fr.json), for pages in another language.
 Json inspection_form_json();
 
 }  // namespace carnet::core

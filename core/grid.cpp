@@ -272,17 +272,17 @@ Result<Template> compile_template(std::string_view text, const SymbolTable& symb
 
 std::string_view item_type_name(ItemType type) {
   switch (type) {
-    case ItemType::kYesNo: return "oui/non/sans objet";
-    case ItemType::kCheck: return "case à cocher";
-    case ItemType::kInteger: return "nombre entier";
-    case ItemType::kDecimal: return "nombre";
-    case ItemType::kMoney: return "montant en euros";
-    case ItemType::kPercent: return "pourcentage";
-    case ItemType::kDate: return "date";
-    case ItemType::kText: return "texte";
-    case ItemType::kChoice: return "choix";
-    case ItemType::kTable: return "tableau";
-    case ItemType::kPhoto: return "photo";
+    case ItemType::kYesNo: return catalogue_text("coeur.grille.type.oui_non");
+    case ItemType::kCheck: return catalogue_text("coeur.grille.type.case");
+    case ItemType::kInteger: return catalogue_text("coeur.grille.type.entier");
+    case ItemType::kDecimal: return catalogue_text("coeur.grille.type.decimal");
+    case ItemType::kMoney: return catalogue_text("coeur.grille.type.montant");
+    case ItemType::kPercent: return catalogue_text("coeur.grille.type.pourcentage");
+    case ItemType::kDate: return catalogue_text("coeur.grille.type.date");
+    case ItemType::kText: return catalogue_text("coeur.grille.type.texte");
+    case ItemType::kChoice: return catalogue_text("coeur.grille.type.choix");
+    case ItemType::kTable: return catalogue_text("coeur.grille.type.tableau");
+    case ItemType::kPhoto: return catalogue_text("coeur.grille.type.photo");
   }
   return "?";
 }

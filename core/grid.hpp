@@ -29,6 +29,7 @@ ExprType expr_type_of(ItemType type);
 struct Choice {
   std::string value;
   std::string label;
+  std::string_view label_key = {};  // catalogue key of `label` for the code's own choices; empty for grid data
 };
 
 struct Column {
@@ -39,6 +40,7 @@ struct Column {
   std::vector<Choice> choices;
   std::optional<Number> min;
   std::optional<Number> max;
+  std::string_view label_key = {};  // catalogue key of `label` for the code's own columns; empty for grid data
 };
 
 struct Norm {

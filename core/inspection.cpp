@@ -3,16 +3,26 @@
 namespace carnet::core {
 namespace {
 
-Column col(std::string key, std::string label, ItemType type, std::vector<Choice> choices = {},
+// A column (or field) of the canvas, labelled by the catalogue entry `label`.
+Column col(std::string key, MessageKey label, ItemType type, std::vector<Choice> choices = {},
            std::optional<Number> min = std::nullopt, std::optional<Number> max = std::nullopt) {
   Column c;
   c.key = std::move(key);
-  c.label = std::move(label);
+  c.label = std::string(catalogue_text(label));
+  c.label_key = label.str();
   c.type = type;
   c.choices = std::move(choices);
   c.min = min;
   c.max = max;
   return c;
+}
+
+Choice choice(std::string_view value, MessageKey label) {
+  return {std::string(value), std::string(catalogue_text(label)), label.str()};
+}
+
+MetaTable table(std::string_view key, MessageKey label, std::vector<Column> columns) {
+  return {std::string(key), std::string(catalogue_text(label)), std::move(columns), label.str()};
 }
 
 }  // namespace
@@ -29,12 +39,12 @@ std::string_view inspection_status_name(InspectionStatus s) {
 
 std::string_view inspection_status_label(InspectionStatus s) {
   switch (s) {
-    case InspectionStatus::kDraft: return "brouillon";
-    case InspectionStatus::kInProgress: return "en cours";
-    case InspectionStatus::kCompleted: return "clôturée";
-    case InspectionStatus::kSigned: return "signée";
+    case InspectionStatus::kDraft: return catalogue_text("coeur.inspection.statut.brouillon");
+    case InspectionStatus::kInProgress: return catalogue_text("coeur.inspection.statut.en_cours");
+    case InspectionStatus::kCompleted: return catalogue_text("coeur.inspection.statut.cloturee");
+    case InspectionStatus::kSigned: return catalogue_text("coeur.inspection.statut.signee");
   }
-  return "brouillon";
+  return catalogue_text("coeur.inspection.statut.brouillon");
 }
 
 std::optional<InspectionStatus> parse_inspection_status(std::string_view name) {
@@ -49,35 +59,35 @@ const std::vector<MetaField>& inspection_fields() {
   static const std::vector<MetaField> fields = [] {
     using namespace field;
     std::vector<MetaField> f;
-    auto add = [&](std::string_view key, std::string label, ItemType type, bool system,
+    auto add = [&](std::string_view key, MessageKey label, ItemType type, bool system,
                    std::vector<Choice> choices = {}, std::optional<Number> min = std::nullopt,
                    std::optional<Number> max = std::nullopt) {
-      f.push_back({col(std::string(key), std::move(label), type, std::move(choices), min, max), system});
+      f.push_back({col(std::string(key), label, type, std::move(choices), min, max), system});
     };
-    add(kDossier, "Dossier", ItemType::kText, true);
-    add(kGrid, "Grille", ItemType::kText, true);
-    add(kGridVersion, "Version de la grille", ItemType::kInteger, true);
-    add(kStatus, "Statut", ItemType::kText, true);
-    add(kVisitDate, "Date de l'inspection", ItemType::kDate, false);
-    add(kLeadInspector, "Inspecteur/trice", ItemType::kText, true);
-    add(kAccompanying, "Accompagnateur", ItemType::kText, false);
-    add(kPreviousVisit, "Dernière visite d'inspection", ItemType::kDate, false);
-    add(kConclusions, "Conclusions", ItemType::kText, false);
-    add(kFollowUp, "Suivi souhaité", ItemType::kChoice, false,
-        {{std::string(kFollowUpChoiceNone), "Aucune remarque"},
-         {std::string(kFollowUpChoiceNoDeadline), "Avec remarque(s) sans délai"},
-         {std::string(kFollowUpChoiceDeadline), "Avec remarque(s) avec délai"},
-         {std::string(kFollowUpChoiceOther), "Autre(s)"}});
-    add(kFollowUpDays, "Délai (jours à dater de l'envoi du courrier)", ItemType::kInteger, false, {},
+    add(kDossier, "coeur.inspection.champ.dossier", ItemType::kText, true);
+    add(kGrid, "coeur.inspection.champ.grille", ItemType::kText, true);
+    add(kGridVersion, "coeur.inspection.champ.version_grille", ItemType::kInteger, true);
+    add(kStatus, "coeur.inspection.champ.statut", ItemType::kText, true);
+    add(kVisitDate, "coeur.inspection.champ.date", ItemType::kDate, false);
+    add(kLeadInspector, "coeur.inspection.champ.inspecteur", ItemType::kText, true);
+    add(kAccompanying, "coeur.inspection.champ.accompagnateur", ItemType::kText, false);
+    add(kPreviousVisit, "coeur.inspection.champ.derniere_visite", ItemType::kDate, false);
+    add(kConclusions, "coeur.inspection.champ.conclusions", ItemType::kText, false);
+    add(kFollowUp, "coeur.inspection.champ.suivi", ItemType::kChoice, false,
+        {choice(kFollowUpChoiceNone, "coeur.inspection.suivi.aucun"),
+         choice(kFollowUpChoiceNoDeadline, "coeur.inspection.suivi.sans_delai"),
+         choice(kFollowUpChoiceDeadline, "coeur.inspection.suivi.avec_delai"),
+         choice(kFollowUpChoiceOther, "coeur.inspection.suivi.autre")});
+    add(kFollowUpDays, "coeur.inspection.champ.suivi_delai", ItemType::kInteger, false, {},
         Number::integer(1), Number::integer(365));
-    add(kFollowUpOther, "Autre suivi", ItemType::kText, false);
-    add(kHolderAnswer, "Avis / remarques du titulaire", ItemType::kText, false);
-    add(kCompletedAt, "Clôturée le", ItemType::kText, true);
-    add(kSignedAt, "Signée le", ItemType::kText, true);
-    add(kSignedBy, "Signée par", ItemType::kText, true);
-    add(kSignatureDevice, "Appareil de signature", ItemType::kText, true);
-    add(kSignatureCertificate, "Certificat de signature", ItemType::kText, true);
-    add(kSignature, "Signature", ItemType::kText, true);
+    add(kFollowUpOther, "coeur.inspection.champ.suivi_autre", ItemType::kText, false);
+    add(kHolderAnswer, "coeur.inspection.champ.avis_titulaire", ItemType::kText, false);
+    add(kCompletedAt, "coeur.inspection.champ.cloturee_le", ItemType::kText, true);
+    add(kSignedAt, "coeur.inspection.champ.signee_le", ItemType::kText, true);
+    add(kSignedBy, "coeur.inspection.champ.signee_par", ItemType::kText, true);
+    add(kSignatureDevice, "coeur.inspection.champ.signature_appareil", ItemType::kText, true);
+    add(kSignatureCertificate, "coeur.inspection.champ.signature_certificat", ItemType::kText, true);
+    add(kSignature, "coeur.inspection.champ.signature", ItemType::kText, true);
     return f;
   }();
   return fields;
@@ -92,12 +102,13 @@ const MetaField* find_inspection_field(std::string_view key) {
 
 const std::vector<MetaTable>& inspection_tables() {
   static const std::vector<MetaTable> tables = {
-      {std::string(kPeopleTable), "Personne(s) rencontrée(s)",
-       {col("nom", "Nom, prénom", ItemType::kText), col("fonction", "Fonction", ItemType::kText)}},
-      {std::string(kPreviousRecommendationsTable),
-       "Remarques et recommandations de la dernière visite d'inspection",
-       {col("recommandation", "Remarque ou recommandation", ItemType::kText),
-        col("reponse", "Réponse apportée", ItemType::kText)}},
+      table(kPeopleTable, "coeur.inspection.tableau.personnes",
+            {col("nom", "coeur.inspection.colonne.personnes.nom", ItemType::kText),
+             col("fonction", "coeur.inspection.colonne.personnes.fonction", ItemType::kText)}),
+      table(kPreviousRecommendationsTable, "coeur.inspection.tableau.recommandations_precedentes",
+            {col("recommandation", "coeur.inspection.colonne.recommandations_precedentes.recommandation",
+                 ItemType::kText),
+             col("reponse", "coeur.inspection.colonne.recommandations_precedentes.reponse", ItemType::kText)}),
   };
   return tables;
 }

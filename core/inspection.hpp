@@ -53,7 +53,7 @@ inline constexpr std::string_view kRecommendationsPrefix = "recommandations.";
 }  // namespace field
 
 struct MetaField {
-  Column spec;        // key, French label, type, choices, bounds
+  Column spec;        // key, French label (catalogue entry spec.label_key), type, choices, bounds
   bool system;        // set by the lifecycle only, never by `set`
 };
 
@@ -67,8 +67,9 @@ inline constexpr std::string_view kPeopleTable = "personnes";
 inline constexpr std::string_view kPreviousRecommendationsTable = "recommandations_precedentes";
 struct MetaTable {
   std::string key;
-  std::string label;
+  std::string label;  // French, from the catalogue entry `label_key`
   std::vector<Column> columns;
+  std::string_view label_key = {};
 };
 const std::vector<MetaTable>& inspection_tables();
 const MetaTable* find_inspection_table(std::string_view key);

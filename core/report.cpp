@@ -31,12 +31,16 @@ std::string esc_lines(std::string_view s) {
   return out;
 }
 
+// The report's fixed texts come from the catalogue (core/messages/fr.json, "coeur.rapport.*").
+std::string label(MessageKey key) { return std::string(catalogue_text(key)); }
+std::string said(MessageKey key, std::initializer_list<MessageParam> params) { return Message(key, params).render(); }
+
 std::string text_of(const Value& v) { return v.kind() == ValueKind::kText ? v.as_text() : v.display(); }
 
 std::string shown(const Value& v, ItemType type, const std::vector<Choice>& choices, std::string_view unit) {
   if (v.is_null()) return "";
   if (type == ItemType::kYesNo) {
-    if (v.as_text() == "so") return "sans objet";
+    if (v.as_text() == "so") return label("coeur.rapport.sans_objet");
     return v.as_text();
   }
   if (type == ItemType::kChoice) {
@@ -68,7 +72,7 @@ std::string french_instant(const std::string& iso) {
   if (iso.size() != 20 || iso[10] != 'T' || iso[19] != 'Z') return iso;
   auto date = Date::parse(iso.substr(0, 10));
   if (!date) return iso;
-  return date->french() + " à " + iso.substr(11, 8) + " (UTC)";
+  return said("coeur.rapport.instant", {{"date", date->french()}, {"heure", iso.substr(11, 8)}});
 }
 
 // "Nom (id)", or the id alone when the name is unknown.
@@ -117,7 +121,9 @@ footer { margin-top: 20px; font-size: 8.5pt; color: #555; border-top: 1px solid 
 
 void findings_table(std::string& out, const std::vector<const Finding*>& fs) {
   if (fs.empty()) return;
-  out += "<table class=\"findings\"><tr><th>Constat</th><th>Exigence et chiffres</th><th>Référence</th></tr>\n";
+  out += "<table class=\"findings\"><tr><th>" + label("coeur.rapport.colonne_constat") + "</th><th>" +
+         label("coeur.rapport.colonne_exigence") + "</th><th>" + label("coeur.rapport.colonne_reference") +
+         "</th></tr>\n";
   for (const Finding* f : fs) {
     out += "<tr class=\"" + std::string(finding_status_name(f->status)) + "\"><td class=\"st\">" +
            esc(finding_status_label(f->status)) + "</td><td>" + esc(f->message) + "</td><td>" + esc(f->reference) +
@@ -131,7 +137,8 @@ void rows_table(std::string& out, const std::vector<Column>& columns, const std:
   for (const auto& c : columns) out += "<th>" + esc(c.label) + (c.unit.empty() ? "" : " (" + esc(c.unit) + ")") + "</th>";
   out += "</tr>\n";
   if (rows.empty()) {
-    out += "<tr><td colspan=\"" + std::to_string(columns.size()) + "\"><em>aucune ligne</em></td></tr>\n";
+    out += "<tr><td colspan=\"" + std::to_string(columns.size()) + "\"><em>" + label("coeur.rapport.aucune_ligne") +
+           "</em></td></tr>\n";
   }
   for (const auto& r : rows) {
     out += "<tr>";
@@ -185,35 +192,43 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
   out.reserve(64 * 1024);
   out += "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>Rapport d'inspection — " + esc(view.dossier.name) + "</title>\n<style>" + std::string(kStyle) + "</style></head><body>\n";
-  out += "<header class=\"org\">Service public de Wallonie Intérieur et Action sociale<br>Département de l'Action sociale — Direction de l'Action sociale</header>\n";
-  out += "<h1>RAPPORT D'INSPECTION</h1>\n<p class=\"subtitle\"><strong>" + esc(grid.def().title) + "</strong>";
+  out += "<title>" + said("coeur.rapport.titre_page", {{"dossier", esc(view.dossier.name)}}) + "</title>\n<style>" +
+         std::string(kStyle) + "</style></head><body>\n";
+  out += "<header class=\"org\">" + label("coeur.rapport.organisation_service") + "<br>" +
+         label("coeur.rapport.organisation_direction") + "</header>\n";
+  out += "<h1>" + label("coeur.rapport.titre") + "</h1>\n<p class=\"subtitle\"><strong>" + esc(grid.def().title) +
+         "</strong>";
   if (!grid.def().legal_basis.empty()) out += "<br>" + esc_lines(grid.def().legal_basis);
   out += "</p>\n<dl class=\"head\">";
-  auto head = [&](std::string_view label, std::string_view value) {
-    out += "<dt>" + esc(label) + "</dt><dd>" + esc_lines(value) + "</dd>";
+  auto head = [&](MessageKey key, std::string_view value) {
+    out += "<dt>" + esc(catalogue_text(key)) + "</dt><dd>" + esc_lines(value) + "</dd>";
   };
-  head("Concerne :", view.dossier.name + " — " + view.dossier.reference);
-  if (!view.dossier.holder.empty()) head("Pouvoir organisateur :", view.dossier.holder);
-  if (!view.dossier.address.empty()) head("Adresse :", view.dossier.address);
-  head("Objet :", grid.def().subject.empty() ? "Fonctionnement général du service." : grid.def().subject);
-  head("Date de l'inspection :", view.field(field::kVisitDate).display());
-  head("Inspecteur/trice :", inspector(names, view.field(field::kLeadInspector)));
-  head("Accompagnateur :", inspector(names, view.field(field::kAccompanying)));
-  head("Statut :", std::string(inspection_status_label(view.status)));
-  head("Grille :", grid.key() + " version " + std::to_string(grid.version()));
+  head("coeur.rapport.entete.concerne", view.dossier.name + " — " + view.dossier.reference);
+  if (!view.dossier.holder.empty()) head("coeur.rapport.entete.pouvoir_organisateur", view.dossier.holder);
+  if (!view.dossier.address.empty()) head("coeur.rapport.entete.adresse", view.dossier.address);
+  head("coeur.rapport.entete.objet",
+       grid.def().subject.empty() ? label("coeur.rapport.objet_par_defaut") : grid.def().subject);
+  head("coeur.rapport.entete.date", view.field(field::kVisitDate).display());
+  head("coeur.rapport.entete.inspecteur", inspector(names, view.field(field::kLeadInspector)));
+  head("coeur.rapport.entete.accompagnateur", inspector(names, view.field(field::kAccompanying)));
+  head("coeur.rapport.entete.statut", std::string(inspection_status_label(view.status)));
+  head("coeur.rapport.entete.grille",
+       said("coeur.rapport.grille_version", {{"grille", grid.key()}, {"version", grid.version()}}));
   out += "</dl>\n";
 
   const MetaTable* people = find_inspection_table(kPeopleTable);
-  out += "<h3>Personne(s) rencontrée(s)</h3>\n";
+  out += "<h3>" + label("coeur.rapport.personnes_rencontrees") + "</h3>\n";
   rows_table(out, people->columns, view.table(kPeopleTable));
-  out += "<h3>Dernière visite d'inspection : " + esc(view.field(field::kPreviousVisit).display()) + "</h3>\n";
+  out += "<h3>" + said("coeur.rapport.derniere_visite", {{"date", esc(view.field(field::kPreviousVisit).display())}}) +
+         "</h3>\n";
   const MetaTable* prev = find_inspection_table(kPreviousRecommendationsTable);
   rows_table(out, prev->columns, view.table(kPreviousRecommendationsTable));
 
-  out += std::string("<div class=\"summary") + (nonconform == 0 ? " ok" : "") + "\"><strong>Synthèse des constats :</strong> " +
-         std::to_string(nonconform) + " non-conformité(s), " + std::to_string(unknown) + " point(s) à vérifier, sur " +
-         std::to_string(findings.size()) + " normes.</div>\n";
+  out += std::string("<div class=\"summary") + (nonconform == 0 ? " ok" : "") + "\"><strong>" +
+         label("coeur.rapport.synthese_titre") + "</strong> " +
+         said("coeur.rapport.synthese",
+              {{"non_conformites", nonconform}, {"a_verifier", unknown}, {"normes", findings.size()}}) +
+         "</div>\n";
 
   for (std::size_t si = 0; si < grid.def().sections.size(); ++si) {
     const Section& sec = grid.def().sections[si];
@@ -237,21 +252,29 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
       if (!open_table) out += "<table>\n";
       open_table = true;
       auto v = view.answers->item(index);
-      std::string value = v ? shown(*v, item.type, item.choices, item.unit) : "calcul impossible";
+      std::string value = v ? shown(*v, item.type, item.choices, item.unit) : label("coeur.rapport.calcul_impossible");
       if (v && item.type == ItemType::kCheck && !v->is_null()) {
-        value = v->as_bool() ? "<span class=\"box on\">oui</span>" : "<span class=\"box\">non</span>";
+        value = v->as_bool() ? "<span class=\"box on\">" + label("coeur.rapport.case_oui") + "</span>"
+                             : "<span class=\"box\">" + label("coeur.rapport.case_non") + "</span>";
       } else {
         value = esc_lines(value);
       }
-      out += "<tr><td>" + esc(item.label) + (grid.calculate(index) ? " <em>(calculé)</em>" : "") + "</td><td class=\"v\">" +
-             value + "</td></tr>\n";
+      out += "<tr><td>" + esc(item.label) +
+             (grid.calculate(index) ? " <em>" + label("coeur.rapport.calcule") + "</em>" : std::string()) +
+             "</td><td class=\"v\">" + value + "</td></tr>\n";
     }
     if (open_table) out += "</table>\n";
     findings_table(out, by_section[sec.key]);
     const Value& remarks = view.field(std::string(field::kRemarksPrefix) + sec.key);
     const Value& recs = view.field(std::string(field::kRecommendationsPrefix) + sec.key);
-    if (!remarks.is_null()) out += "<div class=\"remark\"><strong>Remarques :</strong> " + esc_lines(text_of(remarks)) + "</div>\n";
-    if (!recs.is_null()) out += "<div class=\"remark\"><strong>Recommandations :</strong> " + esc_lines(text_of(recs)) + "</div>\n";
+    if (!remarks.is_null()) {
+      out += "<div class=\"remark\"><strong>" + label("coeur.rapport.remarques") + "</strong> " +
+             esc_lines(text_of(remarks)) + "</div>\n";
+    }
+    if (!recs.is_null()) {
+      out += "<div class=\"remark\"><strong>" + label("coeur.rapport.recommandations") + "</strong> " +
+             esc_lines(text_of(recs)) + "</div>\n";
+    }
     out += "</section>\n";
   }
 
@@ -260,51 +283,60 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
     const std::size_t n = grid.def().sections.size() + static_cast<std::size_t>(offset);
     return n < 14 ? std::string(kRoman[n]) : std::to_string(n + 1);
   };
-  out += "<section><h2>" + roman(0) + ". CONCLUSIONS</h2>\n<p>" + esc_lines(text_of(view.field(field::kConclusions))) + "</p></section>\n";
+  out += "<section><h2>" + roman(0) + ". " + label("coeur.rapport.section.conclusions") + "</h2>\n<p>" +
+         esc_lines(text_of(view.field(field::kConclusions))) + "</p></section>\n";
   const std::string follow = text_of(view.field(field::kFollowUp));
-  auto box = [&](std::string_view value, const std::string& label) {
-    out += std::string("<p><span class=\"box") + (follow == value ? " on" : "") + "\"></span>" + label + "</p>\n";
+  auto box = [&](std::string_view value, const std::string& text) {
+    out += std::string("<p><span class=\"box") + (follow == value ? " on" : "") + "\"></span>" + text + "</p>\n";
   };
-  out += "<section><h2>" + roman(1) + ". SUIVI SOUHAITÉ</h2>\n";
-  box(kFollowUpChoiceNone, "Aucune remarque ;");
-  box(kFollowUpChoiceNoDeadline, "Avec remarque(s) sans délai ;");
+  out += "<section><h2>" + roman(1) + ". " + label("coeur.rapport.section.suivi") + "</h2>\n";
+  box(kFollowUpChoiceNone, label("coeur.rapport.suivi.aucun"));
+  box(kFollowUpChoiceNoDeadline, label("coeur.rapport.suivi.sans_delai"));
   const Value& days = view.field(field::kFollowUpDays);
-  box(kFollowUpChoiceDeadline, "Avec remarque(s) avec délai de " + (days.is_null() ? std::string("….") : esc(days.display())) +
-                                   " jours à dater de la date d'envoi du courrier ;");
-  box(kFollowUpChoiceOther, "Autre(s) : " + esc(text_of(view.field(field::kFollowUpOther))));
-  out += "<div class=\"sign\"><p>Date : " + esc(view.field(field::kVisitDate).display()) + "</p>";
+  box(kFollowUpChoiceDeadline,
+      said("coeur.rapport.suivi.avec_delai", {{"jours", days.is_null() ? std::string("….") : esc(days.display())}}));
+  box(kFollowUpChoiceOther,
+      said("coeur.rapport.suivi.autre", {{"precision", esc(text_of(view.field(field::kFollowUpOther)))}}));
+  out += "<div class=\"sign\"><p>" +
+         said("coeur.rapport.date", {{"date", esc(view.field(field::kVisitDate).display())}}) + "</p>";
   const SignatureState state = shown_state(view, signature);
   if (view.status == InspectionStatus::kSigned) {
-    out += "<p>Signé par " + esc(signer_text(names, view)) + ", le " +
-           esc(french_instant(text_of(view.field(field::kSignedAt)))) + ".</p>";
+    out += "<p>" +
+           said("coeur.rapport.signe_par", {{"signataire", esc(signer_text(names, view))},
+                                            {"quand", esc(french_instant(text_of(view.field(field::kSignedAt))))}}) +
+           "</p>";
     if (const auto& device = view.field(field::kSignatureDevice); !device.is_null()) {
-      out += "<p>Appareil de signature : " + esc(text_of(device)) + "</p>";
+      out += "<p>" + said("coeur.rapport.appareil_signature", {{"appareil", esc(text_of(device))}}) + "</p>";
     }
-    out += "<p class=\"signature " + std::string(signature_state_name(state)) + "\"><strong>Signature électronique : " +
-           esc(signature_state_label(state)) + "</strong>" +
+    out += "<p class=\"signature " + std::string(signature_state_name(state)) + "\"><strong>" +
+           said("coeur.rapport.signature_electronique", {{"etat", esc(signature_state_label(state))}}) + "</strong>" +
            (state != SignatureState::kValid && !signature.message.empty() ? " — " + esc(signature.message) : "") + "</p>";
   } else {
-    out += "<p><em>Rapport non signé (" + esc(inspection_status_label(view.status)) + ").</em></p>";
+    out += "<p><em>" + said("coeur.rapport.non_signe", {{"statut", esc(inspection_status_label(view.status))}}) +
+           "</em></p>";
   }
-  out += "<p>" + esc(inspector(names, view.field(field::kLeadInspector))) + "<br>Inspecteur/trice</p></div></section>\n";
-  out += "<section><h2>" + roman(2) + ". AVIS / REMARQUES DU TITULAIRE</h2>\n<p>" +
+  out += "<p>" + esc(inspector(names, view.field(field::kLeadInspector))) + "<br>" + label("coeur.rapport.inspecteur") +
+         "</p></div></section>\n";
+  out += "<section><h2>" + roman(2) + ". " + label("coeur.rapport.section.avis_titulaire") + "</h2>\n<p>" +
          esc_lines(text_of(view.field(field::kHolderAnswer))) + "</p></section>\n";
   bool any_addendum = false;
   for (const auto& a : view.addenda) any_addendum |= a.accepted();
   if (any_addendum) {
-    out += "<section class=\"addenda\"><h2>ADDENDA</h2>\n<p><em>Ajouts postérieurs à la signature, acceptés par le bureau. "
-           "Ils ne sont pas couverts par la signature électronique du rapport.</em></p>\n";
+    out += "<section class=\"addenda\"><h2>" + label("coeur.rapport.section.addenda") + "</h2>\n<p><em>" +
+           label("coeur.rapport.addenda_avertissement") + "</em></p>\n";
     for (const auto& a : view.addenda) {
       if (!a.accepted()) continue;
-      out += "<div class=\"remark\"><strong>Addendum du " + esc(french_instant(a.created_at)) + " par " +
-             esc(inspector(names, Value::text(a.author))) + "</strong> (accepté le " + esc(french_instant(a.reviewed_at)) +
-             ")<br>" +
-             esc_lines(a.text) + "</div>\n";
+      out += "<div class=\"remark\"><strong>" +
+             said("coeur.rapport.addendum_titre", {{"quand", esc(french_instant(a.created_at))},
+                                                   {"auteur", esc(inspector(names, Value::text(a.author)))}}) +
+             "</strong> " + said("coeur.rapport.addendum_accepte", {{"quand", esc(french_instant(a.reviewed_at))}}) +
+             "<br>" + esc_lines(a.text) + "</div>\n";
     }
     out += "</section>\n";
   }
-  out += "<footer>Inspection " + esc(view.id) + " — grille " + esc(grid.key()) + " v" + std::to_string(grid.version()) +
-         " — document produit par Carnet.</footer>\n</body></html>\n";
+  out += "<footer>" +
+         said("coeur.rapport.pied", {{"id", esc(view.id)}, {"grille", esc(grid.key())}, {"version", grid.version()}}) +
+         "</footer>\n</body></html>\n";
   return out;
 }
 

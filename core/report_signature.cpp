@@ -120,15 +120,15 @@ std::string_view signature_state_name(SignatureState s) {
 std::string_view signature_state_label(SignatureState s) {
   switch (s) {
     case SignatureState::kUnsigned:
-      return "non signé";
+      return catalogue_text("coeur.signature.etat.non_signe");
     case SignatureState::kValid:
-      return "signature vérifiée";
+      return catalogue_text("coeur.signature.etat.verifiee");
     case SignatureState::kInvalid:
-      return "signature invalide";
+      return catalogue_text("coeur.signature.etat.invalide");
     case SignatureState::kUnverifiable:
-      return "signature non vérifiable";
+      return catalogue_text("coeur.signature.etat.non_verifiable");
   }
-  return "signature non vérifiable";
+  return catalogue_text("coeur.signature.etat.non_verifiable");
 }
 
 }  // namespace carnet::core

@@ -58,7 +58,9 @@ Result<Value> Value::decode(std::string_view encoded) {
 std::string Value::display() const {
   switch (kind()) {
     case ValueKind::kNull: return {};
-    case ValueKind::kBool: return as_bool() ? "oui" : "non";
+    case ValueKind::kBool:
+      return std::string(as_bool() ? catalogue_text("coeur.valeur.affichage.oui")
+                                   : catalogue_text("coeur.valeur.affichage.non"));
     case ValueKind::kNumber: return as_number().to_french(2);
     case ValueKind::kDate: return as_date().french();
     case ValueKind::kText: return as_text();
