@@ -13,12 +13,11 @@ std::string_view addendum_review_label(const Addendum& a) {
 
 Status check_addendum_text(std::string_view text) {
   if (trim(text).empty())
-    return Status::invalid_argument("addendum vide : donner son texte avec --text");
+    return Status::invalid_argument("coeur.addendum.vide");
   if (text.size() > kMaxTextBytes) {
-    return Status::out_of_range("addendum trop long (au plus " + std::to_string(kMaxTextBytes) +
-                                " octets)");
+    return Status::out_of_range("coeur.addendum.trop_long", {{"max", kMaxTextBytes}});
   }
-  if (!valid_utf8_text(text)) return Status::invalid_argument("addendum : texte UTF-8 invalide");
+  if (!valid_utf8_text(text)) return Status::invalid_argument("coeur.addendum.utf8_invalide");
   return Status::ok_status();
 }
 

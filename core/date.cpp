@@ -55,13 +55,11 @@ Result<Date> Date::parse(std::string_view text) {
     m = digits(text, 3, 2);
     y = digits(text, 6, 4);
   } else {
-    return fail(Status::invalid_argument("« " + std::string(text) +
-                                         " » n'est pas une date (attendu AAAA-MM-JJ ou JJ/MM/AAAA)"));
+    return fail(Status::invalid_argument("coeur.date.pas_une_date", {{"texte", text}}));
   }
   auto date = from_ymd(y, m, d);
   if (!date) {
-    return fail(Status::invalid_argument("« " + std::string(text) +
-                                         " » n'est pas une date valide (1900 à 2199)"));
+    return fail(Status::invalid_argument("coeur.date.date_invalide", {{"texte", text}}));
   }
   return *date;
 }

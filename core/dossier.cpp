@@ -14,14 +14,16 @@ constexpr std::size_t kMaxRecommendations = 100;
 Status text_field(const Json& obj, std::string_view key, bool required, std::size_t max, std::string& out) {
   const Json* v = obj.find(key);
   if (v == nullptr || v->is_null()) {
-    if (required) return Status::invalid_argument("champ « " + std::string(key) + " » manquant");
+    if (required) return Status::invalid_argument("coeur.dossier.champ_manquant", {{"champ", key}});
     return Status::ok_status();
   }
-  if (v->kind() != Json::Kind::kString) return Status::invalid_argument("« " + std::string(key) + " » doit être un texte");
-  if (v->as_string().size() > max) {
-    return Status::out_of_range("« " + std::string(key) + " » trop long (maximum " + std::to_string(max) + " octets)");
+  if (v->kind() != Json::Kind::kString) {
+    return Status::invalid_argument("coeur.dossier.texte_attendu", {{"champ", key}});
   }
-  if (required && trim(v->as_string()).empty()) return Status::invalid_argument("« " + std::string(key) + " » est vide");
+  if (v->as_string().size() > max) {
+    return Status::out_of_range("coeur.dossier.trop_long", {{"champ", key}, {"max", max}});
+  }
+  if (required && trim(v->as_string()).empty()) return Status::invalid_argument("coeur.dossier.vide", {{"champ", key}});
   out = v->as_string();
   return Status::ok_status();
 }
@@ -29,7 +31,7 @@ Status text_field(const Json& obj, std::string_view key, bool required, std::siz
 Status count_field(const Json& obj, std::string_view key, std::optional<std::int64_t>& out) {
   const Json* v = obj.find(key);
   if (v == nullptr || v->is_null()) return Status::ok_status();
-  auto bad = Status::invalid_argument("« " + std::string(key) + " » doit être un nombre entier de 0 à 100000");
+  auto bad = Status::invalid_argument("coeur.dossier.entier_attendu", {{"champ", key}});
   if (v->kind() != Json::Kind::kNumber) return bad;
   auto n = Number::parse(v->number_text());
   if (!n || !n->is_integer() || n->numerator() < 0 || n->numerator() > 100000) return bad;
@@ -38,17 +40,17 @@ Status count_field(const Json& obj, std::string_view key, std::optional<std::int
 }
 
 Result<Dossier> one(const Json& obj) {
-  if (obj.kind() != Json::Kind::kObject) return fail(Status::invalid_argument("un objet JSON est attendu"));
+  if (obj.kind() != Json::Kind::kObject) return fail(Status::invalid_argument("coeur.dossier.objet_attendu"));
   static const std::set<std::string, std::less<>> known = {"id", "kind", "name", "reference", "holder", "address",
                                                             "capacity", "subsidised_places", "last_visit",
                                                             "recommendations"};
   for (const auto& [k, v] : obj.as_object()) {
-    if (!known.contains(k)) return fail(Status::invalid_argument("champ inconnu « " + k + " »"));
+    if (!known.contains(k)) return fail(Status::invalid_argument("coeur.dossier.champ_inconnu", {{"champ", k}}));
   }
   Dossier d;
   CARNET_RETURN_IF_ERROR_R(text_field(obj, "id", true, 64, d.id));
   if (!valid_dossier_id(d.id)) {
-    return fail(Status::invalid_argument("« id » invalide : lettres, chiffres et . _ : - seulement (64 au plus)"));
+    return fail(Status::invalid_argument("coeur.dossier.id_invalide"));
   }
   CARNET_RETURN_IF_ERROR_R(text_field(obj, "kind", true, 64, d.kind));
   CARNET_RETURN_IF_ERROR_R(text_field(obj, "name", true, 200, d.name));
@@ -61,17 +63,19 @@ Result<Dossier> one(const Json& obj) {
   CARNET_RETURN_IF_ERROR_R(text_field(obj, "last_visit", false, 10, last_visit));
   if (!last_visit.empty()) {
     auto date = Date::parse(last_visit);
-    if (!date) return fail(date.error().with_context("« last_visit »"));
+    if (!date) return fail(date.error().with_context("coeur.dossier.champ", {{"champ", "last_visit"}}));
     d.last_visit = *date;
   }
   if (const Json* recs = obj.find("recommendations"); recs != nullptr && !recs->is_null()) {
-    if (recs->kind() != Json::Kind::kArray) return fail(Status::invalid_argument("« recommendations » doit être une liste de textes"));
+    if (recs->kind() != Json::Kind::kArray) {
+      return fail(Status::invalid_argument("coeur.dossier.recommandations_liste"));
+    }
     if (recs->as_array().size() > kMaxRecommendations) {
-      return fail(Status::out_of_range("« recommendations » : au plus 100 éléments"));
+      return fail(Status::out_of_range("coeur.dossier.recommandations_trop"));
     }
     for (const Json& r : recs->as_array()) {
       if (r.kind() != Json::Kind::kString || r.as_string().size() > 10000) {
-        return fail(Status::invalid_argument("« recommendations » : chaque élément est un texte (10 000 octets au plus)"));
+        return fail(Status::invalid_argument("coeur.dossier.recommandation_texte"));
       }
       d.recommendations.push_back(r.as_string());
     }
@@ -89,18 +93,20 @@ bool valid_dossier_id(std::string_view id) {
 }
 
 Result<std::vector<Dossier>> dossiers_from_json(const Json& doc) {
-  if (doc.kind() != Json::Kind::kArray) return fail(Status::invalid_argument("une liste JSON de dossiers est attendue ([ … ])"));
-  if (doc.as_array().size() > kMaxDossiers) return fail(Status::out_of_range("au plus 10 000 dossiers par import"));
+  if (doc.kind() != Json::Kind::kArray) return fail(Status::invalid_argument("coeur.dossier.liste_attendue"));
+  if (doc.as_array().size() > kMaxDossiers) return fail(Status::out_of_range("coeur.dossier.trop_de_dossiers"));
   std::vector<Dossier> out;
   std::set<std::string> ids;
   for (std::size_t i = 0; i < doc.as_array().size(); ++i) {
     auto d = one(doc.as_array()[i]);
-    std::string where = "dossier n° " + std::to_string(i + 1);
+    Message where("coeur.dossier.numero", {{"n", i + 1}});
     if (const Json* id = doc.as_array()[i].find("id"); id != nullptr && id->kind() == Json::Kind::kString) {
-      where += " (" + id->as_string().substr(0, 64) + ")";
+      where = Message("coeur.dossier.numero_id", {{"n", i + 1}, {"id", id->as_string().substr(0, 64)}});
     }
     if (!d) return fail(d.error().with_context(where));
-    if (!ids.insert(d->id).second) return fail(Status::invalid_argument(where + " : identifiant en double dans le fichier"));
+    if (!ids.insert(d->id).second) {
+      return fail(Status::invalid_argument("coeur.dossier.id_en_double").with_context(where));
+    }
     out.push_back(std::move(*d));
   }
   return out;

@@ -26,8 +26,23 @@ struct Token {
 // Thrown inside the parser only and turned into a Status by compile(); never escapes.
 struct CompileError {
   std::size_t pos;
-  std::string message;
+  std::vector<Message> parts;  // a Status's parts: contexts first, then the message
 };
+
+// A parameter made of one sub-message (a French phrase chosen by the code).
+MessageParam sub(std::string_view name, Message m) { return {name, std::vector<Message>{std::move(m)}}; }
+
+Message type_message(ExprType type) {
+  switch (type) {
+    case ExprType::kNull: return Message("coeur.expression_compile.type_null");
+    case ExprType::kBool: return Message("coeur.expression_compile.type_booleen");
+    case ExprType::kNumber: return Message("coeur.expression_compile.type_nombre");
+    case ExprType::kDate: return Message("coeur.expression_compile.type_date");
+    case ExprType::kText: return Message("coeur.expression_compile.type_texte");
+    case ExprType::kTable: return Message("coeur.expression_compile.type_tableau");
+  }
+  return Message("coeur.expression_compile.type_inconnu");
+}
 
 class Lexer {
  public:
@@ -58,13 +73,17 @@ class Lexer {
       }
       t.kind = Tok::kName;
       t.text = std::string(src_.substr(pos_, end - pos_));
-      if (t.text.back() == '.') throw CompileError{pos_, "nom incomplet « " + t.text + " »"};
+      if (t.text.back() == '.') {
+        throw CompileError{pos_, {Message("coeur.expression_compile.nom_incomplet", {{"nom", t.text}})}};
+      }
       pos_ = end;
       return t;
     }
     if (c == '\'') {
       const std::size_t close = src_.find('\'', pos_ + 1);
-      if (close == std::string_view::npos) throw CompileError{pos_, "texte non terminé (')"};
+      if (close == std::string_view::npos) {
+        throw CompileError{pos_, {Message("coeur.expression_compile.texte_non_termine")}};
+      }
       t.kind = Tok::kString;
       t.text = std::string(src_.substr(pos_ + 1, close - pos_ - 1));
       pos_ = close + 1;
@@ -83,16 +102,19 @@ class Lexer {
       case '/': t.kind = Tok::kSlash; break;
       case '=': t.kind = Tok::kEq; len = two('=') ? 2 : 1; break;
       case '!':
-        if (!two('=')) throw CompileError{pos_, "« ! » seul n'existe pas (utiliser not ou !=)"};
+        if (!two('=')) throw CompileError{pos_, {Message("coeur.expression_compile.point_exclamation")}};
         t.kind = Tok::kNe; len = 2; break;
       case '<': t.kind = two('=') ? Tok::kLe : Tok::kLt; len = two('=') ? 2 : 1; break;
       case '>': t.kind = two('=') ? Tok::kGe : Tok::kGt; len = two('=') ? 2 : 1; break;
       default: {
         const auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x21 && byte < 0x7F) throw CompileError{pos_, std::string("caractère inattendu « ") + c + " »"};
+        if (byte >= 0x21 && byte < 0x7F) {
+          throw CompileError{pos_, {Message("coeur.expression_compile.caractere_inattendu",
+                                            {{"caractere", std::string(1, c)}})}};
+        }
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02X", byte);
-        throw CompileError{pos_, std::string("caractère inattendu (octet ") + hex + ")"};
+        throw CompileError{pos_, {Message("coeur.expression_compile.octet_inattendu", {{"octet", hex}})}};
       }
     }
     pos_ += len;
@@ -128,18 +150,26 @@ class Parser {
 
   NodePtr parse_all() {
     NodePtr n = parse_or();
-    if (tok_.kind != Tok::kEnd) error(tok_.pos, "symbole en trop « " + describe(tok_) + " »");
+    if (tok_.kind != Tok::kEnd) {
+      error(tok_.pos, Message("coeur.expression_compile.symbole_en_trop", {sub("symbole", describe(tok_))}));
+    }
     return n;
   }
 
  private:
-  [[noreturn]] void error(std::size_t pos, std::string message) {
-    throw CompileError{pos, std::move(message)};
+  [[noreturn]] void error(std::size_t pos, Message message) {
+    throw CompileError{pos, {std::move(message)}};
+  }
+  [[noreturn]] void error(std::size_t pos, const Status& status) { throw CompileError{pos, status.parts()}; }
+
+  static Message describe(const Token& t) {
+    if (t.kind == Tok::kEnd) return Message("coeur.expression_compile.fin");
+    return Message("coeur.expression_compile.symbole", {{"symbole", symbol(t)}});
   }
 
-  static std::string describe(const Token& t) {
+  static std::string symbol(const Token& t) {
     switch (t.kind) {
-      case Tok::kEnd: return "fin";
+      case Tok::kEnd: return "";
       case Tok::kString: return "'" + t.text + "'";
       case Tok::kNumber:
       case Tok::kName: return t.text;
@@ -163,8 +193,11 @@ class Parser {
 
   void advance() { tok_ = lexer_.next(); }
 
-  void expect(Tok kind, const char* what) {
-    if (tok_.kind != kind) error(tok_.pos, std::string("attendu ") + what + ", trouvé « " + describe(tok_) + " »");
+  void expect(Tok kind, Message what) {
+    if (tok_.kind != kind) {
+      error(tok_.pos, Message("coeur.expression_compile.attendu_trouve", {sub("attendu", std::move(what)),
+                                                                          sub("trouve", describe(tok_))}));
+    }
     advance();
   }
 
@@ -174,17 +207,23 @@ class Parser {
   // operator (not, unary minus), the only ways the parser recurses.
   struct DepthGuard {
     explicit DepthGuard(Parser& p, std::size_t pos) : p_(p) {
-      if (++p_.depth_ > kMaxDepth) p_.error(pos, "expression trop imbriquée (profondeur maximale 64)");
+      if (++p_.depth_ > kMaxDepth) p_.error(pos, Message("coeur.expression_compile.trop_imbriquee"));
     }
     ~DepthGuard() { --p_.depth_; }
     Parser& p_;
   };
 
-  void require(const ExprNode& n, ExprType type, std::size_t pos, const char* what) {
+  void require(const ExprNode& n, ExprType type, std::size_t pos, Message what) {
     if (!compatible(n.type, type)) {
-      error(pos, std::string(what) + " : attendu " + std::string(expr_type_name(type)) + ", trouvé " +
-                     std::string(expr_type_name(n.type)));
+      error(pos, Message("coeur.expression_compile.type_attendu", {sub("quoi", std::move(what)),
+                                                                   sub("attendu", type_message(type)),
+                                                                   sub("trouve", type_message(n.type))}));
     }
+  }
+
+  static Message code_name(std::string_view n) { return Message("coeur.expression_compile.nom", {{"nom", n}}); }
+  static Message call_name(std::string_view fn) {
+    return Message("coeur.expression_compile.fonction", {{"fonction", fn}});
   }
 
   NodePtr parse_or() {
@@ -194,8 +233,8 @@ class Parser {
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr right = parse_and();
-      require(*left, ExprType::kBool, pos, "or");
-      require(*right, ExprType::kBool, pos, "or");
+      require(*left, ExprType::kBool, pos, code_name("or"));
+      require(*right, ExprType::kBool, pos, code_name("or"));
       left = binary(ExprOp::kOr, ExprType::kBool, std::move(left), std::move(right));
     }
     return left;
@@ -207,8 +246,8 @@ class Parser {
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr right = parse_not();
-      require(*left, ExprType::kBool, pos, "and");
-      require(*right, ExprType::kBool, pos, "and");
+      require(*left, ExprType::kBool, pos, code_name("and"));
+      require(*right, ExprType::kBool, pos, code_name("and"));
       left = binary(ExprOp::kAnd, ExprType::kBool, std::move(left), std::move(right));
     }
     return left;
@@ -220,7 +259,7 @@ class Parser {
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr operand = parse_not();
-      require(*operand, ExprType::kBool, pos, "not");
+      require(*operand, ExprType::kBool, pos, code_name("not"));
       NodePtr n = make(ExprOp::kNot, ExprType::kBool);
       n->kids.push_back(std::move(operand));
       return n;
@@ -244,13 +283,13 @@ class Parser {
     advance();
     NodePtr right = parse_sum();
     if (!compatible(left->type, right->type)) {
-      error(pos, "comparaison entre " + std::string(expr_type_name(left->type)) + " et " +
-                     std::string(expr_type_name(right->type)));
+      error(pos, Message("coeur.expression_compile.comparaison_types", {sub("gauche", type_message(left->type)),
+                                                                        sub("droite", type_message(right->type))}));
     }
     const ExprType t = unify(left->type, right->type);
     const bool ordered = op != ExprOp::kEq && op != ExprOp::kNe;
     if (t == ExprType::kTable || (ordered && (t == ExprType::kBool || t == ExprType::kText))) {
-      error(pos, "comparaison d'ordre impossible sur " + std::string(expr_type_name(t)));
+      error(pos, Message("coeur.expression_compile.comparaison_ordre", {sub("type", type_message(t))}));
     }
     return binary(op, ExprType::kBool, std::move(left), std::move(right));
   }
@@ -262,8 +301,8 @@ class Parser {
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr right = parse_product();
-      require(*left, ExprType::kNumber, pos, "opération arithmétique");
-      require(*right, ExprType::kNumber, pos, "opération arithmétique");
+      require(*left, ExprType::kNumber, pos, Message("coeur.expression_compile.operation_arithmetique"));
+      require(*right, ExprType::kNumber, pos, Message("coeur.expression_compile.operation_arithmetique"));
       left = binary(op, ExprType::kNumber, std::move(left), std::move(right));
     }
     return left;
@@ -276,8 +315,8 @@ class Parser {
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr right = parse_unary();
-      require(*left, ExprType::kNumber, pos, "opération arithmétique");
-      require(*right, ExprType::kNumber, pos, "opération arithmétique");
+      require(*left, ExprType::kNumber, pos, Message("coeur.expression_compile.operation_arithmetique"));
+      require(*right, ExprType::kNumber, pos, Message("coeur.expression_compile.operation_arithmetique"));
       left = binary(op, ExprType::kNumber, std::move(left), std::move(right));
     }
     return left;
@@ -289,7 +328,7 @@ class Parser {
       const std::size_t pos = tok_.pos;
       advance();
       NodePtr operand = parse_unary();
-      require(*operand, ExprType::kNumber, pos, "signe moins");
+      require(*operand, ExprType::kNumber, pos, Message("coeur.expression_compile.signe_moins"));
       NodePtr n = make(ExprOp::kNeg, ExprType::kNumber);
       n->kids.push_back(std::move(operand));
       return n;
@@ -316,7 +355,7 @@ class Parser {
       case Tok::kNumber: {
         advance();
         auto n = Number::parse(t.text);
-        if (!n) error(t.pos, n.error().message());
+        if (!n) error(t.pos, n.error());
         return literal(Value::number(*n), ExprType::kNumber);
       }
       case Tok::kString:
@@ -325,18 +364,18 @@ class Parser {
       case Tok::kLParen: {
         advance();
         NodePtr inner = parse_or();
-        expect(Tok::kRParen, "« ) »");
+        expect(Tok::kRParen, Message("coeur.expression_compile.attendu_parenthese"));
         return inner;
       }
       case Tok::kName: break;
-      default: error(t.pos, "valeur attendue, trouvé « " + describe(t) + " »");
+      default: error(t.pos, Message("coeur.expression_compile.valeur_attendue", {sub("trouve", describe(t))}));
     }
     advance();
     if (t.text == "true") return literal(Value::boolean(true), ExprType::kBool);
     if (t.text == "false") return literal(Value::boolean(false), ExprType::kBool);
     if (t.text == "null") return literal(Value(), ExprType::kNull);
     if (t.text == "and" || t.text == "or" || t.text == "not") {
-      error(t.pos, "« " + t.text + " » mal placé");
+      error(t.pos, Message("coeur.expression_compile.mal_place", {{"nom", t.text}}));
     }
     if (tok_.kind == Tok::kLParen) return parse_call(t);
     return reference(t);
@@ -351,7 +390,7 @@ class Parser {
       }
     }
     auto sym = symbols_.lookup(t.text);
-    if (!sym) error(t.pos, "nom inconnu « " + t.text + " »");
+    if (!sym) error(t.pos, Message("coeur.expression_compile.nom_inconnu", {{"nom", t.text}}));
     switch (sym->kind) {
       case Symbol::Kind::kConstant: return literal(sym->constant, sym->type);
       case Symbol::Kind::kBuiltin: {
@@ -360,9 +399,9 @@ class Parser {
         return n;
       }
       case Symbol::Kind::kTable:
-        error(t.pos, "« " + t.text + " » est un tableau : utiliser count(), sum(), all() ou any()");
+        error(t.pos, Message("coeur.expression_compile.tableau_hors_agregat", {{"nom", t.text}}));
       case Symbol::Kind::kColumn:
-        error(t.pos, "colonne « " + t.text + " » hors d'un parcours de tableau");
+        error(t.pos, Message("coeur.expression_compile.colonne_hors_parcours", {{"nom", t.text}}));
       case Symbol::Kind::kItem: break;
     }
     refs_.push_back(sym->index);
@@ -374,13 +413,13 @@ class Parser {
   // The first argument of an aggregate: a table name. Returns its item index.
   int table_arg(const char* fn) {
     const Token t = tok_;
-    if (t.kind != Tok::kName) error(t.pos, std::string(fn) + "() : un nom de tableau est attendu");
+    if (t.kind != Tok::kName) error(t.pos, Message("coeur.expression_compile.nom_tableau_attendu", {{"fonction", fn}}));
     advance();
     auto sym = symbols_.lookup(t.text);
     if (!sym || sym->kind != Symbol::Kind::kTable) {
-      error(t.pos, std::string(fn) + "() : « " + t.text + " » n'est pas un tableau");
+      error(t.pos, Message("coeur.expression_compile.pas_un_tableau", {{"fonction", fn}, {"nom", t.text}}));
     }
-    if (row_table_ >= 0) error(t.pos, std::string(fn) + "() ne peut pas être imbriqué dans un parcours de tableau");
+    if (row_table_ >= 0) error(t.pos, Message("coeur.expression_compile.agregat_imbrique", {{"fonction", fn}}));
     refs_.push_back(sym->index);
     return sym->index;
   }
@@ -413,11 +452,14 @@ class Parser {
         args.push_back(parse_or());
       } while (accept(Tok::kComma));
     }
-    expect(Tok::kRParen, "« ) »");
+    expect(Tok::kRParen, Message("coeur.expression_compile.attendu_parenthese"));
     auto arity = [&](std::size_t lo, std::size_t hi) {
       if (args.size() < lo || args.size() > hi) {
-        error(pos, fn + "() : " + std::to_string(args.size()) + " argument(s), attendu " +
-                       (lo == hi ? std::to_string(lo) : std::to_string(lo) + " à " + std::to_string(hi)));
+        if (lo == hi) {
+          error(pos, Message("coeur.expression_compile.arite", {{"fonction", fn}, {"n", args.size()}, {"min", lo}}));
+        }
+        error(pos, Message("coeur.expression_compile.arite_plage",
+                           {{"fonction", fn}, {"n", args.size()}, {"min", lo}, {"max", hi}}));
       }
     };
     auto node = [&](ExprOp op, ExprType type) {
@@ -425,25 +467,27 @@ class Parser {
       for (auto& a : args) n->kids.push_back(std::move(a));
       return n;
     };
-    auto arg = [&](std::size_t i, ExprType type) { require(*args[i], type, arg_pos[i], fn.c_str()); };
+    auto arg = [&](std::size_t i, ExprType type) { require(*args[i], type, arg_pos[i], code_name(fn)); };
 
     if (fn == "if") {
       arity(3, 3);
       arg(0, ExprType::kBool);
-      if (!compatible(args[1]->type, args[2]->type)) error(pos, "if() : les deux branches n'ont pas le même type");
+      if (!compatible(args[1]->type, args[2]->type)) error(pos, Message("coeur.expression_compile.if_branches"));
       const ExprType t = unify(args[1]->type, args[2]->type);
       return node(ExprOp::kIf, t);
     }
     if (fn == "coalesce") {
       arity(2, 2);
-      if (!compatible(args[0]->type, args[1]->type)) error(pos, "coalesce() : types différents");
+      if (!compatible(args[0]->type, args[1]->type)) {
+        error(pos, Message("coeur.expression_compile.types_differents", {{"fonction", fn}}));
+      }
       const ExprType t = unify(args[0]->type, args[1]->type);
       return node(ExprOp::kCoalesce, t);
     }
     if (fn == "answered") {
       arity(1, 1);
       if (args[0]->op != ExprOp::kItem && args[0]->op != ExprOp::kColumn) {
-        error(arg_pos[0], "answered() : un item ou une colonne est attendu");
+        error(arg_pos[0], Message("coeur.expression_compile.answered_item"));
       }
       return node(ExprOp::kAnswered, ExprType::kBool);
     }
@@ -451,10 +495,14 @@ class Parser {
       arity(1, 32);
       ExprType t = ExprType::kNull;
       for (std::size_t i = 0; i < args.size(); ++i) {
-        if (!compatible(t, args[i]->type)) error(arg_pos[i], fn + "() : types différents");
+        if (!compatible(t, args[i]->type)) {
+          error(arg_pos[i], Message("coeur.expression_compile.types_differents", {{"fonction", fn}}));
+        }
         t = unify(t, args[i]->type);
       }
-      if (t != ExprType::kNumber && t != ExprType::kDate) error(pos, fn + "() : nombres ou dates attendus");
+      if (t != ExprType::kNumber && t != ExprType::kDate) {
+        error(pos, Message("coeur.expression_compile.nombres_ou_dates", {{"fonction", fn}}));
+      }
       return node(fn == "min" ? ExprOp::kMin : ExprOp::kMax, t);
     }
     if (fn == "abs" || fn == "floor" || fn == "ceil") {
@@ -469,7 +517,7 @@ class Parser {
       const ExprNode& d = *args[1];
       if (d.op != ExprOp::kLiteral || d.type != ExprType::kNumber || !d.literal.as_number().is_integer() ||
           d.literal.as_number() < Number::integer(0) || d.literal.as_number() > Number::integer(9)) {
-        error(arg_pos[1], "round() : le nombre de décimales doit être un entier de 0 à 9");
+        error(arg_pos[1], Message("coeur.expression_compile.round_decimales"));
       }
       const int decimals = static_cast<int>(d.literal.as_number().numerator());
       args.pop_back();
@@ -480,10 +528,10 @@ class Parser {
     if (fn == "date") {
       if (args.size() == 1) {
         if (args[0]->op != ExprOp::kLiteral || args[0]->type != ExprType::kText) {
-          error(arg_pos[0], "date() : un texte 'AAAA-MM-JJ' est attendu");
+          error(arg_pos[0], Message("coeur.expression_compile.date_texte"));
         }
         auto d = Date::parse(args[0]->literal.as_text());
-        if (!d) error(arg_pos[0], d.error().message());
+        if (!d) error(arg_pos[0], d.error());
         return literal(Value::date(*d), ExprType::kDate);
       }
       arity(3, 3);
@@ -508,7 +556,7 @@ class Parser {
       arg(1, ExprType::kNumber);
       return node(fn == "add_days" ? ExprOp::kAddDays : ExprOp::kAddMonths, ExprType::kDate);
     }
-    error(pos, "fonction inconnue « " + fn + " »");
+    error(pos, Message("coeur.expression_compile.fonction_inconnue", {{"fonction", fn}}));
   }
 
   NodePtr parse_aggregate(const std::string& fn, std::size_t pos) {
@@ -521,21 +569,21 @@ class Parser {
     NodePtr n = make(op, type);
     n->index = table;
     if (op == ExprOp::kSum) {
-      expect(Tok::kComma, "« , » puis la valeur à additionner");
+      expect(Tok::kComma, Message("coeur.expression_compile.attendu_valeur"));
       const std::size_t p = tok_.pos;
       NodePtr value = row_expr(table);
-      require(*value, ExprType::kNumber, p, "sum()");
+      require(*value, ExprType::kNumber, p, call_name("sum"));
       n->kids.push_back(std::move(value));
     }
     const bool needs_cond = op == ExprOp::kAll || op == ExprOp::kAny;
     if (needs_cond || tok_.kind == Tok::kComma) {
-      expect(Tok::kComma, "« , » puis une condition");
+      expect(Tok::kComma, Message("coeur.expression_compile.attendu_condition"));
       const std::size_t p = tok_.pos;
       NodePtr cond = row_expr(table);
-      require(*cond, ExprType::kBool, p, (fn + "()").c_str());
+      require(*cond, ExprType::kBool, p, call_name(fn));
       n->kids.push_back(std::move(cond));
     }
-    expect(Tok::kRParen, "« ) »");
+    expect(Tok::kRParen, Message("coeur.expression_compile.attendu_parenthese"));
     (void)pos;
     return n;
   }
@@ -544,32 +592,34 @@ class Parser {
     NodePtr n = make(ExprOp::kBracket, ExprType::kNull);
     const std::size_t xpos = tok_.pos;
     n->kids.push_back(parse_or());
-    require(*n->kids[0], ExprType::kNumber, xpos, "bracket()");
+    require(*n->kids[0], ExprType::kNumber, xpos, call_name("bracket"));
     ExprType t = ExprType::kNull;
     while (accept(Tok::kComma)) {
-      if (n->has_default) error(tok_.pos, "bracket() : « * » doit être le dernier palier");
+      if (n->has_default) error(tok_.pos, Message("coeur.expression_compile.bracket_defaut_dernier"));
       const Token b = tok_;
       if (accept(Tok::kStar)) {
         n->has_default = true;
       } else {
         bool negative = accept(Tok::kMinus);
-        if (tok_.kind != Tok::kNumber) error(tok_.pos, "bracket() : un palier numérique ou « * » est attendu");
+        if (tok_.kind != Tok::kNumber) error(tok_.pos, Message("coeur.expression_compile.bracket_palier_attendu"));
         auto bound = Number::parse(tok_.text);
-        if (!bound) error(tok_.pos, bound.error().message());
+        if (!bound) error(tok_.pos, bound.error());
         advance();
         const Number v = negative ? bound->negated() : *bound;
-        if (!n->bounds.empty() && !(n->bounds.back() < v)) error(b.pos, "bracket() : les paliers doivent croître");
+        if (!n->bounds.empty() && !(n->bounds.back() < v)) {
+          error(b.pos, Message("coeur.expression_compile.bracket_croissant"));
+        }
         n->bounds.push_back(v);
       }
-      expect(Tok::kColon, "« : » après le palier");
+      expect(Tok::kColon, Message("coeur.expression_compile.attendu_deux_points"));
       const std::size_t vpos = tok_.pos;
       NodePtr value = parse_or();
-      if (!compatible(t, value->type)) error(vpos, "bracket() : les valeurs n'ont pas toutes le même type");
+      if (!compatible(t, value->type)) error(vpos, Message("coeur.expression_compile.bracket_types"));
       t = unify(t, value->type);
       n->kids.push_back(std::move(value));
     }
-    expect(Tok::kRParen, "« ) »");
-    if (n->kids.size() < 2) error(pos, "bracket() : au moins un palier est attendu");
+    expect(Tok::kRParen, Message("coeur.expression_compile.attendu_parenthese"));
+    if (n->kids.size() < 2) error(pos, Message("coeur.expression_compile.bracket_un_palier"));
     n->type = t;
     return n;
   }
@@ -584,23 +634,12 @@ class Parser {
 
 }  // namespace
 
-std::string_view expr_type_name(ExprType type) {
-  switch (type) {
-    case ExprType::kNull: return "null";
-    case ExprType::kBool: return "booléen";
-    case ExprType::kNumber: return "nombre";
-    case ExprType::kDate: return "date";
-    case ExprType::kText: return "texte";
-    case ExprType::kTable: return "tableau";
-  }
-  return "?";
-}
+std::string_view expr_type_name(ExprType type) { return message_text(type_message(type).key()); }
 
 Result<Expression> Expression::compile(std::string_view text, const SymbolTable& symbols,
                                        std::optional<ExprType> expected) {
   if (text.size() > kMaxLength) {
-    return fail(Status::out_of_range("expression trop longue (" + std::to_string(text.size()) +
-                                     " caractères, maximum 4096)"));
+    return fail(Status::out_of_range("coeur.expression_compile.trop_longue", {{"taille", text.size()}}));
   }
   Expression e;
   e.text_ = std::string(text);
@@ -608,12 +647,15 @@ Result<Expression> Expression::compile(std::string_view text, const SymbolTable&
     Parser parser(text, symbols, e.item_refs_);
     std::unique_ptr<ExprNode> root = parser.parse_all();
     if (expected && !compatible(root->type, *expected)) {
-      throw CompileError{0, "l'expression donne un " + std::string(expr_type_name(root->type)) +
-                                ", attendu " + std::string(expr_type_name(*expected))};
+      throw CompileError{0, {Message("coeur.expression_compile.type_resultat",
+                                     {sub("type", type_message(root->type)),
+                                      sub("attendu", type_message(*expected))})}};
     }
     e.root_ = std::move(root);
   } catch (const CompileError& err) {
-    return fail(Status::invalid_argument("colonne " + std::to_string(err.pos + 1) + " : " + err.message));
+    Status s = Status::invalid_argument(err.parts.back());
+    for (auto it = err.parts.rbegin() + 1; it != err.parts.rend(); ++it) s = s.with_context(*it);
+    return fail(s.with_context("coeur.expression_compile.colonne", {{"colonne", err.pos + 1}}));
   }
   return e;
 }

@@ -77,7 +77,7 @@ class Evaluator {
       case ExprOp::kAddDays:
       case ExprOp::kAddMonths: return dates(n);
     }
-    return fail(Status::internal("opération inconnue"));
+    return fail(Status::internal("coeur.expression_eval.operation_inconnue"));
   }
 
  private:
@@ -242,14 +242,14 @@ class Evaluator {
       return x.numerator();
     };
     auto date_or_error = [](std::optional<Date> d) -> Result<Value> {
-      if (!d) return fail(Status::out_of_range("date hors des limites (1900 à 2199)"));
+      if (!d) return fail(Status::out_of_range("coeur.expression_eval.date_hors_limites"));
       return Value::date(*d);
     };
     switch (n.op) {
       case ExprOp::kMakeDate: {
         auto y = as_int(args[0]), m = as_int(args[1]), d = as_int(args[2]);
         if (!y || !m || !d || *y < 0 || *y > 9999 || *m < 0 || *m > 99 || *d < 0 || *d > 99) {
-          return fail(Status::invalid_argument("date() : année, mois et jour entiers attendus"));
+          return fail(Status::invalid_argument("coeur.expression_eval.date_entiers"));
         }
         return date_or_error(Date::from_ymd(static_cast<int>(*y), static_cast<int>(*m), static_cast<int>(*d)));
       }
@@ -259,7 +259,7 @@ class Evaluator {
       case ExprOp::kDays: return Value::number(Number::integer(days_between(args[0].as_date(), args[1].as_date())));
       default: {
         auto k = as_int(args[1]);
-        if (!k) return fail(Status::invalid_argument("un nombre entier de jours ou de mois est attendu"));
+        if (!k) return fail(Status::invalid_argument("coeur.expression_eval.jours_mois_entier"));
         const Date& d = args[0].as_date();
         return date_or_error(n.op == ExprOp::kAddDays ? d.plus_days(*k) : d.plus_months(*k));
       }

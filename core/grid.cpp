@@ -45,12 +45,6 @@ ExprType expr_type_of(ItemType t) {
   return ExprType::kNull;
 }
 
-namespace {
-
-std::string quoted(std::string_view s) { return "« " + std::string(s) + " »"; }
-
-}  // namespace
-
 Status check_field(const FieldSpec& f, const Value& v) {
   if (v.is_null()) return Status::ok_status();
   const ExprType want = expr_type_of(f.type);
@@ -59,14 +53,15 @@ Status check_field(const FieldSpec& f, const Value& v) {
                        (want == ExprType::kDate && v.kind() == ValueKind::kDate) ||
                        (want == ExprType::kText && v.kind() == ValueKind::kText);
   if (!kind_ok) {
-    return Status::invalid_argument(std::string(f.name) + " : valeur de type " +
-                                    std::string(value_kind_name(v.kind())) + ", attendu " +
-                                    std::string(item_type_name(f.type)));
+    return Status::invalid_argument("coeur.grid.type_valeur",
+                                    {{"champ", f.name},
+                                     {"type", std::vector<Message>{value_kind_message(v.kind())}},
+                                     {"attendu", std::vector<Message>{item_type_message(f.type)}}});
   }
   switch (f.type) {
     case ItemType::kYesNo:
       if (v.as_text() != "oui" && v.as_text() != "non" && v.as_text() != "so") {
-        return Status::invalid_argument(std::string(f.name) + " : répondre oui, non ou so (sans objet)");
+        return Status::invalid_argument("coeur.grid.oui_non_so", {{"champ", f.name}});
       }
       break;
     case ItemType::kChoice: {
@@ -75,30 +70,32 @@ Status check_field(const FieldSpec& f, const Value& v) {
       if (!known) {
         std::string list;
         for (const auto& c : *f.choices) list += (list.empty() ? "" : ", ") + c.value;
-        return Status::invalid_argument(std::string(f.name) + " : « " + v.as_text() + " »" +
-                                        " n'est pas un choix possible (" + list + ")");
+        return Status::invalid_argument("coeur.grid.choix_impossible",
+                                        {{"champ", f.name}, {"valeur", v.as_text()}, {"choix", list}});
       }
       break;
     }
     case ItemType::kText:
       if (v.as_text().size() > kMaxTextBytes) {
-        return Status::out_of_range(std::string(f.name) + " : texte trop long (maximum 10 000 octets)");
+        return Status::out_of_range("coeur.grid.texte_trop_long", {{"champ", f.name}});
       }
       if (!valid_utf8_text(v.as_text())) {
-        return Status::invalid_argument(std::string(f.name) + " : texte invalide (UTF-8 attendu, sans caractère de contrôle)");
+        return Status::invalid_argument("coeur.grid.texte_invalide", {{"champ", f.name}});
       }
       break;
     case ItemType::kPhoto:
       if (!is_sha256_hex(v.as_text())) {
-        return Status::invalid_argument(std::string(f.name) + " : une empreinte SHA-256 (64 caractères hexadécimaux) est attendue");
+        return Status::invalid_argument("coeur.grid.empreinte_attendue", {{"champ", f.name}});
       }
       break;
     case ItemType::kInteger:
-      if (!v.as_number().is_integer()) return Status::invalid_argument(std::string(f.name) + " : un nombre entier est attendu");
+      if (!v.as_number().is_integer()) {
+        return Status::invalid_argument("coeur.grid.entier_attendu", {{"champ", f.name}});
+      }
       break;
     case ItemType::kMoney: {
       const auto places = v.as_number().exact_decimals();
-      if (!places || *places > 2) return Status::invalid_argument(std::string(f.name) + " : un montant a au plus 2 décimales");
+      if (!places || *places > 2) return Status::invalid_argument("coeur.grid.montant_decimales", {{"champ", f.name}});
       break;
     }
     default: break;
@@ -106,11 +103,17 @@ Status check_field(const FieldSpec& f, const Value& v) {
   if (v.kind() == ValueKind::kNumber) {
     const Number& n = v.as_number();
     if ((f.min && n < *f.min) || (f.max && n > *f.max)) {
-      std::string range;
-      if (f.min && f.max) range = "de " + f.min->to_french(4) + " à " + f.max->to_french(4);
-      else if (f.min) range = "minimum " + f.min->to_french(4);
-      else range = "maximum " + f.max->to_french(4);
-      return Status::out_of_range(std::string(f.name) + " : " + n.to_french(4) + " hors limites (" + range + ")");
+      if (f.min && f.max) {
+        return Status::out_of_range("coeur.grid.hors_limites", {{"champ", f.name}, {"valeur", n.to_french(4)},
+                                                                {"min", f.min->to_french(4)},
+                                                                {"max", f.max->to_french(4)}});
+      }
+      if (f.min) {
+        return Status::out_of_range("coeur.grid.hors_limites_min",
+                                    {{"champ", f.name}, {"valeur", n.to_french(4)}, {"min", f.min->to_french(4)}});
+      }
+      return Status::out_of_range("coeur.grid.hors_limites_max",
+                                  {{"champ", f.name}, {"valeur", n.to_french(4)}, {"max", f.max->to_french(4)}});
     }
   }
   return Status::ok_status();
@@ -126,14 +129,14 @@ Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
       if (t == "oui" || t == "o" || t == "yes") v = Value::text("oui");
       else if (t == "non" || t == "n" || t == "no") v = Value::text("non");
       else if (t == "so" || t == "sans objet" || t == "na") v = Value::text("so");
-      else return fail(Status::invalid_argument(std::string(f.name) + " : " + quoted(text) + " — répondre oui, non ou so (sans objet)"));
+      else return fail(Status::invalid_argument("coeur.grid.saisie_oui_non_so", {{"champ", f.name}, {"texte", text}}));
       break;
     }
     case ItemType::kCheck: {
       const std::string t = ascii_lower(text);
       if (t == "oui" || t == "x" || t == "1" || t == "true") v = Value::boolean(true);
       else if (t == "non" || t == "0" || t == "false") v = Value::boolean(false);
-      else return fail(Status::invalid_argument(std::string(f.name) + " : " + quoted(text) + " — cocher par oui ou non"));
+      else return fail(Status::invalid_argument("coeur.grid.saisie_case", {{"champ", f.name}, {"texte", text}}));
       break;
     }
     case ItemType::kInteger:
@@ -145,13 +148,13 @@ Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
         if (t.size() > suffix.size() && t.ends_with(suffix)) t = trim(t.substr(0, t.size() - suffix.size()));
       }
       auto n = Number::parse(t);
-      if (!n) return fail(n.error().with_context(f.name));
+      if (!n) return fail(n.error().with_context("coeur.grid.champ", {{"champ", f.name}}));
       v = Value::number(*n);
       break;
     }
     case ItemType::kDate: {
       auto d = Date::parse(text);
-      if (!d) return fail(d.error().with_context(f.name));
+      if (!d) return fail(d.error().with_context("coeur.grid.champ", {{"champ", f.name}}));
       v = Value::date(*d);
       break;
     }
@@ -167,8 +170,7 @@ Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
     case ItemType::kPhoto: v = Value::text(ascii_lower(text)); break;
     case ItemType::kText: v = Value::text(std::string(raw)); break;
     case ItemType::kTable:
-      return fail(Status::invalid_argument(std::string(f.name) + " est un tableau : ajouter une ligne avec " +
-                                           std::string(f.name) + "[+].colonne=valeur"));
+      return fail(Status::invalid_argument("coeur.grid.saisie_tableau", {{"champ", f.name}}));
   }
   CARNET_RETURN_IF_ERROR_R(check_field(f, v));
   return v;
@@ -177,16 +179,16 @@ Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
 namespace {
 
 // Options belong to choices only, and a choice has valid, distinct options.
-Status check_choices(ItemType type, const std::vector<Choice>& choices, const std::string& ctx) {
+Status check_choices(ItemType type, const std::vector<Choice>& choices, const Message& ctx) {
   if (type != ItemType::kChoice) {
     if (choices.empty()) return Status::ok_status();
-    return Status::invalid_argument(ctx + " : des options sur un item qui n'est pas un choix");
+    return Status::invalid_argument("coeur.grid.options_hors_choix").with_context(ctx);
   }
-  if (choices.empty()) return Status::invalid_argument(ctx + " : un choix sans options");
+  if (choices.empty()) return Status::invalid_argument("coeur.grid.choix_sans_options").with_context(ctx);
   std::set<std::string> seen;
   for (const auto& c : choices) {
     if (!valid_name(c.value, false) || !seen.insert(c.value).second) {
-      return Status::invalid_argument(ctx + " : option invalide ou en double " + quoted(c.value));
+      return Status::invalid_argument("coeur.grid.option_invalide", {{"option", c.value}}).with_context(ctx);
     }
   }
   return Status::ok_status();
@@ -258,10 +260,14 @@ Result<Template> compile_template(std::string_view text, const SymbolTable& symb
     if (open > pos) t.parts.push_back({std::string(text.substr(pos, open - pos)), std::nullopt});
     const std::size_t close = text.find('}', open);
     if (close == std::string_view::npos) {
-      return fail(Status::invalid_argument("accolade « { » non fermée à la position " + std::to_string(open + 1)));
+      // "{" as a parameter: a brace in the catalogue's text would open a placeholder.
+      return fail(Status::invalid_argument("coeur.grid.accolade_non_fermee",
+                                           {{"accolade", "{"}, {"position", open + 1}}));
     }
     auto e = Expression::compile(text.substr(open + 1, close - open - 1), symbols);
-    if (!e) return fail(e.error().with_context("{" + std::string(text.substr(open + 1, close - open - 1)) + "}"));
+    if (!e) {
+      return fail(e.error().with_context("coeur.grid.gabarit", {{"gabarit", text.substr(open, close - open + 1)}}));
+    }
     t.parts.push_back({{}, std::move(*e)});
     pos = close + 1;
   }
@@ -270,79 +276,95 @@ Result<Template> compile_template(std::string_view text, const SymbolTable& symb
 
 }  // namespace
 
-std::string_view item_type_name(ItemType type) {
+Message item_type_message(ItemType type) {
   switch (type) {
-    case ItemType::kYesNo: return catalogue_text("coeur.grille.type.oui_non");
-    case ItemType::kCheck: return catalogue_text("coeur.grille.type.case");
-    case ItemType::kInteger: return catalogue_text("coeur.grille.type.entier");
-    case ItemType::kDecimal: return catalogue_text("coeur.grille.type.decimal");
-    case ItemType::kMoney: return catalogue_text("coeur.grille.type.montant");
-    case ItemType::kPercent: return catalogue_text("coeur.grille.type.pourcentage");
-    case ItemType::kDate: return catalogue_text("coeur.grille.type.date");
-    case ItemType::kText: return catalogue_text("coeur.grille.type.texte");
-    case ItemType::kChoice: return catalogue_text("coeur.grille.type.choix");
-    case ItemType::kTable: return catalogue_text("coeur.grille.type.tableau");
-    case ItemType::kPhoto: return catalogue_text("coeur.grille.type.photo");
+    case ItemType::kYesNo: return Message("coeur.grid.type_oui_non");
+    case ItemType::kCheck: return Message("coeur.grid.type_case");
+    case ItemType::kInteger: return Message("coeur.grid.type_entier");
+    case ItemType::kDecimal: return Message("coeur.grid.type_nombre");
+    case ItemType::kMoney: return Message("coeur.grid.type_montant");
+    case ItemType::kPercent: return Message("coeur.grid.type_pourcentage");
+    case ItemType::kDate: return Message("coeur.grid.type_date");
+    case ItemType::kText: return Message("coeur.grid.type_texte");
+    case ItemType::kChoice: return Message("coeur.grid.type_choix");
+    case ItemType::kTable: return Message("coeur.grid.type_tableau");
+    case ItemType::kPhoto: return Message("coeur.grid.type_photo");
   }
-  return "?";
+  return Message("coeur.grid.type_inconnu");
 }
+
+std::string_view item_type_name(ItemType type) { return message_text(item_type_message(type).key()); }
 
 Result<std::shared_ptr<const Grid>> Grid::compile(GridDef def) {
   std::shared_ptr<Grid> grid(new Grid());
   grid->def_ = std::move(def);
   const Status s = grid->build();
   if (!s.ok()) {
-    return fail(s.with_context("grille " + grid->def_.key + " v" + std::to_string(grid->def_.version)));
+    return fail(s.with_context("coeur.grid.grille", {{"cle", grid->def_.key}, {"version", grid->def_.version}}));
   }
   return std::shared_ptr<const Grid>(std::move(grid));
 }
 
 Status Grid::build() {
-  if (!valid_grid_key(def_.key)) return Status::invalid_argument("clé de grille invalide " + quoted(def_.key) + " ([a-z0-9-]+)");
-  if (def_.version <= 0) return Status::invalid_argument("la version doit être un entier positif");
-  if (def_.title.empty()) return Status::invalid_argument("titre manquant");
+  if (!valid_grid_key(def_.key)) return Status::invalid_argument("coeur.grid.cle_invalide", {{"cle", def_.key}});
+  if (def_.version <= 0) return Status::invalid_argument("coeur.grid.version_invalide");
+  if (def_.title.empty()) return Status::invalid_argument("coeur.grid.titre_manquant");
 
   std::set<std::string, std::less<>> names;
   for (const auto& p : def_.params) {
-    if (!valid_name(p.name, false) || reserved(p.name) || p.name == "date_visite") return Status::invalid_argument("paramètre : nom invalide " + quoted(p.name));
-    if (!names.insert(p.name).second) return Status::invalid_argument("paramètre en double " + quoted(p.name));
+    if (!valid_name(p.name, false) || reserved(p.name) || p.name == "date_visite") {
+      return Status::invalid_argument("coeur.grid.parametre_invalide", {{"nom", p.name}});
+    }
+    if (!names.insert(p.name).second) return Status::invalid_argument("coeur.grid.parametre_double", {{"nom", p.name}});
   }
   std::set<std::string, std::less<>> section_keys;
   for (std::size_t si = 0; si < def_.sections.size(); ++si) {
     Section& sec = def_.sections[si];
     if (!valid_name(sec.key, false) || reserved(sec.key) || sec.key == "remarques" || sec.key == "recommandations") {
-      return Status::invalid_argument("section : clé invalide " + quoted(sec.key));
+      return Status::invalid_argument("coeur.grid.section_invalide", {{"cle", sec.key}});
     }
-    if (!section_keys.insert(sec.key).second) return Status::invalid_argument("section en double " + quoted(sec.key));
-    if (sec.title.empty()) return Status::invalid_argument("section " + sec.key + " : titre manquant");
+    if (!section_keys.insert(sec.key).second) {
+      return Status::invalid_argument("coeur.grid.section_double", {{"cle", sec.key}});
+    }
+    if (sec.title.empty()) {
+      return Status::invalid_argument("coeur.grid.titre_manquant")
+          .with_context("coeur.grid.section", {{"cle", sec.key}});
+    }
     for (Item& item : sec.items) {
-      const std::string ctx = "item " + item.key;
+      const Message ctx("coeur.grid.item", {{"item", item.key}});
       if (!item_index_.emplace(item.key, static_cast<int>(items_.size())).second) {
-        return Status::invalid_argument("item en double " + quoted(item.key));
+        return Status::invalid_argument("coeur.grid.item_double", {{"item", item.key}});
       }
       if (!valid_name(item.key, true) || !item.key.starts_with(sec.key + ".") || item.key.ends_with(".")) {
-        return Status::invalid_argument(ctx + " : la clé doit être « " + sec.key + ".nom » ([a-z0-9_.])");
+        return Status::invalid_argument("coeur.grid.cle_item", {{"section", sec.key}}).with_context(ctx);
       }
-      if (item.label.empty()) return Status::invalid_argument(ctx + " : libellé manquant");
+      if (item.label.empty()) return Status::invalid_argument("coeur.grid.libelle_manquant").with_context(ctx);
       CARNET_RETURN_IF_ERROR(check_choices(item.type, item.choices, ctx));
       if (item.type == ItemType::kTable) {
-        if (item.columns.empty()) return Status::invalid_argument(ctx + " : un tableau sans colonnes");
+        if (item.columns.empty()) return Status::invalid_argument("coeur.grid.tableau_sans_colonnes").with_context(ctx);
         std::set<std::string> seen;
         for (const auto& col : item.columns) {
           if (!valid_name(col.key, false) || reserved(col.key) || !seen.insert(col.key).second) {
-            return Status::invalid_argument(ctx + " : colonne invalide ou en double " + quoted(col.key));
+            return Status::invalid_argument("coeur.grid.colonne_invalide", {{"colonne", col.key}}).with_context(ctx);
           }
-          if (col.type == ItemType::kTable) return Status::invalid_argument(ctx + " : un tableau dans un tableau");
-          CARNET_RETURN_IF_ERROR(check_choices(col.type, col.choices, ctx + " : colonne " + col.key));
-          if (col.min && col.max && *col.max < *col.min) return Status::invalid_argument(ctx + " : colonne " + col.key + " : min > max");
+          if (col.type == ItemType::kTable) {
+            return Status::invalid_argument("coeur.grid.tableau_dans_tableau").with_context(ctx);
+          }
+          const Message col_ctx("coeur.grid.item_colonne", {{"item", item.key}, {"colonne", col.key}});
+          CARNET_RETURN_IF_ERROR(check_choices(col.type, col.choices, col_ctx));
+          if (col.min && col.max && *col.max < *col.min) {
+            return Status::invalid_argument("coeur.grid.min_max").with_context(col_ctx);
+          }
         }
         if (item.max_rows <= 0 || item.max_rows > kMaxTableRows) item.max_rows = item.max_rows <= 0 ? 200 : kMaxTableRows;
       } else if (!item.columns.empty()) {
-        return Status::invalid_argument(ctx + " : des colonnes sur un item qui n'est pas un tableau");
+        return Status::invalid_argument("coeur.grid.colonnes_hors_tableau").with_context(ctx);
       }
-      if (item.min && item.max && *item.max < *item.min) return Status::invalid_argument(ctx + " : min > max");
+      if (item.min && item.max && *item.max < *item.min) {
+        return Status::invalid_argument("coeur.grid.min_max").with_context(ctx);
+      }
       if (!item.calculate.empty() && (item.type == ItemType::kTable || item.type == ItemType::kPhoto)) {
-        return Status::invalid_argument(ctx + " : un tableau ou une photo ne peut pas être calculé");
+        return Status::invalid_argument("coeur.grid.calcul_interdit").with_context(ctx);
       }
       items_.push_back(&item);
       section_of_.push_back(static_cast<int>(si));
@@ -355,34 +377,42 @@ Status Grid::build() {
   std::set<std::string, std::less<>> norm_ids;
   for (std::size_t i = 0; i < items_.size(); ++i) {
     const Item& item = *items_[i];
-    const std::string ctx = "item " + item.key;
+    const Message ctx("coeur.grid.item", {{"item", item.key}});
     if (!item.calculate.empty()) {
       auto e = Expression::compile(item.calculate, symbols, expr_type_of(item.type));
-      if (!e) return e.error().with_context(ctx + ", calculate");
+      if (!e) {
+        return e.error().with_context("coeur.grid.item_expression", {{"item", item.key}, {"expression", "calculate"}});
+      }
       calculate_[i] = std::move(*e);
     }
     if (!item.relevant.empty()) {
       auto e = Expression::compile(item.relevant, symbols, ExprType::kBool);
-      if (!e) return e.error().with_context(ctx + ", relevant");
+      if (!e) {
+        return e.error().with_context("coeur.grid.item_expression", {{"item", item.key}, {"expression", "relevant"}});
+      }
       relevant_[i] = std::move(*e);
     }
     for (const Norm& norm : item.norms) {
-      const std::string nctx = ctx + ", norme " + norm.id;
+      const Message nctx("coeur.grid.item_norme", {{"item", item.key}, {"norme", norm.id}});
+      auto norm_ctx = [&](const char* expression) {
+        return Message("coeur.grid.item_norme_expression",
+                       {{"item", item.key}, {"norme", norm.id}, {"expression", expression}});
+      };
       if (!valid_name(norm.id, true) || !norm_ids.insert(norm.id).second) {
-        return Status::invalid_argument(ctx + " : identifiant de norme invalide ou en double " + quoted(norm.id));
+        return Status::invalid_argument("coeur.grid.norme_invalide", {{"norme", norm.id}}).with_context(ctx);
       }
-      if (norm.reference.empty()) return Status::invalid_argument(nctx + " : référence légale manquante");
-      if (norm.requirement.empty()) return Status::invalid_argument(nctx + " : exigence manquante");
+      if (norm.reference.empty()) return Status::invalid_argument("coeur.grid.reference_manquante").with_context(nctx);
+      if (norm.requirement.empty()) return Status::invalid_argument("coeur.grid.exigence_manquante").with_context(nctx);
       auto cond = Expression::compile(norm.condition, symbols, ExprType::kBool);
-      if (!cond) return cond.error().with_context(nctx + ", condition");
+      if (!cond) return cond.error().with_context(norm_ctx("condition"));
       CompiledNorm cn{&norm, static_cast<int>(i), std::move(*cond), std::nullopt, {}};
       if (!norm.when.empty()) {
         auto w = Expression::compile(norm.when, symbols, ExprType::kBool);
-        if (!w) return w.error().with_context(nctx + ", when");
+        if (!w) return w.error().with_context(norm_ctx("when"));
         cn.when = std::move(*w);
       }
       auto detail = compile_template(norm.detail, symbols);
-      if (!detail) return detail.error().with_context(nctx + ", detail");
+      if (!detail) return detail.error().with_context(norm_ctx("detail"));
       cn.detail = std::move(*detail);
       norms_.push_back(std::move(cn));
     }
@@ -393,7 +423,10 @@ Status Grid::build() {
   std::function<Status(int)> visit = [&](int i) -> Status {
     const auto u = static_cast<std::size_t>(i);
     if (state[u] == 2 || !calculate_[u]) return Status::ok_status();
-    if (state[u] == 1) return Status::invalid_argument("item " + items_[u]->key + " : calcul circulaire");
+    if (state[u] == 1) {
+      return Status::invalid_argument("coeur.grid.calcul_circulaire")
+          .with_context("coeur.grid.item", {{"item", items_[u]->key}});
+    }
     state[u] = 1;
     for (int dep : calculate_[u]->item_refs()) CARNET_RETURN_IF_ERROR(visit(dep));
     state[u] = 2;
@@ -431,7 +464,7 @@ std::unique_ptr<const SymbolTable> Grid::symbols() const {
 Result<Value> Grid::parse_input(int index, std::string_view text) const {
   const Item& it = item(index);
   if (calculate(index)) {
-    return fail(Status::invalid_argument(it.key + " est calculé automatiquement et ne peut pas être saisi"));
+    return fail(Status::invalid_argument("coeur.grid.calcule", {{"champ", it.key}}));
   }
   return parse_field({it.key, it.type, &it.choices, it.min, it.max}, text);
 }
@@ -445,7 +478,7 @@ Result<Value> Grid::parse_cell(int table, int column, std::string_view text) con
 
 Status Grid::check_value(int index, const Value& value) const {
   const Item& it = item(index);
-  if (it.type == ItemType::kTable) return Status::invalid_argument(it.key + " est un tableau");
+  if (it.type == ItemType::kTable) return Status::invalid_argument("coeur.grid.est_un_tableau", {{"champ", it.key}});
   return check_field({it.key, it.type, &it.choices, it.min, it.max}, value);
 }
 

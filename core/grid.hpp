@@ -23,6 +23,7 @@ namespace carnet::core {
 enum class ItemType { kYesNo, kCheck, kInteger, kDecimal, kMoney, kPercent, kDate, kText, kChoice, kTable, kPhoto };
 
 std::string_view item_type_name(ItemType type);  // "oui/non", "nombre entier", ... (French)
+Message item_type_message(ItemType type);        // the same, as a message of the catalogue
 // The expression type of an item or column of type `type`.
 ExprType expr_type_of(ItemType type);
 

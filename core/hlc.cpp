@@ -32,8 +32,7 @@ Hlc HybridClock::now() {
 Status HybridClock::observe(Hlc remote, std::int64_t max_drift_ms) {
   const std::int64_t wall = clock_->now_ms();
   if (remote.physical_ms() > wall + max_drift_ms) {
-    return Status::out_of_range("horloge distante en avance de " +
-                                std::to_string((remote.physical_ms() - wall) / 1000) + " s");
+    return Status::out_of_range("coeur.hlc.horloge_en_avance", {{"secondes", (remote.physical_ms() - wall) / 1000}});
   }
   last_ = std::max(last_, remote);
   return Status::ok_status();

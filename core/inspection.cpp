@@ -122,8 +122,7 @@ const MetaTable* find_inspection_table(std::string_view key) {
 
 Status check_edit(InspectionStatus status, std::string_view f) {
   if (status == InspectionStatus::kSigned && f != field::kHolderAnswer) {
-    return Status::failed_precondition(
-        "l'inspection est signée : elle ne peut plus être modifiée (seul l'avis du titulaire peut encore être noté)");
+    return Status::failed_precondition("coeur.inspection.signee_non_modifiable");
   }
   return Status::ok_status();
 }
@@ -137,24 +136,26 @@ InspectionStatus status_after_edit(InspectionStatus status, std::string_view f) 
 }
 
 Status check_complete(const InspectionState& s) {
-  if (s.status == InspectionStatus::kSigned) return Status::failed_precondition("l'inspection est déjà signée");
-  if (s.status == InspectionStatus::kCompleted) return Status::failed_precondition("l'inspection est déjà clôturée");
-  std::string missing;
-  auto need = [&](bool ok, std::string_view what) {
-    if (!ok) missing += (missing.empty() ? "" : ", ") + std::string(what);
+  if (s.status == InspectionStatus::kSigned) return Status::failed_precondition("coeur.inspection.deja_signee");
+  if (s.status == InspectionStatus::kCompleted) return Status::failed_precondition("coeur.inspection.deja_cloturee");
+  std::vector<Message> missing;
+  auto need = [&](bool ok, MessageKey what) {
+    if (!ok) missing.emplace_back(what);
   };
-  need(s.visit_date.has_value(), "date de l'inspection (date)");
-  need(!s.follow_up.empty(), "suivi souhaité (suivi)");
-  if (s.follow_up == kFollowUpChoiceDeadline) need(s.follow_up_days.has_value(), "délai en jours (suivi_delai)");
-  if (s.follow_up == kFollowUpChoiceOther) need(!s.follow_up_other.empty(), "précision du suivi (suivi_autre)");
-  if (!missing.empty()) return Status::failed_precondition("impossible de clôturer, il manque : " + missing);
+  need(s.visit_date.has_value(), "coeur.inspection.manque_date");
+  need(!s.follow_up.empty(), "coeur.inspection.manque_suivi");
+  if (s.follow_up == kFollowUpChoiceDeadline) need(s.follow_up_days.has_value(), "coeur.inspection.manque_delai");
+  if (s.follow_up == kFollowUpChoiceOther) need(!s.follow_up_other.empty(), "coeur.inspection.manque_precision");
+  if (!missing.empty()) {
+    return Status::failed_precondition("coeur.inspection.cloture_incomplete", {{"manque", missing}});
+  }
   return Status::ok_status();
 }
 
 Status check_sign(const InspectionState& s) {
-  if (s.status == InspectionStatus::kSigned) return Status::failed_precondition("l'inspection est déjà signée");
+  if (s.status == InspectionStatus::kSigned) return Status::failed_precondition("coeur.inspection.deja_signee");
   if (s.status != InspectionStatus::kCompleted) {
-    return Status::failed_precondition("l'inspection doit être clôturée avant d'être signée (carnet inspection complete)");
+    return Status::failed_precondition("coeur.inspection.signature_avant_cloture");
   }
   return Status::ok_status();
 }

@@ -12,14 +12,15 @@ class JsonParser {
     Json v;
     CARNET_RETURN_IF_ERROR_R(value(v, 0));
     skip_ws();
-    if (pos_ != s_.size()) return fail(error("contenu en trop après la fin du document"));
+    if (pos_ != s_.size()) return fail(error("coeur.json.contenu_en_trop"));
     return v;
   }
 
  private:
-  Status error(std::string_view what) const {
-    return Status::invalid_argument("JSON invalide à l'octet " + std::to_string(pos_) + " : " + std::string(what));
+  Status error(Message what) const {
+    return Status::invalid_argument(std::move(what)).with_context("coeur.json.invalide", {{"octet", pos_}});
   }
+  Status error(MessageKey what) const { return error(Message(what)); }
 
   void skip_ws() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) ++pos_;
@@ -32,9 +33,9 @@ class JsonParser {
   }
 
   Status value(Json& out, int depth) {
-    if (depth > 64) return error("imbrication trop profonde (maximum 64)");
+    if (depth > 64) return error("coeur.json.trop_imbrique");
     skip_ws();
-    if (pos_ >= s_.size()) return error("fin inattendue");
+    if (pos_ >= s_.size()) return error("coeur.json.fin_inattendue");
     const char c = s_[pos_];
     if (c == '{') return object(out, depth);
     if (c == '[') return array(out, depth);
@@ -48,7 +49,7 @@ class JsonParser {
     if (literal("false")) { out = Json(false); return Status::ok_status(); }
     if (literal("null")) { out = Json(); return Status::ok_status(); }
     if (c == '-' || (c >= '0' && c <= '9')) return number(out);
-    return error(std::string("valeur attendue, trouvé « ") + c + " »");
+    return error(Message("coeur.json.valeur_attendue", {{"caractere", std::string(1, c)}}));
   }
 
   Status number(Json& out) {
@@ -60,24 +61,24 @@ class JsonParser {
     };
     if (s_[pos_] == '-') ++pos_;
     const std::size_t int_start = pos_;
-    if (digits() == 0) return error("nombre mal formé");
-    if (s_[int_start] == '0' && pos_ - int_start > 1) return error("nombre mal formé (zéro initial)");
+    if (digits() == 0) return error("coeur.json.nombre_mal_forme");
+    if (s_[int_start] == '0' && pos_ - int_start > 1) return error("coeur.json.zero_initial");
     if (pos_ < s_.size() && s_[pos_] == '.') {
       ++pos_;
-      if (digits() == 0) return error("nombre mal formé");
+      if (digits() == 0) return error("coeur.json.nombre_mal_forme");
     }
     if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
       ++pos_;
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-      if (digits() == 0) return error("nombre mal formé");
+      if (digits() == 0) return error("coeur.json.nombre_mal_forme");
     }
-    if (pos_ - start > 64) return error("nombre trop long");
+    if (pos_ - start > 64) return error("coeur.json.nombre_trop_long");
     out = Json::from_number_text(std::string(s_.substr(start, pos_ - start)));
     return Status::ok_status();
   }
 
   Status hex4(unsigned& cp) {
-    if (pos_ + 4 > s_.size()) return error("échappement \\u incomplet");
+    if (pos_ + 4 > s_.size()) return error("coeur.json.echappement_u_incomplet");
     cp = 0;
     for (int i = 0; i < 4; ++i) {
       const char h = s_[pos_++];
@@ -85,7 +86,7 @@ class JsonParser {
       if (h >= '0' && h <= '9') cp |= static_cast<unsigned>(h - '0');
       else if (h >= 'a' && h <= 'f') cp |= static_cast<unsigned>(h - 'a' + 10);
       else if (h >= 'A' && h <= 'F') cp |= static_cast<unsigned>(h - 'A' + 10);
-      else return error("échappement \\u invalide");
+      else return error("coeur.json.echappement_u_invalide");
     }
     return Status::ok_status();
   }
@@ -112,16 +113,16 @@ class JsonParser {
     ++pos_;  // opening quote
     const std::size_t start = pos_;
     while (true) {
-      if (pos_ >= s_.size()) return error("texte non terminé");
+      if (pos_ >= s_.size()) return error("coeur.json.texte_non_termine");
       const char c = s_[pos_];
       if (c == '"') break;
-      if (static_cast<unsigned char>(c) < 0x20) return error("caractère de contrôle dans un texte");
+      if (static_cast<unsigned char>(c) < 0x20) return error("coeur.json.caractere_controle");
       if (c != '\\') {
         out += c;
         ++pos_;
         continue;
       }
-      if (++pos_ >= s_.size()) return error("échappement incomplet");
+      if (++pos_ >= s_.size()) return error("coeur.json.echappement_incomplet");
       const char e = s_[pos_++];
       switch (e) {
         case '"': out += '"'; break;
@@ -137,18 +138,18 @@ class JsonParser {
           CARNET_RETURN_IF_ERROR(hex4(cp));
           if (cp >= 0xD800 && cp <= 0xDBFF) {
             unsigned low = 0;
-            if (!literal("\\u")) return error("paire de substitution incomplète");
+            if (!literal("\\u")) return error("coeur.json.substitution_incomplete");
             CARNET_RETURN_IF_ERROR(hex4(low));
-            if (low < 0xDC00 || low > 0xDFFF) return error("paire de substitution invalide");
+            if (low < 0xDC00 || low > 0xDFFF) return error("coeur.json.substitution_invalide");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
           } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            return error("paire de substitution invalide");
+            return error("coeur.json.substitution_invalide");
           }
-          if (cp == 0) return error("caractère nul interdit");
+          if (cp == 0) return error("coeur.json.caractere_nul");
           utf8(cp, out);
           break;
         }
-        default: return error("échappement inconnu");
+        default: return error("coeur.json.echappement_inconnu");
       }
     }
     ++pos_;  // closing quote
@@ -158,7 +159,7 @@ class JsonParser {
     for (char& ch : check) {
       if (ch == '\b' || ch == '\f') ch = ' ';
     }
-    if (!valid_utf8_text(check)) return error("texte non UTF-8");
+    if (!valid_utf8_text(check)) return error("coeur.json.texte_non_utf8");
     return Status::ok_status();
   }
 
@@ -178,7 +179,7 @@ class JsonParser {
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') { ++pos_; continue; }
       if (pos_ < s_.size() && s_[pos_] == ']') { ++pos_; break; }
-      return error("« , » ou « ] » attendu");
+      return error("coeur.json.virgule_ou_crochet");
     }
     out = Json::array(std::move(items));
     return Status::ok_status();
@@ -195,12 +196,12 @@ class JsonParser {
     }
     while (true) {
       skip_ws();
-      if (pos_ >= s_.size() || s_[pos_] != '"') return error("nom de champ attendu");
+      if (pos_ >= s_.size() || s_[pos_] != '"') return error("coeur.json.nom_champ_attendu");
       std::string key;
       CARNET_RETURN_IF_ERROR(string(key));
-      if (obj.find(key) != nullptr) return error("champ « " + key + " » en double");
+      if (obj.find(key) != nullptr) return error(Message("coeur.json.champ_double", {{"champ", key}}));
       skip_ws();
-      if (pos_ >= s_.size() || s_[pos_] != ':') return error("« : » attendu");
+      if (pos_ >= s_.size() || s_[pos_] != ':') return error("coeur.json.deux_points_attendu");
       ++pos_;
       Json v;
       CARNET_RETURN_IF_ERROR(value(v, depth + 1));
@@ -208,7 +209,7 @@ class JsonParser {
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') { ++pos_; continue; }
       if (pos_ < s_.size() && s_[pos_] == '}') { ++pos_; break; }
-      return error("« , » ou « } » attendu");
+      return error("coeur.json.virgule_ou_accolade");
     }
     out = std::move(obj);
     return Status::ok_status();
@@ -316,8 +317,7 @@ void Json::dump_to(std::string& out, int indent, int level) const {
 
 Result<Json> Json::parse(std::string_view text, std::size_t max_bytes) {
   if (text.size() > max_bytes) {
-    return fail(Status::out_of_range("document JSON trop grand (" + std::to_string(text.size()) + " octets, maximum " +
-                                     std::to_string(max_bytes) + ")"));
+    return fail(Status::out_of_range("coeur.json.trop_grand", {{"taille", text.size()}, {"max", max_bytes}}));
   }
   return JsonParser(text).parse();
 }

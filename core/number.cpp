@@ -34,14 +34,14 @@ i128 pow10(int n) {
 }
 
 Status too_big() {
-  return Status::out_of_range("nombre trop grand pour être calculé exactement");
+  return Status::out_of_range("coeur.number.trop_grand_calcul");
 }
 
 }  // namespace
 
 // Builds a normalised Number (den > 0, lowest terms) from a 128-bit fraction.
 Result<Number> Number::make_fraction(i128 num, i128 den) {
-  if (den == 0) return fail(Status::invalid_argument("division par zéro"));
+  if (den == 0) return fail(Status::invalid_argument("coeur.number.division_par_zero"));
   if (den < 0) {
     num = -num;
     den = -den;
@@ -58,9 +58,8 @@ Result<Number> Number::make_fraction(i128 num, i128 den) {
 
 
 Result<Number> Number::parse(std::string_view text) {
-  const std::string shown(text);
   auto bad = [&] {
-    return fail(Status::invalid_argument("« " + shown + " » n'est pas un nombre"));
+    return fail(Status::invalid_argument("coeur.number.pas_un_nombre", {{"texte", text}}));
   };
   std::size_t i = 0;
   bool negative = false;
@@ -84,11 +83,11 @@ Result<Number> Number::parse(std::string_view text) {
     any_digit = true;
     if (seen_separator) {
       if (++decimals > kMaxDecimals) {
-        return fail(Status::out_of_range("« " + shown + " » : au plus 9 décimales"));
+        return fail(Status::out_of_range("coeur.number.trop_de_decimales", {{"texte", text}}));
       }
     } else if (value != 0 || c != '0') {
       if (++int_digits > kMaxIntegerDigits) {
-        return fail(Status::out_of_range("« " + shown + " » : nombre trop grand"));
+        return fail(Status::out_of_range("coeur.number.trop_grand", {{"texte", text}}));
       }
     }
     value = value * 10 + (c - '0');
@@ -112,7 +111,7 @@ Result<Number> Number::mul(const Number& a, const Number& b) {
 }
 
 Result<Number> Number::div(const Number& a, const Number& b) {
-  if (b.num_ == 0) return fail(Status::invalid_argument("division par zéro"));
+  if (b.num_ == 0) return fail(Status::invalid_argument("coeur.number.division_par_zero"));
   return make_fraction(static_cast<i128>(a.num_) * b.den_, static_cast<i128>(a.den_) * b.num_);
 }
 
@@ -142,7 +141,7 @@ std::optional<int> Number::exact_decimals() const {
 
 Result<Number> Number::rounded(int decimals) const {
   if (decimals < 0 || decimals > kMaxDecimals) {
-    return fail(Status::out_of_range("arrondi : entre 0 et 9 décimales"));
+    return fail(Status::out_of_range("coeur.number.arrondi"));
   }
   const i128 scale = pow10(decimals);
   i128 scaled = static_cast<i128>(num_) * scale;
@@ -192,7 +191,7 @@ std::string Number::canonical() const {
 }
 
 Result<Number> Number::parse_canonical(std::string_view text) {
-  auto corrupt = [&] { return fail(Status::corruption("nombre mal encodé : " + std::string(text.substr(0, 40)))); };
+  auto corrupt = [&] { return fail(Status::corruption("coeur.number.mal_encode", {{"texte", text.substr(0, 40)}})); };
   // Reads "-?digits[.digits]" into a fraction; the canonical check below refuses every other
   // spelling of the same number ("+5", "007", "1.50", "2/4", "1,5").
   auto decimal = [](std::string_view t, i128& num, i128& den) {

@@ -4,16 +4,18 @@
 
 namespace carnet::core {
 
-std::string_view value_kind_name(ValueKind kind) {
+Message value_kind_message(ValueKind kind) {
   switch (kind) {
-    case ValueKind::kNull: return "vide";
-    case ValueKind::kBool: return "booléen";
-    case ValueKind::kNumber: return "nombre";
-    case ValueKind::kDate: return "date";
-    case ValueKind::kText: return "texte";
+    case ValueKind::kNull: return Message("coeur.value.type_vide");
+    case ValueKind::kBool: return Message("coeur.value.type_booleen");
+    case ValueKind::kNumber: return Message("coeur.value.type_nombre");
+    case ValueKind::kDate: return Message("coeur.value.type_date");
+    case ValueKind::kText: return Message("coeur.value.type_texte");
   }
-  return "?";
+  return Message("coeur.value.type_inconnu");
 }
+
+std::string_view value_kind_name(ValueKind kind) { return message_text(value_kind_message(kind).key()); }
 
 std::string Value::encode() const {
   switch (kind()) {
@@ -28,8 +30,7 @@ std::string Value::encode() const {
 
 Result<Value> Value::decode(std::string_view encoded) {
   auto corrupt = [&] {
-    return fail(Status::corruption("valeur enregistrée illisible : « " +
-                                   std::string(encoded.substr(0, 40)) + " »"));
+    return fail(Status::corruption("coeur.value.illisible", {{"valeur", encoded.substr(0, 40)}}));
   };
   if (encoded.size() < 2 || encoded[1] != ':') return corrupt();
   const std::string_view payload = encoded.substr(2);

@@ -20,8 +20,9 @@ namespace carnet::core {
 
 enum class ValueKind { kNull, kBool, kNumber, kDate, kText };
 
-// French name of a kind, for messages ("nombre", "date", ...).
+// French name of a kind ("nombre", "date", ...); as a message of the catalogue for messages.
 std::string_view value_kind_name(ValueKind kind);
+Message value_kind_message(ValueKind kind);
 
 class Value {
  public:

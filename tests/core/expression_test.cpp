@@ -134,16 +134,16 @@ class Env final : public SymbolTable, public EvalContext {
   // The compile error of `text`, which must not compile.
   Status compile_error(std::string_view text) const {
     auto e = compile(text);
-    if (e) return Status::internal("compiled: " + std::string(text));
+    if (e) return Status::internal("coeur.expression_test.compilee", {{"expression", text}});
     return e.error();
   }
 
   // The evaluation error of `text`, which must compile and then fail.
   Status eval_error(std::string_view text) const {
     auto e = compile(text);
-    if (!e) return Status::internal("did not compile: " + e.error().to_string());
+    if (!e) return Status::internal("coeur.expression_test.non_compilee", {{"erreur", e.error().to_string()}});
     auto v = e->evaluate(*this);
-    if (v) return Status::internal("evaluated to " + show(*v));
+    if (v) return Status::internal("coeur.expression_test.evaluee", {{"valeur", show(*v)}});
     return v.error();
   }
 
@@ -461,7 +461,7 @@ TEST(Expression, WrongArity) {
 
 TEST(Expression, ErrorsOfItemsPropagate) {
   Env env;
-  env.add_failing_item("taux", ExprType::kNumber, Status::invalid_argument("division par zéro"));
+  env.add_failing_item("taux", ExprType::kNumber, Status::invalid_argument("coeur.number.division_par_zero"));
   const Status s = env.eval_error("taux >= 80");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "division par zéro");

@@ -64,7 +64,7 @@ GridDef valid_grid() { return one_section({make_item("s.x", ItemType::kInteger)}
 // The error of compiling `def`, which must fail.
 Status compile_error(GridDef def) {
   auto g = Grid::compile(std::move(def));
-  if (g) return Status::internal("the grid compiled");
+  if (g) return Status::internal("coeur.grid_test.compilee");
   return g.error();
 }
 
