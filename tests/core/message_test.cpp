@@ -51,9 +51,9 @@ TEST(Message, TheCatalogueIsSortedUniqueAndWellFormed) {
     }
     EXPECT_TRUE(seen.insert(all[i].key).second) << all[i].key;
     EXPECT_FALSE(all[i].text.empty()) << all[i].key;
-    // Braces only as {name} placeholders.
+    // "{" only opens a {name} placeholder (a lone "}" is plain text for both renderers).
     const std::string stripped = std::regex_replace(std::string(all[i].text), std::regex("\\{[a-z_]+\\}"), "");
-    EXPECT_EQ(stripped.find_first_of("{}"), std::string::npos) << all[i].key << " : " << all[i].text;
+    EXPECT_EQ(stripped.find('{'), std::string::npos) << all[i].key << " : " << all[i].text;
   }
   EXPECT_EQ(message_text("pas.une.cle"), "pas.une.cle");
   EXPECT_TRUE(MessageKey::known("commun.separateur_contexte"));
