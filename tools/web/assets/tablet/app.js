@@ -465,9 +465,21 @@ function renderHeader() {
       h("span", { class: "badge unknown" }, t("tablette.inspection.a_verifier", { n: unknown }))));
 }
 
+// The inspection's own fields and tables have catalogue labels ("libelle_cle"): shown in the
+// reader's language. The grid's labels are the grid file's.
+function localiseLabels(node) {
+  if (Array.isArray(node)) {
+    node.forEach(localiseLabels);
+  } else if (node && typeof node === "object") {
+    if (typeof node.libelle_cle === "string") node.label = t(node.libelle_cle);
+    Object.values(node).forEach(localiseLabels);
+  }
+}
+
 async function showInspection(id, sectionKey, seq) {
   const view = await api("GET", `/api/inspections/${encodeURIComponent(id)}`);
   if (stale(seq)) return;
+  localiseLabels(view.meta);
   current = { view, section: sectionKey, specs: new Map() };
   for (const s of view.form.sections) for (const it of s.items) current.specs.set(it.key, it);
   const locked = STATUS_LOCKED.has(view.status);
