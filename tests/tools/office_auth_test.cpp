@@ -66,14 +66,14 @@ class OfficeAuth : public ::testing::Test {
 
 TEST_F(OfficeAuth, TheRightPasswordOpensASessionThatAuthenticatesRequests) {
   auto l = login("jean", kJeanPassword);
-  ASSERT_TRUE(l) << l.error().message;
+  ASSERT_TRUE(l) << l.error().message.render();
   EXPECT_EQ(l->user, "jean");
   EXPECT_EQ(l->role, "office");
   EXPECT_EQ(l->token.size(), 64u);
   EXPECT_EQ(l->csrf_token.size(), 64u);
   EXPECT_NE(l->token, l->csrf_token);
   auto s = auth_->authenticate(with_session(*l), now_ + kMinute);
-  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_TRUE(s) << s.error().message.render();
   EXPECT_EQ(s->user, "jean");
   EXPECT_EQ(s->csrf_token, l->csrf_token);
   EXPECT_EQ(s->token_sha256, sync::sha256_hex(l->token));
@@ -96,8 +96,8 @@ TEST_F(OfficeAuth, AWrongNameAndAWrongPasswordGetTheSameAnswerInTheSameTime) {
     ASSERT_FALSE(wrong_name);
     EXPECT_EQ(wrong_password.error().http_status, 401);
     EXPECT_EQ(wrong_name.error().http_status, 401);
-    EXPECT_EQ(wrong_password.error().message, wrong_name.error().message);
-    EXPECT_EQ(wrong_name.error().message, "nom d'utilisateur ou mot de passe incorrect");
+    EXPECT_EQ(wrong_password.error().message.render(), wrong_name.error().message.render());
+    EXPECT_EQ(wrong_name.error().message.render(), "nom d'utilisateur ou mot de passe incorrect");
     known = std::min<std::int64_t>(
         known, std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count());
     unknown = std::min<std::int64_t>(
@@ -119,7 +119,7 @@ TEST_F(OfficeAuth, FiveFailuresFromOneAddressPauseItEvenForTheRightPassword) {
   auto paused = login("jean", kJeanPassword, "198.51.100.7");
   ASSERT_FALSE(paused);
   EXPECT_EQ(paused.error().http_status, 429);
-  EXPECT_EQ(paused.error().message, "trop de tentatives, réessayez dans 10 minutes");
+  EXPECT_EQ(paused.error().message.render(), "trop de tentatives, réessayez dans 10 minutes");
   EXPECT_TRUE(login("jean", kJeanPassword, "198.51.100.8"));  // another address is not paused
   now_ = kStart + 15 * kMinute;  // the first failure has left the window
   EXPECT_TRUE(login("jean", kJeanPassword, "198.51.100.7"));
@@ -132,10 +132,10 @@ TEST_F(OfficeAuth, FiveFailuresForOneNamePauseItFromEveryAddress) {
   auto paused = login("jean", kJeanPassword, "203.0.113.99");
   ASSERT_FALSE(paused);
   EXPECT_EQ(paused.error().http_status, 429);
-  EXPECT_EQ(paused.error().message, "trop de tentatives, réessayez dans 15 minutes");
+  EXPECT_EQ(paused.error().message.render(), "trop de tentatives, réessayez dans 15 minutes");
   EXPECT_TRUE(login("marie", kMariePassword, "203.0.113.98"));  // another name is not paused
   now_ += 14 * kMinute + 1;
-  EXPECT_EQ(login("jean", kJeanPassword, "203.0.113.99").error().message,
+  EXPECT_EQ(login("jean", kJeanPassword, "203.0.113.99").error().message.render(),
             "trop de tentatives, réessayez dans 1 minute");
   now_ += kMinute;
   EXPECT_TRUE(login("jean", kJeanPassword, "203.0.113.99"));
@@ -151,7 +151,7 @@ TEST_F(OfficeAuth, ADisabledUserIsRefusedAtLoginAndItsSessionsEnd) {
   auto again = login("jean", kJeanPassword);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().http_status, 403);
-  EXPECT_NE(again.error().message.find("désactivé"), std::string::npos);
+  EXPECT_NE(again.error().message.render().find("désactivé"), std::string::npos);
   auto wrong = login("jean", "mauvais-mot-de-passe");  // without the password: the usual answer
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().http_status, 401);
@@ -173,7 +173,7 @@ TEST_F(OfficeAuth, SessionsExpireWhenIdleAndAfterEightHours) {
   auto late = auth_->authenticate(with_session(*m), t);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().http_status, 401);
-  EXPECT_NE(late.error().message.find("reconnecter"), std::string::npos);
+  EXPECT_NE(late.error().message.render().find("reconnecter"), std::string::npos);
 }
 
 TEST_F(OfficeAuth, LogoutEndsTheSession) {
@@ -236,7 +236,7 @@ TEST_F(OfficeAuth, AdminsManageAccountsAndDevicesAndDoEverythingTheOfficeDoes) {
   auto refused = web::check_role(office, OfficeArea::kDevices);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->http_status, 403);
-  EXPECT_NE(refused->message.find("administrateurs"), std::string::npos);
+  EXPECT_NE(refused->message.render().find("administrateurs"), std::string::npos);
   EXPECT_FALSE(web::check_role(office, OfficeArea::kOffice));
   const web::OfficeSession admin{"marie", "admin", "x", "y"};
   EXPECT_FALSE(web::check_role(admin, OfficeArea::kOffice));

@@ -50,15 +50,51 @@ TEST(WebHttp, FormsAndCookies) {
 }
 
 TEST(WebHttp, ErrorsAreFrenchJsonWithTheirStatus) {
-  const auto r = error_response(Status::failed_precondition("inspection signée : modification refusée"));
+  const auto r = error_response(Status::failed_precondition("outils.web_http_test.inspection_signee"));
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(r.content_type, "application/json; charset=utf-8");
-  EXPECT_EQ(r.body, R"({"erreur":{"code":"failed_precondition","message":"inspection signée : modification refusée"}})");
-  EXPECT_EQ(http_status_of(Status::not_found("x")), 404);
-  EXPECT_EQ(http_status_of(Status::invalid_argument("x")), 400);
-  EXPECT_EQ(http_status_of(Status::permission_denied("x")), 403);
-  EXPECT_EQ(http_status_of(Status::io_error("x")), 503);
-  EXPECT_EQ(http_status_of(Status::internal("x")), 500);
+  EXPECT_EQ(r.body, R"({"erreur":{"code":"failed_precondition","message":"inspection signée : modification refusée",)"
+                    R"("cle":"outils.web_http_test.inspection_signee","params":{},"contexte":[]}})");
+  const core::Message x("outils.web_http_test.inspection_signee");
+  EXPECT_EQ(http_status_of(Status::not_found(x)), 404);
+  EXPECT_EQ(http_status_of(Status::invalid_argument(x)), 400);
+  EXPECT_EQ(http_status_of(Status::permission_denied(x)), 403);
+  EXPECT_EQ(http_status_of(Status::io_error(x)), 503);
+  EXPECT_EQ(http_status_of(Status::internal(x)), 500);
+}
+
+TEST(WebHttp, ErrorAnswersCarryTheMessageKeyItsParametersAndTheContexts) {
+  const Status s = Status::not_found("outils.conflicts.conflit_inconnu", {{"id", "c-42"}})
+                       .with_context("outils.documents.fichier", {{"chemin", "/tmp/dossiers.json"}})
+                       .with_context("outils.inspection.option", {{"option", "--date"}});
+  const auto r = error_response(s);
+  EXPECT_EQ(r.status, 404);
+  auto body = Json::parse(r.body);
+  ASSERT_TRUE(body);
+  const Json* e = body->find("erreur");
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->find("code")->as_string(), "not_found");
+  EXPECT_EQ(e->find("message")->as_string(), "--date : /tmp/dossiers.json : conflit inconnu : c-42");
+  EXPECT_EQ(e->find("cle")->as_string(), "outils.conflicts.conflit_inconnu");
+  EXPECT_EQ(e->find("params")->dump(), R"({"id":"c-42"})");
+  const Json* context = e->find("contexte");
+  ASSERT_NE(context, nullptr);
+  EXPECT_EQ(context->dump(), R"([{"cle":"outils.inspection.option","params":{"option":"--date"}},)"
+                             R"({"cle":"outils.documents.fichier","params":{"chemin":"/tmp/dossiers.json"}}])");
+
+  // A parameter made of messages is a list of {cle, params}.
+  const Status missing = Status::invalid_argument(
+      "outils.args.manquant", {{"quoi", std::vector<core::Message>{core::Message("outils.args.quoi_id_inspection")}}});
+  EXPECT_EQ(missing.message(), "ID de l'inspection manquant");
+  EXPECT_EQ(status_json(missing).dump(),
+            R"({"code":"invalid_argument","message":"ID de l'inspection manquant","cle":"outils.args.manquant",)"
+            R"("params":{"quoi":[{"cle":"outils.args.quoi_id_inspection","params":{}}]},"contexte":[]})");
+
+  // An answer made from a message alone (no Status) has the same shape.
+  const auto refused = error_response(405, "invalid_argument", core::Message("outils.local_guard.methode_refusee"));
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(refused.body, R"({"erreur":{"code":"invalid_argument","message":"méthode refusée",)"
+                          R"("cle":"outils.local_guard.methode_refusee","params":{},"contexte":[]}})");
 }
 
 TEST(WebHttp, EveryAnswerCarriesTheSecurityHeadersAndNoCors) {

@@ -67,7 +67,8 @@ inline std::size_t count_option(const cli::Args& args, const char* name, std::si
   auto v = args.option(name);
   if (!v) return fallback;
   auto n = core::Number::parse(*v);
-  if (!n || !n->is_integer() || n->numerator() < 1) die(core::Status::invalid_argument(std::string(name) + " : entier positif attendu"));
+  if (!n || !n->is_integer() || n->numerator() < 1)
+    die(core::Status::invalid_argument("outils.bench.entier_positif", {{"option", name}}));
   return static_cast<std::size_t>(n->numerator());
 }
 

@@ -79,7 +79,7 @@ void capture_some(CaptureTarget& t, std::size_t n) {
     const std::size_t i = t.written;
     const std::string& id = t.inspections[i % t.inspections.size()];
     const std::size_t changed = check(capture.set(id, {answer(i / t.inspections.size())}));
-    if (changed != 1) die(core::Status::internal("answer " + std::to_string(i) + " changed nothing"));
+    if (changed != 1) die(core::Status::internal("outils.bench.reponse_sans_effet", {{"n", i}}));
   }
   t.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -97,7 +97,7 @@ std::pair<double, double> capture_run(std::size_t answers, const fs::path& dir) 
   }
   for (const auto* t : {&sealed, &clear}) {
     if (check(t->replica->pending_count()) < static_cast<std::int64_t>(answers)) {
-      die(core::Status::internal("outbox short"));
+      die(core::Status::internal("outils.bench.outbox_incomplete"));
     }
   }
   return {static_cast<double>(answers) / sealed.seconds, static_cast<double>(answers) / clear.seconds};

@@ -100,7 +100,8 @@ World make_world(const fs::path& dir, std::size_t fleet) {
 // `stop_fd` closes and writes its peak RSS (KiB) to `report_fd`.
 pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& report_read) {
   int ready[2], stop[2], report[2];
-  if (::pipe(ready) != 0 || ::pipe(stop) != 0 || ::pipe(report) != 0) die(core::Status::io_error("pipe"));
+  if (::pipe(ready) != 0 || ::pipe(stop) != 0 || ::pipe(report) != 0)
+    die(core::Status::io_error("outils.sync_bench.pipe"));
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::close(ready[0]);
@@ -129,7 +130,8 @@ pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& r
   ::close(ready[1]);
   ::close(stop[0]);
   ::close(report[1]);
-  if (::read(ready[0], &port, sizeof port) != sizeof port) die(core::Status::io_error("le nœud central n'a pas démarré"));
+  if (::read(ready[0], &port, sizeof port) != sizeof port)
+    die(core::Status::io_error("outils.sync_bench.central_pas_demarre"));
   ::close(ready[0]);
   stop_write = stop[1];
   report_read = report[0];
@@ -196,7 +198,7 @@ RunFigures run_once(std::size_t changes, std::size_t fleet, std::size_t per_tabl
   // The puller lives in its own process (forked before this one grows) so that its peak
   // RSS is its own; it pulls when told to.
   int go[2], pulled[2];
-  if (::pipe(go) != 0 || ::pipe(pulled) != 0) die(core::Status::io_error("pipe"));
+  if (::pipe(go) != 0 || ::pipe(pulled) != 0) die(core::Status::io_error("outils.sync_bench.pipe"));
   const pid_t puller = ::fork();
   if (puller == 0) {
     ::close(go[1]);
@@ -230,9 +232,9 @@ RunFigures run_once(std::size_t changes, std::size_t fleet, std::size_t per_tabl
     f.noop_requests = static_cast<double>(noop.requests);
   }
   {  // pull, in the puller's process
-    if (::write(go[1], "g", 1) != 1) die(core::Status::io_error("pipe"));
+    if (::write(go[1], "g", 1) != 1) die(core::Status::io_error("outils.sync_bench.pipe"));
     double in[3] = {0, 0, 0};
-    if (::read(pulled[0], in, sizeof in) != sizeof in) die(core::Status::internal("le second appareil a échoué"));
+    if (::read(pulled[0], in, sizeof in) != sizeof in) die(core::Status::internal("outils.sync_bench.second_appareil"));
     f.pull_rate = in[0];
     f.puller_rss_mib = in[1];
     ::waitpid(puller, nullptr, 0);
@@ -294,7 +296,7 @@ int sync_main(const cli::Args& args) {
     // Each run in a fresh process, so that the processes it forks (the central node, the
     // puller) start small and their peak RSS is their own.
     int figures[2];
-    if (::pipe(figures) != 0) die(core::Status::io_error("pipe"));
+    if (::pipe(figures) != 0) die(core::Status::io_error("outils.sync_bench.pipe"));
     const pid_t run = ::fork();
     if (run == 0) {
       ::close(figures[0]);
@@ -308,7 +310,7 @@ int sync_main(const cli::Args& args) {
     ::close(figures[0]);
     int status = 0;
     ::waitpid(run, &status, 0);
-    if (!got) die(core::Status::internal("la mesure a échoué"));
+    if (!got) die(core::Status::internal("outils.sync_bench.mesure"));
     all.push_back(f);
     std::printf("  run %zu: push %.0f changes/s, pull %.0f changes/s, %.1f bytes/change, fleet %.0f/%zu ok p99 %.3f s\n",
                 r + 1, f.push_rate, f.pull_rate, f.bytes_per_change, f.fleet_ok, fleet, f.fleet_p99);

@@ -21,7 +21,7 @@ core::Result<core::Value> resolve_conflict(storage::Replica& replica, std::strin
   auto all = replica.conflicts();
   if (!all) return core::fail(all.error());
   auto it = std::find_if(all->begin(), all->end(), [&](const auto& c) { return c.id == id; });
-  if (it == all->end()) return core::fail(core::Status::not_found("conflit inconnu : " + std::string(id)));
+  if (it == all->end()) return core::fail(core::Status::not_found("outils.conflicts.conflit_inconnu", {{"id", id}}));
   const ConflictSides s = sides_of(*it, node->inspector_id);
   const core::Value value = keep_mine ? *s.mine : *s.theirs;
   storage::Capture capture(replica);

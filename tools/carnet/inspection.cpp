@@ -81,7 +81,7 @@ void print_view(const core::InspectionView& v) {
 Result<int> position_arg(const std::string& text) {
   auto n = core::Number::parse(text);
   if (!n || !n->is_integer() || n->numerator() < 1 || n->numerator() > 100000) {
-    return core::fail(Status::invalid_argument("numéro de ligne invalide : " + text));
+    return core::fail(Status::invalid_argument("outils.inspection.numero_ligne", {{"numero", text}}));
   }
   return static_cast<int>(n->numerator());
 }
@@ -101,7 +101,7 @@ int cmd_inspection(const cli::Args& args) {
     std::optional<core::Date> date = today();
     if (auto d = args.option("--date")) {
       auto parsed = core::Date::parse(*d);
-      if (!parsed) return failed(parsed.error().with_context("--date"), args);
+      if (!parsed) return failed(parsed.error().with_context("outils.inspection.option", {{"option", "--date"}}), args);
       date = *parsed;
     }
     auto id = capture.start(*dossier, args.option("--grid"), date);
@@ -132,7 +132,7 @@ int cmd_inspection(const cli::Args& args) {
     }
     return 0;
   }
-  auto id = args.required(2, "ID de l'inspection");
+  auto id = args.required(2, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
   if (sub == "set") {
     std::vector<std::string> assignments(args.positional().begin() + 3, args.positional().end());
@@ -146,8 +146,8 @@ int cmd_inspection(const cli::Args& args) {
     // inspection attach ID KEY FILE: a photo or scanned document for a photo item (or a
     // photo column of a new or existing row: T[+].photo).
     if (auto s = args.no_more_than(5); !s.ok()) return failed(s, args);
-    auto key = args.required(3, "CLÉ de l'item photo");
-    auto file = args.required(4, "FICHIER");
+    auto key = args.required(3, "outils.args.quoi_cle_photo");
+    auto file = args.required(4, "outils.args.quoi_fichier");
     if (!key) return failed(key.error(), args);
     if (!file) return failed(file.error(), args);
     auto dir = cli::data_dir(args);
@@ -166,8 +166,8 @@ int cmd_inspection(const cli::Args& args) {
   }
   if (sub == "delete-row") {
     if (auto s = args.no_more_than(5); !s.ok()) return failed(s, args);
-    auto table = args.required(3, "TABLEAU");
-    auto position = args.required(4, "numéro de ligne");
+    auto table = args.required(3, "outils.args.quoi_tableau");
+    auto position = args.required(4, "outils.args.quoi_numero_ligne");
     if (!table) return failed(table.error(), args);
     if (!position) return failed(position.error(), args);
     auto n = position_arg(*position);
@@ -223,16 +223,16 @@ int cmd_inspection(const cli::Args& args) {
     }
     return 0;
   }
-  return failed(Status::invalid_argument("sous-commande inconnue : inspection " + sub + " (carnet --help)"), args);
+  return failed(Status::invalid_argument("outils.inspection.sous_commande", {{"commande", sub}}), args);
 }
 
 int cmd_report(const cli::Args& args) {
   if (auto s = args.no_more_than(2); !s.ok()) return failed(s, args);
-  auto id = args.required(1, "ID de l'inspection");
+  auto id = args.required(1, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
   const std::string format = args.option("--format").value_or("html");
   if (format != "html" && format != "json") {
-    return failed(Status::invalid_argument("--format : html ou json"), args);
+    return failed(Status::invalid_argument("outils.documents.format"), args);
   }
   auto replica = open_node(args);
   if (!replica) return failed(replica.error(), args);

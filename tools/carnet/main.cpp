@@ -67,5 +67,7 @@ int main(int argc, char** argv) {
   if (command == "conflicts") return tool::cmd_conflicts(*args);
   if (command == "serve") return tool::cmd_serve(*args);
   if (command == "passphrase") return tool::cmd_passphrase(*args);
-  return tool::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet --help)"), *args);
+  return tool::failed(
+      core::Status::invalid_argument("outils.main.commande_inconnue", {{"commande", command}, {"programme", "carnet"}}),
+      *args);
 }

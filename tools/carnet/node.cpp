@@ -73,8 +73,7 @@ Result<std::unique_ptr<storage::Replica>> open_node(const cli::Args& args) {
   const std::string path = replica_path(*dir);
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return core::fail(Status::failed_precondition("aucun nœud Carnet dans " + *dir +
-                                                  " : lancer d'abord « carnet init --inspector ID --name NOM »"));
+    return core::fail(Status::failed_precondition("outils.node.aucun_noeud", {{"dossier", *dir}}));
   }
   auto replica = open_replica(args, *dir, storage::Database::Mode::kReadWrite);
   if (!replica) return core::fail(replica.error());
@@ -92,12 +91,14 @@ int cmd_init(const cli::Args& args) {
     if (!*r) return failed(r->error(), args);
   }
   if (!core::valid_dossier_id(*inspector)) {
-    return failed(Status::invalid_argument("--inspector : identifiant invalide (lettres, chiffres, . _ : -)"), args);
+    return failed(Status::invalid_argument("outils.node.inspector_invalide"), args);
   }
-  if (name->size() > 200) return failed(Status::invalid_argument("--name : 200 caractères au plus"), args);
+  if (name->size() > 200) return failed(Status::invalid_argument("outils.node.nom_trop_long"), args);
   std::error_code ec;
   fs::create_directories(*dir, ec);
-  if (ec) return failed(Status::io_error("impossible de créer " + *dir + " : " + ec.message()), args);
+  if (ec)
+    return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
+                  args);
   ::chmod(dir->c_str(), 0700);  // the replica holds personal data: owner only
 
   // Check the built-in grids before touching the disk.
@@ -209,7 +210,7 @@ void print_grid(const core::Grid& grid) {
 int cmd_grid(const cli::Args& args) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "check") {
-    auto file = args.required(2, "FICHIER de grille");
+    auto file = args.required(2, "outils.args.quoi_fichier_grille");
     if (!file) return failed(file.error(), args);
     auto text = storage::read_grid_file(*file);
     if (!text) return failed(text.error(), args);
@@ -240,13 +241,13 @@ int cmd_grid(const cli::Args& args) {
     return 0;
   }
   if (sub == "show") {
-    auto key = args.required(2, "CLÉ de grille");
+    auto key = args.required(2, "outils.args.quoi_cle_grille");
     if (!key) return failed(key.error(), args);
     int version = 0;
     if (auto v = args.option("--version")) {
       auto n = core::Number::parse(*v);
       if (!n || !n->is_integer() || n->numerator() < 1 || n->numerator() > 100000) {
-        return failed(Status::invalid_argument("--version : un entier positif est attendu"), args);
+        return failed(Status::invalid_argument("outils.node.version"), args);
       }
       version = static_cast<int>(n->numerator());
     }
@@ -256,7 +257,7 @@ int cmd_grid(const cli::Args& args) {
     else print_grid(**grid);
     return 0;
   }
-  return failed(Status::invalid_argument("carnet grid list | show CLÉ | check FICHIER"), args);
+  return failed(Status::invalid_argument("outils.node.usage_grid"), args);
 }
 
 int cmd_dossier(const cli::Args& args) {
@@ -265,7 +266,7 @@ int cmd_dossier(const cli::Args& args) {
   if (!replica) return failed(replica.error(), args);
   storage::Capture capture(**replica);
   if (sub == "import") {
-    auto file = args.required(2, "FICHIER de dossiers (JSON)");
+    auto file = args.required(2, "outils.args.quoi_fichier_dossiers");
     if (!file) return failed(file.error(), args);
     auto dossiers = cli::read_dossier_file(*file);
     if (!dossiers) return failed(dossiers.error(), args);
@@ -288,7 +289,7 @@ int cmd_dossier(const cli::Args& args) {
     return 0;
   }
   if (sub == "show") {
-    auto id = args.required(2, "ID du dossier");
+    auto id = args.required(2, "outils.args.quoi_id_dossier");
     if (!id) return failed(id.error(), args);
     auto d = capture.dossier(*id);
     if (!d) return failed(d.error(), args);
@@ -305,7 +306,7 @@ int cmd_dossier(const cli::Args& args) {
     }
     return 0;
   }
-  return failed(Status::invalid_argument("carnet dossier import FICHIER | list | show ID"), args);
+  return failed(Status::invalid_argument("outils.node.usage_dossier"), args);
 }
 
 int cmd_changes(const cli::Args& args) {
@@ -315,7 +316,7 @@ int cmd_changes(const cli::Args& args) {
   if (auto l = args.option("--limit")) {
     auto n = core::Number::parse(*l);
     if (!n || !n->is_integer() || n->numerator() < 1 || n->numerator() > 1000000) {
-      return failed(Status::invalid_argument("--limit : un entier de 1 à 1000000 est attendu"), args);
+      return failed(Status::invalid_argument("outils.node.limit"), args);
     }
     limit = static_cast<std::size_t>(n->numerator());
   }
@@ -352,9 +353,9 @@ int cmd_changes(const cli::Args& args) {
 
 int cmd_passphrase(const cli::Args& args) {
   if (auto s = args.no_more_than(2); !s.ok()) return failed(s, args);
-  auto sub = args.required(1, "change");
+  auto sub = args.required(1, "outils.args.quoi_change");
   if (!sub) return failed(sub.error(), args);
-  if (*sub != "change") return failed(Status::invalid_argument("carnet passphrase change"), args);
+  if (*sub != "change") return failed(Status::invalid_argument("outils.node.usage_passphrase"), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
   auto current = cli::current_secret(args);

@@ -28,7 +28,7 @@ struct Listen {
 // "127.0.0.1:8080", "[::1]:8080", "localhost:0".
 Result<Listen> parse_listen(const std::string& text) {
   const std::size_t colon = text.rfind(':');
-  auto bad = [&] { return core::fail(Status::invalid_argument("--listen : ADRESSE:PORT attendu, par exemple 127.0.0.1:8080 (reçu « " + text + " »)")); };
+  auto bad = [&] { return core::fail(Status::invalid_argument("outils.serve.listen_attendu", {{"recu", text}})); };
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return bad();
   std::string host = text.substr(0, colon);
   const std::string port = text.substr(colon + 1);
@@ -78,13 +78,11 @@ int cmd_serve(const cli::Args& args) {
   auto listen = parse_listen(args.option("--listen").value_or("127.0.0.1:0"));
   if (!listen) return failed(listen.error(), args);
   if (listen->host == "0.0.0.0" || listen->host == "::") {
-    return failed(Status::invalid_argument("--listen : donnez une adresse précise, pas toutes les interfaces (" + listen->host + ")"), args);
+    return failed(Status::invalid_argument("outils.serve.listen_toutes", {{"adresse", listen->host}}), args);
   }
   if (!is_loopback(listen->host)) {
     if (!args.flag("--allow-remote")) {
-      return failed(Status::invalid_argument("--listen " + listen->host +
-                                             " : l'application n'écoute que sur 127.0.0.1 ; une autre adresse demande "
-                                             "--allow-remote (les données de la tablette seraient alors joignables par le réseau)"),
+      return failed(Status::invalid_argument("outils.serve.listen_distant", {{"adresse", listen->host}}),
                     args);
     }
     std::cerr << "ATTENTION : l'application de la tablette écoute sur " << listen->host
@@ -93,7 +91,7 @@ int cmd_serve(const cli::Args& args) {
   std::chrono::milliseconds interval = std::chrono::seconds(30);
   if (auto text = args.option("--sync-interval")) {
     const bool digits = !text->empty() && text->size() <= 5 && text->find_first_not_of("0123456789") == std::string::npos;
-    if (!digits || std::stoi(*text) < 1) return failed(Status::invalid_argument("--sync-interval : un nombre de secondes (≥ 1) est attendu"), args);
+    if (!digits || std::stoi(*text) < 1) return failed(Status::invalid_argument("outils.serve.sync_interval"), args);
     interval = std::chrono::seconds(std::stoi(*text));
   }
   auto dir = cli::data_dir(args);
@@ -121,7 +119,7 @@ int cmd_serve(const cli::Args& args) {
   options.max_connections = 64;
   auto server = sync::HttpsServer::start(options, [&app](const sync::HttpRequest& request) {
     TabletApp* a = app.load();
-    if (a == nullptr) return web::error_response(503, "io_error", "le service démarre, réessayez dans un instant");
+    if (a == nullptr) return web::error_response(503, "io_error", core::Message("outils.serve.demarrage"));
     return a->handle(request);
   });
   if (!server) return failed(server.error(), args);

@@ -85,7 +85,9 @@ int cmd_enroll(const cli::Args& args) {
   }
   std::error_code ec;
   fs::create_directories(*dir, ec);
-  if (ec) return failed(Status::io_error("impossible de créer " + *dir + " : " + ec.message()), args);
+  if (ec)
+    return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
+                  args);
   fs::permissions(*dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   auto replica = open_replica(args, *dir, storage::Database::Mode::kCreate);
   if (!replica) return failed(replica.error(), args);
@@ -119,7 +121,7 @@ int cmd_sync(const cli::Args& args) {
   if (const auto days = args.option("--renew-days")) {
     const bool digits = !days->empty() && days->size() <= 5 &&
                         days->find_first_not_of("0123456789") == std::string::npos;
-    if (!digits) return failed(Status::invalid_argument("--renew-days : un nombre de jours entier est attendu"), args);
+    if (!digits) return failed(Status::invalid_argument("outils.sync.renew_days"), args);
     renewal.renew_before = std::chrono::hours(24) * std::stoi(*days);
   }
   sync::SyncOptions sync_options;
@@ -208,7 +210,7 @@ int cmd_status(const cli::Args& args) {
                             conflicts ? Status() : conflicts.error(), quarantined ? Status() : quarantined.error()}) {
       if (!s.ok()) return failed(s, args);
     }
-    return failed(Status::internal("état illisible"), args);
+    return failed(Status::internal("outils.sync.etat_illisible"), args);
   }
   if (args.json()) {
     Json q = Json::array();
@@ -293,17 +295,17 @@ int cmd_conflicts(const cli::Args& args) {
     return 0;
   }
   if (sub == "resolve") {
-    auto id = args.required(2, "ID du conflit");
+    auto id = args.required(2, "outils.args.quoi_id_conflit");
     if (!id) return failed(id.error(), args);
     const auto keep = args.option("--keep");
-    if (keep != "mine" && keep != "theirs") return failed(Status::invalid_argument("--keep mine ou --keep theirs"), args);
+    if (keep != "mine" && keep != "theirs") return failed(Status::invalid_argument("outils.sync.keep"), args);
     auto value = resolve_conflict(**replica, *id, keep == "mine");
     if (!value) return failed(value.error(), args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(*value)));
     else std::cout << "conflit résolu : «" << value->display() << "» (envoyé à la prochaine synchronisation)\n";
     return 0;
   }
-  return failed(Status::invalid_argument("carnet conflicts list | resolve ID --keep mine|theirs"), args);
+  return failed(Status::invalid_argument("outils.sync.usage_conflicts"), args);
 }
 
 }  // namespace carnet::tool

@@ -102,11 +102,12 @@ HttpResponse TabletApp::handle(const HttpRequest& request) {
   auto target = web::parse_target(request.target);
   const bool is_api = target && !target->segments.empty() && target->segments[0] == "api";
   if (auto refused = guard_.refuse(request, is_api)) return *refused;
-  if (!target) return web::error_response(400, "invalid_argument", "adresse invalide");
+  if (!target) return web::error_response(400, "invalid_argument", core::Message("outils.office_app.adresse_invalide"));
   if (is_api) {
     return api(request, *target);  // an exception becomes a 500 at the server's edge
   }
-  if (request.method != "GET" && request.method != "HEAD") return web::error_response(405, "invalid_argument", "méthode refusée");
+  if (request.method != "GET" && request.method != "HEAD")
+    return web::error_response(405, "invalid_argument", core::Message("outils.local_guard.methode_refusee"));
   const auto& seg = target->segments;
   HttpResponse r;
   if (seg.empty()) {
@@ -114,7 +115,7 @@ HttpResponse TabletApp::handle(const HttpRequest& request) {
   } else if (seg.size() == 2 && (seg[0] == "common" || seg[0] == "tablet" || seg[0] == "messages")) {
     r = web::asset_response(web::find_asset(seg[0] + "/" + seg[1]));
   } else {
-    r = web::error_response(404, "not_found", "page introuvable");
+    r = web::error_response(404, "not_found", core::Message("commun.erreur.page_introuvable"));
   }
   web::add_security_headers(r, false, report_style_hash_);
   return r;
@@ -138,7 +139,7 @@ HttpResponse TabletApp::api(const HttpRequest& request, const web::Target& targe
     if (!body) return web::error_response(body.error());
     const Json* dossier = body->find("dossier");
     if (dossier == nullptr || dossier->kind() != Json::Kind::kString) {
-      return web::error_response(Status::invalid_argument("« dossier » manquant"));
+      return web::error_response(Status::invalid_argument("outils.tablet_app.dossier_manquant"));
     }
     std::optional<core::Date> date = today();
     if (const Json* d = body->find("date"); d != nullptr && d->kind() == Json::Kind::kString) {
@@ -153,10 +154,11 @@ HttpResponse TabletApp::api(const HttpRequest& request, const web::Target& targe
   }
   if (seg.size() >= 3 && seg[1] == "inspections") return inspection_api(request, target);
   if (seg.size() == 3 && seg[1] == "pieces" && m == "GET") {
-    if (!valid_sha(seg[2])) return web::error_response(Status::invalid_argument("empreinte de pièce jointe invalide"));
+    if (!valid_sha(seg[2]))
+      return web::error_response(Status::invalid_argument("outils.tablet_app.empreinte_invalide"));
     storage::BlobStore blobs(dir_ + "/blobs", kMaxAttachmentBytes, replica_.key());
     const auto size = blobs.size(seg[2]);
-    if (!size) return web::error_response(Status::not_found("pièce jointe absente de la tablette"));
+    if (!size) return web::error_response(Status::not_found("outils.tablet_app.piece_absente"));
     auto bytes = blobs.read(seg[2], 0, static_cast<std::size_t>(*size));
     if (!bytes) return web::error_response(bytes.error());
     HttpResponse r;
@@ -174,14 +176,14 @@ HttpResponse TabletApp::api(const HttpRequest& request, const web::Target& targe
     if (!body) return web::error_response(body.error());
     const Json* keep = body->find("garder");
     if (keep == nullptr || keep->kind() != Json::Kind::kString || (keep->as_string() != "mine" && keep->as_string() != "theirs")) {
-      return web::error_response(Status::invalid_argument("« garder » : mine ou theirs"));
+      return web::error_response(Status::invalid_argument("outils.tablet_app.garder"));
     }
     auto value = resolve_conflict(replica_, seg[2], keep->as_string() == "mine");
     if (!value) return web::error_response(value.error());
     monitor_.request();
     return web::json_response(Json::object().set("id", seg[2]).set("valeur", core::value_json(*value)));
   }
-  return web::error_response(404, "not_found", "point d'accès inconnu");
+  return web::error_response(404, "not_found", core::Message("outils.office_app.point_acces_inconnu"));
 }
 
 HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Target& target) {
@@ -190,7 +192,8 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
   const std::string& m = request.method;
   storage::Capture capture(replica_);
   const std::string action = seg.size() == 4 ? seg[3] : "";
-  if (seg.size() > 4) return web::error_response(404, "not_found", "point d'accès inconnu");
+  if (seg.size() > 4)
+    return web::error_response(404, "not_found", core::Message("outils.office_app.point_acces_inconnu"));
   Status done = Status::ok_status();
   std::optional<std::string> photo;
   if (action.empty() && m == "GET") {
@@ -200,12 +203,12 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
     if (!body) return web::error_response(body.error());
     const Json* set = body->find("set");
     if (set == nullptr || set->kind() != Json::Kind::kObject || set->as_object().empty()) {
-      return web::error_response(Status::invalid_argument("« set » : un objet CLÉ → VALEUR est attendu"));
+      return web::error_response(Status::invalid_argument("outils.tablet_app.set_objet"));
     }
     std::vector<std::string> assignments;
     for (const auto& [key, value] : set->as_object()) {
       if (key.empty() || key.find('=') != std::string::npos || value.kind() != Json::Kind::kString) {
-        return web::error_response(Status::invalid_argument("« set » : clé invalide ou valeur qui n'est pas un texte : " + key));
+        return web::error_response(Status::invalid_argument("outils.tablet_app.set_cle", {{"cle", key}}));
       }
       assignments.push_back(key + "=" + value.as_string());
     }
@@ -218,18 +221,19 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
     const Json* position = body->find("position");
     if (table == nullptr || table->kind() != Json::Kind::kString || position == nullptr ||
         position->kind() != Json::Kind::kNumber) {
-      return web::error_response(Status::invalid_argument("« table » et « position » sont attendus"));
+      return web::error_response(Status::invalid_argument("outils.tablet_app.table_position"));
     }
     const std::string& text = position->number_text();
     const bool integer = !text.empty() && text.size() <= 6 && text.find_first_not_of("0123456789") == std::string::npos;
-    if (!integer || std::stoi(text) < 1) return web::error_response(Status::invalid_argument("numéro de ligne invalide : " + text));
+    if (!integer || std::stoi(text) < 1)
+      return web::error_response(Status::invalid_argument("outils.inspection.numero_ligne", {{"numero", text}}));
     done = capture.delete_row(id, table->as_string(), std::stoi(text));
   } else if (action == "photo" && m == "POST") {
     const std::string* key = target.param("cle");
     if (key == nullptr || key->empty() || key->find('=') != std::string::npos) {
-      return web::error_response(Status::invalid_argument("« cle » : l'item photo est attendu"));
+      return web::error_response(Status::invalid_argument("outils.tablet_app.cle_photo"));
     }
-    if (request.body.empty()) return web::error_response(Status::invalid_argument("photo vide"));
+    if (request.body.empty()) return web::error_response(Status::invalid_argument("outils.tablet_app.photo_vide"));
     storage::BlobStore blobs(dir_ + "/blobs", kMaxAttachmentBytes, replica_.key());
     auto sha = blobs.put(request.body);
     if (!sha) return web::error_response(sha.error());
@@ -251,7 +255,7 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
     if (!view) return web::error_response(view.error());
     return web::html_response(core::report_html(*view, names_of(replica_), check_signature(dir_, *view)));
   } else {
-    return web::error_response(404, "not_found", "point d'accès inconnu");
+    return web::error_response(404, "not_found", core::Message("outils.office_app.point_acces_inconnu"));
   }
   if (!done.ok()) return web::error_response(done);
   if (m != "GET") monitor_.request();

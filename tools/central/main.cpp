@@ -107,7 +107,7 @@ Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args)
   const Paths p(*dir);
   std::error_code ec;
   if (!fs::exists(p.store, ec)) {
-    return core::fail(Status::failed_precondition("aucun nœud central dans " + *dir + " : lancer d'abord « carnet-central init »"));
+    return core::fail(Status::failed_precondition("outils.main.aucun_noeud_central", {{"dossier", *dir}}));
   }
   return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite, store_options(*dir));
 }
@@ -121,11 +121,12 @@ Result<sync::Credentials> load_ca(const std::string& dir) {
   return sync::Credentials{*cert, *key};
 }
 
-Result<int> positive(const std::optional<std::string>& text, int fallback, int max, const char* what) {
+Result<int> positive(const std::optional<std::string>& text, int fallback, int max, core::MessageKey what) {
   if (!text) return fallback;
   auto n = core::Number::parse(*text);
   if (!n || !n->is_integer() || n->numerator() < 1 || n->numerator() > max) {
-    return core::fail(Status::invalid_argument(std::string(what) + " : un entier de 1 à " + std::to_string(max) + " est attendu"));
+    return core::fail(Status::invalid_argument(
+        "outils.main.entier_attendu", {{"quoi", std::vector<core::Message>{core::Message(what)}}, {"max", max}}));
   }
   return static_cast<int>(n->numerator());
 }
@@ -135,9 +136,12 @@ int cmd_init(const cli::Args& args) {
   if (!dir) return failed(dir.error(), args);
   const Paths p(*dir);
   std::error_code ec;
-  if (fs::exists(p.store, ec)) return failed(Status::already_exists("un nœud central existe déjà dans " + *dir), args);
+  if (fs::exists(p.store, ec))
+    return failed(Status::already_exists("outils.main.noeud_central_existe", {{"dossier", *dir}}), args);
   fs::create_directories(*dir, ec);
-  if (ec) return failed(Status::io_error("impossible de créer " + *dir + " : " + ec.message()), args);
+  if (ec)
+    return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
+                  args);
   ::chmod(dir->c_str(), 0700);
   std::vector<std::string> names = {"localhost"};
   for (std::size_t i = 1; i < args.positional().size(); ++i) names.push_back(args.positional()[i]);
@@ -175,15 +179,17 @@ int cmd_serve(const cli::Args& args) {
   auto listen = args.required_option("--listen");
   if (!listen) return failed(listen.error(), args);
   const auto colon = listen->rfind(':');
-  if (colon == std::string::npos) return failed(Status::invalid_argument("--listen : HÔTE:PORT attendu"), args);
+  if (colon == std::string::npos) return failed(Status::invalid_argument("outils.main.listen_attendu"), args);
   // Port 0 picks a free port (printed); tests use it.
-  auto port = listen->substr(colon + 1) == "0" ? Result<int>(0) : positive(listen->substr(colon + 1), 0, 65535, "--listen (port)");
+  auto port = listen->substr(colon + 1) == "0"
+                  ? Result<int>(0)
+                  : positive(listen->substr(colon + 1), 0, 65535, "outils.main.quoi_port_listen");
   if (!port) return failed(port.error(), args);
   auto threads = positive(args.option("--threads"), static_cast<int>(std::max(2u, std::thread::hardware_concurrency())), 64,
-                          "--threads");
+                          "outils.main.quoi_threads");
   if (!threads) return failed(threads.error(), args);
   // A client that does not deliver a whole request in this time is disconnected (slowloris).
-  auto request_timeout = positive(args.option("--request-timeout"), 30, 3600, "--request-timeout");
+  auto request_timeout = positive(args.option("--request-timeout"), 30, 3600, "outils.main.quoi_request_timeout");
   if (!request_timeout) return failed(request_timeout.error(), args);
   auto store = open_store(args);
   if (!store) return failed(store.error(), args);
@@ -236,12 +242,12 @@ int cmd_serve(const cli::Args& args) {
 int cmd_inspector(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "add") {
-    auto id = args.required(2, "ID de l'inspecteur");
+    auto id = args.required(2, "outils.args.quoi_id_inspecteur");
     auto name = args.required_option("--name");
     if (!id) return failed(id.error(), args);
     if (!name) return failed(name.error(), args);
-    if (!core::valid_dossier_id(*id)) return failed(Status::invalid_argument("identifiant invalide (lettres, chiffres, . _ : -)"), args);
-    if (name->size() > 200) return failed(Status::invalid_argument("--name : 200 caractères au plus"), args);
+    if (!core::valid_dossier_id(*id)) return failed(Status::invalid_argument("outils.main.identifiant_invalide"), args);
+    if (name->size() > 200) return failed(Status::invalid_argument("outils.node.nom_trop_long"), args);
     if (auto s = store.add_inspector({*id, *name}); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("name", *name));
     else std::cout << "inspecteur " << *id << " ajouté\n";
@@ -258,13 +264,13 @@ int cmd_inspector(const cli::Args& args, storage::CentralStore& store) {
     if (args.json()) cli::print_json(arr);
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central inspector add ID --name NOM | list"), args);
+  return failed(Status::invalid_argument("outils.main.usage_inspector"), args);
 }
 
 int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "import") {
-    auto file = args.required(2, "FICHIER de dossiers (JSON)");
+    auto file = args.required(2, "outils.args.quoi_fichier_dossiers");
     if (!file) return failed(file.error(), args);
     auto dossiers = cli::read_dossier_file(*file);
     if (!dossiers) return failed(dossiers.error(), args);
@@ -294,12 +300,12 @@ int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
     if (args.json()) cli::print_json(arr);
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central dossier import FICHIER | list"), args);
+  return failed(Status::invalid_argument("outils.main.usage_dossier"), args);
 }
 
 int cmd_assign(const cli::Args& args, storage::CentralStore& store, bool assign) {
-  auto dossier = args.required(1, "DOSSIER");
-  auto inspector = args.required(2, "INSPECTEUR");
+  auto dossier = args.required(1, "outils.args.quoi_dossier");
+  auto inspector = args.required(2, "outils.args.quoi_inspecteur");
   if (!dossier) return failed(dossier.error(), args);
   if (!inspector) return failed(inspector.error(), args);
   const Status s = assign ? store.assign(*dossier, *inspector) : store.unassign(*dossier, *inspector);
@@ -312,7 +318,7 @@ int cmd_assign(const cli::Args& args, storage::CentralStore& store, bool assign)
 int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "publish") {
-    auto file = args.required(2, "FICHIER de grille");
+    auto file = args.required(2, "outils.args.quoi_fichier_grille");
     if (!file) return failed(file.error(), args);
     auto text = storage::read_grid_file(*file);
     if (!text) return failed(text.error(), args);
@@ -334,13 +340,13 @@ int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
     if (args.json()) cli::print_json(arr);
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central grid publish FICHIER | list"), args);
+  return failed(Status::invalid_argument("outils.main.usage_grid"), args);
 }
 
 int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
-  auto inspector = args.required(1, "INSPECTEUR");
+  auto inspector = args.required(1, "outils.args.quoi_inspecteur");
   if (!inspector) return failed(inspector.error(), args);
-  auto minutes = positive(args.option("--minutes"), 15, 7 * 24 * 60, "--minutes");
+  auto minutes = positive(args.option("--minutes"), 15, 7 * 24 * 60, "outils.main.quoi_minutes");
   if (!minutes) return failed(minutes.error(), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
@@ -358,10 +364,10 @@ int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
 
 int cmd_device(const cli::Args& args, storage::CentralStore& store) {
   if (args.positional().size() > 1 && args.positional()[1] == "revoke") {
-    auto id_text = args.required(2, "ID de l'appareil");
+    auto id_text = args.required(2, "outils.args.quoi_id_appareil");
     if (!id_text) return failed(id_text.error(), args);
     auto id = core::Uuid::parse(*id_text);
-    if (!id) return failed(Status::invalid_argument("identifiant d'appareil invalide : " + *id_text), args);
+    if (!id) return failed(Status::invalid_argument("outils.office_app.appareil_invalide", {{"id", *id_text}}), args);
     if (auto s = store.revoke_device(*id, now_ms()); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", id->to_string()).set("revoked", true));
     else std::cout << "appareil " << id->to_string() << " révoqué : ses requêtes sont refusées et il effacera ses données\n";
@@ -400,7 +406,7 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "show") {
-    auto id = args.required(2, "ID de l'inspection");
+    auto id = args.required(2, "outils.args.quoi_id_inspection");
     if (!id) return failed(id.error(), args);
     auto dir = cli::data_dir(args);
     if (!dir) return failed(dir.error(), args);
@@ -413,14 +419,14 @@ int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
     if (!s.ok()) return failed(s, args);
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central inspection list | show ID"), args);
+  return failed(Status::invalid_argument("outils.main.usage_inspection"), args);
 }
 
 // `report verify ID`: checks the signature again over what the central node holds, records
 // the result in the audit log; exit 0 when it verifies, 6 when it does not, 3 for an unknown id.
 int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
   if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
-  auto id = args.required(2, "ID de l'inspection");
+  auto id = args.required(2, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
@@ -448,18 +454,21 @@ int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
     }
     return 0;
   }
-  std::string message = std::string(core::signature_state_label(v.state));
-  if (v.state == core::SignatureState::kUnsigned) message = "l'inspection " + *id + " n'est pas signée";
-  else if (!v.message.empty()) message += " : " + v.message;
-  return failed(Status::corruption(message), args);
+  // The verdict's label and message are French texts of core (not catalogue keys yet).
+  if (v.state == core::SignatureState::kUnsigned) {
+    return failed(Status::corruption("outils.main.inspection_non_signee", {{"id", *id}}), args);
+  }
+  const std::string label(core::signature_state_label(v.state));
+  if (v.message.empty()) return failed(Status::corruption("outils.main.signature", {{"etat", label}}), args);
+  return failed(Status::corruption("outils.main.signature_detail", {{"etat", label}, {"detail", v.message}}), args);
 }
 
 int cmd_report(const cli::Args& args, storage::CentralStore& store) {
   if (args.positional().size() > 1 && args.positional()[1] == "verify") return cmd_report_verify(args, store);
-  auto id = args.required(1, "ID de l'inspection");
+  auto id = args.required(1, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
   const std::string format = args.option("--format").value_or("html");
-  if (format != "html" && format != "json") return failed(Status::invalid_argument("--format : html ou json"), args);
+  if (format != "html" && format != "json") return failed(Status::invalid_argument("outils.documents.format"), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
   // The export and its audit entry are one transaction: no entry if writing the report fails.
@@ -469,7 +478,8 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
                                  [&](const core::InspectionView& view, const core::InspectorNames& names,
                                      const core::SignatureVerdict& verdict) {
                                    written = cli::write_report(args, view, names, "carnet-central", verdict);
-                                   return written == 0 ? Status::ok_status() : Status::io_error("rapport non écrit");
+                                   return written == 0 ? Status::ok_status()
+                                                       : Status::io_error("outils.main.rapport_non_ecrit");
                                  });
   if (written != 0) return written;  // write_report said why
   if (!s.ok()) return failed(s, args);
@@ -494,11 +504,11 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
     if (args.json()) cli::print_json(arr);
     return 0;
   }
-  auto id = args.required(2, "ID du conflit");
+  auto id = args.required(2, "outils.args.quoi_id_conflit");
   if (!id) return failed(id.error(), args);
   auto c = store.conflict(*id);
   if (!c) return failed(c.error(), args);
-  if (!*c) return failed(Status::not_found("conflit inconnu : " + *id), args);
+  if (!*c) return failed(Status::not_found("outils.conflicts.conflit_inconnu", {{"id", *id}}), args);
   if (sub == "show") {
     if (args.json()) {
       cli::print_json(conflict_json(**c));
@@ -539,14 +549,14 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
         default: value = core::Value::text(*v);
       }
     } else {
-      return failed(Status::invalid_argument("--keep winner, --keep loser ou --value VALEUR"), args);
+      return failed(Status::invalid_argument("outils.main.keep"), args);
     }
     if (auto s = store.resolve_conflict(*id, value, "bureau"); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(value)));
     else std::cout << "conflit résolu : «" << value.display() << "»\n";
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central conflicts list | show ID | resolve ID"), args);
+  return failed(Status::invalid_argument("outils.main.usage_conflicts"), args);
 }
 
 int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
@@ -567,12 +577,12 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
   }
   if (sub == "review") {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
-    auto id = positive(args.required(2, "ID").value_or(""), 0, 2000000000, "ID");
+    auto id = positive(args.required(2, "outils.args.quoi_id").value_or(""), 0, 2000000000, "outils.args.quoi_id");
     if (!id) return failed(id.error(), args);
     auto decision_name = args.required_option("--decision");
     if (!decision_name) return failed(decision_name.error(), args);
     const auto decision = storage::parse_quarantine_decision(*decision_name);
-    if (!decision) return failed(Status::invalid_argument("--decision : rejeter ou appliquer"), args);
+    if (!decision) return failed(Status::invalid_argument("outils.main.decision"), args);
     if (auto s = store.review_quarantine(*id, *decision, office_actor()); !s.ok()) return failed(s, args);
     auto q = store.quarantined(*id);
     if (!q) return failed(q.error(), args);
@@ -582,15 +592,15 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
     return 0;
   }
   if (sub == "show") {
-    auto id = positive(args.required(2, "ID").value_or(""), 0, 2000000000, "ID");
+    auto id = positive(args.required(2, "outils.args.quoi_id").value_or(""), 0, 2000000000, "outils.args.quoi_id");
     if (!id) return failed(id.error(), args);
     auto q = store.quarantined(*id);
     if (!q) return failed(q.error(), args);
-    if (!*q) return failed(Status::not_found("aucun changement en quarantaine n° " + std::to_string(*id)), args);
+    if (!*q) return failed(Status::not_found("outils.office_app.quarantaine_inconnue", {{"id", *id}}), args);
     cli::print_json(quarantine_json(**q));
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central quarantine list [--all] | show ID | review ID --decision rejeter|appliquer"), args);
+  return failed(Status::invalid_argument("outils.main.usage_quarantine"), args);
 }
 
 // addendum list [--all] | accept ID | reject ID: the office reviews what inspectors add to
@@ -624,14 +634,14 @@ int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
   }
   if (sub == "accept" || sub == "reject") {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
-    auto id = args.required(2, "ID de l'addendum");
+    auto id = args.required(2, "outils.args.quoi_id_addendum");
     if (!id) return failed(id.error(), args);
     if (auto s = store.review_addendum(*id, sub == "accept"); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("review", sub == "accept" ? "acceptee" : "rejetee"));
     else std::cout << "addendum " << (sub == "accept" ? "accepté" : "rejeté") << "\n";
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central addendum list [--all] | accept ID | reject ID"), args);
+  return failed(Status::invalid_argument("outils.main.usage_addendum"), args);
 }
 
 // user add NAME --role admin|office [--password-file FILE] | list | disable NAME | remove NAME:
@@ -641,16 +651,16 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "add") {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
-    auto name = args.required(2, "NOM de l'utilisateur");
+    auto name = args.required(2, "outils.args.quoi_nom_utilisateur");
     if (!name) return failed(name.error(), args);
     auto role = args.required_option("--role");
     if (!role) return failed(role.error(), args);
     if (*role != storage::kStaffRoleAdmin && *role != storage::kStaffRoleOffice) {
-      return failed(Status::invalid_argument("--role : admin ou office"), args);
+      return failed(Status::invalid_argument("outils.main.role"), args);
     }
     auto existing = store.staff_user(*name);
     if (!existing) return failed(existing.error(), args);
-    if (*existing) return failed(Status::already_exists("utilisateur déjà enregistré : " + *name), args);
+    if (*existing) return failed(Status::already_exists("outils.main.utilisateur_existe", {{"nom", *name}}), args);
     auto password = cli::new_password(args);
     if (!password) return failed(password.error(), args);
     auto hash = storage::hash_password(password->value);
@@ -682,7 +692,7 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
   }
   if (sub == "disable" || sub == "remove") {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
-    auto name = args.required(2, "NOM de l'utilisateur");
+    auto name = args.required(2, "outils.args.quoi_nom_utilisateur");
     if (!name) return failed(name.error(), args);
     const Status s = sub == "disable" ? store.disable_staff_user(*name) : store.remove_staff_user(*name);
     if (!s.ok()) return failed(s, args);
@@ -690,15 +700,13 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
     else std::cout << "utilisateur " << *name << (sub == "disable" ? " désactivé" : " supprimé") << " : ses sessions sont fermées\n";
     return 0;
   }
-  return failed(Status::invalid_argument(
-                    "carnet-central user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM"),
-                args);
+  return failed(Status::invalid_argument("outils.main.usage_user"), args);
 }
 
 int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "list") {
-    auto limit = positive(args.option("--limit"), 0, 100000000, "--limit");
+    auto limit = positive(args.option("--limit"), 0, 100000000, "outils.main.quoi_limit");
     if (!limit) return failed(limit.error(), args);
     auto entries = store.audit_entries(static_cast<std::size_t>(*limit));
     if (!entries) return failed(entries.error(), args);
@@ -719,16 +727,18 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
       const std::string hash = colon == std::string::npos ? "" : head->substr(colon + 1);
       if (count.empty() || count.size() > 18 || count.find_first_not_of("0123456789") != std::string::npos ||
           !core::is_sha256_hex(hash)) {
-        return failed(Status::invalid_argument("--head : NOMBRE:EMPREINTE attendu, tel qu'affiché par « audit verify »"), args);
+        return failed(Status::invalid_argument("outils.main.head"), args);
       }
       noted.emplace(std::stoull(count), hash);
     }
     auto check = store.verify_audit(noted);
     if (!check) return failed(check.error(), args);
     if (!check->ok) {
-      std::string message = "journal d'audit altéré : " + check->problem;
-      if (check->first_bad > 0) message += " (première entrée en cause : n° " + std::to_string(check->first_bad) + ")";
-      return failed(Status::corruption(message), args);
+      if (check->first_bad == 0)
+        return failed(Status::corruption("outils.main.audit_altere", {{"detail", check->problem}}), args);
+      return failed(Status::corruption("outils.main.audit_altere_entree",
+                                       {{"detail", check->problem}, {"entree", check->first_bad}}),
+                    args);
     }
     if (args.json()) {
       cli::print_json(Json::object()
@@ -742,7 +752,7 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
     }
     return 0;
   }
-  return failed(Status::invalid_argument("carnet-central audit list [--limit N] | verify [--head N:EMPREINTE]"), args);
+  return failed(Status::invalid_argument("outils.main.usage_audit"), args);
 }
 
 }  // namespace
@@ -778,5 +788,7 @@ int main(int argc, char** argv) {
   if (command == "audit") return central::cmd_audit(*args, **store);
   if (command == "addendum") return central::cmd_addendum(*args, **store);
   if (command == "user") return central::cmd_user(*args, **store);
-  return central::failed(core::Status::invalid_argument("commande inconnue : " + command + " (carnet-central --help)"), *args);
+  return central::failed(core::Status::invalid_argument("outils.main.commande_inconnue",
+                                                        {{"commande", command}, {"programme", "carnet-central"}}),
+                         *args);
 }

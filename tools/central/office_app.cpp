@@ -99,7 +99,7 @@ HttpResponse OfficeApp::handle(const HttpRequest& request) {
     return r;
   }
   if (!target || (!target->segments.empty() && target->segments[0] != kPrefix)) {
-    return web::error_response(400, "invalid_argument", "adresse invalide");
+    return web::error_response(400, "invalid_argument", core::Message("outils.office_app.adresse_invalide"));
   }
   const auto& seg = target->segments;
   if (seg.size() >= 2 && seg[1] == "api") {
@@ -107,12 +107,12 @@ HttpResponse OfficeApp::handle(const HttpRequest& request) {
     try {
       r = api(request, *target);
     } catch (const std::exception&) {
-      r = web::error_response(500, "internal", "erreur interne du serveur : réessayez plus tard");
+      r = web::error_response(500, "internal", core::Message("outils.office_auth.erreur_interne"));
     }
     return r;
   }
   if (request.method != "GET" && request.method != "HEAD")
-    return web::error_response(405, "invalid_argument", "méthode refusée");
+    return web::error_response(405, "invalid_argument", core::Message("outils.local_guard.methode_refusee"));
   HttpResponse r;
   if (seg.empty()) {
     r = redirect("/bureau/");
@@ -124,7 +124,7 @@ HttpResponse OfficeApp::handle(const HttpRequest& request) {
   } else if (seg.size() == 3 && seg[1] == "rapport") {
     return report_page(request, seg[2]);
   } else {
-    r = web::error_response(404, "not_found", "page introuvable");
+    r = web::error_response(404, "not_found", core::Message("commun.erreur.page_introuvable"));
   }
   web::add_security_headers(r, false);
   return r;
@@ -156,8 +156,9 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
   const auto& seg = target.segments;
   const std::string& m = request.method;
   if (seg.size() == 3 && seg[2] == "connexion") {
-    return m == "POST" ? login(request)
-                       : web::error_response(405, "invalid_argument", "méthode refusée");
+    return m == "POST"
+               ? login(request)
+               : web::error_response(405, "invalid_argument", core::Message("outils.local_guard.methode_refusee"));
   }
   auto session = auth_.authenticate(request, now());
   if (!session) return refused(session.error());
@@ -197,7 +198,7 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
   if (seg.size() == 5 && what == "appareils" && seg[4] == "revoquer" && m == "POST")
     return revoke(seg[3]);
   if (seg.size() == 3 && what == "enrolements" && m == "POST") return enroll(request);
-  return web::error_response(404, "not_found", "point d'accès inconnu");
+  return web::error_response(404, "not_found", core::Message("outils.office_app.point_acces_inconnu"));
 }
 
 HttpResponse OfficeApp::login(const HttpRequest& request) {
@@ -207,7 +208,7 @@ HttpResponse OfficeApp::login(const HttpRequest& request) {
   const std::string* password = string_member(*body, "mot_de_passe");
   if (name == nullptr || password == nullptr) {
     return web::error_response(
-        Status::invalid_argument("« nom » et « mot_de_passe » sont attendus"));
+        Status::invalid_argument("outils.office_app.nom_mot_de_passe"));
   }
   auto l = auth_.login(*name, *password, request.remote_address, now());
   if (!l) return refused(l.error());
@@ -287,13 +288,13 @@ HttpResponse OfficeApp::resolve_conflict(const HttpRequest& request, const std::
   if (!body) return web::error_response(body.error());
   const std::string* keep = string_member(*body, "garder");
   if (keep == nullptr || (*keep != "retenue" && *keep != "ecartee")) {
-    return web::error_response(Status::invalid_argument("« garder » : retenue ou ecartee"));
+    return web::error_response(Status::invalid_argument("outils.office_app.garder"));
   }
   auto c = store_.conflict(id);
   if (!c) return web::error_response(c.error());
-  if (!*c) return web::error_response(Status::not_found("conflit inconnu : " + id));
+  if (!*c) return web::error_response(Status::not_found("outils.conflicts.conflit_inconnu", {{"id", id}}));
   if ((*c)->status != "open")
-    return web::error_response(Status::failed_precondition("ce conflit est déjà résolu"));
+    return web::error_response(Status::failed_precondition("outils.office_app.conflit_resolu"));
   const core::Value& value =
       *keep == "retenue" ? (*c)->record.winner_value : (*c)->record.loser_value;
   if (auto s = store_.resolve_conflict(id, value, session.user); !s.ok())
@@ -324,9 +325,9 @@ HttpResponse OfficeApp::review_quarantine(const HttpRequest& request, const std:
   const std::string* name = string_member(*body, "decision");
   const auto decision = name ? storage::parse_quarantine_decision(*name) : std::nullopt;
   if (!decision)
-    return web::error_response(Status::invalid_argument("« decision » : rejeter ou appliquer"));
+    return web::error_response(Status::invalid_argument("outils.office_app.decision"));
   if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
-    return web::error_response(Status::invalid_argument("numéro de changement invalide : " + id));
+    return web::error_response(Status::invalid_argument("outils.office_app.numero_changement", {{"id", id}}));
   }
   const std::int64_t n = std::stoll(id);
   if (auto s = store_.review_quarantine(n, *decision, session.user); !s.ok())
@@ -334,7 +335,7 @@ HttpResponse OfficeApp::review_quarantine(const HttpRequest& request, const std:
   auto q = store_.quarantined(n);
   if (!q) return web::error_response(q.error());
   if (!*q)
-    return web::error_response(Status::not_found("aucun changement en quarantaine n° " + id));
+    return web::error_response(Status::not_found("outils.office_app.quarantaine_inconnue", {{"id", id}}));
   return web::json_response(quarantine_json(**q));
 }
 
@@ -375,7 +376,7 @@ HttpResponse OfficeApp::assign(const HttpRequest& request) {
   if (dossier == nullptr || inspector == nullptr || on == nullptr ||
       on->kind() != Json::Kind::kBool) {
     return web::error_response(
-        Status::invalid_argument("« dossier », « inspecteur » et « affecter » sont attendus"));
+        Status::invalid_argument("outils.office_app.affectation"));
   }
   const Status s =
       on->as_bool() ? store_.assign(*dossier, *inspector) : store_.unassign(*dossier, *inspector);
@@ -393,7 +394,7 @@ HttpResponse OfficeApp::audit(const web::Target& target) {
         text->find_first_not_of("0123456789") != std::string::npos || std::stoul(*text) < 1 ||
         std::stoul(*text) > kMaxAuditEntries) {
       return web::error_response(
-          Status::invalid_argument("« limite » : un entier de 1 à 1000 est attendu"));
+          Status::invalid_argument("outils.office_app.limite"));
     }
     limit = std::stoul(*text);
   }
@@ -434,7 +435,7 @@ HttpResponse OfficeApp::revoke(const std::string& id_text) {
   auto id = core::Uuid::parse(id_text);
   if (!id)
     return web::error_response(
-        Status::invalid_argument("identifiant d'appareil invalide : " + id_text));
+        Status::invalid_argument("outils.office_app.appareil_invalide", {{"id", id_text}}));
   if (auto s = store_.revoke_device(*id, now()); !s.ok()) return web::error_response(s);
   return web::json_response(Json::object().set("id", id->to_string()).set("revoked", true));
 }
@@ -444,7 +445,7 @@ HttpResponse OfficeApp::enroll(const HttpRequest& request) {
   if (!body) return web::error_response(body.error());
   const std::string* inspector = string_member(*body, "inspecteur");
   if (inspector == nullptr || inspector->empty())
-    return web::error_response(Status::invalid_argument("« inspecteur » est attendu"));
+    return web::error_response(Status::invalid_argument("outils.office_app.inspecteur"));
   int minutes = kEnrollMinutes;
   if (const Json* m = body->find("minutes"); m != nullptr) {
     const std::string text = m->kind() == Json::Kind::kNumber ? m->number_text() : "";
@@ -452,7 +453,7 @@ HttpResponse OfficeApp::enroll(const HttpRequest& request) {
         text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1 ||
         std::stoi(text) > 7 * 24 * 60) {
       return web::error_response(
-          Status::invalid_argument("« minutes » : un entier de 1 à 10080 est attendu"));
+          Status::invalid_argument("outils.office_app.minutes"));
     }
     minutes = std::stoi(text);
   }

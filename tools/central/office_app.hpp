@@ -8,7 +8,7 @@
 //   GET  /bureau/{common,office,messages}/FILE   its assets
 //   GET  /bureau/rapport/ID             the report page (core::report_html), audited as an export
 //
-// The API, under /bureau/api/ (JSON; errors {"erreur": {code, message}} in French):
+// The API, under /bureau/api/ (JSON; errors {"erreur": {code, message, cle, params, contexte}}, see web_http.hpp):
 //
 //   POST connexion {nom, mot_de_passe}  → {utilisateur, role, csrf} and the session cookie
 //   GET  session                        → {utilisateur, role, csrf}

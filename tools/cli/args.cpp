@@ -27,13 +27,13 @@ Result<Args> Args::parse(int argc, char** argv, const std::vector<std::string_vi
         } else if (i + 1 < argc) {
           value = argv[++i];
         } else {
-          return core::fail(Status::invalid_argument("l'option " + name + " attend une valeur"));
+          return core::fail(Status::invalid_argument("outils.args.option_sans_valeur", {{"option", name}}));
         }
         a.options_[name] = value;
       } else if (is_flag(name) && eq == std::string_view::npos) {
         a.options_[name] = "";
       } else {
-        return core::fail(Status::invalid_argument("option inconnue : " + std::string(arg)));
+        return core::fail(Status::invalid_argument("outils.args.option_inconnue", {{"option", arg}}));
       }
       continue;
     }
@@ -50,20 +50,22 @@ std::optional<std::string> Args::option(std::string_view name) const {
 
 bool Args::flag(std::string_view name) const { return options_.contains(name); }
 
-Result<std::string> Args::required(std::size_t index, std::string_view what) const {
-  if (index >= positional_.size()) return core::fail(Status::invalid_argument(std::string(what) + " manquant"));
+Result<std::string> Args::required(std::size_t index, core::MessageKey what) const {
+  if (index >= positional_.size())
+    return core::fail(
+        Status::invalid_argument("outils.args.manquant", {{"quoi", std::vector<core::Message>{core::Message(what)}}}));
   return positional_[index];
 }
 
 Result<std::string> Args::required_option(std::string_view name) const {
   auto v = option(name);
-  if (!v || v->empty()) return core::fail(Status::invalid_argument("option " + std::string(name) + " manquante"));
+  if (!v || v->empty()) return core::fail(Status::invalid_argument("outils.args.option_manquante", {{"option", name}}));
   return *v;
 }
 
 Status Args::no_more_than(std::size_t count) const {
   if (positional_.size() > count) {
-    return Status::invalid_argument("argument inattendu : " + positional_[count]);
+    return Status::invalid_argument("outils.args.argument_inattendu", {{"argument", positional_[count]}});
   }
   return Status::ok_status();
 }
@@ -71,7 +73,7 @@ Status Args::no_more_than(std::size_t count) const {
 Result<std::string> data_dir(const Args& args) {
   if (auto d = args.option("--data"); d && !d->empty()) return *d;
   if (const char* env = std::getenv("CARNET_DATA"); env != nullptr && *env != '\0') return std::string(env);
-  return core::fail(Status::invalid_argument("dossier de données non précisé : utiliser --data DOSSIER ou la variable CARNET_DATA"));
+  return core::fail(Status::invalid_argument("outils.args.dossier_donnees"));
 }
 
 int exit_code(const Status& s) {

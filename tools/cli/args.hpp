@@ -34,8 +34,8 @@ class Args {
   bool flag(std::string_view name) const;
   bool json() const { return flag("--json"); }
 
-  // The positional at `index`, or kInvalidArgument naming `what` when missing.
-  Result<std::string> required(std::size_t index, std::string_view what) const;
+  // The positional at `index`, or kInvalidArgument naming `what` (a catalogue entry) when missing.
+  Result<std::string> required(std::size_t index, core::MessageKey what) const;
   // The option, or kInvalidArgument naming it when missing.
   Result<std::string> required_option(std::string_view name) const;
   // kInvalidArgument if there are positionals beyond `count`.

@@ -10,9 +10,9 @@ Result<std::vector<core::Dossier>> read_dossier_file(const std::string& path) {
   auto text = storage::read_file(path, 16u << 20);
   if (!text) return core::fail(text.error());
   auto doc = core::Json::parse(*text);
-  if (!doc) return core::fail(doc.error().with_context(path));
+  if (!doc) return core::fail(doc.error().with_context("outils.documents.fichier", {{"chemin", path}}));
   auto dossiers = core::dossiers_from_json(*doc);
-  if (!dossiers) return core::fail(dossiers.error().with_context(path));
+  if (!dossiers) return core::fail(dossiers.error().with_context("outils.documents.fichier", {{"chemin", path}}));
   return dossiers;
 }
 
@@ -20,7 +20,7 @@ int write_report(const cli::Args& args, const core::InspectionView& view, const 
                  std::string_view program, const core::SignatureVerdict& signature) {
   const std::string format = args.option("--format").value_or("html");
   if (format != "html" && format != "json") {
-    return report_error(Status::invalid_argument("--format : html ou json"), args.json(), program);
+    return report_error(Status::invalid_argument("outils.documents.format"), args.json(), program);
   }
   const std::string content = format == "html" ? core::report_html(view, names, signature)
                                                 : core::report_json(view, names, signature).dump(2) + "\n";

@@ -26,9 +26,10 @@ std::optional<std::string> option_or_env(const Args& args, std::string_view opti
 
 Result<Secret> from_file(const std::string& path, Secret::Kind kind) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return core::fail(Status::not_found("fichier de secret introuvable : " + path));
+  if (::stat(path.c_str(), &st) != 0)
+    return core::fail(Status::not_found("outils.secret.fichier_introuvable", {{"chemin", path}}));
   if ((st.st_mode & 077) != 0) {
-    return core::fail(Status::permission_denied(path + " est lisible par d'autres utilisateurs : chmod 600 " + path));
+    return core::fail(Status::permission_denied("outils.secret.lisible_par_autres", {{"chemin", path}}));
   }
   auto text = storage::read_file(path, kMaxSecretFile);
   if (!text) return core::fail(text.error());
@@ -44,13 +45,9 @@ Result<Secret> from_file(const std::string& path, Secret::Kind kind) {
   return s;
 }
 
-constexpr const char* kNoTerminalForPassphrase =
-    "phrase de passe requise : pas de terminal ; utiliser --passphrase-file FICHIER, CARNET_PASSPHRASE_FILE "
-    "ou --key-file FICHIER";
-
 // Reads one line from the terminal with echo off; kInvalidArgument with `no_terminal` when
 // there is no terminal.
-Result<std::string> ask(const char* prompt, const char* no_terminal = kNoTerminalForPassphrase) {
+Result<std::string> ask(const char* prompt, core::MessageKey no_terminal = "outils.secret.phrase_sans_terminal") {
   const int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
   if (fd < 0) return core::fail(Status::invalid_argument(no_terminal));
   termios old{};
@@ -98,7 +95,7 @@ Result<Secret> new_secret(const Args& args, bool change) {
   if (!first) return core::fail(first.error());
   auto again = ask("Confirmer la phrase de passe : ");
   if (!again) return core::fail(again.error());
-  if (*first != *again) return core::fail(Status::invalid_argument("les deux phrases de passe diffèrent"));
+  if (*first != *again) return core::fail(Status::invalid_argument("outils.secret.phrases_differentes"));
   Secret s;
   s.value = std::move(*first);
   return s;
@@ -106,12 +103,11 @@ Result<Secret> new_secret(const Args& args, bool change) {
 
 Result<Secret> new_password(const Args& args) {
   if (auto f = args.option("--password-file")) return from_file(*f, Secret::Kind::kPassphrase);
-  constexpr const char* kNoTerminal = "mot de passe requis : pas de terminal ; utiliser --password-file FICHIER";
-  auto first = ask("Mot de passe : ", kNoTerminal);
+  auto first = ask("Mot de passe : ", "outils.secret.mot_de_passe_sans_terminal");
   if (!first) return core::fail(first.error());
-  auto again = ask("Confirmer le mot de passe : ", kNoTerminal);
+  auto again = ask("Confirmer le mot de passe : ", "outils.secret.mot_de_passe_sans_terminal");
   if (!again) return core::fail(again.error());
-  if (*first != *again) return core::fail(Status::invalid_argument("les deux mots de passe diffèrent"));
+  if (*first != *again) return core::fail(Status::invalid_argument("outils.secret.mots_de_passe_differents"));
   Secret s;
   s.value = std::move(*first);
   return s;

@@ -36,25 +36,26 @@ LocalGuard::LocalGuard(std::string listen_host, std::uint16_t port, std::string 
 std::optional<HttpResponse> LocalGuard::refuse(const HttpRequest& request, bool api) const {
   const std::string* host = header(request, "host");
   if (host == nullptr || std::find(hosts_.begin(), hosts_.end(), lower(*host)) == hosts_.end()) {
-    return error_response(403, "permission_denied", "adresse refusée : ouvrez Carnet par l'adresse affichée au démarrage");
+    return error_response(403, "permission_denied", core::Message("outils.local_guard.adresse_refusee"));
   }
   if (const std::string* origin = header(request, "origin")) {
     if (std::find(origins_.begin(), origins_.end(), lower(*origin)) == origins_.end()) {
-      return error_response(403, "permission_denied", "requête d'une autre page refusée");
+      return error_response(403, "permission_denied", core::Message("outils.local_guard.autre_page"));
     }
   }
   if (const std::string* site = header(request, "sec-fetch-site")) {
     if (*site != "same-origin" && *site != "none") {
-      return error_response(403, "permission_denied", "requête d'une autre page refusée");
+      return error_response(403, "permission_denied", core::Message("outils.local_guard.autre_page"));
     }
   }
-  if (request.method == "OPTIONS") return error_response(405, "invalid_argument", "méthode refusée");
+  if (request.method == "OPTIONS")
+    return error_response(405, "invalid_argument", core::Message("outils.local_guard.methode_refusee"));
   if (!api) return std::nullopt;
   const std::string* auth = header(request, "authorization");
   static constexpr std::string_view kBearer = "Bearer ";
   if (auth == nullptr || auth->size() <= kBearer.size() || auth->compare(0, kBearer.size(), kBearer) != 0 ||
       !constant_time_equal(std::string_view(*auth).substr(kBearer.size()), secret_)) {
-    HttpResponse r = error_response(401, "permission_denied", "clé de session absente ou fausse : rouvrez l'adresse affichée au démarrage");
+    HttpResponse r = error_response(401, "permission_denied", core::Message("outils.local_guard.cle_session"));
     return r;
   }
   return std::nullopt;

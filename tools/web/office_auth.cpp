@@ -12,9 +12,8 @@ namespace carnet::web {
 namespace {
 
 constexpr std::size_t kTokenBytes = 32;
-constexpr const char* kWrongCredentials = "nom d'utilisateur ou mot de passe incorrect";
 
-AuthFailure internal_failure() { return {500, "erreur interne du serveur : réessayez plus tard"}; }
+AuthFailure internal_failure() { return {500, core::Message("outils.office_auth.erreur_interne")}; }
 
 std::string random_hex(std::size_t bytes) {
   auto raw = sync::random_bytes(bytes);
@@ -106,8 +105,8 @@ AuthFailure OfficeAuth::refuse_login(std::string_view name, std::string_view add
   note_failure(name, address, now_ms);
   if (!store_.record_login_failure(name, reason).ok()) return internal_failure();
   if (reason == "compte_desactive")
-    return {403, "ce compte est désactivé : adressez-vous à un administrateur"};
-  return {401, kWrongCredentials};
+    return {403, core::Message("outils.office_auth.compte_desactive")};
+  return {401, core::Message("outils.office_auth.identifiants_incorrects")};
 }
 
 AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_view password,
@@ -118,9 +117,9 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
                                        pause_ms(by_name_, counter_key(name), now_ms));
     if (wait > 0) {
       const std::int64_t minutes = (wait + 59999) / 60000;
-      return std::unexpected(AuthFailure{429, "trop de tentatives, réessayez dans " +
-                                                  std::to_string(minutes) +
-                                                  (minutes > 1 ? " minutes" : " minute")});
+      return std::unexpected(AuthFailure{
+          429, minutes > 1 ? core::Message("outils.office_auth.trop_tentatives_minutes", {{"minutes", minutes}})
+                           : core::Message("outils.office_auth.trop_tentatives_minute")});
     }
   }
   if (dummy_hash_.empty()) return std::unexpected(internal_failure());
@@ -147,7 +146,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
       s.code() == core::StatusCode::kNotFound) {
     // Disabled or removed meanwhile.
     return std::unexpected(
-        AuthFailure{403, "ce compte est désactivé : adressez-vous à un administrateur"});
+        AuthFailure{403, core::Message("outils.office_auth.compte_desactive")});
   }
   if (!s.ok()) return std::unexpected(internal_failure());
   {
@@ -159,7 +158,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
 
 AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& request,
                                                    std::int64_t now_ms) {
-  const AuthFailure sign_in{401, "veuillez vous connecter"};
+  const AuthFailure sign_in{401, core::Message("outils.office_auth.se_connecter")};
   auto header = request.headers.find("cookie");
   if (header == request.headers.end()) return std::unexpected(sign_in);
   auto token = cookie_value(header->second, kSessionCookieName);
@@ -170,7 +169,7 @@ AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& requ
   if (!session) return std::unexpected(internal_failure());
   if (!*session)
     return std::unexpected(
-        AuthFailure{401, "session expirée ou fermée : veuillez vous reconnecter"});
+        AuthFailure{401, core::Message("outils.office_auth.session_expiree")});
   return OfficeSession{(*session)->user, (*session)->role, (*session)->csrf_token, token_sha256};
 }
 
@@ -190,8 +189,7 @@ std::optional<AuthFailure> check_csrf(const sync::HttpRequest& request,
   if (auto h = request.headers.find(std::string(kCsrfHeader)); h != request.headers.end())
     given = h->second;
   if (given && same_secret(*given, session.csrf_token)) return std::nullopt;
-  return AuthFailure{403,
-                     "jeton de sécurité absent ou invalide : rechargez la page et recommencez"};
+  return AuthFailure{403, core::Message("outils.office_auth.jeton_invalide")};
 }
 
 bool role_allows(std::string_view role, OfficeArea area) {
@@ -209,8 +207,8 @@ bool role_allows(std::string_view role, OfficeArea area) {
 std::optional<AuthFailure> check_role(const OfficeSession& session, OfficeArea area) {
   if (role_allows(session.role, area)) return std::nullopt;
   return AuthFailure{403, area == OfficeArea::kOffice
-                              ? "cette page est réservée au personnel du bureau (rôle « office »)"
-                              : "cette page est réservée aux administrateurs (rôle « admin »)"};
+                              ? core::Message("outils.office_auth.reserve_bureau")
+                              : core::Message("outils.office_auth.reserve_admin")};
 }
 
 std::string session_cookie(std::string_view token) {

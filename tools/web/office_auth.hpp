@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/message.hpp"
 #include "storage/central_store.hpp"
 #include "sync/http.hpp"
 
@@ -40,7 +41,7 @@ inline constexpr std::string_view kCsrfFormField = "csrf";
 // A refusal, as the office app answers it.
 struct AuthFailure {
   int http_status = 401;  // 401 sign in, 403 forbidden, 429 too many attempts, 500
-  std::string message;    // French, for the office staff
+  core::Message message;  // for the office staff
 };
 template <class T>
 using AuthResult = std::expected<T, AuthFailure>;

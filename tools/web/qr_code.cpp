@@ -508,8 +508,8 @@ core::Result<QrCode> QrCode::encode(std::string_view bytes, Ecc ecc) {
   }
   if (version == 0) {
     return core::fail(core::Status::invalid_argument(
-        "texte trop long pour un code QR : " + std::to_string(bytes.size()) + " octets, au plus " +
-        std::to_string(max_bytes(ecc)) + " au niveau de correction " + level_letter(ecc)));
+        "outils.qr_code.trop_long",
+        {{"taille", bytes.size()}, {"max", max_bytes(ecc)}, {"niveau", std::string(1, level_letter(ecc))}}));
   }
   const std::vector<std::uint8_t> data = detail::byte_mode_codewords(bytes, version, ecc);
   Grid grid(version);

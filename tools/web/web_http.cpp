@@ -213,11 +213,11 @@ std::optional<std::string> cookie(const HttpRequest& request, std::string_view n
 Result<Json> json_body(const HttpRequest& request) {
   auto it = request.headers.find("content-type");
   if (it == request.headers.end() || it->second.rfind("application/json", 0) != 0) {
-    return core::fail(Status::invalid_argument("le corps de la requête doit être du JSON (application/json)"));
+    return core::fail(Status::invalid_argument("outils.web_http.corps_json"));
   }
   auto json = Json::parse(request.body, 1u << 20);
   if (!json) return core::fail(json.error().with_context("commun.erreur.json_invalide"));
-  if (json->kind() != Json::Kind::kObject) return core::fail(Status::invalid_argument("un objet JSON est attendu"));
+  if (json->kind() != Json::Kind::kObject) return core::fail(Status::invalid_argument("outils.web_http.objet_attendu"));
   return json;
 }
 
