@@ -13,7 +13,7 @@ namespace carnet::storage {
 core::Result<DataKey> DataKey::random() {
   DataKey key;
   if (RAND_bytes(key.bytes_.data(), static_cast<int>(key.bytes_.size())) != 1) {
-    return core::fail(core::Status::internal("générateur aléatoire d'OpenSSL indisponible"));
+    return core::fail(core::Status::internal("stockage.aead.alea_indisponible"));
   }
   return key;
 }
@@ -84,7 +84,7 @@ core::Result<std::string> seal_message(const DataKey& key, std::string_view plai
   if (!aead.seal({reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size()},
                  {reinterpret_cast<const std::uint8_t*>(aad.data()), aad.size()}, p,
                  std::span<std::uint8_t, kSealOverhead>(p + plain.size(), kSealOverhead))) {
-    return core::fail(core::Status::internal("générateur aléatoire d'OpenSSL indisponible"));
+    return core::fail(core::Status::internal("stockage.aead.alea_indisponible"));
   }
   return out;
 }

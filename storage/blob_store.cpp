@@ -34,13 +34,13 @@ std::string hex_digest(EVP_MD_CTX* ctx) {
 Status ensure_dir(const std::string& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return Status::io_error("impossible de créer " + dir + " : " + ec.message());
+  if (ec) return Status::io_error("stockage.blob_store.creation_dossier", {{"chemin", dir}, {"detail", ec.message()}});
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   return Status::ok_status();
 }
 
 Status check_name(std::string_view sha256) {
-  if (!core::is_sha256_hex(sha256)) return Status::invalid_argument("empreinte SHA-256 invalide");
+  if (!core::is_sha256_hex(sha256)) return Status::invalid_argument("stockage.blob_store.empreinte_invalide");
   return Status::ok_status();
 }
 
@@ -48,12 +48,12 @@ Status check_name(std::string_view sha256) {
 
 Result<std::string> sha256_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Status::not_found("fichier introuvable ou illisible : " + path));
+  if (!in) return fail(Status::not_found("stockage.files.introuvable", {{"chemin", path}}));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
   char buf[65536];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf, static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) return fail(Status::io_error("lecture impossible : " + path));
+  if (in.bad()) return fail(Status::io_error("stockage.files.lecture_impossible", {{"chemin", path}}));
   return hex_digest(ctx.get());
 }
 
@@ -121,7 +121,7 @@ std::optional<std::uint64_t> sealed_plain_length(std::uint64_t size) {
 Result<std::uint64_t> sealed_total(int fd, const std::string& file) {
   char header[kHeaderBytes];
   if (!pread_all(fd, header, sizeof header, 0) || std::memcmp(header, kMagic, sizeof kMagic) != 0) {
-    return fail(Status::corruption("pièce jointe illisible ou altérée : " + file));
+    return fail(Status::corruption("stockage.blob_store.illisible", {{"chemin", file}}));
   }
   std::uint64_t total = 0;
   for (int i = 0; i < 8; ++i) total |= static_cast<std::uint64_t>(static_cast<unsigned char>(header[8 + i])) << (8 * i);
@@ -131,7 +131,7 @@ Result<std::uint64_t> sealed_total(int fd, const std::string& file) {
 // Segment `index` of a sealed file, opened.
 Result<std::string> open_segment(Aead& aead, int fd, const std::string& file, std::string_view sha256,
                                  std::uint64_t total, std::uint64_t index, std::uint64_t plain_bytes) {
-  const Status bad = Status::corruption("pièce jointe altérée (échec de l'authentification) : " + file);
+  const Status bad = Status::corruption("stockage.blob_store.authentification", {{"chemin", file}});
   std::string sealed(plain_bytes + kSealOverhead, '\0');
   if (!pread_all(fd, sealed.data(), sealed.size(), kHeaderBytes + index * kSealedSegment)) return fail(bad);
   std::string plain(plain_bytes, '\0');
@@ -157,10 +157,13 @@ Status BlobStore::write_at(const std::string& file, std::string_view sha256, std
                            std::string_view bytes) const {
   Fd f;
   f.fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (f.fd < 0) return Status::io_error("écriture impossible : " + file + " : " + std::strerror(errno));
+  if (f.fd < 0) {
+    return Status::io_error("stockage.blob_store.ecriture_detail",
+                            {{"chemin", file}, {"detail", std::strerror(errno)}});
+  }
   if (!key_) {
     if (!pwrite_all(f.fd, bytes.data(), bytes.size(), offset) || ::fsync(f.fd) != 0) {
-      return Status::io_error("écriture impossible : " + file);
+      return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
     }
     return Status::ok_status();
   }
@@ -169,12 +172,12 @@ Status BlobStore::write_at(const std::string& file, std::string_view sha256, std
     std::string header(kMagic, sizeof kMagic);
     put_u64(header, total);
     if (::ftruncate(f.fd, 0) != 0 || !pwrite_all(f.fd, header.data(), header.size(), 0)) {
-      return Status::io_error("écriture impossible : " + file);
+      return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
     }
   } else {
     auto stored = sealed_total(f.fd, file);
     if (!stored) return stored.error();
-    if (*stored != total) return Status::failed_precondition("taille annoncée différente de celle du début de l'envoi");
+    if (*stored != total) return Status::failed_precondition("stockage.blob_store.taille_differente");
   }
   // A segment left incomplete by the previous chunk is opened and sealed again with the new
   // bytes (a fresh nonce), so that segments stay whole.
@@ -187,7 +190,9 @@ Status BlobStore::write_at(const std::string& file, std::string_view sha256, std
   }
   data.append(bytes);
   std::uint64_t at = kHeaderBytes + index * kSealedSegment;
-  if (::ftruncate(f.fd, static_cast<off_t>(at)) != 0) return Status::io_error("écriture impossible : " + file);
+  if (::ftruncate(f.fd, static_cast<off_t>(at)) != 0) {
+    return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
+  }
   std::string sealed;
   for (std::size_t pos = 0; pos < data.size(); pos += kSegment, ++index) {
     const std::size_t n = std::min<std::size_t>(kSegment, data.size() - pos);
@@ -196,11 +201,11 @@ Status BlobStore::write_at(const std::string& file, std::string_view sha256, std
     if (!aead.seal(as_bytes(std::string_view(data).substr(pos, n)), as_bytes(segment_aad(sha256, total, index)), out,
                    std::span<std::uint8_t, kSealOverhead>(out + n, kSealOverhead)) ||
         !pwrite_all(f.fd, sealed.data(), sealed.size(), at)) {
-      return Status::io_error("écriture impossible : " + file);
+      return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
     }
     at += sealed.size();
   }
-  if (::fsync(f.fd) != 0) return Status::io_error("écriture impossible : " + file);
+  if (::fsync(f.fd) != 0) return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
   return Status::ok_status();
 }
 
@@ -208,21 +213,23 @@ Result<std::string> BlobStore::read_file_range(const std::string& file, std::str
                                                std::size_t n) const {
   Fd f;
   f.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (f.fd < 0) return fail(Status::not_found("pièce jointe inconnue : " + std::string(sha256)));
+  if (f.fd < 0) return fail(Status::not_found("stockage.blob_store.inconnue", {{"empreinte", sha256}}));
   const auto length = held(file);
-  if (!length) return fail(Status::corruption("pièce jointe tronquée : " + file));
+  if (!length) return fail(Status::corruption("stockage.blob_store.tronquee", {{"chemin", file}}));
   if (offset >= *length) return std::string();
   n = static_cast<std::size_t>(std::min<std::uint64_t>(n, *length - offset));
   std::string out;
   if (!key_) {
     out.assign(n, '\0');
-    if (!pread_all(f.fd, out.data(), n, offset)) return fail(Status::io_error("lecture impossible : " + file));
+    if (!pread_all(f.fd, out.data(), n, offset)) {
+      return fail(Status::io_error("stockage.files.lecture_impossible", {{"chemin", file}}));
+    }
     return out;
   }
   auto total = sealed_total(f.fd, file);
   if (!total) return fail(total.error());
   if (*total != *length) {
-    return fail(Status::corruption("pièce jointe tronquée : " + file));
+    return fail(Status::corruption("stockage.blob_store.tronquee", {{"chemin", file}}));
   }
   Aead aead(*key_);
   out.reserve(n);
@@ -239,7 +246,7 @@ Result<std::string> BlobStore::read_file_range(const std::string& file, std::str
 Result<std::string> BlobStore::hash_of(const std::string& file, std::string_view sha256) const {
   if (!key_) return sha256_file(file);
   const auto length = held(file);
-  if (!length) return fail(Status::corruption("pièce jointe tronquée : " + file));
+  if (!length) return fail(Status::corruption("stockage.blob_store.tronquee", {{"chemin", file}}));
   // One pass over the sealed file (at most the size limit): every segment opened and hashed.
   auto bytes = read_file_range(file, sha256, 0, static_cast<std::size_t>(*length));
   if (!bytes) return fail(bytes.error());
@@ -252,10 +259,12 @@ Result<std::string> BlobStore::hash_of(const std::string& file, std::string_view
 Result<std::string> BlobStore::put_file(const std::string& source) {
   std::error_code ec;
   const auto bytes = fs::file_size(source, ec);
-  if (ec) return fail(Status::not_found("fichier introuvable ou illisible : " + source));
+  if (ec) return fail(Status::not_found("stockage.files.introuvable", {{"chemin", source}}));
   if (bytes > max_bytes_) {
-    return fail(Status::out_of_range(source + " : fichier trop grand (" + std::to_string(bytes / (1024 * 1024)) +
-                                     " Mio, maximum " + std::to_string(max_bytes_ / (1024 * 1024)) + " Mio)"));
+    return fail(Status::out_of_range("stockage.blob_store.fichier_trop_grand",
+                                     {{"chemin", source},
+                                      {"taille", bytes / (1024 * 1024)},
+                                      {"max", max_bytes_ / (1024 * 1024)}}));
   }
   auto content = read_file(source, max_bytes_);
   if (!content) return fail(content.error());
@@ -264,8 +273,9 @@ Result<std::string> BlobStore::put_file(const std::string& source) {
 
 Result<std::string> BlobStore::put(std::string_view content) {
   if (content.size() > max_bytes_) {
-    return fail(Status::out_of_range("fichier trop grand (" + std::to_string(content.size() / (1024 * 1024)) +
-                                     " Mio, maximum " + std::to_string(max_bytes_ / (1024 * 1024)) + " Mio)"));
+    return fail(Status::out_of_range("stockage.blob_store.contenu_trop_grand",
+                                     {{"taille", content.size() / (1024 * 1024)},
+                                      {"max", max_bytes_ / (1024 * 1024)}}));
   }
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
@@ -277,7 +287,7 @@ Result<std::string> BlobStore::put(std::string_view content) {
   CARNET_RETURN_IF_ERROR_R(write_at(tmp, sha, 0, content.size(), content));
   std::error_code ec;
   fs::rename(tmp, path(sha), ec);
-  if (ec) return fail(Status::io_error("écriture impossible : " + path(sha)));
+  if (ec) return fail(Status::io_error("stockage.blob_store.ecriture", {{"chemin", path(sha)}}));
   return sha;
 }
 
@@ -299,7 +309,7 @@ std::uint64_t BlobStore::received(std::string_view sha256) const {
 
 Result<std::string> BlobStore::read(std::string_view sha256, std::uint64_t offset, std::size_t n) const {
   CARNET_RETURN_IF_ERROR_R(check_name(sha256));
-  if (!has(sha256)) return fail(Status::not_found("pièce jointe inconnue : " + std::string(sha256)));
+  if (!has(sha256)) return fail(Status::not_found("stockage.blob_store.inconnue", {{"empreinte", sha256}}));
   return read_file_range(path(sha256), sha256, offset, n);
 }
 
@@ -325,11 +335,13 @@ Status BlobStore::erase(std::string_view sha256) {
       const std::string zeros(kSegment, '\0');
       for (std::uint64_t at = 0; at < static_cast<std::uint64_t>(st.st_size); at += kSegment) {
         const auto n = std::min<std::uint64_t>(kSegment, static_cast<std::uint64_t>(st.st_size) - at);
-        if (!pwrite_all(f.fd, zeros.data(), n, at)) return Status::io_error("effacement impossible : " + file);
+        if (!pwrite_all(f.fd, zeros.data(), n, at)) {
+          return Status::io_error("stockage.blob_store.effacement", {{"chemin", file}});
+        }
       }
       ::fsync(f.fd);
     }
-    if (::unlink(file.c_str()) != 0) return Status::io_error("effacement impossible : " + file);
+    if (::unlink(file.c_str()) != 0) return Status::io_error("stockage.blob_store.effacement", {{"chemin", file}});
   }
   return Status::ok_status();
 }
@@ -338,15 +350,14 @@ Result<std::uint64_t> BlobStore::append(std::string_view sha256, std::uint64_t o
                                         std::string_view chunk) {
   CARNET_RETURN_IF_ERROR_R(check_name(sha256));
   if (total > max_bytes_) {
-    return fail(Status::out_of_range("pièce jointe trop grande (maximum " + std::to_string(max_bytes_) + " octets)"));
+    return fail(Status::out_of_range("stockage.blob_store.trop_grande", {{"max", max_bytes_}}));
   }
   if (auto n = size(sha256)) return *n;  // already complete: nothing to do
   const std::uint64_t held_now = received(sha256);
   if (offset != held_now) {
-    return fail(Status::failed_precondition("reprise à l'octet " + std::to_string(held_now) + " attendue, pas " +
-                                            std::to_string(offset)));
+    return fail(Status::failed_precondition("stockage.blob_store.reprise", {{"attendu", held_now}, {"recu", offset}}));
   }
-  if (offset + chunk.size() > total) return fail(Status::out_of_range("morceau au-delà de la taille annoncée"));
+  if (offset + chunk.size() > total) return fail(Status::out_of_range("stockage.blob_store.morceau_hors_taille"));
   CARNET_RETURN_IF_ERROR_R(ensure_dir(dir_));
   const std::string part = path(sha256) + ".part";
   CARNET_RETURN_IF_ERROR_R(write_at(part, sha256, offset, total, chunk));
@@ -356,10 +367,10 @@ Result<std::uint64_t> BlobStore::append(std::string_view sha256, std::uint64_t o
   std::error_code ec;
   if (!sha || *sha != sha256) {
     fs::remove(part, ec);
-    return fail(Status::invalid_argument("le contenu reçu ne correspond pas à son empreinte SHA-256 : pièce refusée"));
+    return fail(Status::invalid_argument("stockage.blob_store.empreinte_differente"));
   }
   fs::rename(part, path(sha256), ec);
-  if (ec) return fail(Status::io_error("écriture impossible : " + path(sha256)));
+  if (ec) return fail(Status::io_error("stockage.blob_store.ecriture", {{"chemin", path(sha256)}}));
   return now_held;
 }
 

@@ -18,8 +18,6 @@ namespace field = core::field;
 namespace entity = core::entity;
 namespace row_field = core::row_field;
 
-std::string quoted(std::string_view s) { return "« " + std::string(s) + " »"; }
-
 core::FieldSpec spec_of(const core::Column& c, std::string_view name) {
   return {name, c.type, &c.choices, c.min, c.max};
 }
@@ -33,8 +31,7 @@ Result<std::size_t> Capture::import_dossiers(const std::vector<core::Dossier>& d
   for (const auto& d : dossiers) {
     auto grid = replica_.grid(d.kind);
     if (!grid) {
-      return fail(Status::invalid_argument("dossier " + d.id + " : type " + quoted(d.kind) +
-                                           " inconnu (aucune grille de ce nom, voir « carnet grid list »)"));
+      return fail(Status::invalid_argument("stockage.capture.type_inconnu", {{"id", d.id}, {"type", d.kind}}));
     }
   }
   auto tx = Transaction::begin(replica_.db());
@@ -112,8 +109,8 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
   auto h = read_header(replica_, inspection_id);
   if (!h) return fail(h.error());
   const core::Grid& grid = *h->grid;
-  if (assignments.empty()) return fail(Status::invalid_argument("rien à enregistrer : donner au moins une CLÉ=VALEUR"));
-  if (assignments.size() > 10000) return fail(Status::out_of_range("au plus 10 000 valeurs par commande"));
+  if (assignments.empty()) return fail(Status::invalid_argument("stockage.capture.rien_a_enregistrer"));
+  if (assignments.size() > 10000) return fail(Status::out_of_range("stockage.capture.trop_de_valeurs"));
 
   std::vector<Write> writes;
   std::map<std::string, std::string> new_rows;               // "table[+label]" -> new row id
@@ -124,7 +121,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
   for (const std::string& a : assignments) {
     const auto eq = a.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return fail(Status::invalid_argument(quoted(a) + " : CLÉ=VALEUR attendu"));
+      return fail(Status::invalid_argument("stockage.capture.cle_valeur_attendu", {{"texte", a}}));
     }
     const std::string key = a.substr(0, eq);
     const std::string text = a.substr(eq + 1);
@@ -135,19 +132,23 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
       // A table cell: TABLE[SPEC].COLUMN
       const auto close = key.find(']', open);
       if (close == std::string::npos || close + 1 >= key.size() || key[close + 1] != '.') {
-        return fail(Status::invalid_argument(quoted(key) + " : TABLEAU[+].colonne ou TABLEAU[N].colonne attendu"));
+        return fail(Status::invalid_argument("stockage.capture.cellule_attendue", {{"cle", key}}));
       }
       const std::string table = key.substr(0, open);
       const std::string spec = key.substr(open + 1, close - open - 1);
       const std::string column = key.substr(close + 2);
       auto t = find_table(grid, table);
-      if (!t) return fail(Status::invalid_argument(quoted(table) + " n'est pas un tableau de la grille " + grid.key()));
+      if (!t) {
+        return fail(Status::invalid_argument("stockage.capture.pas_un_tableau",
+                                             {{"tableau", table}, {"grille", grid.key()}}));
+      }
       const auto keys = t->column_keys();
       const auto col_it = std::find(keys.begin(), keys.end(), column);
       if (col_it == keys.end()) {
         std::string list;
         for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-        return fail(Status::invalid_argument(table + " : colonne inconnue " + quoted(column) + " (colonnes : " + list + ")"));
+        return fail(Status::invalid_argument("stockage.capture.colonne_inconnue",
+                                             {{"tableau", table}, {"colonne", column}, {"colonnes", list}}));
       }
       const auto col = static_cast<std::size_t>(col_it - keys.begin());
       auto value = t->item >= 0 ? grid.parse_cell(t->item, static_cast<int>(col), text)
@@ -159,7 +160,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
         auto it = new_rows.find(label);
         if (it == new_rows.end()) {
           if (spec.size() > 1 && !std::all_of(spec.begin() + 1, spec.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            return fail(Status::invalid_argument(quoted(key) + " : [+] ou [+N] attendu pour une nouvelle ligne"));
+            return fail(Status::invalid_argument("stockage.capture.nouvelle_ligne_attendue", {{"cle", key}}));
           }
           if (!rows_cache.contains(table)) {
             auto rows = read_table_rows(replica_, h->id, *t);
@@ -167,7 +168,8 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
             rows_cache[table] = std::move(*rows);
           }
           if (rows_cache[table].size() + ++added_per_table[table] > static_cast<std::size_t>(t->max_rows)) {
-            return fail(Status::out_of_range(table + " : au plus " + std::to_string(t->max_rows) + " lignes"));
+            return fail(Status::out_of_range("stockage.capture.trop_de_lignes",
+                                             {{"tableau", table}, {"max", t->max_rows}}));
           }
           it = new_rows.emplace(label, replica_.new_id().to_string()).first;
           writes.push_back({std::string(entity::kRow), it->second, std::string(row_field::kInspection), Value::text(h->id)});
@@ -176,7 +178,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
         row_id = it->second;
       } else {
         if (spec.empty() || spec.size() > 6 || !std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          return fail(Status::invalid_argument(quoted(key) + " : numéro de ligne attendu entre crochets (ou [+] pour une nouvelle ligne)"));
+          return fail(Status::invalid_argument("stockage.capture.numero_ligne_attendu", {{"cle", key}}));
         }
         if (!rows_cache.contains(table)) {
           auto rows = read_table_rows(replica_, h->id, *t);
@@ -185,8 +187,8 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
         }
         const auto position = std::stoul(spec);
         if (position < 1 || position > rows_cache[table].size()) {
-          return fail(Status::out_of_range(table + " : pas de ligne " + spec + " (" +
-                                           std::to_string(rows_cache[table].size()) + " ligne(s))"));
+          return fail(Status::out_of_range("stockage.capture.ligne_absente",
+                                           {{"tableau", table}, {"ligne", spec}, {"n", rows_cache[table].size()}}));
         }
         row_id = rows_cache[table][position - 1].id;
       }
@@ -197,7 +199,8 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
     if (key.starts_with(field::kRemarksPrefix) || key.starts_with(field::kRecommendationsPrefix)) {
       const std::string section = key.substr(key.find('.') + 1);
       if (!grid.find_section(section)) {
-        return fail(Status::invalid_argument(quoted(key) + " : section inconnue " + quoted(section) + " dans la grille " + grid.key()));
+        return fail(Status::invalid_argument("stockage.capture.section_inconnue",
+                                             {{"cle", key}, {"section", section}, {"grille", grid.key()}}));
       }
       const core::Column text_column{key, key, core::ItemType::kText, {}, {}, {}, {}};
       auto value = core::parse_field(spec_of(text_column, key), text);
@@ -208,7 +211,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
 
     if (const auto* meta = core::find_inspection_field(key)) {
       if (meta->system) {
-        return fail(Status::invalid_argument(quoted(key) + " est géré par Carnet et ne peut pas être modifié directement"));
+        return fail(Status::invalid_argument("stockage.capture.champ_systeme", {{"cle", key}}));
       }
       auto value = core::parse_field(spec_of(meta->spec, key), text);
       if (!value) return fail(value.error());
@@ -218,8 +221,8 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
 
     auto item = grid.find_item(key);
     if (!item) {
-      return fail(Status::invalid_argument("clé inconnue " + quoted(key) + " pour la grille " + grid.key() + " v" +
-                                           std::to_string(grid.version()) + " (voir « carnet grid show " + grid.key() + " »)"));
+      return fail(Status::invalid_argument("stockage.capture.cle_inconnue",
+                                           {{"cle", key}, {"grille", grid.key()}, {"version", grid.version()}}));
     }
     auto value = grid.parse_input(*item, text);
     if (!value) return fail(value.error());
@@ -265,7 +268,7 @@ Result<std::size_t> Capture::commit(const InspectionHeader& h, const std::vector
 Status Capture::set_value(std::string_view type, std::string_view id, std::string_view f, const Value& value) {
   auto place = replica_.entity_place(type, id);
   if (!place) return place.error();
-  if (!*place) return Status::not_found("élément inconnu : " + std::string(type) + " " + std::string(id));
+  if (!*place) return Status::not_found("stockage.capture.element_inconnu", {{"type", type}, {"id", id}});
   const std::string inspection = type == entity::kInspection ? std::string(id) : (*place)->first;
   auto h = read_header(replica_, inspection);
   if (!h) return h.error();
@@ -292,12 +295,15 @@ Status Capture::delete_row(std::string_view inspection_id, std::string_view tabl
   if (!h) return h.error();
   CARNET_RETURN_IF_ERROR(core::check_edit(h->status, table));
   auto t = find_table(*h->grid, table);
-  if (!t) return Status::invalid_argument(quoted(table) + " n'est pas un tableau de la grille " + h->grid->key());
+  if (!t) {
+    return Status::invalid_argument("stockage.capture.pas_un_tableau",
+                                    {{"tableau", table}, {"grille", h->grid->key()}});
+  }
   auto rows = read_table_rows(replica_, h->id, *t);
   if (!rows) return rows.error();
   if (position < 1 || static_cast<std::size_t>(position) > rows->size()) {
-    return Status::out_of_range(std::string(table) + " : pas de ligne " + std::to_string(position) + " (" +
-                                std::to_string(rows->size()) + " ligne(s))");
+    return Status::out_of_range("stockage.capture.ligne_absente",
+                                {{"tableau", table}, {"ligne", position}, {"n", rows->size()}});
   }
   std::vector<Write> writes = {{std::string(entity::kRow), (*rows)[static_cast<std::size_t>(position - 1)].id,
                                 std::string(row_field::kDeleted), Value::boolean(true)}};
@@ -363,8 +369,7 @@ Result<std::string> Capture::add_addendum(std::string_view inspection_id, std::s
   auto h = read_header(replica_, inspection_id);
   if (!h) return fail(h.error());
   if (h->status != InspectionStatus::kSigned) {
-    return fail(Status::failed_precondition(
-        "l'inspection n'est pas signée : modifiez-la directement (carnet inspection set) ; un addendum complète un rapport signé"));
+    return fail(Status::failed_precondition("stockage.capture.addendum_non_signee"));
   }
   const std::string id = replica_.new_id().to_string();
   auto tx = Transaction::begin(replica_.db());

@@ -116,7 +116,7 @@ static_assert(kStepCount == static_cast<int>(CentralSchema::kLatest));
 Result<int> central_schema_version(Database& db) { return schema_version(db); }
 
 Status migrate_central(Database& db, CentralSchema target) {
-  return migrate(db, kSteps, static_cast<int>(target), "ce magasin central");
+  return migrate(db, kSteps, static_cast<int>(target), core::Message("stockage.central_schema.magasin_central"));
 }
 
 }  // namespace carnet::storage

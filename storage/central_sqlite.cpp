@@ -57,14 +57,14 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       CARNET_RETURN_IF_ERROR((*tx)->commit());
     } else {
       auto parsed = core::Uuid::parse(**id);
-      if (!parsed) return Status::corruption("identifiant du nœud central illisible");
+      if (!parsed) return Status::corruption("stockage.central_sqlite.noeud_illisible");
       node_ = *parsed;
     }
     std::uint64_t last = 0;
     for (const char* sql : {"SELECT coalesce(max(hlc), 0) FROM changes", "SELECT coalesce(max(hlc), 0) FROM fields"}) {
       auto st = owned_->prepare(sql);
       if (!st) return st.error();
-      if (!st->step().value_or(false)) return Status::internal("lecture de l'horloge");
+      if (!st->step().value_or(false)) return Status::internal("stockage.central_sqlite.lecture_horloge");
       last = std::max(last, static_cast<std::uint64_t>(st->column_int(0)));
     }
     hlc_.emplace(*clock_, core::Hlc{last});
@@ -147,7 +147,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!st) return st.error();
     const Status s = st->bind(1, inspector.id).bind(2, inspector.name).bind(3, clock_->now_ms()).run();
     if (!s.ok()) {
-      if (s.code() == core::StatusCode::kInternal) return Status::already_exists("inspecteur déjà enregistré : " + inspector.id);
+      if (s.code() == core::StatusCode::kInternal) {
+        return Status::already_exists("stockage.central_sqlite.inspecteur_existant", {{"id", inspector.id}});
+      }
       return s;
     }
     CARNET_RETURN_IF_ERROR(audit(AuditKind::kInspectorAdd, office(), inspector.id, {}));
@@ -175,7 +177,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::lock_guard lock(mu_);
     for (const auto& d : dossiers) {
       auto g = grid(d.kind);
-      if (!g) return fail(Status::invalid_argument("dossier " + d.id + " : type « " + d.kind + " » inconnu (aucune grille publiée de ce nom)"));
+      if (!g) {
+        return fail(Status::invalid_argument("stockage.central_sqlite.type_inconnu", {{"id", d.id}, {"type", d.kind}}));
+      }
     }
     auto tx = Transaction::begin(*owned_);
     if (!tx) return fail(tx.error());
@@ -240,7 +244,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, dossier).bind(2, inspector_id).run());
     if (owned_->changes() == 0) {
-      return Status::not_found("le dossier " + std::string(dossier) + " n'est pas attribué à " + std::string(inspector_id));
+      return Status::not_found("stockage.central_sqlite.dossier_non_attribue",
+                               {{"dossier", dossier}, {"inspecteur", inspector_id}});
     }
     auto scope = owned_->prepare(
         "UPDATE device_scope SET state = 'evicting' WHERE dossier = ?1 AND device IN "
@@ -274,8 +279,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!row) return row.error();
     if (*row) {
       if (st->column_text(0) == source) return Status::ok_status();
-      return Status::already_exists("la grille " + g.key() + " v" + std::to_string(g.version()) +
-                                    " est déjà publiée avec un autre contenu : publier une nouvelle version");
+      return Status::already_exists("stockage.central_sqlite.grille_publiee",
+                                    {{"grille", g.key()}, {"version", g.version()}});
     }
     auto ins = owned_->prepare("INSERT INTO grids(key, version, title, source) VALUES(?1, ?2, ?3, ?4)");
     if (!ins) return ins.error();
@@ -291,7 +296,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::lock_guard lock(mu_);
     auto who = inspector_locked(inspector_id);
     if (!who) return who.error();
-    if (!*who) return Status::not_found("inspecteur inconnu : " + std::string(inspector_id));
+    if (!*who) return Status::not_found("stockage.central_sqlite.inspecteur_inconnu", {{"id", inspector_id}});
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     auto st = owned_->prepare("INSERT INTO enrollment_codes(code_sha256, inspector, expires_ms) VALUES(?1, ?2, ?3)");
@@ -312,7 +317,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!tx) return tx.error();
     auto who = code_inspector_locked(code_sha256, now_ms);  // again: it may have been used meanwhile
     if (!who) return who.error();
-    if (who->id != d.inspector_id) return Status::failed_precondition("code d'enrôlement d'un autre inspecteur");
+    if (who->id != d.inspector_id) return Status::failed_precondition("stockage.central_sqlite.code_autre_inspecteur");
     auto use = owned_->prepare("UPDATE enrollment_codes SET used_ms = ?2 WHERE code_sha256 = ?1");
     if (!use) return use.error();
     CARNET_RETURN_IF_ERROR(use->bind(1, code_sha256).bind(2, now_ms).run());
@@ -345,7 +350,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!tx) return tx.error();
     auto known = devices_locked(id.to_string());
     if (!known) return known.error();
-    if (known->empty()) return Status::not_found("appareil inconnu : " + id.to_string());
+    if (known->empty()) return Status::not_found("stockage.central_sqlite.appareil_inconnu", {{"id", id.to_string()}});
     if (known->front().revoked_ms) return Status::ok_status();  // revoked already: the first date stays
     auto st = owned_->prepare("UPDATE devices SET revoked_ms = ?2 WHERE id = ?1");
     if (!st) return st.error();
@@ -365,16 +370,18 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!tx) return tx.error();
     auto existing = devices_locked(d.id.to_string());
     if (!existing) return existing.error();
-    if (existing->empty()) return Status::not_found("appareil inconnu : " + d.id.to_string());
+    if (existing->empty()) {
+      return Status::not_found("stockage.central_sqlite.appareil_inconnu", {{"id", d.id.to_string()}});
+    }
     const DeviceRecord& current = existing->front();
     if (current.revoked_ms) {
-      return Status::failed_precondition("cet appareil a été révoqué : il ne peut plus être enrôlé");
+      return Status::failed_precondition("stockage.central_sqlite.appareil_revoque");
     }
     auto who = code_inspector_locked(code_sha256, now_ms);
     if (!who) return who.error();
     if (who->id != current.inspector_id || who->id != d.inspector_id) {
-      return Status::failed_precondition("ce code d'enrôlement est celui de " + who->id + ", mais cet appareil appartient à " +
-                                         current.inspector_id);
+      return Status::failed_precondition("stockage.central_sqlite.code_autre_proprietaire",
+                                         {{"inspecteur", who->id}, {"proprietaire", current.inspector_id}});
     }
     auto use = owned_->prepare("UPDATE enrollment_codes SET used_ms = ?2 WHERE code_sha256 = ?1");
     if (!use) return use.error();
@@ -479,9 +486,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::lock_guard lock(mu_);
     auto all = conflicts_locked("WHERE id = ?1", id);
     if (!all) return all.error();
-    if (all->empty()) return Status::not_found("conflit inconnu : " + std::string(id));
+    if (all->empty()) return Status::not_found("stockage.central_sqlite.conflit_inconnu", {{"id", id}});
     const CentralConflict& c = all->front();
-    if (c.status != "open") return Status::failed_precondition("ce conflit est déjà résolu");
+    if (c.status != "open") return Status::failed_precondition("stockage.central_sqlite.conflit_resolu");
     auto parent = entity_parent(c.record.entity_type, c.record.entity_id);
     if (!parent) return parent.error();
     // A signed report never changes, not even by the office: what remains to say is an addendum.
@@ -491,9 +498,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto status = field(entity::kInspection, inspection, field::kStatus);
       if (!status) return status.error();
       if (*status && (*status)->value == Value::text("signed")) {
-        return Status::failed_precondition(
-            "l'inspection est signée : ce conflit ne peut plus modifier le rapport (la valeur retenue reste celle qui a été "
-            "signée ; un complément passe par un addendum)");
+        return Status::failed_precondition("stockage.central_sqlite.conflit_inspection_signee");
       }
     }
     auto tx = Transaction::begin(*owned_);
@@ -528,12 +533,14 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!tx) return tx.error();
     auto found = quarantine_locked("WHERE id = ?1", id);
     if (!found) return found.error();
-    if (found->empty()) return Status::not_found("aucun changement en quarantaine n° " + std::to_string(id));
+    if (found->empty()) return Status::not_found("stockage.central_sqlite.quarantaine_inconnue", {{"id", id}});
     const QuarantineRecord& q = found->front();
     if (!q.open()) {
-      return Status::failed_precondition("ce changement a déjà été examiné : " +
-                                         std::string(q.review == kReviewApplied ? "appliqué" : "rejeté") + " par " +
-                                         q.reviewed_by + " le " + core::iso_timestamp(q.reviewed_ms.value_or(0)));
+      const Status::Params who = {{"qui", q.reviewed_by}, {"date", core::iso_timestamp(q.reviewed_ms.value_or(0))}};
+      if (q.review == kReviewApplied) {
+        return Status::failed_precondition("stockage.central_sqlite.quarantaine_appliquee", who);
+      }
+      return Status::failed_precondition("stockage.central_sqlite.quarantaine_rejetee", who);
     }
     const std::int64_t now = clock_->now_ms();
     const std::string_view review = decision == QuarantineDecision::kApply ? kReviewApplied : kReviewRejected;
@@ -541,7 +548,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto refused = store_refusal(q.change, q.device);
       if (!refused) return refused.error();
       if (!refused->code.empty()) {
-        return Status::failed_precondition("ce changement ne peut pas être appliqué : " + refused->message);
+        return Status::failed_precondition("stockage.central_sqlite.quarantaine_refusee",
+                                           {{"raison", refused->message}});
       }
       CARNET_RETURN_IF_ERROR(write_office(q.change.entity_type, q.change.entity_id, q.change.parent, q.change.scope,
                                           q.change.field, q.change.value, now));
@@ -578,12 +586,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto a = read_addendum(*this, id);
     if (!a) return a.error();
     if (a->reviewed()) {
-      return Status::failed_precondition("cet addendum a déjà été " +
-                                         std::string(a->accepted() ? "accepté" : "rejeté") + " par " + a->reviewed_by);
+      return a->accepted()
+                 ? Status::failed_precondition("stockage.central_sqlite.addendum_accepte", {{"qui", a->reviewed_by}})
+                 : Status::failed_precondition("stockage.central_sqlite.addendum_rejete", {{"qui", a->reviewed_by}});
     }
     auto place = entity_place(entity::kAddendum, id);
     if (!place) return place.error();
-    if (!*place) return Status::not_found("addendum inconnu : " + std::string(id));
+    if (!*place) return Status::not_found("stockage.central_sqlite.addendum_inconnu", {{"id", id}});
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     const std::int64_t now = clock_->now_ms();
@@ -613,18 +622,20 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 
   Status add_staff_user(const StaffUser& user) override {
     if (!valid_staff_name(user.name)) {
-      return Status::invalid_argument("nom d'utilisateur invalide : 1 à 64 lettres, chiffres ou . _ - @");
+      return Status::invalid_argument("stockage.central_sqlite.nom_utilisateur_invalide");
     }
     if (user.role != kStaffRoleAdmin && user.role != kStaffRoleOffice) {
-      return Status::invalid_argument("rôle inconnu : admin ou office");
+      return Status::invalid_argument("stockage.central_sqlite.role_inconnu");
     }
-    if (!password_hash_well_formed(user.password_hash)) return Status::invalid_argument("empreinte de mot de passe invalide");
+    if (!password_hash_well_formed(user.password_hash)) {
+      return Status::invalid_argument("stockage.central_sqlite.empreinte_mot_de_passe");
+    }
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     auto known = staff_user_locked(user.name);
     if (!known) return known.error();
-    if (*known) return Status::already_exists("utilisateur déjà enregistré : " + user.name);
+    if (*known) return Status::already_exists("stockage.central_sqlite.utilisateur_existant", {{"nom", user.name}});
     auto st = owned_->prepare("INSERT INTO staff_users(name, role, password_hash, created_ms) VALUES(?1, ?2, ?3, ?4)");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, user.name).bind(2, user.role).bind(3, user.password_hash).bind(4, clock_->now_ms()).run());
@@ -655,7 +666,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!tx) return tx.error();
     auto known = staff_user_locked(name);
     if (!known) return known.error();
-    if (!*known) return Status::not_found("utilisateur inconnu : " + std::string(name));
+    if (!*known) return Status::not_found("stockage.central_sqlite.utilisateur_inconnu", {{"nom", name}});
     if ((*known)->disabled()) return Status::ok_status();
     auto st = owned_->prepare("UPDATE staff_users SET disabled_ms = ?2 WHERE name = ?1");
     if (!st) return st.error();
@@ -675,22 +686,24 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = owned_->prepare("DELETE FROM staff_users WHERE name = ?1");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, name).run());
-    if (owned_->changes() == 0) return Status::not_found("utilisateur inconnu : " + std::string(name));
+    if (owned_->changes() == 0) {
+      return Status::not_found("stockage.central_sqlite.utilisateur_inconnu", {{"nom", name}});
+    }
     CARNET_RETURN_IF_ERROR(audit(AuditKind::kStaffUserRemove, office(), name, "sessions=" + std::to_string(*ended)));
     return (*tx)->commit();
   }
 
   Status create_session(const StaffSession& session) override {
     if (!core::is_sha256_hex(session.token_sha256) || session.csrf_token.empty()) {
-      return Status::invalid_argument("session invalide");
+      return Status::invalid_argument("stockage.central_sqlite.session_invalide");
     }
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
     auto known = staff_user_locked(session.user);
     if (!known) return known.error();
-    if (!*known) return Status::not_found("utilisateur inconnu : " + session.user);
-    if ((*known)->disabled()) return Status::failed_precondition("ce compte est désactivé");
+    if (!*known) return Status::not_found("stockage.central_sqlite.utilisateur_inconnu", {{"nom", session.user}});
+    if ((*known)->disabled()) return Status::failed_precondition("stockage.central_sqlite.compte_desactive");
     auto st = owned_->prepare(
         "INSERT INTO staff_sessions(token_sha256, user, csrf_token, created_ms, expires_ms, last_seen_ms) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?4)");
@@ -831,7 +844,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
           "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND name IN "
           "('audit_no_update', 'audit_no_delete', 'audit_append_only')");
       if (!guards) return fail(guards.error());
-      if (!guards->step().value_or(false)) return fail(Status::internal("lecture du schéma"));
+      if (!guards->step().value_or(false)) return fail(Status::internal("stockage.central_sqlite.lecture_schema"));
       if (guards->column_int(0) != 3) {
         check.ok = false;
         check.problem = "les déclencheurs qui protègent le journal d'audit ont été supprimés";
@@ -853,7 +866,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     for (const auto& [sql, target] : queries) {
       auto st = owned_->prepare(sql);
       if (!st) return fail(st.error());
-      if (!st->step().value_or(false)) return fail(Status::internal("comptage"));
+      if (!st->step().value_or(false)) return fail(Status::internal("stockage.central_sqlite.comptage"));
       *target = st->column_int(0);
     }
     return t;
@@ -894,7 +907,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     const std::string count = (*text)->substr(0, space);
     if (space == std::string::npos || count.empty() || count.size() > 18 ||
         count.find_first_not_of("0123456789") != std::string::npos) {
-      return fail(Status::corruption("tête du journal d'audit illisible"));
+      return fail(Status::corruption("stockage.central_sqlite.tete_audit_illisible"));
     }
     return std::optional<std::pair<std::uint64_t, std::string>>({std::stoull(count), (*text)->substr(space + 1)});
   }
@@ -905,7 +918,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   Status audit(AuditKind kind, std::string_view actor, std::string_view subject, std::string_view detail) {
     auto head = audit_head();
     if (!head) return head.error();
-    if (!*head) return Status::corruption("tête du journal d'audit absente : lancer « carnet-central audit verify »");
+    if (!*head) return Status::corruption("stockage.central_sqlite.tete_audit_absente");
     AuditEntry e{(*head)->first + 1,          clock_->now_ms(),      std::string(audit_kind_name(kind)),
                  std::string(actor),          std::string(subject),  std::string(detail),
                  std::move((*head)->second), {}};
@@ -923,8 +936,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
                          .bind(8, e.hash)
                          .run();
     if (s.code() == core::StatusCode::kInternal) {  // refused by audit_append_only
-      return Status::corruption("journal d'audit : l'entrée n° " + std::to_string(e.seq) +
-                                " ne peut pas être ajoutée (journal modifié ? lancer « carnet-central audit verify »)");
+      return Status::corruption("stockage.central_sqlite.audit_ajout_refuse", {{"n", e.seq}});
     }
     if (!s.ok()) return s;
     auto put = owned_->prepare("UPDATE meta SET value = ?1 WHERE key = 'audit_head'");
@@ -971,14 +983,14 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       st->bind(1, code_sha256);
       auto row = st->step();
       if (!row) return fail(row.error());
-      if (!*row) return fail(Status::failed_precondition("code d'enrôlement inconnu"));
-      if (!st->column_is_null(2)) return fail(Status::failed_precondition("code d'enrôlement déjà utilisé"));
-      if (st->column_int(1) < now_ms) return fail(Status::failed_precondition("code d'enrôlement expiré"));
+      if (!*row) return fail(Status::failed_precondition("stockage.central_sqlite.code_inconnu"));
+      if (!st->column_is_null(2)) return fail(Status::failed_precondition("stockage.central_sqlite.code_utilise"));
+      if (st->column_int(1) < now_ms) return fail(Status::failed_precondition("stockage.central_sqlite.code_expire"));
       inspector_id = st->column_text(0);
     }
     auto who = inspector_locked(inspector_id);
     if (!who) return fail(who.error());
-    if (!*who) return fail(Status::not_found("inspecteur inconnu : " + inspector_id));
+    if (!*who) return fail(Status::not_found("stockage.central_sqlite.inspecteur_inconnu", {{"id", inspector_id}}));
     return **who;
   }
 
@@ -1015,10 +1027,10 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   Status require_dossier_and_inspector(std::string_view dossier, std::string_view inspector_id) {
     auto exists = entity_exists(entity::kDossier, dossier);
     if (!exists) return exists.error();
-    if (!*exists) return Status::not_found("dossier inconnu : " + std::string(dossier));
+    if (!*exists) return Status::not_found("stockage.central_sqlite.dossier_inconnu", {{"id", dossier}});
     auto who = inspector_locked(inspector_id);
     if (!who) return who.error();
-    if (!*who) return Status::not_found("inspecteur inconnu : " + std::string(inspector_id));
+    if (!*who) return Status::not_found("stockage.central_sqlite.inspecteur_inconnu", {{"id", inspector_id}});
     return Status::ok_status();
   }
 
@@ -1034,7 +1046,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
       DeviceRecord d;
       auto id = core::Uuid::parse(s.column_text(0));
-      if (!id) return Status::corruption("identifiant d'appareil illisible");
+      if (!id) return Status::corruption("stockage.central_sqlite.appareil_illisible");
       d.id = *id;
       d.inspector_id = s.column_text(1);
       d.name = s.column_text(2);
@@ -1531,7 +1543,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto st = owned_->prepare("UPDATE devices SET serial = ?2, fingerprint = ?3, not_after = ?4 WHERE id = ?1");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, id.to_string()).bind(2, serial_hex).bind(3, fingerprint).bind(4, not_after).run());
-    if (owned_->changes() == 0) return Status::not_found("appareil inconnu : " + id.to_string());
+    if (owned_->changes() == 0) {
+      return Status::not_found("stockage.central_sqlite.appareil_inconnu", {{"id", id.to_string()}});
+    }
     return Status::ok_status();
   }
 

@@ -42,11 +42,11 @@ Statement& Statement::bind_optional(int index, const std::optional<std::string>&
 }
 
 Result<bool> Statement::step() {
-  if (db_->inject_fault()) return core::fail(Status::io_error("défaillance simulée de l'écriture"));
+  if (db_->inject_fault()) return core::fail(Status::io_error("stockage.database.defaillance_ecriture"));
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return core::fail(db_->error(rc, "lecture ou écriture"));
+  return core::fail(db_->error(rc, core::Message("stockage.database.lecture_ecriture")));
 }
 
 Status Statement::run() {
@@ -111,7 +111,9 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
   }
   const int rc = sqlite3_open_v2(name.c_str(), &handle, flags, vfs);
   std::unique_ptr<Database> db(new Database(handle, path, std::move(vfs_key)));
-  if (rc != SQLITE_OK) return core::fail(db->error(rc, "ouverture de " + path));
+  if (rc != SQLITE_OK) {
+    return core::fail(db->error(rc, core::Message("stockage.database.ouverture", {{"chemin", path}})));
+  }
   sqlite3_extended_result_codes(handle, 1);
   sqlite3_busy_timeout(handle, 2000);
   if (key != nullptr) {
@@ -119,20 +121,22 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
     // tag; an existing one keeps those of its header (the VFS checks them).
     int reserve = kEncryptedReserve;
     if (sqlite3_file_control(handle, "main", SQLITE_FCNTL_RESERVE_BYTES, &reserve) != SQLITE_OK) {
-      return core::fail(Status::internal("réservation des octets de chiffrement impossible : " + path));
+      return core::fail(Status::internal("stockage.database.reservation_impossible", {{"chemin", path}}));
     }
     // A new file is switched to WAL with its journal in memory: the rollback journal that
     // SQLite would otherwise write for that first transaction is refused by the VFS.
     auto pages = db->prepare("PRAGMA page_count");
-    if (!pages) return core::fail(pages.error().with_context(path));
+    if (!pages) return core::fail(pages.error().with_context("stockage.database.fichier", {{"chemin", path}}));
     auto row = pages->step();
-    if (!row) return core::fail(row.error().with_context(path));
+    if (!row) return core::fail(row.error().with_context("stockage.database.fichier", {{"chemin", path}}));
     const bool empty = *row && pages->column_int(0) == 0;
     pages->run().ignore();
     for (const std::string& pragma : {"PRAGMA page_size=" + std::to_string(kEncryptedPageSize),
                                      std::string(empty ? "PRAGMA journal_mode=MEMORY" : "")}) {
       if (pragma.empty()) continue;
-      if (const Status s = db->exec(pragma); !s.ok()) return core::fail(s.with_context(path));
+      if (const Status s = db->exec(pragma); !s.ok()) {
+        return core::fail(s.with_context("stockage.database.fichier", {{"chemin", path}}));
+      }
     }
   }
   // journal_mode returns a row; the others do not. Reading the schema here also detects a
@@ -141,7 +145,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
   for (const char* pragma : {"PRAGMA temp_store=MEMORY", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON", "SELECT count(*) FROM sqlite_master"}) {
     const Status s = db->exec(pragma);
-    if (!s.ok()) return core::fail(s.with_context(path));
+    if (!s.ok()) return core::fail(s.with_context("stockage.database.fichier", {{"chemin", path}}));
   }
   return db;
 }
@@ -157,7 +161,7 @@ Result<Statement> Database::prepare(std::string_view sql) {
     sqlite3_stmt* stmt = nullptr;
     const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                       &stmt, nullptr);
-    if (rc != SQLITE_OK) return core::fail(error(rc, "préparation de la requête"));
+    if (rc != SQLITE_OK) return core::fail(error(rc, core::Message("stockage.database.preparation")));
     it = cache_.emplace(std::string(sql), stmt).first;
   }
   return Statement(this, it->second);
@@ -168,7 +172,7 @@ Status Database::exec(std::string_view sql) {
   char* msg = nullptr;
   const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg);
   sqlite3_free(msg);
-  if (rc != SQLITE_OK) return error(rc, "exécution");
+  if (rc != SQLITE_OK) return error(rc, core::Message("stockage.database.execution"));
   return Status::ok_status();
 }
 
@@ -176,7 +180,9 @@ Status Database::run_cached(std::string_view sql) {
   auto st = prepare(sql);
   if (!st) return st.error();
   const int rc = sqlite3_step(st->stmt_);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return error(rc, sql);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    return error(rc, core::Message("stockage.database.requete", {{"sql", sql}}));
+  }
   return Status::ok_status();
 }
 
@@ -188,27 +194,28 @@ bool Database::inject_fault() {
   return --fail_countdown_ == 0;
 }
 
-Status Database::error(int rc, std::string_view what) const {
-  const std::string detail = std::string(what) + " (" + sqlite3_errstr(rc) + ")";
+Status Database::error(int rc, core::Message what) const {
+  const std::vector<core::Message> doing{std::move(what)};
+  const char* code = sqlite3_errstr(rc);
   if (rc == SQLITE_IOERR_DATA) {
-    return Status::corruption("base de données endommagée ou altérée : page chiffrée illisible (échec de "
-                              "l'authentification) : " + detail);
+    return Status::corruption("stockage.database.page_illisible", {{"quoi", doing}, {"code", code}});
   }
   switch (rc & 0xFF) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return Status::busy("base de données verrouillée par un autre programme : " + detail);
+      return Status::busy("stockage.database.verrouillee", {{"quoi", doing}, {"code", code}});
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
-      return Status::corruption("base de données endommagée ou illisible : " + detail);
+      return Status::corruption("stockage.database.endommagee", {{"quoi", doing}, {"code", code}});
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
     case SQLITE_READONLY:
     case SQLITE_PERM:
-      return Status::io_error("erreur d'accès au fichier de données : " + detail);
+      return Status::io_error("stockage.database.acces_fichier", {{"quoi", doing}, {"code", code}});
     default:
-      return Status::internal("erreur SQLite : " + detail + " : " + sqlite3_errmsg(db_));
+      return Status::internal("stockage.database.erreur_sqlite",
+                              {{"quoi", doing}, {"code", code}, {"detail", sqlite3_errmsg(db_)}});
   }
 }
 
@@ -231,7 +238,7 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::commit() {
-  if (db_.inject_fault()) return Status::io_error("défaillance simulée de la validation");
+  if (db_.inject_fault()) return Status::io_error("stockage.database.defaillance_validation");
   const Status s = db_.run_cached("COMMIT");
   if (!s.ok()) return s;  // the destructor rolls back
   done_ = true;

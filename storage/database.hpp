@@ -97,8 +97,8 @@ class Database {
   // injection: the transaction's own points of failure are the statements and the commit.
   Status run_cached(std::string_view sql);
 
-  // Maps an SQLite result code to a Status with a French message and `what` as context.
-  Status error(int rc, std::string_view what) const;
+  // Maps an SQLite result code to a Status whose message says `what` was being done.
+  Status error(int rc, core::Message what) const;
 
  private:
   friend class Statement;

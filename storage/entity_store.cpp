@@ -19,8 +19,9 @@ Result<std::shared_ptr<const core::Grid>> EntityStore::grid(std::string_view key
   auto row = st->step();
   if (!row) return fail(row.error());
   if (!*row) {
-    return fail(Status::not_found("grille inconnue : " + std::string(key) +
-                                  (version > 0 ? " v" + std::to_string(version) : std::string())));
+    return fail(version > 0 ? Status::not_found("stockage.entity_store.grille_version_inconnue",
+                                                {{"grille", key}, {"version", version}})
+                            : Status::not_found("stockage.entity_store.grille_inconnue", {{"grille", key}}));
   }
   const int v = static_cast<int>(st->column_int(0));
   const auto cache_key = std::make_pair(std::string(key), v);
@@ -80,7 +81,7 @@ Result<std::map<std::string, FieldValue, std::less<>>> EntityStore::some_fields(
   st->bind(1, type).bind(2, id);
   int index = 3;
   for (std::string_view name : names) {
-    if (index > 6) return fail(Status::internal("some_fields: au plus quatre champs"));
+    if (index > 6) return fail(Status::internal("stockage.entity_store.quatre_champs"));
     st->bind(index++, name);
   }
   for (; index <= 6; ++index) st->bind_null(index);

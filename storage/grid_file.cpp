@@ -16,15 +16,17 @@ using core::Status;
 class Collector final : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, google::protobuf::io::ColumnNumber column, const std::string& message) override {
-    if (first_.empty()) {
-      first_ = "ligne " + std::to_string(line + 1) + ", colonne " + std::to_string(column + 1) + " : " + message;
+    if (!first_) {
+      first_ = core::Message("stockage.grid_file.position",
+                             {{"ligne", line + 1}, {"colonne", column + 1}, {"detail", message}});
     }
   }
   void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
-  const std::string& first() const { return first_; }
+  // The first error, where it is and what the parser says.
+  const std::optional<core::Message>& first() const { return first_; }
 
  private:
-  std::string first_;
+  std::optional<core::Message> first_;
 };
 
 core::ItemType item_type(carnet::v1::ItemType t) {
@@ -43,10 +45,10 @@ core::ItemType item_type(carnet::v1::ItemType t) {
   }
 }
 
-Result<std::optional<core::Number>> bound(const std::string& text, const std::string& what) {
+Result<std::optional<core::Number>> bound(const std::string& text, core::Message what) {
   if (text.empty()) return std::optional<core::Number>();
   auto n = core::Number::parse(text);
-  if (!n) return fail(n.error().with_context(what));
+  if (!n) return fail(n.error().with_context(std::move(what)));
   return std::optional<core::Number>(*n);
 }
 
@@ -66,7 +68,7 @@ Result<core::GridDef> to_def(const carnet::v1::Grid& g) {
   def.subject = g.subject();
   for (const auto& p : g.params()) {
     auto v = core::Number::parse(p.value());
-    if (!v) return fail(v.error().with_context("paramètre " + p.name()));
+    if (!v) return fail(v.error().with_context("stockage.grid_file.parametre", {{"nom", p.name()}}));
     def.params.push_back({p.name(), *v, p.label(), p.reference()});
   }
   for (const auto& s : g.sections()) {
@@ -74,9 +76,8 @@ Result<core::GridDef> to_def(const carnet::v1::Grid& g) {
     for (const auto& i : s.items()) {
       core::Item item;
       item.key = s.key() + "." + i.key();
-      const std::string ctx = "item " + item.key;
       if (i.type() == carnet::v1::ITEM_TYPE_UNSPECIFIED) {
-        return fail(Status::invalid_argument(ctx + " : type manquant"));
+        return fail(Status::invalid_argument("stockage.grid_file.type_manquant", {{"item", item.key}}));
       }
       item.label = i.label();
       item.help = i.help();
@@ -84,19 +85,22 @@ Result<core::GridDef> to_def(const carnet::v1::Grid& g) {
       item.type = item_type(i.type());
       item.unit = i.unit();
       item.choices = choices(i);
-      auto lo = bound(i.min(), ctx + ", min");
-      auto hi = bound(i.max(), ctx + ", max");
+      auto lo = bound(i.min(), core::Message("stockage.grid_file.borne", {{"item", item.key}, {"borne", "min"}}));
+      auto hi = bound(i.max(), core::Message("stockage.grid_file.borne", {{"item", item.key}, {"borne", "max"}}));
       if (!lo) return fail(lo.error());
       if (!hi) return fail(hi.error());
       item.min = *lo;
       item.max = *hi;
       for (const auto& c : i.columns()) {
         if (c.type() == carnet::v1::ITEM_TYPE_UNSPECIFIED) {
-          return fail(Status::invalid_argument(ctx + ", colonne " + c.key() + " : type manquant"));
+          return fail(Status::invalid_argument("stockage.grid_file.colonne_type_manquant",
+                                               {{"item", item.key}, {"colonne", c.key()}}));
         }
         core::Column col{c.key(), c.label(), item_type(c.type()), c.unit(), choices(c), {}, {}};
-        auto clo = bound(c.min(), ctx + ", colonne " + c.key() + ", min");
-        auto chi = bound(c.max(), ctx + ", colonne " + c.key() + ", max");
+        auto clo = bound(c.min(), core::Message("stockage.grid_file.colonne_borne",
+                                                {{"item", item.key}, {"colonne", c.key()}, {"borne", "min"}}));
+        auto chi = bound(c.max(), core::Message("stockage.grid_file.colonne_borne",
+                                                {{"item", item.key}, {"colonne", c.key()}, {"borne", "max"}}));
         if (!clo) return fail(clo.error());
         if (!chi) return fail(chi.error());
         col.min = *clo;
@@ -121,19 +125,23 @@ Result<core::GridDef> to_def(const carnet::v1::Grid& g) {
 Result<std::shared_ptr<const core::Grid>> parse_grid(std::string_view text, std::string_view origin) {
   const std::string where(origin);
   if (text.size() > kMaxGridFileBytes) {
-    return fail(Status::out_of_range(where + " : fichier de grille trop grand (maximum 1 Mio)"));
+    return fail(Status::out_of_range("stockage.grid_file.trop_grand", {{"origine", where}}));
   }
   carnet::v1::Grid proto;
   google::protobuf::TextFormat::Parser parser;
   Collector errors;
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(std::string(text), &proto)) {
-    return fail(Status::invalid_argument(where + " : " + errors.first()));
+    if (!errors.first()) {
+      return fail(Status::invalid_argument("stockage.grid_file.syntaxe_sans_detail", {{"origine", where}}));
+    }
+    const std::vector<core::Message> error{*errors.first()};
+    return fail(Status::invalid_argument("stockage.grid_file.syntaxe", {{"origine", where}, {"erreur", error}}));
   }
   auto def = to_def(proto);
-  if (!def) return fail(def.error().with_context(where));
+  if (!def) return fail(def.error().with_context("stockage.grid_file.origine", {{"origine", where}}));
   auto grid = core::Grid::compile(std::move(*def));
-  if (!grid) return fail(grid.error().with_context(where));
+  if (!grid) return fail(grid.error().with_context("stockage.grid_file.origine", {{"origine", where}}));
   return grid;
 }
 

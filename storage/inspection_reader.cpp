@@ -38,7 +38,7 @@ std::vector<std::string> TableRef::column_keys() const {
 Result<core::Dossier> read_dossier(EntityStore& store, std::string_view id) {
   auto exists = store.entity_exists(entity::kDossier, id);
   if (!exists) return fail(exists.error());
-  if (!*exists) return fail(Status::not_found("dossier inconnu : " + std::string(id)));
+  if (!*exists) return fail(Status::not_found("stockage.central_sqlite.dossier_inconnu", {{"id", id}}));
   auto f = store.fields(entity::kDossier, id);
   if (!f) return fail(f.error());
   core::Dossier d;
@@ -61,7 +61,9 @@ Result<core::Dossier> read_dossier(EntityStore& store, std::string_view id) {
   const std::string recs = text_or_empty(*f, "recommendations");
   if (!recs.empty()) {
     auto j = core::Json::parse(recs);
-    if (!j || j->kind() != core::Json::Kind::kArray) return fail(Status::corruption("dossier " + d.id + " : recommandations illisibles"));
+    if (!j || j->kind() != core::Json::Kind::kArray) {
+      return fail(Status::corruption("stockage.inspection_reader.recommandations_illisibles", {{"id", d.id}}));
+    }
     for (const auto& r : j->as_array()) {
       if (r.kind() == core::Json::Kind::kString) d.recommendations.push_back(r.as_string());
     }
@@ -85,7 +87,9 @@ Result<InspectionHeader> read_header(EntityStore& store, std::string_view inspec
   auto f = store.some_fields(entity::kInspection, inspection_id,
                                 {field::kStatus, field::kGrid, field::kGridVersion, field::kDossier});
   if (!f) return fail(f.error());
-  if (f->empty()) return fail(Status::not_found("inspection inconnue : " + std::string(inspection_id)));
+  if (f->empty()) {
+    return fail(Status::not_found("stockage.inspection_reader.inspection_inconnue", {{"id", inspection_id}}));
+  }
   auto get = [&](std::string_view key) -> const Value& {
     static const Value kNull;
     auto it = f->find(key);
@@ -97,10 +101,12 @@ Result<InspectionHeader> read_header(EntityStore& store, std::string_view inspec
   const Value& dossier_id = get(field::kDossier);
   if (status.kind() != core::ValueKind::kText || gkey.kind() != core::ValueKind::kText ||
       gversion.kind() != core::ValueKind::kNumber || dossier_id.kind() != core::ValueKind::kText) {
-    return fail(Status::corruption("inspection " + std::string(inspection_id) + " incomplète dans la base"));
+    return fail(Status::corruption("stockage.inspection_reader.inspection_incomplete", {{"id", inspection_id}}));
   }
   auto parsed = core::parse_inspection_status(status.as_text());
-  if (!parsed) return fail(Status::corruption("statut d'inspection illisible : " + status.as_text()));
+  if (!parsed) {
+    return fail(Status::corruption("stockage.inspection_reader.statut_illisible", {{"statut", status.as_text()}}));
+  }
   auto grid = store.grid(gkey.as_text(), static_cast<int>(gversion.as_number().numerator()));
   if (!grid) return fail(grid.error());
   return InspectionHeader{std::string(inspection_id), dossier_id.as_text(), *grid, *parsed};
@@ -133,7 +139,7 @@ Result<std::vector<TableRow>> read_table_rows(EntityStore& store, std::string_vi
 Result<core::Addendum> read_addendum(EntityStore& store, std::string_view addendum_id) {
   auto place = store.entity_place(entity::kAddendum, addendum_id);
   if (!place) return fail(place.error());
-  if (!*place) return fail(Status::not_found("addendum inconnu : " + std::string(addendum_id)));
+  if (!*place) return fail(Status::not_found("stockage.central_sqlite.addendum_inconnu", {{"id", addendum_id}}));
   auto f = store.fields(entity::kAddendum, addendum_id);
   if (!f) return fail(f.error());
   namespace af = core::addendum_field;

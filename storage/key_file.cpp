@@ -28,12 +28,10 @@ std::string hex(const std::uint8_t* p, std::size_t n) { return to_hex(p, n); }
 
 Status check_secret(const Secret& s) {
   if (s.kind == Secret::Kind::kPassphrase && s.value.size() < kMinPassphraseBytes) {
-    return Status::invalid_argument("phrase de passe trop courte : " + std::to_string(kMinPassphraseBytes) +
-                                    " caractères au moins");
+    return Status::invalid_argument("stockage.key_file.phrase_trop_courte", {{"min", kMinPassphraseBytes}});
   }
   if (s.kind == Secret::Kind::kKeyFile && s.value.size() < kMinKeyFileBytes) {
-    return Status::invalid_argument("fichier de clé trop court : " + std::to_string(kMinKeyFileBytes) +
-                                    " octets aléatoires au moins");
+    return Status::invalid_argument("stockage.key_file.fichier_trop_court", {{"min", kMinKeyFileBytes}});
   }
   return Status::ok_status();
 }
@@ -62,7 +60,7 @@ Result<std::string> new_kdf_line(const Secret& secret, const KdfParams& params, 
   if (secret.kind == Secret::Kind::kKeyFile) return std::string("kdf keyfile");
   salt.assign(kSaltBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) != 1) {
-    return fail(Status::internal("générateur aléatoire d'OpenSSL indisponible"));
+    return fail(Status::internal("stockage.aead.alea_indisponible"));
   }
   return "kdf scrypt " + std::to_string(params.n) + " " + std::to_string(params.r) + " " + std::to_string(params.p) +
          " " + hex(reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size());
@@ -93,7 +91,7 @@ struct Parsed {
 };
 
 Result<Parsed> parse(const std::string& path, const std::string& text) {
-  const Status bad = Status::corruption("fichier de clé illisible ou endommagé : " + path);
+  const Status bad = Status::corruption("stockage.key_file.illisible", {{"chemin", path}});
   std::istringstream in(text);
   std::string magic, kdf, wrapped;
   if (!std::getline(in, magic) || magic != kMagic || !std::getline(in, kdf) || !std::getline(in, wrapped)) {
@@ -131,7 +129,9 @@ Secret::~Secret() { OPENSSL_cleanse(value.data(), value.size()); }
 
 Result<DataKey> create_key_file(const std::string& path, const Secret& secret, const KdfParams& params) {
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) return fail(Status::already_exists("fichier de clé déjà présent : " + path));
+  if (std::filesystem::exists(path, ec)) {
+    return fail(Status::already_exists("stockage.key_file.deja_present", {{"chemin", path}}));
+  }
   auto key = DataKey::random();
   if (!key) return fail(key.error());
   auto text = wrap(*key, secret, params);
@@ -142,22 +142,25 @@ Result<DataKey> create_key_file(const std::string& path, const Secret& secret, c
 
 Result<DataKey> unlock_key_file(const std::string& path, const Secret& secret) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return fail(Status::not_found("fichier de clé introuvable : " + path));
+  if (!std::filesystem::exists(path, ec)) {
+    return fail(Status::not_found("stockage.key_file.introuvable", {{"chemin", path}}));
+  }
   auto text = read_file(path, kMaxKeyFileText);
   if (!text) return fail(text.error());
   auto parsed = parse(path, *text);
   if (!parsed) return fail(parsed.error());
   if (parsed->kind != secret.kind) {
-    return fail(Status::failed_precondition(parsed->kind == Secret::Kind::kKeyFile
-                                                ? "ce nœud est protégé par un fichier de clé, pas par une phrase de passe"
-                                                : "ce nœud est protégé par une phrase de passe, pas par un fichier de clé"));
+    return fail(parsed->kind == Secret::Kind::kKeyFile
+                    ? Status::failed_precondition("stockage.key_file.protege_par_fichier")
+                    : Status::failed_precondition("stockage.key_file.protege_par_phrase"));
   }
   auto kek = derive(secret, parsed->params, parsed->salt);
   if (!kek) return fail(kek.error());
   auto plain = open_message(*kek, parsed->sealed, parsed->aad);
   if (!plain) {
-    return fail(Status::permission_denied(secret.kind == Secret::Kind::kPassphrase ? "phrase de passe incorrecte"
-                                                                                    : "fichier de clé incorrect"));
+    return fail(secret.kind == Secret::Kind::kPassphrase
+                    ? Status::permission_denied("stockage.key_file.phrase_incorrecte")
+                    : Status::permission_denied("stockage.key_file.fichier_incorrect"));
   }
   DataKey key = DataKey::from_bytes(std::span<const std::uint8_t, kKeyBytes>(
       reinterpret_cast<const std::uint8_t*>(plain->data()), kKeyBytes));

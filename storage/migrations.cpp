@@ -12,14 +12,15 @@ Result<int> schema_version(Database& db) {
   return static_cast<int>(st->column_int(0));
 }
 
-Status migrate(Database& db, std::span<const char* const> steps, int target, std::string_view what) {
+Status migrate(Database& db, std::span<const char* const> steps, int target, core::Message what) {
   auto current = schema_version(db);
   if (!current) return current.error();
   const int known = static_cast<int>(steps.size());
   if (*current > known) {
-    return Status::failed_precondition(std::string(what) + " a été écrit par une version plus récente de Carnet (schéma " +
-                                       std::to_string(*current) + ", cette version connaît le schéma " +
-                                       std::to_string(known) + ")");
+    return Status::failed_precondition("stockage.migrations.schema_plus_recent",
+                                       {{"quoi", std::vector<core::Message>{std::move(what)}},
+                                        {"schema", *current},
+                                        {"connu", known}});
   }
   for (int v = *current; v < target && v < known; ++v) {
     auto tx = Transaction::begin(db);

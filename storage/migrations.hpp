@@ -12,6 +12,6 @@ namespace carnet::storage {
 
 Result<int> schema_version(Database& db);
 // Applies steps[version .. target-1]. `what` names the file in the refusal message.
-Status migrate(Database& db, std::span<const char* const> steps, int target, std::string_view what);
+Status migrate(Database& db, std::span<const char* const> steps, int target, core::Message what);
 
 }  // namespace carnet::storage

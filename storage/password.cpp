@@ -104,19 +104,17 @@ bool acceptable_length(std::string_view password) {
 
 core::Result<std::string> hash_password(std::string_view password, const ScryptParams& params) {
   if (password.size() < kMinPasswordBytes) {
-    return core::fail(core::Status::invalid_argument(
-        "mot de passe trop court : " + std::to_string(kMinPasswordBytes) + " caractères au moins"));
+    return core::fail(core::Status::invalid_argument("stockage.password.trop_court", {{"min", kMinPasswordBytes}}));
   }
   if (password.size() > kMaxPasswordBytes) {
-    return core::fail(core::Status::invalid_argument(
-        "mot de passe trop long : " + std::to_string(kMaxPasswordBytes) + " caractères au plus"));
+    return core::fail(core::Status::invalid_argument("stockage.password.trop_long", {{"max", kMaxPasswordBytes}}));
   }
   if (!scrypt_params_in_bounds(params))
-    return core::fail(core::Status::invalid_argument("paramètres scrypt hors limites"));
+    return core::fail(core::Status::invalid_argument("stockage.password.scrypt_hors_limites"));
   std::string salt(kSaltBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()), static_cast<int>(salt.size())) !=
       1) {
-    return core::fail(core::Status::internal("générateur aléatoire d'OpenSSL indisponible"));
+    return core::fail(core::Status::internal("stockage.aead.alea_indisponible"));
   }
   std::array<std::uint8_t, kHashBytes> key{};
   CARNET_RETURN_IF_ERROR_R(scrypt(password, salt, params, key));

@@ -62,7 +62,7 @@ Status Replica::initialise(Transaction& tx, std::string_view inspector_id, std::
                            std::optional<core::Uuid> node_id) {
   auto existing = meta("node_id");
   if (!existing) return existing.error();
-  if (*existing) return Status::already_exists("ce dossier de données est déjà initialisé (nœud " + **existing + ")");
+  if (*existing) return Status::already_exists("stockage.replica.deja_initialise", {{"noeud", **existing}});
   CARNET_RETURN_IF_ERROR(set_meta(tx, "node_id", node_id.value_or(new_id()).to_string()));
   CARNET_RETURN_IF_ERROR(set_meta(tx, "inspector_id", inspector_id));
   CARNET_RETURN_IF_ERROR(set_meta(tx, "inspector_name", inspector_name));
@@ -75,14 +75,14 @@ Result<NodeInfo> Replica::node() {
   auto id = meta("node_id");
   if (!id) return fail(id.error());
   if (!*id) {
-    return fail(Status::failed_precondition("ce nœud n'est pas initialisé : lancer d'abord « carnet init --inspector ID --name NOM »"));
+    return fail(Status::failed_precondition("stockage.replica.non_initialise"));
   }
   auto inspector = meta("inspector_id");
   auto name = meta("inspector_name");
   if (!inspector) return fail(inspector.error());
   if (!name) return fail(name.error());
   auto uuid = core::Uuid::parse(**id);
-  if (!uuid) return fail(Status::corruption("identifiant de nœud illisible"));
+  if (!uuid) return fail(Status::corruption("stockage.replica.noeud_illisible"));
   node_ = NodeInfo{*uuid, inspector->value_or(""), name->value_or("")};
   return *node_;
 }
@@ -99,8 +99,8 @@ Status Replica::install_grid(Transaction& tx, const core::Grid& grid, std::strin
   if (!row) return row.error();
   if (*row) {
     if (st->column_text(0) == source) return Status::ok_status();
-    return Status::already_exists("la grille " + grid.key() + " v" + std::to_string(grid.version()) +
-                                  " est déjà installée avec un autre contenu : publier une nouvelle version");
+    return Status::already_exists("stockage.replica.grille_installee",
+                                  {{"grille", grid.key()}, {"version", grid.version()}});
   }
   auto ins = tx.db().prepare("INSERT INTO grids(key, version, title, source) VALUES(?1, ?2, ?3, ?4)");
   if (!ins) return ins.error();
@@ -423,7 +423,7 @@ Status Replica::mark_conflict_resolved(Transaction& tx, std::string_view id) {
   auto st = tx.db().prepare("UPDATE conflicts SET resolved_locally = 1 WHERE id = ?1");
   if (!st) return st.error();
   CARNET_RETURN_IF_ERROR(st->bind(1, id).run());
-  if (tx.db().changes() == 0) return Status::not_found("conflit inconnu : " + std::string(id));
+  if (tx.db().changes() == 0) return Status::not_found("stockage.central_sqlite.conflit_inconnu", {{"id", id}});
   return Status::ok_status();
 }
 

@@ -111,7 +111,7 @@ static_assert(kStepCount == static_cast<int>(ReplicaSchema::kLatest));
 Result<int> replica_schema_version(Database& db) { return schema_version(db); }
 
 Status migrate_replica(Database& db, ReplicaSchema target) {
-  return migrate(db, kSteps, static_cast<int>(target), "ce fichier de données");
+  return migrate(db, kSteps, static_cast<int>(target), core::Message("stockage.replica_schema.fichier_donnees"));
 }
 
 }  // namespace carnet::storage

@@ -37,7 +37,9 @@ std::string to_hex(const unsigned char* bytes, std::size_t n) {
 Result<std::string> scope_checksum(Database& db, std::vector<std::string> dossiers, std::string_view scoped_fields_sql) {
   std::sort(dossiers.begin(), dossiers.end());
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return core::fail(Status::internal("SHA-256 indisponible"));
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return core::fail(Status::internal("stockage.scope_checksum.sha256_indisponible"));
+  }
   std::string line;
   for (const auto& d : dossiers) {
     auto st = db.prepare(scoped_fields_sql);

@@ -16,7 +16,7 @@ core::Status scrypt(std::string_view secret, std::string_view salt, const Scrypt
   if (EVP_PBE_scrypt(secret.data(), secret.size(),
                      reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), params.n,
                      params.r, params.p, maxmem, out.data(), out.size()) != 1) {
-    return core::Status::invalid_argument("paramètres scrypt refusés par OpenSSL");
+    return core::Status::invalid_argument("stockage.scrypt.parametres_refuses");
   }
   return core::Status::ok_status();
 }

@@ -24,7 +24,7 @@ inline std::string_view uuid_bytes(const core::Uuid& u) {
 }
 
 inline Result<core::Uuid> uuid_from_blob(const std::string& blob) {
-  if (blob.size() != 16) return fail(Status::corruption("identifiant de nœud mal enregistré"));
+  if (blob.size() != 16) return fail(Status::corruption("stockage.sqlite_values.noeud_mal_enregistre"));
   std::array<std::uint8_t, 16> b{};
   std::memcpy(b.data(), blob.data(), 16);
   return core::Uuid::from_bytes(b);
@@ -73,7 +73,7 @@ inline Result<core::Change> read_change(const Statement& st, int first) {
   auto cid = uuid_from_blob(st.column_blob(first));
   auto version = field_value_at(st, first + 4);
   auto base_node = uuid_from_blob(st.column_blob(first + 8));
-  if (!cid || !version || !base_node) return fail(Status::corruption("changement enregistré illisible"));
+  if (!cid || !version || !base_node) return fail(Status::corruption("stockage.sqlite_values.changement_illisible"));
   core::Change c;
   c.id = *cid;
   c.entity_type = st.column_text(first + 1);

@@ -278,7 +278,7 @@ TEST_F(CentralAudit, WhatDidNotHappenIsNotRecorded) {
   // An export whose writing fails leaves no entry.
   EXPECT_EQ(store_
                 ->audited({AuditKind::kReportExport, "bureau:clerc", "i", "format=html"},
-                          [] { return core::Status::io_error("disque plein"); })
+                          [] { return core::Status::io_error("stockage.database.defaillance_ecriture"); })
                 .code(),
             StatusCode::kIoError);
   EXPECT_EQ(entries().size(), before + 4);

@@ -240,7 +240,8 @@ TEST_F(Capture, AFailingSignerWritesNothing) {
   ASSERT_OK(capture().complete(id));
   const auto before = replica_->pending_count().value();
   storage::ReportSigner broken{"device-1", "pem", [](std::string_view) -> core::Result<std::string> {
-                                 return core::fail(core::Status::failed_precondition("pas de clé"));
+                                 return core::fail(
+                                     core::Status::failed_precondition("stockage.capture_test.pas_de_cle"));
                                }};
   EXPECT_EQ(capture().sign(id, broken).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(replica_->pending_count().value(), before);
