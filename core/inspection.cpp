@@ -37,15 +37,17 @@ std::string_view inspection_status_name(InspectionStatus s) {
   return "draft";
 }
 
-std::string_view inspection_status_label(InspectionStatus s) {
+MessageKey inspection_status_key(InspectionStatus s) {
   switch (s) {
-    case InspectionStatus::kDraft: return catalogue_text("coeur.inspection.statut.brouillon");
-    case InspectionStatus::kInProgress: return catalogue_text("coeur.inspection.statut.en_cours");
-    case InspectionStatus::kCompleted: return catalogue_text("coeur.inspection.statut.cloturee");
-    case InspectionStatus::kSigned: return catalogue_text("coeur.inspection.statut.signee");
+    case InspectionStatus::kDraft: return "coeur.inspection.statut.brouillon";
+    case InspectionStatus::kInProgress: return "coeur.inspection.statut.en_cours";
+    case InspectionStatus::kCompleted: return "coeur.inspection.statut.cloturee";
+    case InspectionStatus::kSigned: return "coeur.inspection.statut.signee";
   }
-  return catalogue_text("coeur.inspection.statut.brouillon");
+  return "coeur.inspection.statut.brouillon";
 }
+
+std::string_view inspection_status_label(InspectionStatus s) { return catalogue_text(inspection_status_key(s)); }
 
 std::optional<InspectionStatus> parse_inspection_status(std::string_view name) {
   for (auto s : {InspectionStatus::kDraft, InspectionStatus::kInProgress, InspectionStatus::kCompleted,

@@ -21,6 +21,7 @@ enum class InspectionStatus { kDraft, kInProgress, kCompleted, kSigned };
 
 std::string_view inspection_status_name(InspectionStatus s);   // "draft", "in_progress", ...
 std::string_view inspection_status_label(InspectionStatus s);  // "brouillon", "en cours", ...
+MessageKey inspection_status_key(InspectionStatus s);           // its catalogue key, for the pages
 std::optional<InspectionStatus> parse_inspection_status(std::string_view name);
 
 // The fields of the inspection entity. Keys are what `carnet inspection set` accepts and

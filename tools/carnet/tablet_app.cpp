@@ -282,6 +282,7 @@ Result<Json> TabletApp::inspection_json(std::string_view id) {
       .set("id", view->id)
       .set("status", std::string(core::inspection_status_name(view->status)))
       .set("status_label", std::string(core::inspection_status_label(view->status)))
+      .set("status_libelle_cle", core::inspection_status_key(view->status).str())
       .set("report", core::report_json(*view, names_of(replica_), check_signature(dir_, *view)))
       .set("form", core::grid_form_json(*view->grid))
       .set("meta", core::inspection_form_json())
@@ -331,6 +332,7 @@ Result<Json> TabletApp::dossiers_json() {
                     .set("id", s.id)
                     .set("status", std::string(core::inspection_status_name(s.status)))
                     .set("status_label", std::string(core::inspection_status_label(s.status)))
+                    .set("status_libelle_cle", core::inspection_status_key(s.status).str())
                     .set("visit_date", s.visit_date ? Json(s.visit_date->iso()) : Json()));
     }
     j.set("inspections", std::move(list));

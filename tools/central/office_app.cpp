@@ -231,6 +231,7 @@ HttpResponse OfficeApp::overview() {
     statuses.push(Json::object()
                       .set("status", std::string(core::inspection_status_name(status)))
                       .set("label", std::string(core::inspection_status_label(status)))
+                      .set("libelle_cle", core::inspection_status_key(status).str())
                       .set("n", n));
   }
   Json devs = Json::array();
@@ -251,6 +252,7 @@ HttpResponse OfficeApp::inspections() {
   for (const auto& s : *list) {
     arr.push(inspection_listing_json(s)
                  .set("status_label", std::string(core::inspection_status_label(s.status)))
+                 .set("status_libelle_cle", core::inspection_status_key(s.status).str())
                  .set("inspector_name", names(s.inspector_id)));
   }
   return web::json_response(arr);

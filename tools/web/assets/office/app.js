@@ -146,7 +146,7 @@ async function showOverview() {
   add(root, h("section", { class: "card", "aria-labelledby": "a-inspections" },
     h("h3", { id: "a-inspections" }, t("bureau.apercu.inspections")),
     h("ul", { class: "counts" }, o.inspections.map((s) => h("li", {},
-      h("a", { class: "button", href: "#/inspections", dataset: { status: s.status } }, t("bureau.apercu.statut", { statut: s.label, n: s.n })))))));
+      h("a", { class: "button", href: "#/inspections", dataset: { status: s.status } }, t("bureau.apercu.statut", { statut: t(s.libelle_cle), n: s.n })))))));
   add(root, h("section", { class: "card", "aria-labelledby": "a-appareils" },
     h("h3", { id: "a-appareils" }, t("bureau.apercu.appareils")),
     o.appareils.length === 0 ? h("p", {}, t("bureau.appareils.aucun"))
@@ -172,7 +172,7 @@ async function showInspections() {
     list.map((i) => h("tr", { dataset: { inspection: i.id } },
       h("td", {}, i.dossier_name || i.dossier, h("br"), h("span", { class: "muted" }, i.dossier)),
       h("td", {}, `${i.grid} v${i.grid_version}`),
-      h("td", {}, h("span", { class: `badge ${i.status === "signed" ? "conform" : ""}` }, i.status_label)),
+      h("td", {}, h("span", { class: `badge ${i.status === "signed" ? "conform" : ""}` }, t(i.status_libelle_cle))),
       h("td", {}, i.visit_date ? frenchDate(i.visit_date) : "—"),
       h("td", {}, i.inspector_name || i.inspector || "—"),
       h("td", {}, h("a", { class: "button", href: `#/rapport/${encodeURIComponent(i.id)}`,

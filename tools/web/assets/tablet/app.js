@@ -168,7 +168,7 @@ async function showDossiers(seq) {
     if (d.inspections.length) {
       add(card, h("ul", {}, d.inspections.map((i) => h("li", {},
         h("a", { href: `#/inspection/${encodeURIComponent(i.id)}/visite` },
-          t("tablette.dossiers.inspection", { date: i.visit_date ? frenchDate(i.visit_date) : "—", statut: i.status_label }))))));
+          t("tablette.dossiers.inspection", { date: i.visit_date ? frenchDate(i.visit_date) : "—", statut: t(i.status_libelle_cle) }))))));
     }
     const start = h("button", { type: "button", class: "primary" }, t("tablette.dossiers.commencer"));
     start.addEventListener("click", async () => {
@@ -460,7 +460,7 @@ function renderHeader() {
   }
   add(clear(el), 
     h("h2", {}, r.dossier.name),
-    h("p", { class: "muted" }, `${r.grid.title} — ${t("tablette.inspection.statut", { statut: current.view.status_label })}`),
+    h("p", { class: "muted" }, `${r.grid.title} — ${t("tablette.inspection.statut", { statut: t(current.view.status_libelle_cle) })}`),
     h("p", {}, h("span", { class: "badge nonconform" }, t("tablette.inspection.nonconformes", { n: nonconform })), " ",
       h("span", { class: "badge unknown" }, t("tablette.inspection.a_verifier", { n: unknown }))));
 }
