@@ -17,7 +17,7 @@ std::string uuid_bytes(const core::Uuid& u) {
 }
 
 Result<core::Uuid> uuid_from(const std::string& bytes) {
-  if (bytes.size() != 16) return fail(Status::invalid_argument("identifiant de 16 octets attendu"));
+  if (bytes.size() != 16) return fail(Status::invalid_argument("sync.codec.identifiant_16_octets"));
   std::array<std::uint8_t, 16> b{};
   std::memcpy(b.data(), bytes.data(), 16);
   return core::Uuid::from_bytes(b);
@@ -57,20 +57,20 @@ Result<core::Value> decode_value(const v1::Value& value) {
     case v1::Value::kBoolean: return core::Value::boolean(value.boolean());
     case v1::Value::kNumber: {
       auto n = core::Number::parse_canonical(value.number());
-      if (!n) return fail(Status::invalid_argument("nombre mal encodé"));
+      if (!n) return fail(Status::invalid_argument("sync.codec.nombre_mal_encode"));
       return core::Value::number(*n);
     }
     case v1::Value::kDate: {
       auto d = core::Date::parse(value.date());
-      if (!d || d->iso() != value.date()) return fail(Status::invalid_argument("date mal encodée"));
+      if (!d || d->iso() != value.date()) return fail(Status::invalid_argument("sync.codec.date_mal_encodee"));
       return core::Value::date(*d);
     }
     case v1::Value::kText:
-      if (value.text().size() > kMaxValueBytes) return fail(Status::out_of_range("texte trop long"));
-      if (!core::valid_utf8_text(value.text())) return fail(Status::invalid_argument("texte non UTF-8"));
+      if (value.text().size() > kMaxValueBytes) return fail(Status::out_of_range("sync.codec.texte_trop_long"));
+      if (!core::valid_utf8_text(value.text())) return fail(Status::invalid_argument("sync.codec.texte_non_utf8"));
       return core::Value::text(value.text());
   }
-  return fail(Status::invalid_argument("valeur inconnue"));
+  return fail(Status::invalid_argument("sync.codec.valeur_inconnue"));
 }
 
 void encode_entity_id(const std::string& id, v1::Entity& entity, bool parent) {
@@ -131,78 +131,80 @@ v1::ChangeBatch encode_batch(const std::vector<SequencedChange>& changes) {
 
 Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch) {
   if (static_cast<std::size_t>(batch.changes_size()) > kMaxBatchChanges) {
-    return fail(Status::out_of_range("trop de changements dans un envoi (maximum " + std::to_string(kMaxBatchChanges) + ")"));
+    return fail(Status::out_of_range("sync.codec.trop_de_changements", {{"max", kMaxBatchChanges}}));
   }
   std::vector<core::Uuid> nodes;
   for (const auto& n : batch.nodes()) {
     auto u = uuid_from(n);
-    if (!u) return fail(u.error().with_context("nœud"));
+    if (!u) return fail(u.error().with_context("sync.codec.noeud"));
     nodes.push_back(*u);
   }
   std::vector<SequencedChange> out;
   out.reserve(static_cast<std::size_t>(batch.changes_size()));
   for (int i = 0; i < batch.changes_size(); ++i) {
     const v1::Change& in = batch.changes(i);
-    auto bad = [&](const std::string& what) {
-      return fail(Status::invalid_argument("changement n° " + std::to_string(i + 1) + " : " + what));
+    auto bad = [&](core::MessageKey what) {
+      return fail(Status::invalid_argument("sync.codec.changement", {{"n", i + 1}, {"detail", {core::Message(what)}}}));
     };
     SequencedChange sc;
     core::Change& c = sc.change;
     auto id = uuid_from(in.id());
-    if (!id) return bad("identifiant invalide");
+    if (!id) return bad("sync.codec.identifiant_invalide");
     c.id = *id;
-    if (in.entity() >= static_cast<std::uint32_t>(batch.entities_size())) return bad("entité inconnue");
+    if (in.entity() >= static_cast<std::uint32_t>(batch.entities_size())) return bad("sync.codec.entite_inconnue");
     const v1::Entity& e = batch.entities(static_cast<int>(in.entity()));
-    if (e.type().empty() || e.type().size() > 32) return bad("type d'entité invalide");
+    if (e.type().empty() || e.type().size() > 32) return bad("sync.codec.type_entite_invalide");
     c.entity_type = e.type();
     if (e.id_case() == v1::Entity::kUuid) {
       auto u = uuid_from(e.uuid());
-      if (!u) return bad("identifiant d'entité invalide");
+      if (!u) return bad("sync.codec.identifiant_entite_invalide");
       c.entity_id = u->to_string();
     } else if (e.id_case() == v1::Entity::kName && !e.name().empty() && e.name().size() <= 64) {
       c.entity_id = e.name();
     } else {
-      return bad("identifiant d'entité invalide");
+      return bad("sync.codec.identifiant_entite_invalide");
     }
     if (e.parent_case() == v1::Entity::kParentUuid) {
       auto u = uuid_from(e.parent_uuid());
-      if (!u) return bad("parent invalide");
+      if (!u) return bad("sync.codec.parent_invalide");
       c.parent = u->to_string();
     } else if (e.parent_case() == v1::Entity::kParentName) {
-      if (e.parent_name().size() > 64) return bad("parent invalide");
+      if (e.parent_name().size() > 64) return bad("sync.codec.parent_invalide");
       c.parent = e.parent_name();
     }
-    if (e.scope() >= static_cast<std::uint32_t>(batch.scopes_size())) return bad("dossier inconnu");
+    if (e.scope() >= static_cast<std::uint32_t>(batch.scopes_size())) return bad("sync.codec.dossier_inconnu");
     c.scope = batch.scopes(static_cast<int>(e.scope()));
-    if (c.scope.size() > 64) return bad("dossier invalide");
-    if (in.field() >= static_cast<std::uint32_t>(batch.fields_size())) return bad("champ inconnu");
+    if (c.scope.size() > 64) return bad("sync.codec.dossier_invalide");
+    if (in.field() >= static_cast<std::uint32_t>(batch.fields_size())) return bad("sync.codec.champ_inconnu");
     c.field = batch.fields(static_cast<int>(in.field()));
-    if (c.field.empty() || c.field.size() > 200) return bad("nom de champ invalide");
+    if (c.field.empty() || c.field.size() > 200) return bad("sync.codec.nom_champ_invalide");
     auto value = decode_value(in.value());
-    if (!value) return bad(value.error().message());
+    if (!value) {
+      return fail(Status::invalid_argument("sync.codec.changement", {{"n", i + 1}, {"detail", value.error().parts()}}));
+    }
     c.value = std::move(*value);
-    if (in.node() >= nodes.size()) return bad("nœud inconnu");
+    if (in.node() >= nodes.size()) return bad("sync.codec.noeud_inconnu");
     // Versions stay within int64 (an HLC of 2^63 is a year beyond 285 000), so that every
     // difference encode_batch writes between two of them fits its sint64.
     constexpr auto kMaxHlc = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (batch.base_hlc() > kMaxHlc || in.hlc() > kMaxHlc - batch.base_hlc()) return bad("horloge invalide");
+    if (batch.base_hlc() > kMaxHlc || in.hlc() > kMaxHlc - batch.base_hlc()) return bad("sync.codec.horloge_invalide");
     c.version = {core::Hlc{batch.base_hlc() + in.hlc()}, nodes[in.node()]};
     if (in.has_base_hlc()) {
-      if (in.base_node() >= nodes.size()) return bad("nœud de base inconnu");
+      if (in.base_node() >= nodes.size()) return bad("sync.codec.noeud_base_inconnu");
       // batch.base_hlc + base_hlc without signed overflow (both come from the network).
       const auto origin = static_cast<std::int64_t>(batch.base_hlc());
       const std::int64_t delta = in.base_hlc();
       constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
       constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
       if ((delta > 0 && origin > kMax - delta) || (delta < 0 && origin < kMin - delta)) {
-        return bad("version de base invalide");
+        return bad("sync.codec.version_base_invalide");
       }
       const std::int64_t base = origin + delta;
-      if (base < 0) return bad("version de base invalide");
+      if (base < 0) return bad("sync.codec.version_base_invalide");
       c.base = {core::Hlc{static_cast<std::uint64_t>(base)}, nodes[in.base_node()]};
     }
     if (in.grid() > 0) {
-      if (in.grid() >= static_cast<std::uint32_t>(batch.grids_size())) return bad("grille inconnue");
+      if (in.grid() >= static_cast<std::uint32_t>(batch.grids_size())) return bad("sync.codec.grille_inconnue");
       const v1::GridRef& g = batch.grids(static_cast<int>(in.grid()));
       c.grid_key = g.key();
       c.grid_version = g.version();

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <iterator>
 #include <system_error>
 
 #include "carnet/v1/sync.pb.h"
@@ -29,7 +30,10 @@ bool exists(const std::string& path) {
 Status remove_if_present(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove(path, ec);
-  if (ec) return Status::io_error("impossible de supprimer " + path + " : " + ec.message());
+  if (ec) {
+    return Status::io_error("sync.device_credentials.suppression_impossible",
+                            {{"chemin", path}, {"detail", ec.message()}});
+  }
   return Status::ok_status();
 }
 
@@ -39,15 +43,15 @@ class CredentialsLock {
   static Result<std::unique_ptr<CredentialsLock>> take(const DeviceFiles& files) {
     const int fd = ::open(files.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-      return fail(
-          Status::io_error("impossible d'ouvrir " + files.lock + " : " + std::strerror(errno)));
+      return fail(Status::io_error("sync.device_credentials.ouverture_impossible",
+                                   {{"chemin", files.lock}, {"detail", std::strerror(errno)}}));
     }
     while (::flock(fd, LOCK_EX) != 0) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd);
-      return fail(
-          Status::io_error("impossible de verrouiller " + files.lock + " : " + std::strerror(err)));
+      return fail(Status::io_error("sync.device_credentials.verrouillage_impossible",
+                                   {{"chemin", files.lock}, {"detail", std::strerror(err)}}));
     }
     return std::unique_ptr<CredentialsLock>(new CredentialsLock(fd));
   }
@@ -60,27 +64,39 @@ class CredentialsLock {
   int fd_;
 };
 
+// `s` (failed) with the code `code`: the same catalogue messages, contexts included.
+Status recoded(core::StatusCode code, const Status& s) {
+  Status out(code, s.parts().back());
+  for (auto part = std::next(s.parts().rbegin()); part != s.parts().rend(); ++part) out = out.with_context(*part);
+  return out;
+}
+
 // A refused renewal, with the central node's message.
 Status renewal_failure(const HttpResponse& r) {
   v1::Error e;
-  std::string message = "réponse HTTP " + std::to_string(r.status);
-  if (e.ParseFromString(r.body) && !e.message().empty()) message = e.message();
+  const bool has_message = e.ParseFromString(r.body) && !e.message().empty();
   if (e.code() == v1::Error::CODE_CERT_EXPIRED)
-    return Status::failed_precondition(certificate_expired_message(e.not_after()));
-  if (r.status >= 500)
-    return Status::io_error("renouvellement du certificat : serveur central : " + message);
-  return Status::failed_precondition("renouvellement du certificat refusé : " + message);
+    return Status::failed_precondition(certificate_expired(e.not_after()));
+  if (r.status >= 500) {
+    if (has_message)
+      return Status::io_error("sync.device_credentials.renouvellement_serveur", {{"message", e.message()}});
+    return Status::io_error("sync.device_credentials.renouvellement_serveur_http", {{"statut", r.status}});
+  }
+  if (has_message)
+    return Status::failed_precondition("sync.device_credentials.renouvellement_refuse", {{"message", e.message()}});
+  return Status::failed_precondition("sync.device_credentials.renouvellement_refuse_http", {{"statut", r.status}});
 }
 
 }  // namespace
 
-std::string certificate_expired_message(std::int64_t not_after) {
+core::Message certificate_expired(std::int64_t not_after) {
   const auto day =
       core::Date::from_days(not_after >= 0 ? not_after / 86400 : (not_after - 86399) / 86400);
-  return "le certificat de cette tablette a expiré le " +
-         (day ? day->french() : core::iso_timestamp(not_after * 1000)) +
-         " : réinscrivez-la avec carnet enroll (les modifications en attente sont conservées)";
+  return core::Message("sync.device_credentials.certificat_expire",
+                       {{"date", day ? day->french() : core::iso_timestamp(not_after * 1000)}});
 }
+
+std::string certificate_expired_message(std::int64_t not_after) { return certificate_expired(not_after).render(); }
 
 namespace {
 
@@ -102,9 +118,8 @@ Status recover_locked(const DeviceFiles& files) {
     // The key has already replaced the current one: discarding the certificate now would
     // leave a key without its certificate. Files altered by hand; a new enrollment is needed.
     if (!key_staged) {
-      return Status::corruption("le certificat en cours d'installation " + files.next_certificate +
-                                " ne correspond pas à la clé " + files.key +
-                                " : réinscrivez la tablette avec carnet enroll");
+      return Status::corruption("sync.device_credentials.certificat_cle_differents",
+                                {{"certificat", files.next_certificate}, {"cle", files.key}});
     }
   }
   for (const auto* path : {&files.next_certificate, &files.next_ca, &files.next_key}) {
@@ -127,8 +142,7 @@ Status install_device_credentials(const DeviceFiles& files, std::string_view key
   auto matches = key_matches_certificate(cert_pem, key_pem);
   if (!matches) return matches.error();
   if (!*matches)
-    return Status::invalid_argument(
-        "la clé privée de l'appareil ne correspond pas à son certificat");
+    return Status::invalid_argument("sync.device_credentials.cle_certificat_differents");
   auto lock = CredentialsLock::take(files);
   if (!lock) return lock.error();
   CARNET_RETURN_IF_ERROR(recover_locked(files));  // no leftover of an earlier one
@@ -166,19 +180,19 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
   if (r->status != 200) return fail(renewal_failure(*r));
   v1::RenewResponse out;
   if (!out.ParseFromString(r->body))
-    return fail(Status::io_error("réponse de renouvellement illisible"));
+    return fail(Status::io_error("sync.device_credentials.reponse_illisible"));
 
   auto ca = storage::read_file(files.ca, kMaxPemFile);
   if (!ca) return fail(ca.error());
   if (auto s = verify_certificate_chain(out.certificate_pem(), *ca); !s.ok()) {
-    return fail(Status::failed_precondition("certificat renouvelé refusé : " + s.message()));
+    return fail(recoded(core::StatusCode::kFailedPrecondition, s)
+                    .with_context("sync.device_credentials.renouvele_refuse"));
   }
   auto fresh = inspect_certificate(out.certificate_pem());
   if (!fresh) return fail(fresh.error());
   if (fresh->common_name != current->common_name ||
       fresh->organizational_unit != current->organizational_unit) {
-    return fail(Status::failed_precondition(
-        "certificat renouvelé refusé : il est établi pour un autre appareil"));
+    return fail(Status::failed_precondition("sync.device_credentials.renouvele_autre_appareil"));
   }
   CARNET_RETURN_IF_ERROR_R(
       install_device_credentials(files, request->key_pem, out.certificate_pem()));

@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/message.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 
@@ -91,7 +92,9 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
                                                std::int64_t now,
                                                const RenewalOptions& options = {});
 
-// The French message for a device whose certificate expired at `not_after` (Unix seconds).
+// The message for a device whose certificate expired at `not_after` (Unix seconds).
+core::Message certificate_expired(std::int64_t not_after);
+// Its French text.
 std::string certificate_expired_message(std::int64_t not_after);
 
 }  // namespace carnet::sync

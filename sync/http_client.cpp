@@ -94,23 +94,24 @@ bool is_refused_certificate_alert(int reason) {
 }
 
 // What went wrong when the server's certificate did not verify.
-std::string server_certificate_problem(long verify_result, const std::string& host) {
+core::Message server_certificate_problem(long verify_result, const std::string& host) {
   switch (verify_result) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
-      return "le certificat du serveur n'est pas établi pour « " + host + " »";
+      return core::Message("sync.http_client.certificat_autre_hote", {{"hote", host}});
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-      return "le certificat du serveur n'est pas signé par l'autorité de confiance (autorité inconnue)";
+      return core::Message("sync.http_client.certificat_autorite_inconnue");
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return "le certificat du serveur a expiré";
+      return core::Message("sync.http_client.certificat_expire");
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      return "le certificat du serveur n'est pas encore valide";
+      return core::Message("sync.http_client.certificat_pas_encore_valide");
     default:
-      return std::string("le certificat du serveur est refusé (") + X509_verify_cert_error_string(verify_result) + ")";
+      return core::Message("sync.http_client.certificat_refuse",
+                           {{"detail", X509_verify_cert_error_string(verify_result)}});
   }
 }
 
@@ -136,23 +137,23 @@ struct HttpsClient::Impl {
     CARNET_RETURN_IF_ERROR(detail::apply_tls_policy(tls.native_handle()));
     error_code ec;
     if (options.verify_server) {
-      if (options.ca_pem.empty()) return Status::invalid_argument("aucune autorité de confiance pour le serveur (CA)");
+      if (options.ca_pem.empty()) return Status::invalid_argument("sync.http_client.aucune_autorite");
       tls.add_certificate_authority(net::buffer(options.ca_pem), ec);
-      if (ec) return Status::invalid_argument("autorité de confiance du serveur illisible (PEM attendu)");
+      if (ec) return Status::invalid_argument("sync.http_client.autorite_illisible");
       tls.set_verify_mode(ssl::verify_peer);
     } else {
       tls.set_verify_mode(ssl::verify_none);
     }
     if (options.cert_pem.has_value() != options.key_pem.has_value()) {
-      return Status::invalid_argument("certificat client et clé privée vont ensemble");
+      return Status::invalid_argument("sync.http_client.certificat_sans_cle");
     }
     if (options.cert_pem) {
       tls.use_certificate_chain(net::buffer(*options.cert_pem), ec);
-      if (ec) return Status::invalid_argument("certificat de l'appareil illisible (PEM attendu)");
+      if (ec) return Status::invalid_argument("sync.http_client.certificat_illisible");
       tls.use_private_key(net::buffer(*options.key_pem), ssl::context::pem, ec);
-      if (ec) return Status::invalid_argument("clé privée de l'appareil illisible (PEM attendu)");
+      if (ec) return Status::invalid_argument("sync.http_client.cle_illisible");
       if (SSL_CTX_check_private_key(tls.native_handle()) != 1) {
-        return Status::invalid_argument("la clé privée ne correspond pas au certificat de l'appareil");
+        return Status::invalid_argument("sync.http_client.cle_certificat_differents");
       }
     }
     return Status::ok_status();
@@ -177,8 +178,10 @@ struct HttpsClient::Impl {
   }
 
   // The status for a failed step, after a TLS or network error.
-  Status describe(const error_code& ec, std::string_view step) {
-    if (ec == beast::error::timeout) return Status::io_error("délai dépassé (" + std::string(step) + ", " + where() + ")");
+  Status describe(const error_code& ec, core::MessageKey step) {
+    if (ec == beast::error::timeout) {
+      return Status::io_error("sync.http_client.delai_etape", {{"etape", {core::Message(step)}}, {"adresse", where()}});
+    }
     const int reason = ssl_reason(ec);
     if (reason != 0 && stream) {
       const long verify = SSL_get_verify_result(stream->native_handle());
@@ -186,13 +189,15 @@ struct HttpsClient::Impl {
         return Status::failed_precondition(server_certificate_problem(verify, options.host));
       }
       if (is_refused_certificate_alert(reason)) {
-        return Status::failed_precondition(
-            options.cert_pem ? "le serveur " + where() + " a refusé le certificat de cet appareil"
-                             : "le serveur " + where() + " exige un certificat d'appareil");
+        const core::MessageKey problem = options.cert_pem
+                                             ? core::MessageKey("sync.http_client.certificat_appareil_refuse")
+                                             : core::MessageKey("sync.http_client.certificat_appareil_exige");
+        return Status::failed_precondition(problem, {{"adresse", where()}});
       }
-      return Status::io_error("échec de la négociation TLS avec " + where() + " (" + ec.message() + ")");
+      return Status::io_error("sync.http_client.negociation_echec", {{"adresse", where()}, {"detail", ec.message()}});
     }
-    return Status::io_error(std::string(step) + " avec " + where() + " impossible : " + ec.message());
+    return Status::io_error("sync.http_client.etape_impossible",
+                            {{"etape", {core::Message(step)}}, {"adresse", where()}, {"detail", ec.message()}});
   }
 
   struct Opened {
@@ -212,8 +217,9 @@ struct HttpsClient::Impl {
     timer.cancel();
     if (ec) {
       co_return Opened{ec == net::error::operation_aborted
-                           ? Status::io_error("délai dépassé (résolution de " + options.host + ")")
-                           : Status::io_error("adresse du serveur introuvable : " + options.host + " (" + ec.message() + ")"),
+                           ? Status::io_error("sync.http_client.delai_resolution", {{"hote", options.host}})
+                           : Status::io_error("sync.http_client.adresse_introuvable",
+                                              {{"hote", options.host}, {"detail", ec.message()}}),
                        false};
     }
 
@@ -224,7 +230,7 @@ struct HttpsClient::Impl {
     tcp_layer.expires_at(deadline);
     co_await tcp_layer.async_connect(endpoints, on_error(ec));
     if (ec) {
-      Status s = describe(ec, "connexion");
+      Status s = describe(ec, "sync.http_client.etape_connexion");
       close();
       co_return Opened{std::move(s), ec != beast::error::timeout};
     }
@@ -239,11 +245,11 @@ struct HttpsClient::Impl {
                                           const_cast<char*>(options.host.c_str())) == 1;
     if (!named) {
       close();
-      co_return Opened{Status::invalid_argument("nom d'hôte invalide : " + options.host), false};
+      co_return Opened{Status::invalid_argument("sync.http_client.hote_invalide", {{"hote", options.host}}), false};
     }
     co_await stream->async_handshake(ssl::stream_base::client, on_error(ec));
     if (ec) {
-      Status s = describe(ec, "négociation TLS");
+      Status s = describe(ec, "sync.http_client.etape_negociation");
       close();
       co_return Opened{s, s.code() == core::StatusCode::kIoError && ec != beast::error::timeout};
     }
@@ -271,7 +277,7 @@ struct HttpsClient::Impl {
       co_await http::async_write(*stream, request, on_error(ec));
       if (ec) {
         const bool nothing_sent = sent.load() == sent_before;
-        Status s = describe(ec, "envoi de la requête");
+        Status s = describe(ec, "sync.http_client.etape_envoi");
         close();
         if (may_retry && ec != beast::error::timeout && s.code() == core::StatusCode::kIoError &&
             (nothing_sent || (reused && is_closed(ec))) && Clock::now() < deadline) {
@@ -293,9 +299,9 @@ struct HttpsClient::Impl {
       if (ec) {
         const bool response_started = parser.got_some() || buffer.size() != 0;
         Status s = ec == http::error::body_limit
-                       ? Status::out_of_range("la réponse de " + where() + " dépasse " +
-                                              std::to_string(options.max_body_bytes) + " octets")
-                       : describe(ec, "réception de la réponse");
+                       ? Status::out_of_range("sync.http_client.reponse_trop_grande",
+                                              {{"adresse", where()}, {"max", options.max_body_bytes}})
+                       : describe(ec, "sync.http_client.etape_reception");
         close();
         if (may_retry && reused && !response_started && is_closed(ec) && Clock::now() < deadline) continue;
         co_return core::fail(std::move(s));
@@ -331,11 +337,13 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
                                           const std::string& body, const std::string& content_type) {
   if (!impl_->setup.ok()) return core::fail(impl_->setup);
   const http::verb verb = http::string_to_verb(method);
-  if (verb == http::verb::unknown) return core::fail(Status::invalid_argument("méthode HTTP inconnue : " + method));
-  if (target.empty() || target.front() != '/' || target.find_first_of("\r\n ") != std::string::npos) {
-    return core::fail(Status::invalid_argument("cible HTTP invalide : " + target));
+  if (verb == http::verb::unknown) {
+    return core::fail(Status::invalid_argument("sync.http_client.methode_inconnue", {{"methode", method}}));
   }
-  Result<HttpResponse> result = core::fail(Status::internal("requête HTTPS interrompue"));
+  if (target.empty() || target.front() != '/' || target.find_first_of("\r\n ") != std::string::npos) {
+    return core::fail(Status::invalid_argument("sync.http_client.cible_invalide", {{"cible", target}}));
+  }
+  Result<HttpResponse> result = core::fail(Status::internal("sync.http_client.requete_interrompue"));
   try {
     http::request<http::string_body> request{verb, target, 11};
     const std::string& host = impl_->options.host;
@@ -352,7 +360,7 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
     net::co_spawn(impl_->ioc, impl_->exchange(request, deadline),
                   [&result](std::exception_ptr e, Result<HttpResponse> r) {
                     if (e) {
-                      result = core::fail(Status::internal("requête HTTPS : exception inattendue"));
+                      result = core::fail(Status::internal("sync.http_client.exception"));
                     } else {
                       result = std::move(r);
                     }
@@ -361,7 +369,7 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
     impl_->ioc.run();
   } catch (const std::exception&) {
     impl_->close();
-    return core::fail(Status::internal("requête HTTPS : exception inattendue"));
+    return core::fail(Status::internal("sync.http_client.exception"));
   }
   return result;
 }

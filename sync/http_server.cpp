@@ -153,11 +153,11 @@ std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
 Status configure_server_tls(ssl::context& tls, const ServerOptions& options) {
   error_code ec;
   tls.use_certificate_chain(net::buffer(options.cert_pem), ec);
-  if (ec) return Status::invalid_argument("certificat du serveur illisible (PEM attendu)");
+  if (ec) return Status::invalid_argument("sync.http_server.certificat_illisible");
   tls.use_private_key(net::buffer(options.key_pem), ssl::context::pem, ec);
-  if (ec) return Status::invalid_argument("clé privée du serveur illisible (PEM attendu)");
+  if (ec) return Status::invalid_argument("sync.http_server.cle_illisible");
   if (SSL_CTX_check_private_key(tls.native_handle()) != 1) {
-    return Status::invalid_argument("la clé privée ne correspond pas au certificat du serveur");
+    return Status::invalid_argument("sync.http_server.cle_certificat_differents");
   }
   CARNET_RETURN_IF_ERROR(detail::apply_tls_policy(tls.native_handle()));
   static constexpr unsigned char kSessionContext[] = "carnet";
@@ -167,10 +167,10 @@ Status configure_server_tls(ssl::context& tls, const ServerOptions& options) {
     return Status::ok_status();
   }
   tls.add_certificate_authority(net::buffer(options.client_ca_pem), ec);
-  if (ec) return Status::invalid_argument("autorité de certification des appareils illisible (PEM attendu)");
+  if (ec) return Status::invalid_argument("sync.http_server.autorite_appareils_illisible");
   // The CA names sent in the CertificateRequest, so that clients pick the right certificate.
   BIO* bio = BIO_new_mem_buf(options.client_ca_pem.data(), static_cast<int>(options.client_ca_pem.size()));
-  if (bio == nullptr) return Status::internal("OpenSSL : mémoire insuffisante");
+  if (bio == nullptr) return Status::internal("sync.http_server.openssl_memoire");
   while (X509* ca = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)) {
     SSL_CTX_add_client_CA(tls.native_handle(), ca);
     X509_free(ca);
@@ -515,16 +515,20 @@ class ServerImpl final : public HttpsServer {
     const ServerOptions& o = state_->options;
     error_code ec;
     const auto address = net::ip::make_address(o.host, ec);
-    if (ec) return Status::invalid_argument("adresse d'écoute invalide : " + o.host);
+    if (ec) return Status::invalid_argument("sync.http_server.adresse_invalide", {{"hote", o.host}});
     const tcp::endpoint endpoint(address, o.port);
     const std::string where = o.host + ":" + std::to_string(o.port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return Status::io_error("impossible d'écouter sur " + where + " : " + ec.message());
+    if (ec) {
+      return Status::io_error("sync.http_server.ecoute_impossible", {{"adresse", where}, {"detail", ec.message()}});
+    }
     port_ = acceptor_.local_endpoint(ec).port();
-    if (ec) return Status::io_error("impossible d'écouter sur " + where + " : " + ec.message());
+    if (ec) {
+      return Status::io_error("sync.http_server.ecoute_impossible", {{"adresse", where}, {"detail", ec.message()}});
+    }
     return Status::ok_status();
   }
 
@@ -621,7 +625,7 @@ namespace detail {
 
 Status apply_tls_policy(ssl_ctx_st* ctx) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 || SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
-    return Status::internal("OpenSSL refuse la politique TLS de Carnet");
+    return Status::internal("sync.http_server.politique_tls");
   }
   SSL_CTX_set_options(ctx, kTlsOptions);
   return Status::ok_status();
@@ -630,9 +634,9 @@ Status apply_tls_policy(ssl_ctx_st* ctx) {
 }  // namespace detail
 
 Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, HttpHandler handler) {
-  if (!handler) return core::fail(Status::invalid_argument("serveur HTTPS sans gestionnaire de requêtes"));
-  if (options.threads < 1) return core::fail(Status::invalid_argument("serveur HTTPS : au moins un fil d'exécution"));
-  if (options.max_connections == 0) return core::fail(Status::invalid_argument("serveur HTTPS : max_connections nul"));
+  if (!handler) return core::fail(Status::invalid_argument("sync.http_server.sans_gestionnaire"));
+  if (options.threads < 1) return core::fail(Status::invalid_argument("sync.http_server.sans_fil"));
+  if (options.max_connections == 0) return core::fail(Status::invalid_argument("sync.http_server.max_connexions_nul"));
   auto state = std::make_shared<ServerState>(std::move(options), std::move(handler));
   if (!state->options.plaintext) CARNET_RETURN_IF_ERROR_R(configure_server_tls(state->tls, state->options));
   auto server = std::make_unique<ServerImpl>(std::move(state));

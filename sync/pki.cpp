@@ -90,15 +90,21 @@ std::string drain_openssl_errors() {
   return out;
 }
 
-// A Status for a failed OpenSSL call: `what` in French, then OpenSSL's own reasons.
-Status openssl_failure(StatusCode code, std::string what) {
+// A Status for a failed OpenSSL call: `what`, then OpenSSL's own reasons.
+Status openssl_failure(StatusCode code, core::Message what) {
   const std::string detail = drain_openssl_errors();
-  if (!detail.empty()) what += " (OpenSSL : " + detail + ")";
-  return Status(code, std::move(what));
+  if (detail.empty()) return Status(code, std::move(what));
+  return Status(code, core::Message("sync.pki.avec_openssl", {{"message", {std::move(what)}}, {"detail", detail}}));
 }
 
-Status openssl_internal(std::string_view what) {
-  return openssl_failure(StatusCode::kInternal, "OpenSSL : échec de " + std::string(what));
+// A failed OpenSSL function, named.
+Status openssl_internal(std::string_view function) {
+  return openssl_failure(StatusCode::kInternal, core::Message("sync.pki.echec_fonction", {{"fonction", function}}));
+}
+
+// A failed step, described by `step` ("la génération d'une clé EC P-256").
+Status openssl_internal(core::Message step) {
+  return openssl_failure(StatusCode::kInternal, core::Message("sync.pki.echec_etape", {{"etape", {std::move(step)}}}));
 }
 
 // ---- Limits. ----
@@ -117,15 +123,14 @@ Validity validity_for_days(int valid_days) {
 
 Status check_validity(const Validity& validity) {
   if (validity.not_before >= validity.not_after) {
-    return Status::invalid_argument("période de validité invalide : la fin précède le début");
+    return Status::invalid_argument("sync.pki.periode_invalide");
   }
   return Status::ok_status();
 }
 
 Status check_valid_days(int valid_days) {
   if (valid_days < 1 || valid_days > kMaxValidDays) {
-    return Status::invalid_argument("durée de validité invalide : " + std::to_string(valid_days) +
-                                    " jours (de 1 à " + std::to_string(kMaxValidDays) + ")");
+    return Status::invalid_argument("sync.pki.duree_invalide", {{"jours", valid_days}, {"max", kMaxValidDays}});
   }
   return Status::ok_status();
 }
@@ -133,11 +138,10 @@ Status check_valid_days(int valid_days) {
 // ---- PEM in and out. ----
 
 // A read-only memory BIO over `pem` (which must outlive it).
-Result<BioPtr> read_bio(std::string_view pem, std::string_view what) {
-  if (pem.empty()) return fail(Status::invalid_argument(std::string(what) + " vide"));
+Result<BioPtr> read_bio(std::string_view pem, const core::Message& what) {
+  if (pem.empty()) return fail(Status::invalid_argument("sync.pki.vide", {{"quoi", {what}}}));
   if (pem.size() > kMaxPemBytes) {
-    return fail(Status::invalid_argument(std::string(what) + " trop grand (maximum " +
-                                         std::to_string(kMaxPemBytes) + " octets)"));
+    return fail(Status::invalid_argument("sync.pki.trop_grand", {{"quoi", {what}}, {"max", kMaxPemBytes}}));
   }
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return fail(openssl_internal("BIO_new_mem_buf"));
@@ -161,18 +165,18 @@ std::string bio_contents(BIO* bio) {
 // encrypted key simply does not parse.
 int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
 
-Result<X509Ptr> parse_certificate(std::string_view pem, std::string_view what) {
+Result<X509Ptr> parse_certificate(std::string_view pem, const core::Message& what) {
   auto bio = read_bio(pem, what);
   if (!bio) return fail(bio.error());
   X509Ptr cert(PEM_read_bio_X509(bio->get(), nullptr, nullptr, nullptr));
   if (!cert) {
     return fail(openssl_failure(StatusCode::kInvalidArgument,
-                                std::string(what) + " illisible (certificat PEM attendu)"));
+                                core::Message("sync.pki.certificat_illisible", {{"quoi", {what}}})));
   }
   return cert;
 }
 
-Result<PkeyPtr> parse_private_key(std::string_view pem, std::string_view what) {
+Result<PkeyPtr> parse_private_key(std::string_view pem, const core::Message& what) {
   auto bio = read_bio(pem, what);
   if (!bio) return fail(bio.error());
   PkeyPtr key(PEM_read_bio_PrivateKey(bio->get(), nullptr, no_passphrase, nullptr));
@@ -180,19 +184,17 @@ Result<PkeyPtr> parse_private_key(std::string_view pem, std::string_view what) {
     // OpenSSL's reasons here ("unsupported", "bad decrypt") say nothing useful, and nothing
     // about a key belongs in a message.
     drain_openssl_errors();
-    return fail(Status::invalid_argument(std::string(what) +
-                                         " illisible (clé privée PEM non chiffrée attendue)"));
+    return fail(Status::invalid_argument("sync.pki.cle_illisible", {{"quoi", {what}}}));
   }
   return key;
 }
 
 Result<ReqPtr> parse_request(std::string_view pem) {
-  auto bio = read_bio(pem, "demande de certificat");
+  auto bio = read_bio(pem, core::Message("sync.pki.demande"));
   if (!bio) return fail(bio.error());
   ReqPtr req(PEM_read_bio_X509_REQ(bio->get(), nullptr, nullptr, nullptr));
   if (!req) {
-    return fail(openssl_failure(StatusCode::kInvalidArgument,
-                                "demande de certificat illisible (PEM attendu)"));
+    return fail(openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.demande_illisible")));
   }
   return req;
 }
@@ -219,7 +221,7 @@ Result<std::string> private_key_pem(EVP_PKEY* key) {
 
 Result<PkeyPtr> generate_key() {
   PkeyPtr key(EVP_EC_gen("P-256"));
-  if (!key) return fail(openssl_internal("la génération d'une clé EC P-256"));
+  if (!key) return fail(openssl_internal(core::Message("sync.pki.etape_generation_cle")));
   return key;
 }
 
@@ -235,26 +237,25 @@ bool is_p256(EVP_PKEY* key) {
 
 // ---- Names. ----
 
-Status check_name_text(std::string_view text, std::string_view what) {
-  if (text.empty()) return Status::invalid_argument(std::string(what) + " vide");
+Status check_name_text(std::string_view text, core::MessageKey what) {
+  if (text.empty()) return Status::invalid_argument("sync.pki.vide", {{"quoi", {core::Message(what)}}});
   for (const char c : text) {
     const auto u = static_cast<unsigned char>(c);
     if (u < 0x20 || u == 0x7f) {
-      return Status::invalid_argument(std::string(what) + " invalide : caractère de contrôle");
+      return Status::invalid_argument("sync.pki.caractere_controle", {{"quoi", {core::Message(what)}}});
     }
   }
   return Status::ok_status();
 }
 
-Status add_name_entry(X509_NAME* name, int nid, std::string_view text, std::string_view what) {
+Status add_name_entry(X509_NAME* name, int nid, std::string_view text, core::MessageKey what) {
   CARNET_RETURN_IF_ERROR(check_name_text(text, what));
   if (text.size() > 4 * ub_common_name ||
       X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(text.data()),
                                  static_cast<int>(text.size()), -1, 0) != 1) {
-    return openssl_failure(
-        StatusCode::kInvalidArgument,
-        std::string(what) + " invalide : « " + std::string(text) + " » (1 à 64 caractères UTF-8)");
+    return openssl_failure(StatusCode::kInvalidArgument,
+                           core::Message("sync.pki.nom_invalide", {{"quoi", {core::Message(what)}}, {"texte", text}}));
   }
   return Status::ok_status();
 }
@@ -265,10 +266,10 @@ Result<NamePtr> make_name(std::string_view common_name, std::string_view organiz
   if (!name) return fail(openssl_internal("X509_NAME_new"));
   if (!organizational_unit.empty()) {
     CARNET_RETURN_IF_ERROR_R(add_name_entry(name.get(), NID_organizationalUnitName,
-                                            organizational_unit, "unité organisationnelle (OU)"));
+                                            organizational_unit, "sync.pki.unite_organisationnelle"));
   }
   CARNET_RETURN_IF_ERROR_R(
-      add_name_entry(name.get(), NID_commonName, common_name, "nom commun (CN)"));
+      add_name_entry(name.get(), NID_commonName, common_name, "sync.pki.nom_commun"));
   return name;
 }
 
@@ -280,7 +281,7 @@ Result<std::string> name_entry(const X509_NAME* name, int nid) {
   unsigned char* utf8 = nullptr;
   const int n = ASN1_STRING_to_UTF8(&utf8, data);
   if (n < 0) {
-    return fail(openssl_failure(StatusCode::kInvalidArgument, "nom du certificat illisible"));
+    return fail(openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.nom_illisible")));
   }
   const OpenSslBytes owned(utf8);
   return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
@@ -316,19 +317,19 @@ Status push_name(GENERAL_NAMES* names, GeneralNamePtr name) {
 Result<GeneralNamesPtr> subject_alt_names(const std::vector<std::string>& dns_names,
                                           const std::vector<std::string>& ip_addresses) {
   if (dns_names.empty() && ip_addresses.empty()) {
-    return fail(Status::invalid_argument("certificat de serveur sans nom DNS ni adresse IP"));
+    return fail(Status::invalid_argument("sync.pki.serveur_sans_nom"));
   }
   GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
   if (!names) return fail(openssl_internal("sk_GENERAL_NAME_new_null"));
   for (const std::string& dns : dns_names) {
     if (!valid_dns_name(dns)) {
-      return fail(Status::invalid_argument("nom DNS invalide : « " + dns + " »"));
+      return fail(Status::invalid_argument("sync.pki.dns_invalide", {{"nom", dns}}));
     }
     GeneralNamePtr name(GENERAL_NAME_new());
     Ia5Ptr text(ASN1_IA5STRING_new());
     if (!name || !text ||
         ASN1_STRING_set(text.get(), dns.data(), static_cast<int>(dns.size())) != 1) {
-      return fail(openssl_internal("la construction d'un nom DNS"));
+      return fail(openssl_internal(core::Message("sync.pki.etape_nom_dns")));
     }
     GENERAL_NAME_set0_value(name.get(), GEN_DNS, text.release());
     CARNET_RETURN_IF_ERROR_R(push_name(names.get(), std::move(name)));
@@ -337,7 +338,7 @@ Result<GeneralNamesPtr> subject_alt_names(const std::vector<std::string>& dns_na
     OctetsPtr address(ip.find('\0') == std::string::npos ? a2i_IPADDRESS(ip.c_str()) : nullptr);
     if (!address) {
       drain_openssl_errors();
-      return fail(Status::invalid_argument("adresse IP invalide : « " + ip + " »"));
+      return fail(Status::invalid_argument("sync.pki.ip_invalide", {{"adresse", ip}}));
     }
     GeneralNamePtr name(GENERAL_NAME_new());
     if (!name) return fail(openssl_internal("GENERAL_NAME_new"));
@@ -363,7 +364,7 @@ const Profile kCaProfile{"critical,CA:TRUE,pathlen:0", "critical,keyCertSign,cRL
 Status add_extension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
   ExtensionPtr ext(X509V3_EXT_nconf_nid(nullptr, ctx, nid, value));
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
-    return openssl_internal(std::string("l'extension ") + OBJ_nid2sn(nid));
+    return openssl_internal(core::Message("sync.pki.etape_extension", {{"extension", OBJ_nid2sn(nid)}}));
   }
   return Status::ok_status();
 }
@@ -397,7 +398,7 @@ Result<X509Ptr> issue(EVP_PKEY* subject_key, const X509_NAME* subject, X509* iss
       ASN1_TIME_set(X509_getm_notBefore(cert.get()), static_cast<time_t>(validity.not_before)) == nullptr ||
       ASN1_TIME_set(X509_getm_notAfter(cert.get()), static_cast<time_t>(validity.not_after)) == nullptr ||
       X509_set_pubkey(cert.get(), subject_key) != 1) {
-    return fail(openssl_internal("la construction du certificat"));
+    return fail(openssl_internal(core::Message("sync.pki.etape_certificat")));
   }
   if (issuer_cert != nullptr &&
       ASN1_TIME_compare(X509_get0_notAfter(cert.get()), X509_get0_notAfter(issuer_cert)) > 0 &&
@@ -421,7 +422,7 @@ Result<X509Ptr> issue(EVP_PKEY* subject_key, const X509_NAME* subject, X509* iss
   if (profile.subject_alt_names != nullptr &&
       X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, profile.subject_alt_names, 0,
                         X509V3_ADD_DEFAULT) != 1) {
-    return fail(openssl_internal("l'extension subjectAltName"));
+    return fail(openssl_internal(core::Message("sync.pki.etape_extension", {{"extension", "subjectAltName"}})));
   }
   // The subject key identifier first: the authority key identifier of a self-signed
   // certificate is read from it.
@@ -430,7 +431,7 @@ Result<X509Ptr> issue(EVP_PKEY* subject_key, const X509_NAME* subject, X509* iss
       add_extension(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
 
   if (X509_sign(cert.get(), issuer_key, EVP_sha256()) <= 0) {
-    return fail(openssl_internal("la signature du certificat"));
+    return fail(openssl_internal(core::Message("sync.pki.etape_signature")));
   }
   return cert;
 }
@@ -443,23 +444,21 @@ struct Authority {
 };
 
 Result<Authority> load_authority(const Credentials& ca) {
-  auto cert = parse_certificate(ca.cert_pem, "certificat de l'autorité");
+  auto cert = parse_certificate(ca.cert_pem, core::Message("sync.pki.certificat_autorite"));
   if (!cert) return fail(cert.error());
-  auto key = parse_private_key(ca.key_pem, "clé privée de l'autorité");
+  auto key = parse_private_key(ca.key_pem, core::Message("sync.pki.cle_autorite"));
   if (!key) return fail(key.error());
   if (X509_check_ca(cert->get()) != 1) {
     drain_openssl_errors();
-    return fail(Status::invalid_argument(
-        "le certificat de l'autorité n'est pas celui d'une autorité de certification"));
+    return fail(Status::invalid_argument("sync.pki.pas_une_autorite"));
   }
   if (X509_check_private_key(cert->get(), key->get()) != 1) {
     return fail(openssl_failure(StatusCode::kInvalidArgument,
-                                "la clé privée de l'autorité ne correspond pas à son certificat"));
+                                core::Message("sync.pki.cle_autorite_differente")));
   }
   if (X509_cmp_current_time(X509_get0_notAfter(cert->get())) <= 0) {
     drain_openssl_errors();
-    return fail(Status::failed_precondition(
-        "le certificat de l'autorité a expiré : il faut en créer une nouvelle"));
+    return fail(Status::failed_precondition("sync.pki.autorite_expiree"));
   }
   return Authority{std::move(*cert), std::move(*key)};
 }
@@ -489,7 +488,7 @@ Result<std::int64_t> unix_time(const ASN1_TIME* time) {
   std::tm tm{};
   if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
     return fail(
-        openssl_failure(StatusCode::kInvalidArgument, "date de validité du certificat illisible"));
+        openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.date_illisible")));
   }
   return static_cast<std::int64_t>(::timegm(&tm));
 }
@@ -498,7 +497,7 @@ Result<std::string> serial_hex_of(const X509* cert) {
   BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
   if (!serial) {
     return fail(
-        openssl_failure(StatusCode::kInvalidArgument, "numéro de série du certificat illisible"));
+        openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.serie_illisible")));
   }
   OpenSslString hex(BN_bn2hex(serial.get()));
   if (!hex) return fail(openssl_internal("BN_bn2hex"));
@@ -509,24 +508,24 @@ Result<std::string> serial_hex_of(const X509* cert) {
   return out;
 }
 
-std::string verify_error_text(int error) {
+core::MessageKey verify_error_key(int error) {
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-      return "le certificat a expiré";
+      return "sync.pki.verif_expire";
     case X509_V_ERR_CERT_NOT_YET_VALID:
-      return "le certificat n'est pas encore valide";
+      return "sync.pki.verif_pas_encore_valide";
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-      return "le certificat n'a pas été émis par l'autorité attendue";
+      return "sync.pki.verif_autre_autorite";
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-      return "la signature du certificat n'est pas valide";
+      return "sync.pki.verif_signature";
     case X509_V_ERR_INVALID_CA:
-      return "l'autorité n'est pas une autorité de certification valide";
+      return "sync.pki.verif_autorite_invalide";
     default:
-      return "le certificat est refusé";
+      return "sync.pki.verif_refuse";
   }
 }
 
@@ -609,7 +608,7 @@ Result<CertificateRequest> make_certificate_request(std::string_view common_name
       X509_REQ_set_subject_name(req.get(), name->get()) != 1 ||
       X509_REQ_set_pubkey(req.get(), key->get()) != 1 ||
       X509_REQ_sign(req.get(), key->get(), EVP_sha256()) <= 0) {
-    return fail(openssl_internal("la construction de la demande de certificat"));
+    return fail(openssl_internal(core::Message("sync.pki.etape_demande")));
   }
   auto bio = write_bio();
   if (!bio) return fail(bio.error());
@@ -643,17 +642,16 @@ Result<std::string> sign_certificate_request(const Credentials& ca, std::string_
   EVP_PKEY* public_key = X509_REQ_get0_pubkey(req->get());
   if (public_key == nullptr) {
     return fail(openssl_failure(StatusCode::kInvalidArgument,
-                                "clé publique de la demande de certificat illisible"));
+                                core::Message("sync.pki.demande_cle_illisible")));
   }
   if (X509_REQ_verify(req->get(), public_key) != 1) {
     return fail(openssl_failure(
         StatusCode::kInvalidArgument,
-        "la signature de la demande de certificat ne correspond pas à sa clé publique"));
+        core::Message("sync.pki.demande_signature")));
   }
   if (!is_p256(public_key)) {
     drain_openssl_errors();
-    return fail(
-        Status::invalid_argument("la clé de la demande de certificat n'est pas une clé EC P-256"));
+    return fail(Status::invalid_argument("sync.pki.demande_pas_p256"));
   }
   auto name = make_name(common_name, organizational_unit);
   if (!name) return fail(name.error());
@@ -668,7 +666,7 @@ Result<std::string> sign_certificate_request(const Credentials& ca, std::string_
 
 Result<CertificateInfo> inspect_certificate(std::string_view cert_pem) {
   const ErrorQueueScope errors;
-  auto cert = parse_certificate(cert_pem, "certificat");
+  auto cert = parse_certificate(cert_pem, core::Message("sync.pki.certificat"));
   if (!cert) return fail(cert.error());
   const X509_NAME* subject = X509_get_subject_name(cert->get());
   CertificateInfo info;
@@ -696,16 +694,16 @@ Result<CertificateInfo> inspect_certificate(std::string_view cert_pem) {
 
 Result<bool> key_matches_certificate(std::string_view cert_pem, std::string_view key_pem) {
   const ErrorQueueScope errors;
-  auto cert = parse_certificate(cert_pem, "certificat");
+  auto cert = parse_certificate(cert_pem, core::Message("sync.pki.certificat"));
   if (!cert) return fail(cert.error());
-  auto key = parse_private_key(key_pem, "clé privée");
+  auto key = parse_private_key(key_pem, core::Message("sync.pki.cle_privee"));
   if (!key) return fail(key.error());
   return X509_check_private_key(cert->get(), key->get()) == 1;
 }
 
 Result<std::string> certificate_fingerprint(std::string_view cert_pem) {
   const ErrorQueueScope errors;
-  auto cert = parse_certificate(cert_pem, "certificat");
+  auto cert = parse_certificate(cert_pem, core::Message("sync.pki.certificat"));
   if (!cert) return fail(cert.error());
   return fingerprint_of(cert->get());
 }
@@ -713,22 +711,23 @@ Result<std::string> certificate_fingerprint(std::string_view cert_pem) {
 namespace {
 
 Status verify_against(std::string_view cert_pem, std::string_view ca_pem, unsigned long flags) {
-  auto cert = parse_certificate(cert_pem, "certificat");
+  auto cert = parse_certificate(cert_pem, core::Message("sync.pki.certificat"));
   if (!cert) return cert.error();
-  auto ca = parse_certificate(ca_pem, "certificat de l'autorité");
+  auto ca = parse_certificate(ca_pem, core::Message("sync.pki.certificat_autorite"));
   if (!ca) return ca.error();
   StorePtr store(X509_STORE_new());
   StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!store || !ctx || X509_STORE_add_cert(store.get(), ca->get()) != 1 ||
       X509_STORE_CTX_init(ctx.get(), store.get(), cert->get(), nullptr) != 1) {
-    return openssl_internal("la préparation de la vérification du certificat");
+    return openssl_internal(core::Message("sync.pki.etape_verification"));
   }
   X509_STORE_CTX_set_flags(ctx.get(), flags);
   if (X509_verify_cert(ctx.get()) == 1) return Status::ok_status();
   const int error = X509_STORE_CTX_get_error(ctx.get());
   drain_openssl_errors();
-  return Status::failed_precondition(verify_error_text(error) +
-                                     " (OpenSSL : " + X509_verify_cert_error_string(error) + ")");
+  return Status::failed_precondition(
+      "sync.pki.avec_openssl",
+      {{"message", {core::Message(verify_error_key(error))}}, {"detail", X509_verify_cert_error_string(error)}});
 }
 
 }  // namespace
@@ -769,7 +768,7 @@ Result<std::string> random_bytes(std::size_t n) {
     if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data() + done), static_cast<int>(size)) !=
         1) {
       return fail(
-          openssl_failure(StatusCode::kInternal, "générateur aléatoire d'OpenSSL indisponible"));
+          openssl_failure(StatusCode::kInternal, core::Message("sync.pki.aleatoire_indisponible")));
     }
     done += size;
   }
@@ -783,8 +782,8 @@ constexpr std::string_view kSealedKeyMagic = "carnet-sealed-key 1";
 Status write_private_key_file(const std::string& path, std::string_view pem,
                               const std::optional<storage::DataKey>& seal) {
   const ErrorQueueScope errors;
-  auto key = parse_private_key(pem, "clé privée");
-  if (!key) return key.error().with_context("refus d'écrire " + path);
+  auto key = parse_private_key(pem, core::Message("sync.pki.cle_privee"));
+  if (!key) return key.error().with_context("sync.pki.refus_ecriture", {{"chemin", path}});
   std::string content(pem);
   if (seal) {
     auto sealed = storage::seal_message(*seal, pem, kSealedKeyMagic);
@@ -795,8 +794,7 @@ Status write_private_key_file(const std::string& path, std::string_view pem,
   CARNET_RETURN_IF_ERROR(storage::write_file_atomically(path, content));
   // write_file_atomically creates the file 0600 less the umask; make it exactly 0600.
   if (::chmod(path.c_str(), 0600) != 0) {
-    return Status::io_error("impossible de protéger la clé privée " + path + " : " +
-                            errno_text(errno));
+    return Status::io_error("sync.pki.protection_impossible", {{"chemin", path}, {"detail", errno_text(errno)}});
   }
   return Status::ok_status();
 }
@@ -806,23 +804,22 @@ Result<std::string> read_private_key_file(const std::string& path, const std::op
   const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     const int error = errno;
-    if (error == ENOENT) return fail(Status::not_found("clé privée introuvable : " + path));
+    if (error == ENOENT) return fail(Status::not_found("sync.pki.cle_introuvable", {{"chemin", path}}));
     return fail(
-        Status::io_error("impossible de lire la clé privée " + path + " : " + errno_text(error)));
+        Status::io_error("sync.pki.lecture_impossible", {{"chemin", path}, {"detail", errno_text(error)}}));
   }
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) {
     return fail(
-        Status::io_error("impossible de lire la clé privée " + path + " : " + errno_text(errno)));
+        Status::io_error("sync.pki.lecture_impossible", {{"chemin", path}, {"detail", errno_text(errno)}}));
   }
   if (!S_ISREG(st.st_mode)) {
     return fail(
-        Status::failed_precondition("la clé privée " + path + " n'est pas un fichier ordinaire"));
+        Status::failed_precondition("sync.pki.cle_pas_fichier", {{"chemin", path}}));
   }
   if ((st.st_mode & 077) != 0) {
-    return fail(Status::failed_precondition(
-        "la clé privée " + path + " est accessible à d'autres utilisateurs (mode " +
-        octal_mode(st.st_mode) + ") : la protéger avec « chmod 600 " + path + " »"));
+    return fail(Status::failed_precondition("sync.pki.cle_accessible",
+                                            {{"chemin", path}, {"mode", octal_mode(st.st_mode)}}));
   }
   std::string pem;
   char buf[4096];
@@ -831,17 +828,16 @@ Result<std::string> read_private_key_file(const std::string& path, const std::op
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail(
-          Status::io_error("impossible de lire la clé privée " + path + " : " + errno_text(errno)));
+          Status::io_error("sync.pki.lecture_impossible", {{"chemin", path}, {"detail", errno_text(errno)}}));
     }
     if (n == 0) break;
     pem.append(buf, static_cast<std::size_t>(n));
     if (pem.size() > kMaxKeyFileBytes) {
-      return fail(Status::invalid_argument("la clé privée " + path + " est trop grande (maximum " +
-                                           std::to_string(kMaxKeyFileBytes) + " octets)"));
+      return fail(Status::invalid_argument("sync.pki.cle_trop_grande", {{"chemin", path}, {"max", kMaxKeyFileBytes}}));
     }
   }
   if (pem.starts_with(kSealedKeyMagic)) {
-    if (!seal) return fail(Status::failed_precondition("la clé privée " + path + " est chiffrée : le secret du nœud est requis"));
+    if (!seal) return fail(Status::failed_precondition("sync.pki.cle_chiffree", {{"chemin", path}}));
     std::string_view body = std::string_view(pem).substr(kSealedKeyMagic.size());
     while (!body.empty() && (body.front() == '\n' || body.back() == '\n')) {
       body = body.front() == '\n' ? body.substr(1) : body.substr(0, body.size() - 1);
@@ -849,10 +845,10 @@ Result<std::string> read_private_key_file(const std::string& path, const std::op
     auto sealed = storage::from_hex(body);
     auto opened = sealed ? storage::open_message(*seal, *sealed, kSealedKeyMagic) : std::nullopt;
     OPENSSL_cleanse(pem.data(), pem.size());
-    if (!opened) return fail(Status::corruption("clé privée " + path + " altérée ou chiffrée avec une autre clé"));
+    if (!opened) return fail(Status::corruption("sync.pki.cle_alteree", {{"chemin", path}}));
     pem = std::move(*opened);
   }
-  auto key = parse_private_key(pem, "clé privée " + path);
+  auto key = parse_private_key(pem, core::Message("sync.pki.cle_privee_chemin", {{"chemin", path}}));
   if (!key) return fail(key.error());
   return pem;
 }

@@ -113,18 +113,18 @@ SignatureVerdict invalid(std::string code, std::string message) {
 Result<std::string> sign_bytes(std::string_view key_pem, std::string_view bytes) {
   const ErrorQueueScope errors;
   PkeyPtr key = parse_key(key_pem);
-  if (!key) return fail(Status::invalid_argument("clé privée de l'appareil illisible"));
+  if (!key) return fail(Status::invalid_argument("sync.report_signing.cle_illisible"));
   MdCtxPtr ctx(EVP_MD_CTX_new());
   std::size_t size = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &size,
                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) != 1) {
-    return fail(Status::internal("OpenSSL : échec de la signature du rapport"));
+    return fail(Status::internal("sync.report_signing.echec_signature"));
   }
   std::string der(size, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &size,
                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()) != 1) {
-    return fail(Status::internal("OpenSSL : échec de la signature du rapport"));
+    return fail(Status::internal("sync.report_signing.echec_signature"));
   }
   der.resize(size);
   return base64(der);
@@ -134,13 +134,13 @@ Result<bool> signature_matches(std::string_view cert_pem, std::string_view bytes
                                std::string_view signature_b64) {
   const ErrorQueueScope errors;
   X509Ptr cert = parse_cert(cert_pem);
-  if (!cert) return fail(Status::invalid_argument("certificat de signature illisible"));
+  if (!cert) return fail(Status::invalid_argument("sync.report_signing.certificat_illisible"));
   auto der = unbase64(signature_b64);
   if (!der) return false;
   EVP_PKEY* key = X509_get0_pubkey(cert.get());  // owned by the certificate
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!key || !ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return fail(Status::internal("OpenSSL : échec de la préparation de la vérification"));
+    return fail(Status::internal("sync.report_signing.echec_preparation"));
   }
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(der->data()),
                           der->size(), reinterpret_cast<const unsigned char*>(bytes.data()),
@@ -152,18 +152,14 @@ Result<storage::ReportSigner> device_report_signer(const DeviceFiles& files, std
   auto cert = storage::read_file(files.certificate, 1 << 20);
   if (!cert) {
     if (cert.error().code() == core::StatusCode::kNotFound) {
-      return fail(Status::failed_precondition(
-          "cette tablette n'est pas inscrite au nœud central : elle n'a pas de clé pour signer "
-          "(inscrivez-la d'abord avec carnet enroll ; l'inspection reste clôturée)"));
+      return fail(Status::failed_precondition("sync.report_signing.non_inscrite"));
     }
     return fail(cert.error());
   }
   auto key = read_private_key_file(files.key, files.seal);
   if (!key) {
     if (key.error().code() == core::StatusCode::kNotFound) {
-      return fail(
-          Status::failed_precondition("la clé de cette tablette est introuvable : réinscrivez-la "
-                                      "avec carnet enroll avant de signer"));
+      return fail(Status::failed_precondition("sync.report_signing.cle_introuvable"));
     }
     return fail(key.error());
   }
@@ -171,8 +167,8 @@ Result<storage::ReportSigner> device_report_signer(const DeviceFiles& files, std
   if (!info) return fail(info.error());
   if (now_s > info->not_after) {
     return fail(
-        Status::failed_precondition(certificate_expired_message(info->not_after) +
-                                    " ; une signature faite avec ce certificat serait refusée"));
+        Status::failed_precondition("sync.report_signing.certificat_expire",
+                                    {{"raison", {certificate_expired(info->not_after)}}}));
   }
   storage::ReportSigner signer;
   signer.device_id = info->common_name;

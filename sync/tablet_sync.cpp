@@ -29,11 +29,12 @@ std::int64_t now_ms() {
 // A failed HTTP exchange as a Status, with the central node's message.
 Status http_failure(const HttpResponse& r) {
   v1::Error e;
-  std::string message = "réponse HTTP " + std::to_string(r.status);
-  if (e.ParseFromString(r.body) && !e.message().empty()) message = e.message();
-  if (r.status == 401 || r.status == 403 || r.status == 409) return Status::failed_precondition(message);
-  if (r.status == 400 || r.status == 413) return Status::invalid_argument(message);
-  return Status::io_error("serveur central : " + message);
+  core::Message message = e.ParseFromString(r.body) && !e.message().empty()
+                              ? core::Message("sync.tablet_sync.message_central", {{"message", e.message()}})
+                              : core::Message("sync.tablet_sync.reponse_http", {{"statut", r.status}});
+  if (r.status == 401 || r.status == 403 || r.status == 409) return Status::failed_precondition(std::move(message));
+  if (r.status == 400 || r.status == 413) return Status::invalid_argument(std::move(message));
+  return Status::io_error(std::move(message)).with_context("sync.tablet_sync.serveur_central");
 }
 
 core::Version version_of(std::uint64_t hlc, const std::string& node) {
@@ -42,21 +43,26 @@ core::Version version_of(std::uint64_t hlc, const std::string& node) {
   return {core::Hlc{hlc}, core::Uuid::from_bytes(b)};
 }
 
+// An unusable address of the central node.
+Status invalid_url(const std::string& url) {
+  return Status::invalid_argument("sync.tablet_sync.adresse_invalide", {{"adresse", url}});
+}
+
 }  // namespace
 
 Result<CentralAddress> parse_central_url(const std::string& url) {
   constexpr std::string_view kScheme = "https://";
-  if (!url.starts_with(kScheme)) return fail(Status::invalid_argument("adresse du serveur central : https://HÔTE:PORT attendu"));
+  if (!url.starts_with(kScheme)) return fail(Status::invalid_argument("sync.tablet_sync.adresse_https_attendue"));
   std::string rest = url.substr(kScheme.size());
   if (const auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
   CentralAddress a;
   a.port = "443";
   if (rest.starts_with("[")) {  // [IPv6]:port
     const auto close = rest.find(']');
-    if (close == std::string::npos) return fail(Status::invalid_argument("adresse du serveur central invalide : " + url));
+    if (close == std::string::npos) return fail(invalid_url(url));
     a.host = rest.substr(1, close - 1);
     if (close + 1 < rest.size()) {
-      if (rest[close + 1] != ':') return fail(Status::invalid_argument("adresse du serveur central invalide : " + url));
+      if (rest[close + 1] != ':') return fail(invalid_url(url));
       a.port = rest.substr(close + 2);
     }
   } else if (const auto colon = rest.rfind(':'); colon != std::string::npos) {
@@ -67,7 +73,7 @@ Result<CentralAddress> parse_central_url(const std::string& url) {
   }
   const bool port_ok = !a.port.empty() && a.port.size() <= 5 &&
                        std::all_of(a.port.begin(), a.port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (a.host.empty() || !port_ok) return fail(Status::invalid_argument("adresse du serveur central invalide : " + url));
+  if (a.host.empty() || !port_ok) return fail(invalid_url(url));
   return a;
 }
 
@@ -89,7 +95,7 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
     if (!r) return fail(r.error());
     if (r->status != 200) return fail(http_failure(*r));
     auto fp = certificate_fingerprint(r->body);
-    if (!fp) return fail(Status::failed_precondition("certificat de l'autorité centrale illisible"));
+    if (!fp) return fail(Status::failed_precondition("sync.tablet_sync.autorite_illisible"));
     auto normalise = [](std::string s) {
       std::string out;
       for (char c : s) {
@@ -99,8 +105,7 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
       return out;
     };
     if (normalise(*fp) != normalise(ca_fingerprint)) {
-      return fail(Status::failed_precondition("l'empreinte de l'autorité du serveur central ne correspond pas : "
-                                              "enrôlement refusé (serveur usurpé ou empreinte mal recopiée)"));
+      return fail(Status::failed_precondition("sync.tablet_sync.empreinte_differente"));
     }
     ca_pem = r->body;
   }
@@ -123,10 +128,10 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(http_failure(*r));
   v1::EnrollResponse out;
-  if (!out.ParseFromString(r->body)) return fail(Status::io_error("réponse d'enrôlement illisible"));
+  if (!out.ParseFromString(r->body)) return fail(Status::io_error("sync.tablet_sync.reponse_enrolement_illisible"));
   if (node && node->inspector_id != out.inspector_id()) {
-    return fail(Status::failed_precondition("ce code d'enrôlement est celui de " + out.inspector_id() +
-                                            ", mais cette tablette appartient à " + node->inspector_id));
+    return fail(Status::failed_precondition("sync.tablet_sync.code_autre_inspecteur",
+                                            {{"code_de", out.inspector_id()}, {"tablette_de", node->inspector_id}}));
   }
   if (!node) CARNET_RETURN_IF_ERROR_R(initialise(out.inspector_id(), out.inspector_name(), node_id));
   const DeviceFiles files(data_dir, replica.key());
@@ -142,8 +147,7 @@ Result<ClientOptions> device_client_options(storage::Replica& replica, const std
   auto url = replica.setting("central_url");
   if (!url) return fail(url.error());
   if (!*url) {
-    return fail(Status::failed_precondition(
-        "cette tablette n'est pas enrôlée : « carnet enroll --central URL --code CODE --ca-fingerprint EMPREINTE »"));
+    return fail(Status::failed_precondition("sync.tablet_sync.non_enrolee"));
   }
   auto address = parse_central_url(**url);
   if (!address) return fail(address.error());
@@ -169,7 +173,7 @@ namespace {
 
 Result<v1::BlobStatus> blob_status(const HttpResponse& r) {
   v1::BlobStatus st;
-  if (!st.ParseFromString(r.body)) return fail(Status::io_error("réponse illisible pour une pièce jointe"));
+  if (!st.ParseFromString(r.body)) return fail(Status::io_error("sync.tablet_sync.reponse_piece_illisible"));
   return st;
 }
 
@@ -279,7 +283,7 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
       const bool parsed = e.ParseFromString(r->body);
       if (parsed && e.code() == v1::Error::CODE_CERT_EXPIRED) {
         // Nothing is lost: enrolling again (carnet enroll) keeps the replica and its outbox.
-        return fail(Status::failed_precondition(certificate_expired_message(e.not_after())));
+        return fail(Status::failed_precondition(certificate_expired(e.not_after())));
       }
       if (parsed && e.code() == v1::Error::CODE_REVOKED) {
         // A lost or stolen tablet: nothing of its dossiers may stay on it.
@@ -291,15 +295,14 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
           std::error_code ec;
           std::filesystem::remove_all(options.blob_dir, ec);
         }
-        return fail(Status::failed_precondition(
-            "appareil révoqué par le bureau : les données de cette tablette ont été effacées"));
+        return fail(Status::failed_precondition("sync.tablet_sync.appareil_revoque"));
       }
       return fail(http_failure(*r));
     }
     v1::SyncResponse resp;
-    if (!resp.ParseFromString(r->body)) return fail(Status::io_error("réponse de synchronisation illisible"));
+    if (!resp.ParseFromString(r->body)) return fail(Status::io_error("sync.tablet_sync.reponse_sync_illisible"));
     auto pulled = decode_batch(resp.pull());
-    if (!pulled) return fail(pulled.error().with_context("réponse du serveur central"));
+    if (!pulled) return fail(pulled.error().with_context("sync.tablet_sync.reponse_central"));
 
     auto tx = storage::Transaction::begin(replica.db());
     if (!tx) return fail(tx.error());
@@ -313,7 +316,7 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
       last_of_field[{c.entity_type, c.entity_id, c.field}] = i;
     }
     for (const auto& o : resp.outcomes()) {
-      if (o.change() >= pending->size()) return fail(Status::io_error("réponse du serveur central incohérente"));
+      if (o.change() >= pending->size()) return fail(Status::io_error("sync.tablet_sync.reponse_incoherente"));
       const core::Change& c = (*pending)[o.change()].change;
       std::optional<std::pair<core::Value, core::Version>> state;
       if (o.has_state()) {
@@ -351,7 +354,7 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     for (const auto& c : resp.conflicts()) {
       auto winner = decode_value(c.winner().value());
       auto loser = decode_value(c.loser().value());
-      if (!winner || !loser) return fail(Status::io_error("conflit illisible"));
+      if (!winner || !loser) return fail(Status::io_error("sync.tablet_sync.conflit_illisible"));
       conflicts.push_back({c.id(), c.entity_type(), c.entity_id(), c.field(), c.scope(), *winner,
                            version_of(c.winner().hlc(), c.winner().node()), c.winner().author(), *loser,
                            version_of(c.loser().hlc(), c.loser().node()), c.loser().author(), c.created()});
@@ -403,7 +406,7 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
       return report;
     }
   }
-  return fail(Status::internal("synchronisation interrompue : trop d'échanges"));
+  return fail(Status::internal("sync.tablet_sync.trop_d_echanges"));
 }
 
 }  // namespace carnet::sync

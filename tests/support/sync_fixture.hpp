@@ -36,7 +36,7 @@ class LoopbackTransport final : public sync::Transport {
 
   Result<sync::HttpResponse> request(const std::string& method, const std::string& target, const std::string& body,
                                      const std::string&) override {
-    if (offline_) return core::fail(core::Status::io_error("réseau indisponible (test)"));
+    if (offline_) return core::fail(core::Status::io_error("sync.sync_fixture.reseau_indisponible"));
     sync::HttpRequest r;
     r.method = method;
     r.target = target;
@@ -47,7 +47,7 @@ class LoopbackTransport final : public sync::Transport {
     ++requests_;
     if (drop_next_responses_ > 0) {  // the central node did the work; the answer is lost
       --drop_next_responses_;
-      return core::fail(core::Status::io_error("réponse perdue (test)"));
+      return core::fail(core::Status::io_error("sync.sync_fixture.reponse_perdue"));
     }
     received_ += response.body.size();
     return response;

@@ -57,7 +57,7 @@ class CertificateTransport final : public sync::Transport {
     sync::HttpResponse response = service_.handle(r);
     if (drop_next_response_) {  // the central node did the work; the answer is lost
       drop_next_response_ = false;
-      return core::fail(core::Status::io_error("réponse perdue (test)"));
+      return core::fail(core::Status::io_error("sync.sync_fixture.reponse_perdue"));
     }
     return response;
   }

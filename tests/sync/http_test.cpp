@@ -615,7 +615,7 @@ TEST_F(HttpTest, StopLetsRequestInFlightFinish) {
   HttpsClient idle(client_options());
   ASSERT_OK(idle.request("GET", "/warm-up", ""));  // stays open, idle
 
-  Result<HttpResponse> slow_result = core::fail(Status::internal("not run"));
+  Result<HttpResponse> slow_result = core::fail(Status::internal("sync.http_test.non_lancee"));
   std::thread slow([&] {
     HttpsClient client(client_options());
     slow_result = client.request("POST", "/slow", "in flight");
@@ -659,7 +659,7 @@ TEST_F(HttpTest, StopWithExpiredGraceClosesSlowRequests) {
     std::this_thread::sleep_for(600ms);
     return echo(r);
   });
-  Result<HttpResponse> result = core::fail(Status::internal("not run"));
+  Result<HttpResponse> result = core::fail(Status::internal("sync.http_test.non_lancee"));
   std::thread slow([&] {
     HttpsClient client(client_options());
     result = client.request("POST", "/slow", "x");
