@@ -4,6 +4,13 @@ namespace carnet::core {
 
 std::span<const MessageEntry> message_catalogue() { return detail::kMessageCatalogue; }
 
+std::optional<Message> Message::received(std::string_view key, std::vector<MessageParam> params) {
+  const auto all = message_catalogue();
+  const auto it = std::ranges::lower_bound(all, key, {}, &MessageEntry::key);
+  if (it == all.end() || it->key != key) return std::nullopt;
+  return Message(it->key, std::move(params));
+}
+
 std::string_view message_text(std::string_view key) {
   const auto all = message_catalogue();
   const auto it = std::ranges::lower_bound(all, key, {}, &MessageEntry::key);

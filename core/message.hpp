@@ -16,6 +16,7 @@
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,6 +76,10 @@ class Message {
   Message(MessageKey key, std::initializer_list<MessageParam> params = {})  // NOLINT: implicit
       : key_(key.str()), params_(params) {}
 
+  // A message received from another node or program (an error answer): nullopt when `key` is
+  // not in this program's catalogue, which the caller then shows as the sender's text.
+  static std::optional<Message> received(std::string_view key, std::vector<MessageParam> params);
+
   std::string_view key() const { return key_; }
   const std::vector<MessageParam>& params() const { return params_; }
   // The French text, placeholders replaced (an unknown placeholder stays as written).
@@ -83,6 +88,9 @@ class Message {
   friend bool operator==(const Message&, const Message&) = default;
 
  private:
+  Message(std::string_view catalogue_key, std::vector<MessageParam> params)
+      : key_(catalogue_key), params_(std::move(params)) {}
+
   std::string_view key_;  // points into the catalogue: static storage
   std::vector<MessageParam> params_;
 };

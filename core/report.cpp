@@ -310,7 +310,7 @@ std::string report_html(const InspectionView& view, const InspectorNames& names,
     }
     out += "<p class=\"signature " + std::string(signature_state_name(state)) + "\"><strong>" +
            said("coeur.rapport.signature_electronique", {{"etat", esc(signature_state_label(state))}}) + "</strong>" +
-           (state != SignatureState::kValid && !signature.message.empty() ? " — " + esc(signature.message) : "") + "</p>";
+           (state != SignatureState::kValid && signature.message ? " — " + esc(signature.message->render()) : "") + "</p>";
   } else {
     out += "<p><em>" + said("coeur.rapport.non_signe", {{"statut", esc(inspection_status_label(view.status))}}) +
            "</em></p>";
@@ -412,7 +412,7 @@ Json report_json(const InspectionView& view, const InspectorNames& names, const 
                                                .set("state", std::string(signature_state_name(state)))
                                                .set("label", std::string(signature_state_label(state)))
                                                .set("code", state == SignatureState::kValid ? std::string() : signature.code)
-                                               .set("message", state == SignatureState::kValid ? std::string() : signature.message)));
+                                               .set("message", state == SignatureState::kValid || !signature.message ? std::string() : signature.message->render())));
   j.set("holder_answer", value_json(view.field(field::kHolderAnswer)));
   Json addenda = Json::array();  // accepted ones only, outside the signature
   for (const auto& a : view.addenda) {

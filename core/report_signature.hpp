@@ -35,6 +35,7 @@
 #include <string_view>
 
 #include "core/inspection_view.hpp"
+#include "core/message.hpp"
 
 namespace carnet::core {
 
@@ -77,7 +78,7 @@ std::string_view signature_state_label(SignatureState s);
 struct SignatureVerdict {
   SignatureState state = SignatureState::kUnverifiable;
   std::string code;     // short reason code for logs and audit ("" when valid)
-  std::string message;  // French, for people (never a value of the report)
+  std::optional<Message> message;  // for people (never a value of the report)
   bool valid() const { return state == SignatureState::kValid; }
 };
 

@@ -23,6 +23,13 @@ Status::Status(StatusCode code, Message message) : code_(code), text_(message.re
   parts_.push_back(std::move(message));
 }
 
+Status::Status(StatusCode code, std::vector<Message> parts) : code_(code), parts_(std::move(parts)) {
+  for (const Message& m : parts_) {
+    if (!text_.empty()) text_ += message_text("commun.separateur_contexte");
+    text_ += m.render();
+  }
+}
+
 std::string Status::to_string() const {
   if (ok()) return "ok";
   std::string out(status_code_name(code_));

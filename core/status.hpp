@@ -39,6 +39,9 @@ class [[nodiscard]] Status {
 
   Status() = default;
   Status(StatusCode code, Message message);
+  // The parts of another status (contexts first, then the message) under `code`; precondition:
+  // `parts` is not empty and `code` is not kOk.
+  Status(StatusCode code, std::vector<Message> parts);
 
   static Status ok_status() { return {}; }
 #define CARNET_STATUS_FACTORY(name, code)                                                      \

@@ -77,7 +77,7 @@ std::string audit_entry_hash(const AuditEntry& e) {
   return to_hex(md, n);
 }
 
-void AuditChainChecker::bad(std::uint64_t seq, std::string problem) {
+void AuditChainChecker::bad(std::uint64_t seq, core::Message problem) {
   if (!check_.ok) return;
   check_.ok = false;
   check_.first_bad = seq;
@@ -88,21 +88,14 @@ void AuditChainChecker::add(const AuditEntry& e) {
   if (check_.ok) {
     if (e.seq != expected_) {
       bad(expected_, e.seq > expected_
-                         ? "entrée n° " + std::to_string(expected_) +
-                               " manquante (la suivante porte le n° " + std::to_string(e.seq) +
-                               ") : elle a été supprimée"
-                         : "entrée n° " + std::to_string(expected_) + " : numéro " +
-                               std::to_string(e.seq) + " inattendu (entrées réordonnées)");
+                         ? core::Message("stockage.audit_log.entree_supprimee", {{"n", expected_}, {"suivante", e.seq}})
+                         : core::Message("stockage.audit_log.entrees_reordonnees", {{"n", expected_}, {"numero", e.seq}}));
     } else if (audit_entry_hash(e) != e.hash) {
-      bad(e.seq, "entrée n° " + std::to_string(e.seq) +
-                     " modifiée ou déplacée : son empreinte ne correspond plus à son contenu");
+      bad(e.seq, core::Message("stockage.audit_log.entree_modifiee", {{"n", e.seq}}));
     } else if (e.prev_hash != check_.head_hash) {
-      bad(e.seq, "entrée n° " + std::to_string(e.seq) + " : elle ne suit pas l'entrée n° " +
-                     std::to_string(e.seq - 1) +
-                     " (une entrée a été modifiée, supprimée ou déplacée)");
+      bad(e.seq, core::Message("stockage.audit_log.chaine_rompue", {{"n", e.seq}, {"precedente", e.seq - 1}}));
     } else if (noted_ && noted_->first == e.seq && noted_->second != e.hash) {
-      bad(e.seq, "entrée n° " + std::to_string(e.seq) +
-                     " : ce n'est plus celle de la tête notée (journal réécrit depuis)");
+      bad(e.seq, core::Message("stockage.audit_log.tete_notee_changee", {{"n", e.seq}}));
     }
   }
   ++check_.count;
@@ -115,28 +108,19 @@ AuditCheck AuditChainChecker::finish(
   if (!check_.ok) return check_;
   const std::uint64_t n = check_.count;
   if (noted_ && noted_->first > n) {
-    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : la tête notée compte " +
-                   std::to_string(noted_->first) + " entrées, le journal " + std::to_string(n) +
-                   " (fin du journal supprimée avec sa tête)");
+    bad(n + 1, core::Message("stockage.audit_log.fin_supprimee_avec_tete", {{"n", n + 1}, {"notee", noted_->first}, {"compte", n}}));
     return check_;
   }
   if (!recorded_head) {
     if (n > 0)
       bad(0,
-          "la tête du journal (nombre d'entrées et empreinte) n'est plus enregistrée dans le "
-          "magasin");
+          core::Message("stockage.audit_log.tete_absente"));
   } else if (recorded_head->first > n) {
-    bad(n + 1, "entrée n° " + std::to_string(n + 1) + " manquante : le journal s'arrête au n° " +
-                   std::to_string(n) + " alors que " + std::to_string(recorded_head->first) +
-                   " entrées ont été enregistrées (fin du journal supprimée)");
+    bad(n + 1, core::Message("stockage.audit_log.fin_supprimee", {{"n", n + 1}, {"compte", n}, {"enregistrees", recorded_head->first}}));
   } else if (recorded_head->first < n) {
-    bad(recorded_head->first + 1, "entrée n° " + std::to_string(recorded_head->first + 1) +
-                                      " : au-delà de la tête enregistrée (" +
-                                      std::to_string(recorded_head->first) +
-                                      " entrées), ajoutée hors de Carnet");
+    bad(recorded_head->first + 1, core::Message("stockage.audit_log.ajoutee_hors_carnet", {{"n", recorded_head->first + 1}, {"enregistrees", recorded_head->first}}));
   } else if (recorded_head->second != check_.head_hash) {
-    bad(n, "entrée n° " + std::to_string(n) +
-               " : ne correspond pas à la tête enregistrée (dernière entrée remplacée)");
+    bad(n, core::Message("stockage.audit_log.derniere_remplacee", {{"n", n}}));
   }
   return check_;
 }

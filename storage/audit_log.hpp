@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/message.hpp"
+
 namespace carnet::storage {
 
 enum class AuditKind {
@@ -85,7 +87,8 @@ struct AuditCheck {
   std::string head_hash{kAuditGenesis};  // hash of the last entry read
   bool ok = true;
   std::uint64_t first_bad = 0;  // the first entry found wrong (seq), when !ok
-  std::string problem;          // French, when !ok
+  std::optional<core::Message> problem;  // when !ok
+  std::string problem_text() const { return problem ? problem->render() : std::string(); }
 };
 
 // Walks a chain from the genesis, one entry at a time in stored order (by seq), so that a
@@ -103,7 +106,7 @@ class AuditChainChecker {
   AuditCheck finish(const std::optional<std::pair<std::uint64_t, std::string>>& recorded_head);
 
  private:
-  void bad(std::uint64_t seq, std::string problem);
+  void bad(std::uint64_t seq, core::Message problem);
   AuditCheck check_;
   std::uint64_t expected_ = 1;
   std::optional<std::pair<std::uint64_t, std::string>> noted_;

@@ -847,7 +847,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (!guards->step().value_or(false)) return fail(Status::internal("stockage.central_sqlite.lecture_schema"));
       if (guards->column_int(0) != 3) {
         check.ok = false;
-        check.problem = "les déclencheurs qui protègent le journal d'audit ont été supprimés";
+        check.problem = core::Message("stockage.audit_log.declencheurs_supprimes");
       }
     }
     return check;
@@ -1245,9 +1245,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (c.field == field::kSignature) view->fields.insert_or_assign(std::string(field::kSignature), c.value);
     core::SignatureVerdict verdict;
     if (!core::report_signature(*view)) {
-      verdict = {core::SignatureState::kInvalid, "signature_absente", "passage à « signée » sans signature"};
+      verdict = {core::SignatureState::kInvalid, "signature_absente", core::Message("stockage.central_sqlite.signee_sans_signature")};
     } else if (!options_.verify_signature) {
-      verdict = {core::SignatureState::kUnverifiable, "sans_autorite", "le bureau ne peut pas vérifier cette signature"};
+      verdict = {core::SignatureState::kUnverifiable, "sans_autorite", core::Message("stockage.central_sqlite.signature_inverifiable")};
     } else {
       verdict = options_.verify_signature(*view, device);
     }
@@ -1256,7 +1256,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
                                    "champ=" + where + " resultat=" + std::string(core::signature_state_name(verdict.state)) +
                                        (verdict.code.empty() ? "" : " raison=" + verdict.code)));
     if (verdict.valid()) return Refusal{};
-    return Refusal{"signature_invalide", "signature refusée : " + verdict.message +
+    return Refusal{"signature_invalide", "signature refusée : " + (verdict.message ? verdict.message->render() : std::string()) +
                                              " ; l'inspection reste non signée au bureau (signez-la à nouveau)"};
   }
 

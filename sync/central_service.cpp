@@ -48,13 +48,26 @@ void set_side(v1::ConflictSide& side, const core::Value& value, const core::Vers
 
 }  // namespace
 
-HttpResponse error_response(int http_status, int code, const std::string& message) {
+namespace {
+
+HttpResponse error_answer(int http_status, int code, const std::vector<core::Message>& parts, std::string text) {
   v1::Error e;
   e.set_code(static_cast<v1::Error::Code>(code));
-  e.set_message(message);
+  e.set_message(std::move(text));
+  encode_parts(parts, *e.mutable_parts());
   HttpResponse r = proto_response(e);
   r.status = http_status;
   return r;
+}
+
+}  // namespace
+
+HttpResponse error_response(int http_status, int code, const Status& refusal) {
+  return error_answer(http_status, code, refusal.parts(), refusal.message());
+}
+
+HttpResponse error_response(int http_status, int code, const core::Message& message) {
+  return error_answer(http_status, code, {message}, message.render());
 }
 
 CentralService::CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options)
@@ -79,7 +92,7 @@ HttpResponse CentralService::handle(const HttpRequest& request) {
   } else if (path.starts_with("/v1/blobs/") && !options_.blob_dir.empty()) {
     response = blob(request, path);
   } else {
-    response = error_response(404, v1::Error::CODE_NOT_FOUND, "point d'accès inconnu : " + request.method + " " + path);
+    response = error_response(404, v1::Error::CODE_NOT_FOUND, core::Message("sync.central_service.point_acces_inconnu", {{"methode", request.method}, {"chemin", path}}));
   }
   bytes_out_ += response.body.size();
   return response;
@@ -88,10 +101,10 @@ HttpResponse CentralService::handle(const HttpRequest& request) {
 HttpResponse CentralService::enroll(const HttpRequest& request) {
   v1::EnrollRequest in;
   if (!in.ParseFromString(request.body)) {
-    return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande d'enrôlement illisible");
+    return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.enrolement_illisible"));
   }
   if (in.code().empty() || in.code().size() > 64 || in.node_id().size() != 16 || in.device_name().size() > 200) {
-    return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande d'enrôlement incomplète");
+    return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.enrolement_incomplet"));
   }
   // Guessing codes is slowed down: a few wrong ones per address, then a pause.
   const auto now = std::chrono::steady_clock::now();
@@ -102,7 +115,7 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
     if (static_cast<int>(recent.size()) >= options_.enrollment_failures_allowed) {
       const auto wait = std::chrono::duration_cast<std::chrono::minutes>(options_.enrollment_window - (now - recent.front()));
       return error_response(429, v1::Error::CODE_RATE_LIMITED,
-                            "trop de codes d'enrôlement erronés : réessayer dans " + std::to_string(wait.count() + 1) + " min");
+                            core::Message("sync.central_service.trop_de_codes", {{"minutes", wait.count() + 1}}));
     }
   }
   auto count_failure = [&] {
@@ -113,21 +126,21 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   std::memcpy(node_bytes.data(), in.node_id().data(), 16);
   const core::Uuid device_id = core::Uuid::from_bytes(node_bytes);
   auto existing = store_.device(device_id);
-  if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   if (*existing && (*existing)->revoked_ms) {
-    return error_response(403, v1::Error::CODE_ENROLLMENT, "cet appareil a été révoqué : il ne peut plus être enrôlé");
+    return error_response(403, v1::Error::CODE_ENROLLMENT, core::Message("sync.central_service.appareil_revoque_enrolement"));
   }
   const std::string code_hash = sha256_hex(in.code());
   auto inspector = store_.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
     count_failure();
-    return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error().message());
+    return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error());
   }
   auto cert = sign_certificate_request(ca_, in.csr_pem(), device_id.to_string(), inspector->id,
                                        options_.device_certificate_days);
-  if (!cert) return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error().message());
+  if (!cert) return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error());
   auto info = inspect_certificate(*cert);
-  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   storage::DeviceRecord d;
   d.id = device_id;
   d.inspector_id = inspector->id;
@@ -142,8 +155,8 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   // the earlier ones are refused from now on.
   if (auto s = *existing ? store_.reenroll_device(code_hash, now_ms(), d) : store_.enroll_device(code_hash, now_ms(), d);
       !s.ok()) {
-    if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, v1::Error::CODE_ENROLLMENT, s.message());
-    return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+    if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, v1::Error::CODE_ENROLLMENT, s);
+    return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   }
   ++enrollments_;
   v1::EnrollResponse out;
@@ -158,9 +171,9 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
 HttpResponse CentralService::sync(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   ++syncs_;
-  auto refuse = [&](int http, int code, const std::string& message) {
+  auto refuse = [&](int http, int code, const auto& refusal) {
     ++sync_errors_;
-    return error_response(http, code, message);
+    return error_response(http, code, refusal);
   };
   auto who = authenticate(request);
   if (auto* refused = std::get_if<HttpResponse>(&who)) {
@@ -170,9 +183,9 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
   const auto& device = std::get<storage::DeviceRecord>(who);
   const core::Uuid* device_id = &device.id;
   v1::SyncRequest in;
-  if (!in.ParseFromString(request.body)) return refuse(400, v1::Error::CODE_BAD_REQUEST, "message de synchronisation illisible");
+  if (!in.ParseFromString(request.body)) return refuse(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.synchronisation_illisible"));
   auto pushed = decode_batch(in.push());
-  if (!pushed) return refuse(400, v1::Error::CODE_BAD_REQUEST, pushed.error().message());
+  if (!pushed) return refuse(400, v1::Error::CODE_BAD_REQUEST, pushed.error());
   storage::SyncInput input;
   input.device = *device_id;
   input.inspector_id = device.inspector_id;
@@ -187,7 +200,7 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
   input.want_checksum = in.want_checksum();
   auto out = store_.sync(input);
   if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL,
-                          "erreur du serveur central : " + out.error().message());
+                          out.error().with_context("sync.central_service.erreur_serveur"));
   changes_applied_ += out->applied;
   conflicts_ += out->conflicts_recorded;
   quarantined_ += out->quarantined;
@@ -244,23 +257,23 @@ HttpResponse CentralService::renew(const HttpRequest& request) {
   const auto& device = std::get<storage::DeviceRecord>(who);
   v1::RenewRequest in;
   if (!in.ParseFromString(request.body) || in.csr_pem().empty()) {
-    return error_response(400, v1::Error::CODE_BAD_REQUEST, "demande de renouvellement illisible");
+    return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.renouvellement_illisible"));
   }
   auto cert = sign_certificate_request(ca_, in.csr_pem(), device.id.to_string(), device.inspector_id,
                                        options_.device_certificate_days);
   if (!cert) {
     if (cert.error().code() == core::StatusCode::kInvalidArgument) {
-      return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error().message());
+      return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error());
     }
-    return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+    return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   }
   auto info = inspect_certificate(*cert);
-  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   // A renewed certificate is recognised by its later expiry; one that would not outlast
   // the current one (a shorter lifetime configured since) is not worth having.
   if (info->not_after <= device.not_after) {
     return error_response(409, v1::Error::CODE_BAD_REQUEST,
-                          "renouvellement inutile : le certificat actuel reste valable plus longtemps que le nouveau");
+                          core::Message("sync.central_service.renouvellement_inutile"));
   }
   ++renewals_;
   v1::RenewResponse out;
@@ -270,22 +283,24 @@ HttpResponse CentralService::renew(const HttpRequest& request) {
 }
 
 std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(const HttpRequest& request) {
-  if (!request.peer) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil requis");
+  if (!request.peer) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.certificat_requis"));
   auto device_id = core::Uuid::parse(request.peer->common_name);
-  if (!device_id) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "certificat d'appareil invalide");
+  if (!device_id) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.certificat_invalide"));
   auto device = store_.device(*device_id);
-  if (!device) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+  if (!device) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
-    return error_response(401, v1::Error::CODE_UNAUTHENTICATED, "appareil inconnu");
+    return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.appareil_inconnu"));
   }
   if ((*device)->revoked_ms) {
-    return error_response(403, v1::Error::CODE_REVOKED, "appareil révoqué par le bureau : les données de la tablette doivent être effacées");
+    return error_response(403, v1::Error::CODE_REVOKED, core::Message("sync.central_service.appareil_revoque"));
   }
   if (request.peer->expired || request.peer->not_after <= now_seconds()) {
     v1::Error e;
     e.set_code(v1::Error::CODE_CERT_EXPIRED);
-    e.set_message("le certificat de cet appareil a expiré le " + core::iso_timestamp(request.peer->not_after * 1000) +
-                  " : il faut l'enrôler à nouveau");
+    const core::Message expired("sync.central_service.certificat_expire",
+                                {{"quand", core::iso_timestamp(request.peer->not_after * 1000)}});
+    e.set_message(expired.render());
+    encode_parts({expired}, *e.mutable_parts());
     e.set_not_after(request.peer->not_after);
     HttpResponse r = proto_response(e);
     r.status = 401;
@@ -295,14 +310,13 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
   if (request.peer->fingerprint != current.fingerprint) {
     if (request.peer->not_after <= current.not_after) {
       return error_response(401, v1::Error::CODE_UNAUTHENTICATED,
-                            "ce certificat d'appareil a été remplacé par un plus récent (renouvellement ou nouvel "
-                            "enrôlement) : si la tablette ne l'a plus, réinscrivez-la avec carnet enroll");
+                            core::Message("sync.central_service.certificat_remplace"));
     }
     // The device has switched to a renewed certificate: it is the recorded one from now on.
     if (auto s = store_.set_device_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
                                                request.peer->not_after);
         !s.ok()) {
-      return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL, "erreur interne");
+      return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
     }
     current.serial_hex = request.peer->serial_hex;
     current.fingerprint = request.peer->fingerprint;
@@ -318,7 +332,7 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   auto who = authenticate(request);
   if (auto* refused = std::get_if<HttpResponse>(&who)) return *refused;
   const std::string sha = path.substr(std::string_view("/v1/blobs/").size());
-  if (!core::is_sha256_hex(sha)) return error_response(400, v1::Error::CODE_BAD_REQUEST, "empreinte SHA-256 invalide");
+  if (!core::is_sha256_hex(sha)) return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.empreinte_invalide"));
   const std::string query = request.target.find('?') == std::string::npos ? "" : request.target.substr(request.target.find('?') + 1);
   auto param = [&](std::string_view name) -> std::optional<std::uint64_t> {
     const std::string key = std::string(name) + "=";
@@ -347,15 +361,15 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   if (request.method == "PUT") {
     const auto offset = param("offset");
     const auto total = param("size");
-    if (!offset || !total) return error_response(400, v1::Error::CODE_BAD_REQUEST, "offset et size attendus");
+    if (!offset || !total) return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.offset_size_attendus"));
     auto held = blobs_.append(sha, *offset, *total, request.body);
     if (!held) {
       switch (held.error().code()) {
         case core::StatusCode::kFailedPrecondition: return status_response(409);
-        case core::StatusCode::kOutOfRange: return error_response(413, v1::Error::CODE_TOO_LARGE, held.error().message());
+        case core::StatusCode::kOutOfRange: return error_response(413, v1::Error::CODE_TOO_LARGE, held.error());
         case core::StatusCode::kInvalidArgument:
-          return error_response(422, v1::Error::CODE_HASH_MISMATCH, held.error().message());
-        default: return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+          return error_response(422, v1::Error::CODE_HASH_MISMATCH, held.error());
+        default: return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
       }
     }
     return status_response(200);
@@ -363,14 +377,14 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   if (request.method == "GET" && query == "status") return status_response(200);
   if (request.method == "GET") {
     auto allowed = store_.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
-    if (!allowed || !*allowed) return error_response(403, v1::Error::CODE_FORBIDDEN, "pièce jointe hors du périmètre de l'appareil");
+    if (!allowed || !*allowed) return error_response(403, v1::Error::CODE_FORBIDDEN, core::Message("sync.central_service.piece_hors_perimetre"));
     auto size = blobs_.size(sha);
-    if (!size) return error_response(404, v1::Error::CODE_NOT_FOUND, "pièce jointe pas encore reçue");
+    if (!size) return error_response(404, v1::Error::CODE_NOT_FOUND, core::Message("sync.central_service.piece_pas_recue"));
     auto bytes = blobs_.read(sha, 0, static_cast<std::size_t>(*size));
-    if (!bytes) return error_response(500, v1::Error::CODE_INTERNAL, "erreur interne");
+    if (!bytes) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
     return {200, "application/octet-stream", std::move(*bytes), {}};
   }
-  return error_response(405, v1::Error::CODE_BAD_REQUEST, "méthode non permise");
+  return error_response(405, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.methode_non_permise"));
 }
 
 void CentralService::observe_latency(std::chrono::steady_clock::duration d) {

@@ -84,7 +84,8 @@ class CentralService {
   std::atomic<std::uint64_t> latency_sum_us_{0};
 };
 
-// An Error response (status + protobuf body).
-HttpResponse error_response(int http_status, int code, const std::string& message);
+// An Error response (status + protobuf body): the French text and its catalogue parts.
+HttpResponse error_response(int http_status, int code, const Status& refusal);
+HttpResponse error_response(int http_status, int code, const core::Message& message);
 
 }  // namespace carnet::sync

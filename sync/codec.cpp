@@ -129,6 +129,67 @@ v1::ChangeBatch encode_batch(const std::vector<SequencedChange>& changes) {
   return batch;
 }
 
+namespace {
+
+constexpr int kMaxParts = 8;
+constexpr int kMaxPartDepth = 4;
+
+void encode_text(const core::Message& m, v1::Text& out) {
+  out.set_key(std::string(m.key()));
+  for (const core::MessageParam& p : m.params()) {
+    v1::Text::Param& wire = *out.add_params();
+    wire.set_name(p.name);
+    wire.set_value(p.value);
+    for (const core::Message& sub : p.messages) encode_text(sub, *wire.add_messages());
+  }
+}
+
+std::optional<core::Message> decode_text(const v1::Text& t, int depth) {
+  if (depth > kMaxPartDepth || t.params_size() > kMaxParts) return std::nullopt;
+  std::vector<core::MessageParam> params;
+  for (const v1::Text::Param& p : t.params()) {
+    if (p.messages_size() == 0) {
+      params.emplace_back(p.name(), p.value());
+      continue;
+    }
+    if (p.messages_size() > kMaxParts) return std::nullopt;
+    std::vector<core::Message> list;
+    for (const v1::Text& sub : p.messages()) {
+      auto m = decode_text(sub, depth + 1);
+      if (!m) return std::nullopt;
+      list.push_back(std::move(*m));
+    }
+    params.emplace_back(p.name(), std::move(list));
+  }
+  return core::Message::received(t.key(), std::move(params));
+}
+
+}  // namespace
+
+void encode_parts(const std::vector<core::Message>& parts, google::protobuf::RepeatedPtrField<v1::Text>& out) {
+  for (const core::Message& m : parts) encode_text(m, *out.Add());
+}
+
+std::optional<std::vector<core::Message>> decode_parts(const google::protobuf::RepeatedPtrField<v1::Text>& parts) {
+  if (parts.empty() || parts.size() > kMaxParts) return std::nullopt;
+  std::vector<core::Message> out;
+  for (const v1::Text& t : parts) {
+    auto m = decode_text(t, 1);
+    if (!m) return std::nullopt;
+    out.push_back(std::move(*m));
+  }
+  return out;
+}
+
+std::vector<core::Message> refusal_parts(std::string_view body, int http_status, v1::Error* error) {
+  v1::Error e;
+  if (!e.ParseFromArray(body.data(), static_cast<int>(body.size()))) e.Clear();
+  if (error != nullptr) *error = e;
+  if (auto parts = decode_parts(e.parts())) return std::move(*parts);
+  if (!e.message().empty()) return {core::Message("sync.codec.texte_central", {{"message", e.message()}})};
+  return {core::Message("sync.codec.reponse_http", {{"statut", http_status}})};
+}
+
 Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch) {
   if (static_cast<std::size_t>(batch.changes_size()) > kMaxBatchChanges) {
     return fail(Status::out_of_range("sync.codec.trop_de_changements", {{"max", kMaxBatchChanges}}));

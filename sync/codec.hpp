@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,16 @@ struct SequencedChange {
 };
 
 // Builds a batch from changes, in order.
+// A Status's parts (core/message.hpp) on the wire and back. Decoding gives nullopt when a key is
+// not in this node's catalogue or the parts are malformed (empty, more than 8, nested deeper
+// than 4): the caller then shows the sender's French text.
+void encode_parts(const std::vector<core::Message>& parts, google::protobuf::RepeatedPtrField<v1::Text>& out);
+std::optional<std::vector<core::Message>> decode_parts(const google::protobuf::RepeatedPtrField<v1::Text>& parts);
+// The central node's refusal (an HTTP answer with a v1::Error body) as catalogue parts: its
+// own parts when this node knows every key, else its French text as it came, else
+// "réponse HTTP N". Also gives the decoded Error (default when the body is not one).
+std::vector<core::Message> refusal_parts(std::string_view body, int http_status, v1::Error* error = nullptr);
+
 v1::ChangeBatch encode_batch(const std::vector<SequencedChange>& changes);
 // Decodes and validates a batch. kInvalidArgument naming the first bad change.
 Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch);

@@ -14,6 +14,7 @@
 #include "carnet/v1/sync.pb.h"
 #include "core/date.hpp"
 #include "storage/files.hpp"
+#include "sync/codec.hpp"
 
 namespace carnet::sync {
 namespace {
@@ -64,27 +65,16 @@ class CredentialsLock {
   int fd_;
 };
 
-// `s` (failed) with the code `code`: the same catalogue messages, contexts included.
-Status recoded(core::StatusCode code, const Status& s) {
-  Status out(code, s.parts().back());
-  for (auto part = std::next(s.parts().rbegin()); part != s.parts().rend(); ++part) out = out.with_context(*part);
-  return out;
-}
-
 // A refused renewal, with the central node's message.
 Status renewal_failure(const HttpResponse& r) {
   v1::Error e;
-  const bool has_message = e.ParseFromString(r.body) && !e.message().empty();
-  if (e.code() == v1::Error::CODE_CERT_EXPIRED)
-    return Status::failed_precondition(certificate_expired(e.not_after()));
+  std::vector<core::Message> parts = refusal_parts(r.body, r.status, &e);
+  if (e.code() == v1::Error::CODE_CERT_EXPIRED) return Status::failed_precondition(certificate_expired(e.not_after()));
   if (r.status >= 500) {
-    if (has_message)
-      return Status::io_error("sync.device_credentials.renouvellement_serveur", {{"message", e.message()}});
-    return Status::io_error("sync.device_credentials.renouvellement_serveur_http", {{"statut", r.status}});
+    return Status(core::StatusCode::kIoError, std::move(parts)).with_context("sync.device_credentials.renouvellement_serveur");
   }
-  if (has_message)
-    return Status::failed_precondition("sync.device_credentials.renouvellement_refuse", {{"message", e.message()}});
-  return Status::failed_precondition("sync.device_credentials.renouvellement_refuse_http", {{"statut", r.status}});
+  return Status(core::StatusCode::kFailedPrecondition, std::move(parts))
+      .with_context("sync.device_credentials.renouvellement_refuse");
 }
 
 }  // namespace
@@ -185,7 +175,7 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
   auto ca = storage::read_file(files.ca, kMaxPemFile);
   if (!ca) return fail(ca.error());
   if (auto s = verify_certificate_chain(out.certificate_pem(), *ca); !s.ok()) {
-    return fail(recoded(core::StatusCode::kFailedPrecondition, s)
+    return fail(Status(core::StatusCode::kFailedPrecondition, s.parts())
                     .with_context("sync.device_credentials.renouvele_refuse"));
   }
   auto fresh = inspect_certificate(out.certificate_pem());

@@ -343,11 +343,11 @@ net::awaitable<void> Session<Stream>::serve() {
     if (ec) {
       const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
       if (ec == http::error::body_limit) {
-        co_await refuse(http::status::payload_too_large, version, "corps de requête trop volumineux\n");
+        co_await refuse(http::status::payload_too_large, version, core::catalogue_text("sync.http_server.corps_trop_volumineux"));
       } else if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-        co_await refuse(http::status::request_header_fields_too_large, version, "en-têtes trop volumineux\n");
+        co_await refuse(http::status::request_header_fields_too_large, version, core::catalogue_text("sync.http_server.entetes_trop_volumineux"));
       } else if (is_http_error(ec) && ec != http::error::end_of_stream && ec != http::error::partial_message) {
-        co_await refuse(http::status::bad_request, version, "requête HTTP invalide\n");
+        co_await refuse(http::status::bad_request, version, core::catalogue_text("sync.http_server.requete_invalide"));
       }
       // Otherwise a timeout (slow client), a closed connection or stop(): just close.
       co_return;
@@ -412,7 +412,7 @@ net::awaitable<void> Session<Stream>::refuse(http::status status, unsigned versi
   auto& tcp_layer = beast::get_lowest_layer(stream_);
   http::response<http::string_body> response{status, version};
   response.set(http::field::content_type, "text/plain; charset=utf-8");
-  response.body() = std::string(text);
+  response.body() = std::string(text) + "\n";
   response.keep_alive(false);
   response.prepare_payload();
   error_code ec;

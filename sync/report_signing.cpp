@@ -104,7 +104,7 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-SignatureVerdict invalid(std::string code, std::string message) {
+SignatureVerdict invalid(std::string code, core::Message message) {
   return SignatureVerdict{SignatureState::kInvalid, std::move(code), std::move(message)};
 }
 
@@ -184,45 +184,44 @@ core::SignatureVerdict verify_report_signature(const core::InspectionView& view,
   if (!sig) {
     if (view.status == core::InspectionStatus::kSigned) {
       return invalid("signature_absente",
-                     "l'inspection est marquée signée mais ne porte aucune signature");
+                     core::Message("sync.report_signing.signature_absente"));
     }
-    return {SignatureState::kUnsigned, {}, {}};
+    return {SignatureState::kUnsigned, {}, std::nullopt};
   }
   if (ca_pem.empty()) {
     return {SignatureState::kUnverifiable, "sans_autorite",
-            "ce nœud n'a pas le certificat de l'autorité centrale pour vérifier la signature"};
+            core::Message("sync.report_signing.sans_autorite")};
   }
   if (!verify_certificate_chain(sig->certificate_pem, ca_pem).ok()) {
     return invalid("certificat_inconnu",
-                   "le certificat de signature n'a pas été délivré par le nœud central");
+                   core::Message("sync.report_signing.certificat_inconnu"));
   }
   auto info = inspect_certificate(sig->certificate_pem);
-  if (!info) return invalid("certificat_inconnu", "le certificat de signature est illisible");
+  if (!info) return invalid("certificat_inconnu", core::Message("sync.report_signing.certificat_signature_illisible"));
   if (info->common_name != sig->device) {
     return invalid("appareil_different",
-                   "le certificat de signature est celui d'un autre appareil");
+                   core::Message("sync.report_signing.appareil_different"));
   }
   if (info->organizational_unit != sig->signer) {
     return invalid("signataire_different",
-                   "le certificat de signature est celui d'un autre inspecteur que le signataire");
+                   core::Message("sync.report_signing.signataire_different"));
   }
   const auto at = parse_timestamp(sig->signed_at);
   if (!at || *at < info->not_before || *at > info->not_after) {
     return invalid("certificat_hors_validite",
-                   "la date de signature est hors de la période de validité du certificat");
+                   core::Message("sync.report_signing.certificat_hors_validite"));
   }
   if (pushing_device && *pushing_device != sig->device) {
     return invalid("autre_appareil",
-                   "la signature a été envoyée par un autre appareil que celui qui l'a faite");
+                   core::Message("sync.report_signing.autre_appareil"));
   }
   auto matches =
       signature_matches(sig->certificate_pem, core::canonical_report(view), sig->signature);
   if (!matches || !*matches) {
     return invalid("signature_ne_correspond_pas",
-                   "la signature ne correspond pas au contenu du rapport (modifié après signature, "
-                   "ou signature falsifiée)");
+                   core::Message("sync.report_signing.signature_ne_correspond_pas"));
   }
-  return {SignatureState::kValid, {}, {}};
+  return {SignatureState::kValid, {}, std::nullopt};
 }
 
 storage::SignatureVerifier central_signature_verifier(std::string ca_pem) {

@@ -28,13 +28,10 @@ std::int64_t now_ms() {
 
 // A failed HTTP exchange as a Status, with the central node's message.
 Status http_failure(const HttpResponse& r) {
-  v1::Error e;
-  core::Message message = e.ParseFromString(r.body) && !e.message().empty()
-                              ? core::Message("sync.tablet_sync.message_central", {{"message", e.message()}})
-                              : core::Message("sync.tablet_sync.reponse_http", {{"statut", r.status}});
-  if (r.status == 401 || r.status == 403 || r.status == 409) return Status::failed_precondition(std::move(message));
-  if (r.status == 400 || r.status == 413) return Status::invalid_argument(std::move(message));
-  return Status::io_error(std::move(message)).with_context("sync.tablet_sync.serveur_central");
+  std::vector<core::Message> parts = refusal_parts(r.body, r.status);
+  if (r.status == 401 || r.status == 403 || r.status == 409) return Status(core::StatusCode::kFailedPrecondition, std::move(parts));
+  if (r.status == 400 || r.status == 413) return Status(core::StatusCode::kInvalidArgument, std::move(parts));
+  return Status(core::StatusCode::kIoError, std::move(parts)).with_context("sync.tablet_sync.serveur_central");
 }
 
 core::Version version_of(std::uint64_t hlc, const std::string& node) {

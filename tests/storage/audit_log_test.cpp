@@ -76,7 +76,7 @@ storage::AuditCheck check(const std::vector<AuditEntry>& entries,
 TEST(AuditChain, ACleanChainEndingAtItsRecordedHeadPasses) {
   const auto c = chain(4);
   const auto r = check(c, std::make_pair(std::uint64_t{4}, c.back().hash));
-  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_TRUE(r.ok) << r.problem_text();
   EXPECT_EQ(r.count, 4u);
   EXPECT_EQ(r.head_hash, c.back().hash);
   EXPECT_TRUE(check({}, std::make_pair(std::uint64_t{0}, std::string(storage::kAuditGenesis))).ok);
@@ -90,7 +90,7 @@ TEST(AuditChain, AnEntryRewrittenWithAFreshHashBreaksTheLinkOfTheNextOne) {
   const auto r = check(c, std::make_pair(std::uint64_t{4}, c.back().hash));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 3u);
-  EXPECT_NE(r.problem.find("ne suit pas"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("ne suit pas"), std::string::npos) << r.problem_text();
 }
 
 TEST(AuditChain, AnEntryBeyondTheRecordedHeadIsReported) {
@@ -236,7 +236,7 @@ TEST_F(CentralAudit, EveryOfficeActionAppendsOneEntryWithIdsOnly) {
     }
   }
   const auto r = verify();
-  EXPECT_TRUE(r.ok) << r.problem;
+  EXPECT_TRUE(r.ok) << r.problem_text();
   EXPECT_EQ(r.count, 13u);
   EXPECT_EQ(r.head_hash, all.back().hash);
   // The last N, oldest first.
@@ -305,7 +305,7 @@ TEST_F(CentralAudit, AnEditedDetailIsFoundAtItsEntry) {
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 3u);
-  EXPECT_NE(r.problem.find("n° 3 modifiée"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("n° 3 modifiée"), std::string::npos) << r.problem_text();
 }
 
 TEST_F(CentralAudit, ADeletedMiddleEntryIsNamed) {
@@ -313,7 +313,7 @@ TEST_F(CentralAudit, ADeletedMiddleEntryIsNamed) {
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 3u);
-  EXPECT_NE(r.problem.find("n° 3 manquante"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("n° 3 manquante"), std::string::npos) << r.problem_text();
 }
 
 TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
@@ -323,7 +323,7 @@ TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, n);
-  EXPECT_NE(r.problem.find("fin du journal supprimée"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("fin du journal supprimée"), std::string::npos) << r.problem_text();
   // And the store refuses to write past the gap rather than hide it.
   EXPECT_EQ(store_->assign("d1", "lead").code(), StatusCode::kCorruption);
 }
@@ -336,21 +336,21 @@ TEST_F(CentralAudit, SwappedEntriesAreFoundAtTheFirstOfThem) {
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 2u);
-  EXPECT_NE(r.problem.find("n° 2 modifiée ou déplacée"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("n° 2 modifiée ou déplacée"), std::string::npos) << r.problem_text();
 }
 
 TEST_F(CentralAudit, DroppedTriggersAreReportedEvenWithAnIntactChain) {
   tamper("DROP TRIGGER audit_no_delete");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.problem.find("déclencheurs"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("déclencheurs"), std::string::npos) << r.problem_text();
 }
 
 TEST_F(CentralAudit, ARemovedHeadIsReportedAndBlocksWriting) {
   tamper("DELETE FROM meta WHERE key = 'audit_head'");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
-  EXPECT_NE(r.problem.find("tête"), std::string::npos) << r.problem;
+  EXPECT_NE(r.problem_text().find("tête"), std::string::npos) << r.problem_text();
   EXPECT_EQ(store_->assign("d1", "lead").code(), StatusCode::kCorruption);
 }
 
@@ -381,7 +381,7 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
               static_cast<int>(storage::CentralSchema::kLatest));
     auto check = (*store)->verify_audit();
     ASSERT_OK(check);
-    EXPECT_TRUE(check->ok) << check->problem;
+    EXPECT_TRUE(check->ok) << check->problem_text();
     EXPECT_EQ(check->count, 0u);
     if (from >= 1) {
       auto who = (*store)->inspector("lead");

@@ -83,5 +83,55 @@ TEST(CodecTest, AVersionBeyondTheHlcRangeIsRefusedSoThatEveryDecodedBatchReencod
   EXPECT_EQ((*again)[0].change.base.hlc.value, 0u);
 }
 
+// ---- A Status's catalogue parts on the wire (the central node's refusals). ----
+
+TEST(CodecTest, MessagePartsRoundTripWithSubMessages) {
+  const Status s = Status::invalid_argument("coeur.validation.texte_attendu",
+                                            {{"champ", std::vector<core::Message>{core::Message("coeur.validation.tableau_inconnu",
+                                                                                                {{"tableau", "t"}})}}})
+                       .with_context("sync.central_service.erreur_serveur");
+  google::protobuf::RepeatedPtrField<v1::Text> wire;
+  encode_parts(s.parts(), wire);
+  auto back = decode_parts(wire);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, s.parts());
+  EXPECT_EQ(Status(core::StatusCode::kInvalidArgument, *back), s);
+}
+
+TEST(CodecTest, PartsWithAnUnknownKeyOrTooDeepAreNotDecoded) {
+  google::protobuf::RepeatedPtrField<v1::Text> wire;
+  EXPECT_FALSE(decode_parts(wire).has_value()) << "no part";
+  wire.Add()->set_key("une.cle.inconnue.ici");
+  EXPECT_FALSE(decode_parts(wire).has_value());
+  // Nested five deep.
+  wire.Clear();
+  v1::Text* t = wire.Add();
+  for (int i = 0; i < 5; ++i) {
+    t->set_key("coeur.validation.texte_attendu");
+    v1::Text::Param* p = t->add_params();
+    p->set_name("champ");
+    t = p->add_messages();
+  }
+  t->set_key("coeur.validation.statut_invalide");
+  EXPECT_FALSE(decode_parts(wire).has_value());
+}
+
+TEST(CodecTest, ARefusalFallsBackToTheSendersTextThenToTheHttpStatus) {
+  v1::Error e;
+  e.set_message("texte du nœud central");
+  e.add_parts()->set_key("une.cle.inconnue.ici");
+  auto parts = refusal_parts(e.SerializeAsString(), 403);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].render(), "texte du nœud central");
+  parts = refusal_parts("pas du protobuf \xff\xff", 502);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].render(), "réponse HTTP 502");
+  e.clear_parts();
+  encode_parts({core::Message("sync.central_service.appareil_inconnu")}, *e.mutable_parts());
+  parts = refusal_parts(e.SerializeAsString(), 401);
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(parts[0].key(), "sync.central_service.appareil_inconnu");
+}
+
 }  // namespace
 }  // namespace carnet::sync

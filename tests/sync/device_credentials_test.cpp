@@ -359,6 +359,10 @@ TEST_F(DeviceCertificates, RenewalOfARevokedDeviceIsRefused) {
   auto r = renew();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), StatusCode::kFailedPrecondition);
+  // The central node's refusal arrives as catalogue keys, under the tablet's own context.
+  ASSERT_EQ(r.error().parts().size(), 2u);
+  EXPECT_EQ(r.error().parts()[0].key(), "sync.device_credentials.renouvellement_refuse");
+  EXPECT_EQ(r.error().parts()[1].key(), "sync.central_service.appareil_revoque");
   EXPECT_EQ(read(files_.certificate), cert);
 }
 

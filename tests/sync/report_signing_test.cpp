@@ -127,7 +127,7 @@ TEST_F(SignedReports, AValidSignatureIsAcceptedAndVerifiesAtTheCentralNode) {
   const auto view = central_view();
   EXPECT_EQ(view.status, core::InspectionStatus::kSigned);
   const auto verdict = sync::verify_report_signature(view, world_.ca().cert_pem);
-  EXPECT_EQ(verdict.state, SignatureState::kValid) << verdict.message;
+  EXPECT_EQ(verdict.state, SignatureState::kValid) << (verdict.message ? verdict.message->render() : "");
   auto sig = core::report_signature(view);
   ASSERT_TRUE(sig.has_value());
   EXPECT_EQ(sig->signer, "lead");
@@ -275,7 +275,7 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   // The signature still verifies; the report shows the accepted addendum after it, only.
   const auto view = central_view();
   const auto verdict = sync::verify_report_signature(view, world_.ca().cert_pem);
-  EXPECT_TRUE(verdict.valid()) << verdict.message;
+  EXPECT_TRUE(verdict.valid()) << (verdict.message ? verdict.message->render() : "");
   const std::string html = core::report_html(view, {}, verdict);
   const auto signature_at = html.find("signature vérifiée");
   const auto addenda_at = html.find("ADDENDA");

@@ -459,8 +459,8 @@ int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
     return failed(Status::corruption("outils.main.inspection_non_signee", {{"id", *id}}), args);
   }
   const std::string label(core::signature_state_label(v.state));
-  if (v.message.empty()) return failed(Status::corruption("outils.main.signature", {{"etat", label}}), args);
-  return failed(Status::corruption("outils.main.signature_detail", {{"etat", label}, {"detail", v.message}}), args);
+  if (!v.message) return failed(Status::corruption("outils.main.signature", {{"etat", label}}), args);
+  return failed(Status::corruption("outils.main.signature_detail", {{"etat", label}, {"detail", std::vector<core::Message>{*v.message}}}), args);
 }
 
 int cmd_report(const cli::Args& args, storage::CentralStore& store) {
@@ -735,9 +735,9 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
     if (!check) return failed(check.error(), args);
     if (!check->ok) {
       if (check->first_bad == 0)
-        return failed(Status::corruption("outils.main.audit_altere", {{"detail", check->problem}}), args);
+        return failed(Status::corruption("outils.main.audit_altere", {{"detail", std::vector<core::Message>{*check->problem}}}), args);
       return failed(Status::corruption("outils.main.audit_altere_entree",
-                                       {{"detail", check->problem}, {"entree", check->first_bad}}),
+                                       {{"detail", std::vector<core::Message>{*check->problem}}, {"entree", check->first_bad}}),
                     args);
     }
     if (args.json()) {

@@ -415,7 +415,7 @@ HttpResponse OfficeApp::audit(const web::Target& target) {
                    .set("ok", check->ok)
                    .set("entries", static_cast<std::int64_t>(check->count))
                    .set("head", std::to_string(check->count) + ":" + check->head_hash)
-                   .set("problem", check->problem)
+                   .set("problem", check->problem ? web::message_json(*check->problem) : Json())
                    .set("first_bad", static_cast<std::int64_t>(check->first_bad))));
 }
 

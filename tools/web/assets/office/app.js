@@ -4,7 +4,7 @@
 // server's page (/bureau/rapport/ID), shown in a frame and printed from it. Texts come from
 // the message catalogue; nothing from the data ever becomes markup (dom.js).
 import { h, add, clear, frenchDate } from "/bureau/common/dom.js";
-import { loadMessages, t, tError, translateDocument } from "/bureau/common/i18n.js";
+import { loadMessages, t, tError, tMessage, translateDocument } from "/bureau/common/i18n.js";
 
 const main = () => document.getElementById("contenu");
 let session = null; // {utilisateur, role, csrf}
@@ -409,7 +409,7 @@ async function showAudit() {
   add(root, v.ok
     ? h("p", { class: "notice", role: "status", id: "verification" }, t("bureau.journal.integre", { n: v.entries, tete: v.head }))
     : h("p", { class: "notice error", role: "alert", id: "verification" },
-      t("bureau.journal.altere", { probleme: v.problem, n: v.first_bad })));
+      t("bureau.journal.altere", { probleme: v.problem ? tMessage(v.problem) : "", n: v.first_bad })));
   add(root, h("p", {}, t("bureau.journal.derniers", { n: entrees.length })));
   add(root, scrollTable([t("bureau.journal.numero"), t("bureau.journal.date"), t("bureau.journal.type"), t("bureau.journal.acteur"),
     t("bureau.journal.objet"), t("bureau.journal.detail")],
