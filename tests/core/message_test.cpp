@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "core/message_json.hpp"
 #include "core/status.hpp"
 
 namespace carnet::core {
@@ -74,6 +75,24 @@ TEST(Message, AStatusIsItsPartsRenderedInFrench) {
   EXPECT_NE(s, Status::invalid_argument("coeur.validation.tableau_inconnu", {{"tableau", "y"}}));
   EXPECT_TRUE(Status::ok_status().parts().empty());
   EXPECT_EQ(Status::ok_status().with_context("coeur.validation.texte_attendu"), Status::ok_status());
+}
+
+TEST(MessageJson, RoundTripsAndRefusesWhatThisCatalogueCannotShow) {
+  const Message m("coeur.validation.texte_attendu",
+                  {{"champ", std::vector<Message>{Message("coeur.validation.tableau_inconnu", {{"tableau", "t"}})}}});
+  EXPECT_EQ(message_json(m).dump(),
+            R"({"cle":"coeur.validation.texte_attendu","params":{"champ":[{"cle":"coeur.validation.tableau_inconnu","params":{"tableau":"t"}}]}})");
+  auto back = message_from_json(message_json(m));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, m);
+  EXPECT_FALSE(message_from_json(Json::parse(R"({"cle":"pas.une.cle","params":{}})").value()).has_value());
+  EXPECT_FALSE(message_from_json(Json::parse(R"({"params":{}})").value()).has_value());
+  EXPECT_FALSE(message_from_json(Json::parse(R"({"cle":"commun.separateur_liste","params":{"a":1}})").value()).has_value());
+  Json deep = message_json(Message("coeur.validation.statut_invalide"));
+  for (int i = 0; i < 4; ++i) {
+    deep = Json::object().set("cle", "coeur.validation.texte_attendu").set("params", Json::object().set("champ", Json::array().push(deep)));
+  }
+  EXPECT_FALSE(message_from_json(deep).has_value()) << "five deep";
 }
 
 }  // namespace

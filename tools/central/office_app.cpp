@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/date.hpp"
+#include "core/message_json.hpp"
 #include "core/report.hpp"
 #include "tools/central/office_actions.hpp"
 #include "tools/web/qr_code.hpp"
@@ -415,7 +416,7 @@ HttpResponse OfficeApp::audit(const web::Target& target) {
                    .set("ok", check->ok)
                    .set("entries", static_cast<std::int64_t>(check->count))
                    .set("head", std::to_string(check->count) + ":" + check->head_hash)
-                   .set("problem", check->problem ? web::message_json(*check->problem) : Json())
+                   .set("problem", check->problem ? core::message_json(*check->problem) : Json())
                    .set("first_bad", static_cast<std::int64_t>(check->first_bad))));
 }
 

@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "core/message_json.hpp"
 #include "sync/url_encoding.hpp"
 
 namespace carnet::web {
@@ -82,29 +83,15 @@ HttpResponse json_response(const Json& body, int status) {
   return r;
 }
 
-Json message_json(const core::Message& m) {
-  Json params = Json::object();
-  for (const core::MessageParam& p : m.params()) {
-    if (p.messages.empty()) {
-      params.set(p.name, p.value);
-    } else {
-      Json list = Json::array();
-      for (const core::Message& sub : p.messages) list.push(message_json(sub));
-      params.set(p.name, std::move(list));
-    }
-  }
-  return Json::object().set("cle", m.key()).set("params", std::move(params));
-}
-
 namespace {
 
 Json error_json(std::string_view code, std::string message, std::span<const core::Message> parts) {
   Json e = Json::object().set("code", code).set("message", std::move(message));
   if (parts.empty()) return e;
-  const Json main = message_json(parts.back());
+  const Json main = core::message_json(parts.back());
   e.set("cle", *main.find("cle")).set("params", *main.find("params"));
   Json context = Json::array();
-  for (const core::Message& c : parts.first(parts.size() - 1)) context.push(message_json(c));
+  for (const core::Message& c : parts.first(parts.size() - 1)) context.push(core::message_json(c));
   e.set("contexte", std::move(context));
   return e;
 }

@@ -35,8 +35,6 @@ int http_status_of(const Status& s);
 HttpResponse json_response(const Json& body, int status = 200);
 HttpResponse error_response(const Status& s);
 HttpResponse error_response(int http_status, std::string_view code, const core::Message& message);
-// {"cle": KEY, "params": {NAME: "value" | [{"cle", "params"}, …]}}: a message for a page.
-Json message_json(const core::Message& m);
 // The "erreur" object of an error answer (also used for the tablet's last sync error).
 Json status_json(const Status& s);
 // A text/html answer (a server-rendered page such as the report).
