@@ -1,4 +1,4 @@
-// End-to-end tests of `carnet-central audit`: real processes, a real data directory, the
+// End-to-end tests of `carnet-central audit` (and serve's option checks): real processes, a real data directory, the
 // store edited behind the program's back with raw SQL.
 #include <gtest/gtest.h>
 #include <pwd.h>
@@ -52,6 +52,13 @@ TEST_F(CentralCli, AuditListShowsTheOfficeActionsWithTheAccountThatMadeThem) {
   const auto text = central({"audit", "list"});
   EXPECT_EQ(text.exit_code, 0);
   EXPECT_EQ(text.out.find("Zorglub"), std::string::npos) << text.out;
+}
+
+TEST_F(CentralCli, ServeRefusesAPublicUrlThatIsNotHttps) {
+  const auto r = central({"serve", "--listen", "127.0.0.1:0", "--public-url", "http://carnet.example"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--public-url"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("https"), std::string::npos) << r.err;
 }
 
 TEST_F(CentralCli, VerifyPrintsTheHeadAndNamesTheFirstBadEntryWithExitCode6) {

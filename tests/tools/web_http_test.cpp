@@ -66,7 +66,7 @@ TEST(WebHttp, ErrorsAreFrenchJsonWithTheirStatus) {
 TEST(WebHttp, ErrorAnswersCarryTheMessageKeyItsParametersAndTheContexts) {
   const Status s = Status::not_found("outils.conflicts.conflit_inconnu", {{"id", "c-42"}})
                        .with_context("outils.documents.fichier", {{"chemin", "/tmp/dossiers.json"}})
-                       .with_context("outils.inspection.option", {{"option", "--date"}});
+                       .with_context("outils.args.option", {{"option", "--date"}});
   const auto r = error_response(s);
   EXPECT_EQ(r.status, 404);
   auto body = Json::parse(r.body);
@@ -79,7 +79,7 @@ TEST(WebHttp, ErrorAnswersCarryTheMessageKeyItsParametersAndTheContexts) {
   EXPECT_EQ(e->find("params")->dump(), R"({"id":"c-42"})");
   const Json* context = e->find("contexte");
   ASSERT_NE(context, nullptr);
-  EXPECT_EQ(context->dump(), R"([{"cle":"outils.inspection.option","params":{"option":"--date"}},)"
+  EXPECT_EQ(context->dump(), R"([{"cle":"outils.args.option","params":{"option":"--date"}},)"
                              R"({"cle":"outils.documents.fichier","params":{"chemin":"/tmp/dossiers.json"}}])");
 
   // A parameter made of messages is a list of {cle, params}.

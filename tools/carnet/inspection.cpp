@@ -101,7 +101,7 @@ int cmd_inspection(const cli::Args& args) {
     std::optional<core::Date> date = today();
     if (auto d = args.option("--date")) {
       auto parsed = core::Date::parse(*d);
-      if (!parsed) return failed(parsed.error().with_context("outils.inspection.option", {{"option", "--date"}}), args);
+      if (!parsed) return failed(parsed.error().with_context("outils.args.option", {{"option", "--date"}}), args);
       date = *parsed;
     }
     auto id = capture.start(*dossier, args.option("--grid"), date);

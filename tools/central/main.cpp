@@ -19,6 +19,7 @@
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
+#include "sync/tablet_sync.hpp"
 #include "tools/cli/args.hpp"
 #include "tools/cli/signals.hpp"
 #include "tools/cli/documents.hpp"
@@ -37,9 +38,11 @@ using core::Status;
 constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--data DOSSIER] [--json]
 
   init [--host NOM]…                      crée le nœud central : magasin, autorité (CA), certificat serveur
-  serve --listen HÔTE:PORT [--threads N] [--request-timeout SECONDES]
+  serve --listen HÔTE:PORT [--threads N] [--request-timeout SECONDES] [--public-url https://HÔTE:PORT]
                                           sert les tablettes en HTTPS, et l'application du bureau sur
-                                          https://HÔTE:PORT/bureau/ (arrêt propre sur SIGTERM/SIGINT)
+                                          https://HÔTE:PORT/bureau/ (arrêt propre sur SIGTERM/SIGINT) ;
+                                          --public-url : l'adresse des tablettes dans les liens
+                                          d'enrôlement (par défaut celle de la page du bureau)
   inspector add ID --name "NOM" | list
   dossier import FICHIER | list
   assign DOSSIER INSPECTEUR | unassign DOSSIER INSPECTEUR
@@ -191,6 +194,13 @@ int cmd_serve(const cli::Args& args) {
   // A client that does not deliver a whole request in this time is disconnected (slowloris).
   auto request_timeout = positive(args.option("--request-timeout"), 30, 3600, "outils.main.quoi_request_timeout");
   if (!request_timeout) return failed(request_timeout.error(), args);
+  // The address the tablets use, for enrollment links (a load balancer's, say).
+  const std::string public_url = args.option("--public-url").value_or("");
+  if (!public_url.empty()) {
+    if (auto parsed = sync::parse_central_url(public_url); !parsed) {
+      return failed(parsed.error().with_context("outils.args.option", {{"option", "--public-url"}}), args);
+    }
+  }
   auto store = open_store(args);
   if (!store) return failed(store.error(), args);
   auto ca = load_ca(*dir);
@@ -220,6 +230,7 @@ int cmd_serve(const cli::Args& args) {
   // The office web app ("/", "/bureau/…") beside the sync protocol.
   OfficeAppOptions office_options;
   office_options.ca_cert_pem = ca->cert_pem;
+  office_options.central_url = public_url;
   OfficeApp office(**store, office_options);
   auto server = sync::HttpsServer::start(
       options, [&](const sync::HttpRequest& r) { return OfficeApp::serves(r.target) ? office.handle(r) : service.handle(r); });
@@ -761,7 +772,7 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
 int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
-                               {"--listen", "--threads", "--request-timeout", "--name", "--host", "--minutes", "--format", "--output", "--keep",
+                               {"--listen", "--threads", "--request-timeout", "--public-url", "--name", "--host", "--minutes", "--format", "--output", "--keep",
                                 "--value", "--limit", "--head", "--decision", "--role", "--password-file"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
