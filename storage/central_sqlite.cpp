@@ -891,7 +891,24 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     return st->bind(1, key).bind(2, value).run();
   }
 
-  const std::string& office() const { return options_.office_actor; }
+  // The office's actor: acting_as()'s on this thread for this store, else the configured one.
+  struct ActingAs {
+    const SqliteCentral* store = nullptr;
+    std::string actor;
+  };
+  static thread_local ActingAs acting_;
+  const std::string& office() const { return acting_.store == this ? acting_.actor : options_.office_actor; }
+
+ public:
+  Status acting_as(std::string_view actor, const std::function<Status()>& action) override {
+    const ActingAs outer = acting_;
+    acting_ = {this, std::string(actor)};
+    const Status s = action();
+    acting_ = outer;
+    return s;
+  }
+
+ private:
 
   static AuditEntry audit_entry_at(const Statement& s) {
     return AuditEntry{static_cast<std::uint64_t>(s.column_int(0)), s.column_int(1), s.column_text(2), s.column_text(3),
@@ -1556,6 +1573,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   core::Uuid node_;
   std::optional<core::HybridClock> hlc_;
 };
+
+thread_local SqliteCentral::ActingAs SqliteCentral::acting_;
 
 }  // namespace
 

@@ -307,6 +307,10 @@ class CentralStore {
   // in one transaction, committed only if `action` succeeds; `action` must not use the
   // store. Returns the first failure (of the log or of `action`).
   virtual Status audited(const AuditEvent& event, const std::function<Status()>& action) = 0;
+  // Runs `action` with `actor` (a staff user of the office app) recorded in the audit log, in
+  // place of CentralOptions::office_actor, for the office's actions it makes through this
+  // store on this thread. Returns what `action` returns.
+  virtual Status acting_as(std::string_view actor, const std::function<Status()>& action) = 0;
   // The last `limit` entries (every entry when 0), oldest first.
   virtual Result<std::vector<AuditEntry>> audit_entries(std::size_t limit) = 0;
   // Walks the whole chain and compares its end with the recorded head, and with `noted`

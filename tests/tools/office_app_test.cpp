@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/report.hpp"
 #include "storage/password.hpp"
 #include "support/sync_fixture.hpp"
@@ -220,6 +222,14 @@ TEST_F(OfficeAppTest, TheOfficeSignsInAndUsesEveryScreen) {
       Json::object().set("dossier", "d1").set("inspecteur", "second").set("affecter", true);
   EXPECT_EQ(call("POST", "/bureau/api/affectations", on, &jean).status, 200);
   EXPECT_EQ(assignments(), 2u);
+  // Both changes are audited under the clerk's name, not the store's default actor.
+  auto assigned = world_.central().audit_entries(2);
+  ASSERT_OK(assigned);
+  ASSERT_EQ(assigned->size(), 2u);
+  EXPECT_EQ((*assigned)[0].kind, "unassignment");
+  EXPECT_EQ((*assigned)[1].kind, "assignment");
+  EXPECT_EQ((*assigned)[0].actor, "jean");
+  EXPECT_EQ((*assigned)[1].actor, "jean");
 
   // The audit log and its verification.
   auto journal = json(call("GET", "/bureau/api/journal?limite=5", std::nullopt, &jean));
@@ -324,6 +334,21 @@ TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEveryth
       call("POST", "/bureau/api/appareils/" + device + "/revoquer", Json::object(), &marie).status,
       200);
   EXPECT_TRUE(world_.central().devices().value().front().revoked_ms.has_value());
+  // The enrollment code and the revocation are audited under the administrator's name.
+  auto audited = world_.central().audit_entries(0);
+  ASSERT_OK(audited);
+  std::set<std::string> marie_did;
+  for (const auto& entry : *audited) {
+    if (entry.actor == "marie") marie_did.insert(entry.kind);
+  }
+  EXPECT_TRUE(marie_did.contains("enrollment_code")) << "enrollment code";
+  EXPECT_TRUE(marie_did.contains("revocation")) << "revocation";
+  // Outside the app the store's own actor is used again.
+  ASSERT_OK(world_.central().unassign("d1", "lead"));
+  ASSERT_OK(world_.central().assign("d1", "lead"));
+  const auto last = world_.central().audit_entries(1).value().back();
+  EXPECT_EQ(last.kind, "assignment");
+  EXPECT_NE(last.actor, "marie");
 }
 
 TEST_F(OfficeAppTest, WrongPasswordsGetOneFrenchMessageAndTheSixthAttemptIsPaused) {

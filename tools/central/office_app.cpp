@@ -169,15 +169,28 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
                                    : web::OfficeArea::kOffice;
   if (auto denied = web::check_role(*session, area)) return refused(*denied);
 
+  // What the clerk changes through the store is audited under the clerk's name.
+  HttpResponse response;
+  store_.acting_as(session->user, [&] {
+        response = signed_in_api(request, target, *session);
+        return Status::ok_status();
+      }).ignore();
+  return response;
+}
+
+HttpResponse OfficeApp::signed_in_api(const HttpRequest& request, const web::Target& target,
+                                      const web::OfficeSession& session) {
+  const auto& seg = target.segments;
+  const std::string& m = request.method;
   const std::string what = seg.size() >= 3 ? seg[2] : "";
   if (seg.size() == 3 && what == "session" && m == "GET") {
     return web::json_response(Json::object()
-                                  .set("utilisateur", session->user)
-                                  .set("role", session->role)
-                                  .set("csrf", session->csrf_token));
+                                  .set("utilisateur", session.user)
+                                  .set("role", session.role)
+                                  .set("csrf", session.csrf_token));
   }
   if (seg.size() == 3 && what == "deconnexion" && m == "POST") {
-    if (auto s = auth_.logout(*session); !s.ok()) return web::error_response(s);
+    if (auto s = auth_.logout(session); !s.ok()) return web::error_response(s);
     HttpResponse r = web::json_response(Json::object().set("deconnecte", true));
     r.headers.emplace_back("Set-Cookie", web::cleared_session_cookie());
     return r;
@@ -192,9 +205,9 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
     if (what == "appareils") return devices();
   }
   if (seg.size() == 4 && what == "conflits" && m == "POST")
-    return resolve_conflict(request, seg[3], *session);
+    return resolve_conflict(request, seg[3], session);
   if (seg.size() == 4 && what == "quarantaine" && m == "POST")
-    return review_quarantine(request, seg[3], *session);
+    return review_quarantine(request, seg[3], session);
   if (seg.size() == 3 && what == "affectations" && m == "POST") return assign(request);
   if (seg.size() == 5 && what == "appareils" && seg[4] == "revoquer" && m == "POST")
     return revoke(seg[3]);

@@ -68,6 +68,9 @@ class OfficeApp {
 
  private:
   web::HttpResponse api(const web::HttpRequest& request, const web::Target& target);
+  // The API once the session, its CSRF token and its role are checked.
+  web::HttpResponse signed_in_api(const web::HttpRequest& request, const web::Target& target,
+                                  const web::OfficeSession& session);
   web::HttpResponse login(const web::HttpRequest& request);
   web::HttpResponse report_page(const web::HttpRequest& request, const std::string& id);
   web::HttpResponse overview();
