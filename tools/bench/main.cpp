@@ -1,10 +1,11 @@
 // carnet-bench: benchmarks (not tests). Each prints one line per figure, with the median of
 // several runs; see README.md for the figures and their targets.
 //
-//   carnet-bench capture [--answers N] [--runs R]
+//   carnet-bench capture [--answers N] [--runs R] [--synchronous normal|full]
 //     Records N answers (default 100 000) on a fresh replica through storage::Capture::set,
 //     the code path of `carnet inspection set`: one answer per command, each one durable
-//     transaction (WAL, synchronous=NORMAL) with its outbox change. Each run records them on
+//     transaction (WAL, synchronous=NORMAL as the command line commits, or FULL as the
+//     tablet app `carnet serve` does) with its outbox change. Each run records them on
 //     an encrypted replica (the tablet's, storage/encrypted_vfs) and on one in clear, in
 //     alternating slices of 1 000, so that the cost of encryption is a ratio within one run. Prints the median rates in
 //     answers/s over R runs (default 5), the median slowdown, and the peak resident memory.
@@ -41,7 +42,7 @@ struct CaptureTarget {
   double seconds = 0;
 };
 
-CaptureTarget capture_target(const fs::path& dir, bool encrypted) {
+CaptureTarget capture_target(const fs::path& dir, bool encrypted, bool full_sync) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::optional<storage::DataKey> key;
@@ -49,6 +50,7 @@ CaptureTarget capture_target(const fs::path& dir, bool encrypted) {
   CaptureTarget t;
   t.replica = check(storage::Replica::open((dir / "carnet.db").string(), storage::Database::Mode::kCreate,
                                            core::SystemClock::instance(), key));
+  if (full_sync) check(t.replica->db().exec("PRAGMA synchronous=FULL"));
   {
     auto tx = check(storage::Transaction::begin(t.replica->db()));
     check(t.replica->initialise(*tx, "bench", "Banc d'essai"));
@@ -86,9 +88,9 @@ void capture_some(CaptureTarget& t, std::size_t n) {
 
 // One run: the same answers on an encrypted and a clear replica, in alternating slices of
 // 1 000, so that both see the same machine. Returns the rates (encrypted, clear).
-std::pair<double, double> capture_run(std::size_t answers, const fs::path& dir) {
-  CaptureTarget sealed = capture_target(dir / "chiffre", true);
-  CaptureTarget clear = capture_target(dir / "clair", false);
+std::pair<double, double> capture_run(std::size_t answers, const fs::path& dir, bool full_sync) {
+  CaptureTarget sealed = capture_target(dir / "chiffre", true, full_sync);
+  CaptureTarget clear = capture_target(dir / "clair", false, full_sync);
   constexpr std::size_t kSlice = 1000;
   for (std::size_t done = 0; done < answers; done += kSlice) {
     const std::size_t n = std::min(kSlice, answers - done);
@@ -108,10 +110,15 @@ std::pair<double, double> capture_run(std::size_t answers, const fs::path& dir) 
 int capture_main(const cli::Args& args) {
   const std::size_t answers = count_option(args, "--answers", 100000);
   const std::size_t runs = count_option(args, "--runs", 5);
+  const std::string sync_mode = args.option("--synchronous").value_or("normal");
+  if (sync_mode != "normal" && sync_mode != "full") {
+    die(core::Status::invalid_argument("outils.bench.synchronous", {{"valeur", sync_mode}}));
+  }
+  const bool full_sync = sync_mode == "full";
   const fs::path dir = fs::temp_directory_path() / ("carnet-bench-" + std::to_string(::getpid()));
   std::vector<double> sealed, clear, slowdown;
   for (std::size_t r = 0; r < runs; ++r) {
-    const auto [with_key, without] = capture_run(answers, dir);
+    const auto [with_key, without] = capture_run(answers, dir, full_sync);
     sealed.push_back(with_key);
     clear.push_back(without);
     slowdown.push_back(1.0 - sealed.back() / clear.back());
@@ -122,9 +129,9 @@ int capture_main(const cli::Args& args) {
   fs::remove_all(dir);
   const double low = *std::min_element(sealed.begin(), sealed.end());
   const double high = *std::max_element(sealed.begin(), sealed.end());
-  std::printf("capture: %zu answers, encrypted median %.0f answers/s over %zu runs (min %.0f, max %.0f), in clear "
+  std::printf("capture (synchronous=%s): %zu answers, encrypted median %.0f answers/s over %zu runs (min %.0f, max %.0f), in clear "
               "median %.0f answers/s, encryption costs %.1f %% (median of the runs' ratios), peak RSS %.1f MiB\n",
-              answers, median(sealed), runs, low, high, median(clear), 100.0 * median(slowdown),
+              full_sync ? "FULL" : "NORMAL", answers, median(sealed), runs, low, high, median(clear), 100.0 * median(slowdown),
               static_cast<double>(peak_rss_kib()) / 1024.0);
   return 0;
 }
@@ -133,12 +140,12 @@ int capture_main(const cli::Args& args) {
 
 int main(int argc, char** argv) {
   using namespace carnet;
-  auto args = cli::Args::parse(argc, argv, {"--answers", "--runs", "--changes", "--tablets", "--per-tablet"}, {});
+  auto args = cli::Args::parse(argc, argv, {"--answers", "--runs", "--changes", "--tablets", "--per-tablet", "--synchronous"}, {});
   if (!args) bench::die(args.error());
   const std::string what = args->positional().empty() ? "" : args->positional()[0];
   if (what == "capture") return bench::capture_main(*args);
   if (what == "sync") return bench::sync_main(*args);
-  std::cerr << "usage : carnet-bench capture [--answers N] [--runs R]\n"
+  std::cerr << "usage : carnet-bench capture [--answers N] [--runs R] [--synchronous normal|full]\n"
                "        carnet-bench sync [--changes N] [--tablets K] [--per-tablet M] [--runs R]\n";
   return 2;
 }
