@@ -106,6 +106,12 @@ constexpr const char* kSteps[] = {
       ALTER TABLE quarantine ADD COLUMN reviewed_by TEXT;
       ALTER TABLE quarantine ADD COLUMN reviewed_ms INTEGER;
     )sql",
+    // 6: kReasonMessage — the reason of a refused change as a catalogue message, the JSON of
+    // core::message_json(); NULL for the rows written before. `reason` stays the French text.
+    R"sql(
+      ALTER TABLE quarantine ADD COLUMN reason_message TEXT;
+      ALTER TABLE received ADD COLUMN reason_message TEXT;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -14,7 +14,8 @@ enum class CentralSchema : int {
   kAuditLog = 3,    // the hash-chained audit log, its head in meta, append-only triggers
   kStaff = 4,       // the office's staff accounts and their web sessions
   kQuarantineReview = 5,  // the office's decision on a quarantined change, by whom and when
-  kLatest = kQuarantineReview,
+  kReasonMessage = 6,     // a quarantine reason as a catalogue message, besides its French text
+  kLatest = kReasonMessage,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

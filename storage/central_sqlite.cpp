@@ -549,7 +549,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (!refused) return refused.error();
       if (!refused->code.empty()) {
         return Status::failed_precondition("stockage.central_sqlite.quarantaine_refusee",
-                                           {{"raison", refused->message}});
+                                           {{"raison", std::vector{refused->message}}});
       }
       CARNET_RETURN_IF_ERROR(write_office(q.change.entity_type, q.change.entity_id, q.change.parent, q.change.scope,
                                           q.change.field, q.change.value, now));
@@ -1173,17 +1173,22 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   }
 
   // Why a pushed change breaks an invariant (an empty code if it does not): a short code for
-  // the audit log, which never holds values, and the message for people.
+  // the audit log, which never holds values, and the message for people (its French text is
+  // the record, kept in `reason`).
   struct Refusal {
     std::string code;
-    std::string message;
+    // A Message has no empty value: this default stands for "no refusal" and is never shown.
+    core::Message message = core::Message("stockage.central_sqlite.sans_grille");
   };
   Result<Refusal> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
                           std::int64_t now, const std::string& device) {
-    if (!scope.contains(c.scope)) return Refusal{"hors_perimetre", "dossier « " + c.scope + " » hors du périmètre de l'appareil"};
+    if (!scope.contains(c.scope)) {
+      return Refusal{"hors_perimetre", core::Message("stockage.central_sqlite.hors_perimetre", {{"dossier", c.scope}})};
+    }
     const std::int64_t ahead = c.version.hlc.physical_ms() - now;
     if (ahead > options_.max_clock_drift_ms) {
-      return Refusal{"horloge", "horloge de l'appareil en avance de " + std::to_string(ahead / 60000) + " min"};
+      return Refusal{"horloge",
+                     core::Message("stockage.central_sqlite.horloge_en_avance", {{"minutes", ahead / 60000}})};
     }
     return store_refusal(c, device);
   }
@@ -1196,24 +1201,32 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!place) return fail(place.error());
     if (*place) {
       if ((*place)->second != c.scope || (*place)->first != c.parent) {
-        return Refusal{"autre_dossier", "l'entité appartient à un autre dossier"};
+        return Refusal{"autre_dossier", core::Message("stockage.central_sqlite.autre_dossier")};
       }
     } else if (c.entity_type == entity::kInspection) {
-      if (c.parent != c.scope) return Refusal{"inspection_hors_dossier", "une inspection doit appartenir à son dossier"};
+      if (c.parent != c.scope) {
+        return Refusal{"inspection_hors_dossier", core::Message("stockage.central_sqlite.inspection_hors_dossier")};
+      }
       auto dossier = entity_exists(entity::kDossier, c.scope);
       if (!dossier) return fail(dossier.error());
-      if (!*dossier) return Refusal{"dossier_inconnu", "dossier inconnu : " + c.scope};
+      if (!*dossier) {
+        return Refusal{"dossier_inconnu", core::Message("stockage.central_sqlite.dossier_inconnu", {{"id", c.scope}})};
+      }
     } else if (c.entity_type == entity::kRow || c.entity_type == entity::kAddendum) {
       auto parent = entity_place(entity::kInspection, c.parent);
       if (!parent) return fail(parent.error());
       if (!*parent || (*parent)->second != c.scope) {
-        return Refusal{"ligne_orpheline", c.entity_type == entity::kRow ? "ligne d'une inspection inconnue"
-                                                                        : "addendum d'une inspection inconnue"};
+        return Refusal{"ligne_orpheline", c.entity_type == entity::kRow
+                                              ? core::Message("stockage.central_sqlite.ligne_orpheline")
+                                              : core::Message("stockage.central_sqlite.addendum_orphelin")};
       }
     }
-    if (c.grid_key.empty()) return Refusal{"sans_grille", "changement sans grille"};
+    if (c.grid_key.empty()) return Refusal{"sans_grille", core::Message("stockage.central_sqlite.sans_grille")};
     auto g = grid(c.grid_key, c.grid_version);
-    if (!g) return Refusal{"grille_inconnue", "grille inconnue du bureau : " + c.grid_key + " v" + std::to_string(c.grid_version)};
+    if (!g) {
+      return Refusal{"grille_inconnue", core::Message("stockage.central_sqlite.grille_inconnue",
+                                                      {{"grille", c.grid_key}, {"version", c.grid_version}})};
+    }
     std::string row_table;
     if (c.entity_type == entity::kRow && c.field.starts_with(row_field::kCellPrefix)) {
       auto t = field(entity::kRow, c.entity_id, row_field::kTable);
@@ -1221,7 +1234,15 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (*t && (*t)->value.kind() == core::ValueKind::kText) row_table = (*t)->value.as_text();
     }
     const Status typed = core::check_change(c, **g, row_table);
-    if (!typed.ok()) return Refusal{"valeur_invalide", typed.message()};
+    if (!typed.ok()) {
+      // check_change() answers one message; should it carry contexts, their French text is kept.
+      if (typed.parts().size() == 1) {
+        return Refusal{"valeur_invalide",
+                       core::Message("stockage.central_sqlite.valeur_invalide", {{"raison", typed.parts()}})};
+      }
+      return Refusal{"valeur_invalide",
+                     core::Message("stockage.central_sqlite.valeur_invalide", {{"raison", typed.message()}})};
+    }
     // A signed report never changes, except for the holder's answer.
     const std::string inspection = c.entity_type == entity::kInspection ? c.entity_id : c.parent;
     auto status = field(entity::kInspection, inspection, field::kStatus);
@@ -1231,13 +1252,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto review = field(entity::kAddendum, c.entity_id, core::addendum_field::kReview);
       if (!review) return fail(review.error());
       if (*review && !(*review)->value.is_null()) {
-        return Refusal{"addendum_revu", "cet addendum a déjà été examiné par le bureau : il ne peut plus changer"};
+        return Refusal{"addendum_revu", core::Message("stockage.central_sqlite.addendum_revu")};
       }
       return Refusal{};
     }
     if (*status && (*status)->value == Value::text("signed") &&
         !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
-      return Refusal{"inspection_signee", "inspection signée : modification refusée (un addendum doit passer par le bureau)"};
+      return Refusal{"inspection_signee", core::Message("stockage.central_sqlite.inspection_signee")};
     }
     // The signature, and the move to "signed", only with a signature that verifies against
     // what the central node holds.
@@ -1255,7 +1276,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto view = read_inspection(*this, c.entity_id);
     if (!view) {
       if (view.error().code() == core::StatusCode::kNotFound) {
-        return Refusal{"signature_invalide", "signature d'une inspection inconnue du bureau"};
+        return Refusal{"signature_invalide", core::Message("stockage.central_sqlite.signature_inspection_inconnue")};
       }
       return fail(view.error());
     }
@@ -1273,15 +1294,23 @@ class SqliteCentral final : public CentralStore, private EntityStore {
                                    "champ=" + where + " resultat=" + std::string(core::signature_state_name(verdict.state)) +
                                        (verdict.code.empty() ? "" : " raison=" + verdict.code)));
     if (verdict.valid()) return Refusal{};
-    return Refusal{"signature_invalide", "signature refusée : " + (verdict.message ? verdict.message->render() : std::string()) +
-                                             " ; l'inspection reste non signée au bureau (signez-la à nouveau)"};
+    std::vector<core::Message> why;
+    if (verdict.message) why.push_back(*verdict.message);
+    return Refusal{"signature_invalide",
+                   core::Message("stockage.central_sqlite.signature_refusee", {{"verdict", std::move(why)}})};
   }
 
-  Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason) {
-    auto st = owned_->prepare("INSERT OR REPLACE INTO received(change_id, status, reason) VALUES(?1, ?2, ?3)");
+  Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason,
+                  const std::optional<core::Message>& reason_message = std::nullopt) {
+    auto st = owned_->prepare(
+        "INSERT OR REPLACE INTO received(change_id, status, reason, reason_message) VALUES(?1, ?2, ?3, ?4)");
     if (!st) return st.error();
     const auto cid = uuid_bytes(c.id);
-    return st->bind_blob(1, cid.data(), cid.size()).bind(2, static_cast<std::int64_t>(status)).bind(3, reason).run();
+    return st->bind_blob(1, cid.data(), cid.size())
+        .bind(2, static_cast<std::int64_t>(status))
+        .bind(3, reason)
+        .bind_optional(4, encoded(reason_message))
+        .run();
   }
 
   Result<std::optional<std::pair<Value, Version>>> state_of(const core::Change& c) {
@@ -1303,16 +1332,17 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto row = seen->step();
       if (!row) return row.error();
       if (*row) {
-        out.outcomes.push_back({i, ChangeOutcome::Status::kDuplicate, {}, {}});
+        out.outcomes.push_back({i, ChangeOutcome::Status::kDuplicate, {}, {}, {}});
         return Status::ok_status();
       }
-      auto got = owned_->prepare("SELECT status, reason FROM received WHERE change_id = ?1");
+      auto got = owned_->prepare("SELECT status, reason, reason_message FROM received WHERE change_id = ?1");
       if (!got) return got.error();
       got->bind_blob(1, cid.data(), cid.size());
       auto again = got->step();
       if (!again) return again.error();
       if (*again) {
-        ChangeOutcome o{i, static_cast<ChangeOutcome::Status>(got->column_int(0)), got->column_text(1), {}};
+        ChangeOutcome o{i, static_cast<ChangeOutcome::Status>(got->column_int(0)), got->column_text(1),
+                        message_column(*got, 2), {}};
         auto state = state_of(c);
         if (!state) return state.error();
         o.state = *state;
@@ -1323,11 +1353,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto refused = refusal(c, scope, now, device);
     if (!refused) return refused.error();
     if (!refused->code.empty()) {
-      const std::string* reason = &refused->message;
+      const std::string reason = refused->message.render();
+      const std::optional<core::Message> reason_message = refused->message;
       auto q = owned_->prepare(
           "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, "
-          "base_node, grid_key, grid_version, parent, scope, reason, received_ms) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+          "base_node, grid_key, grid_version, parent, scope, reason, received_ms, reason_message) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
       if (!q) return q.error();
       const auto nid = uuid_bytes(c.version.node);
       const auto bid = uuid_bytes(c.base.node);
@@ -1346,14 +1377,15 @@ class SqliteCentral final : public CentralStore, private EntityStore {
                                  .bind(13, static_cast<std::int64_t>(c.grid_version))
                                  .bind(14, c.parent)
                                  .bind(15, c.scope)
-                                 .bind(16, *reason)
+                                 .bind(16, reason)
                                  .bind(17, now)
+                                 .bind_optional(18, encoded(reason_message))
                                  .run());
       const std::int64_t quarantine_id = owned_->last_insert_rowid();
-      CARNET_RETURN_IF_ERROR(remember(c, ChangeOutcome::Status::kQuarantined, *reason));
+      CARNET_RETURN_IF_ERROR(remember(c, ChangeOutcome::Status::kQuarantined, reason, reason_message));
       CARNET_RETURN_IF_ERROR(audit(AuditKind::kQuarantine, device, c.id.to_string(),
                                    "raison=" + refused->code + " quarantaine=" + std::to_string(quarantine_id)));
-      ChangeOutcome o{i, ChangeOutcome::Status::kQuarantined, *reason, {}};
+      ChangeOutcome o{i, ChangeOutcome::Status::kQuarantined, reason, reason_message, {}};
       auto state = state_of(c);
       if (!state) return state.error();
       o.state = *state;
@@ -1391,12 +1423,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto seq = log_and_apply(c, device, in.inspector_id, now);
       if (!seq) return seq.error();
       ++out.applied;
-      if (d.conflict) out.outcomes.push_back({i, ChangeOutcome::Status::kConflictWon, {}, {}});
+      if (d.conflict) out.outcomes.push_back({i, ChangeOutcome::Status::kConflictWon, {}, {}, {}});
       return Status::ok_status();
     }
     const auto status = d.conflict ? ChangeOutcome::Status::kConflictLost : ChangeOutcome::Status::kSuperseded;
     CARNET_RETURN_IF_ERROR(remember(c, status, {}));
-    out.outcomes.push_back({i, status, {}, *current});
+    out.outcomes.push_back({i, status, {}, {}, *current});
     return Status::ok_status();
   }
 
@@ -1431,7 +1463,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   Result<std::vector<QuarantineRecord>> quarantine_locked(const std::string& where, std::int64_t id) {
     auto st = owned_->prepare(std::string("SELECT id, ") + kChangeColumns +
                               ", device, inspector, reason, received_ms, coalesce(review, ''), coalesce(reviewed_by, ''), "
-                              "reviewed_ms FROM quarantine " +
+                              "reviewed_ms, reason_message FROM quarantine " +
                               where + " ORDER BY id");
     if (!st) return fail(st.error());
     if (where.find("?1") != std::string::npos) st->bind(1, id);
@@ -1449,6 +1481,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       q.review = s.column_text(18);
       q.reviewed_by = s.column_text(19);
       if (!s.column_is_null(20)) q.reviewed_ms = s.column_int(20);
+      q.reason_message = message_column(s, 21);
       out.push_back(std::move(q));
       return Status::ok_status();
     }));

@@ -68,7 +68,10 @@ struct ChangeOutcome {
   enum class Status { kDuplicate, kConflictWon, kConflictLost, kQuarantined, kSuperseded };
   std::size_t index = 0;  // in SyncInput::push
   Status status = Status::kDuplicate;
-  std::string reason;
+  std::string reason;  // French, the record
+  // The reason as a catalogue message, for a reader in another language: nullopt for a change
+  // refused before the stores kept it, or whose key this program's catalogue does not have.
+  std::optional<core::Message> reason_message;
   // The field's authoritative value and version, when the device must take it.
   std::optional<std::pair<core::Value, core::Version>> state;
 };
@@ -85,7 +88,10 @@ struct QuarantineRecord {
   core::Change change;
   std::string device;
   std::string inspector_id;
-  std::string reason;
+  std::string reason;  // French, the record
+  // The reason as a catalogue message; nullopt for a row from before the stores kept it, or
+  // one this program cannot read.
+  std::optional<core::Message> reason_message;
   std::int64_t received_ms = 0;
   // The office's decision (empty while open): "rejetee" (kept, never applied) or "appliquee"
   // (its value written as an office change), by whom and when.

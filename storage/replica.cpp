@@ -325,8 +325,8 @@ Result<std::vector<ConflictRecord>> Replica::conflicts() {
 
 Status Replica::add_quarantined(Transaction& tx, const QuarantineNotice& n) {
   auto st = tx.db().prepare(
-      "INSERT OR REPLACE INTO quarantined(change_id, entity_type, entity_id, field, value, reason, at) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT OR REPLACE INTO quarantined(change_id, entity_type, entity_id, field, value, reason, at, reason_message) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!st) return st.error();
   const auto cid = uuid_bytes(n.change_id);
   return st->bind_blob(1, cid.data(), cid.size())
@@ -336,11 +336,14 @@ Status Replica::add_quarantined(Transaction& tx, const QuarantineNotice& n) {
       .bind_optional(5, encoded(n.value))
       .bind(6, n.reason)
       .bind(7, n.at_ms)
+      .bind_optional(8, encoded(n.reason_message))
       .run();
 }
 
 Result<std::vector<QuarantineNotice>> Replica::quarantined() {
-  auto st = db_->prepare("SELECT change_id, entity_type, entity_id, field, value, reason, at FROM quarantined ORDER BY at");
+  auto st = db_->prepare(
+      "SELECT change_id, entity_type, entity_id, field, value, reason, at, reason_message "
+      "FROM quarantined ORDER BY at");
   if (!st) return fail(st.error());
   std::vector<QuarantineNotice> out;
   while (true) {
@@ -352,7 +355,7 @@ Result<std::vector<QuarantineNotice>> Replica::quarantined() {
     if (!cid) return fail(cid.error());
     if (!value) return fail(value.error());
     out.push_back({*cid, st->column_text(1), st->column_text(2), st->column_text(3), std::move(*value),
-                   st->column_text(5), st->column_int(6)});
+                   st->column_text(5), message_column(*st, 7), st->column_int(6)});
   }
   return out;
 }

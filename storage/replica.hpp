@@ -19,6 +19,7 @@
 #include "core/change.hpp"
 #include "core/grid.hpp"
 #include "core/hlc.hpp"
+#include "core/message.hpp"
 #include "storage/database.hpp"
 #include "storage/entity_store.hpp"
 
@@ -44,7 +45,10 @@ struct QuarantineNotice {
   std::string entity_id;
   std::string field;
   core::Value value;
-  std::string reason;
+  std::string reason;  // the central node's French text, the record
+  // The reason as a catalogue message: nullopt for a notice stored before the replica kept it,
+  // or when the central node's key is not in this program's catalogue.
+  std::optional<core::Message> reason_message;
   std::int64_t at_ms = 0;
 };
 

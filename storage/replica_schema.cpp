@@ -101,6 +101,11 @@ constexpr const char* kSteps[] = {
         uploaded INTEGER NOT NULL DEFAULT 0
       ) WITHOUT ROWID;
     )sql",
+    // 4: kReasonMessage — the central node's reason as a catalogue message, the JSON of
+    // core::message_json(); NULL for the notices stored before. `reason` stays the French text.
+    R"sql(
+      ALTER TABLE quarantined ADD COLUMN reason_message TEXT;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

@@ -11,7 +11,8 @@ enum class ReplicaSchema : int {
   kInitial = 1,  // meta, grids, entities, fields, outbox
   kSync = 2,     // scope of entities and changes; conflicts, quarantine notices, evictions
   kBlobs = 3,    // attached photos and documents, and whether the central node has them
-  kLatest = kBlobs,
+  kReasonMessage = 4,  // the central node's reason for a quarantined change as a catalogue message
+  kLatest = kReasonMessage,
 };
 
 // Applies every step after the file's version up to `target` (tests use earlier targets).

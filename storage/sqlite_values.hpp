@@ -2,6 +2,7 @@
 //   value   TEXT, core::Value::encode() (NULL for null)
 //   hlc     INTEGER, the 64-bit hybrid logical clock
 //   node    BLOB, the 16 bytes of the node's uuid
+//   message TEXT, core::message_json(m).dump() (NULL for none)
 #pragma once
 
 #include <array>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/change.hpp"
+#include "core/message_json.hpp"
 #include "storage/database.hpp"
 #include "storage/entity_store.hpp"
 
@@ -60,6 +62,20 @@ Status collect_fields(Statement& st, Map& out) {
 inline std::optional<std::string> encoded(const core::Value& v) {
   if (v.is_null()) return std::nullopt;
   return v.encode();
+}
+
+inline std::optional<std::string> encoded(const std::optional<core::Message>& m) {
+  if (!m) return std::nullopt;
+  return core::message_json(*m).dump();
+}
+
+// A message column: nullopt when NULL or unreadable (another version's key, damaged JSON),
+// never an error: the French text beside it is the record.
+inline std::optional<core::Message> message_column(const Statement& st, int col) {
+  if (st.column_is_null(col)) return std::nullopt;
+  auto json = core::Json::parse(st.column_text(col));
+  if (!json) return std::nullopt;
+  return core::message_from_json(*json);
 }
 
 

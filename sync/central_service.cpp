@@ -213,6 +213,7 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
     w->set_change(static_cast<std::uint32_t>(o.index));
     w->set_status(wire_status(o.status));
     w->set_reason(o.reason);
+    if (o.reason_message) encode_parts({*o.reason_message}, *w->mutable_reason_parts());
     if (o.state) {
       w->set_has_state(true);
       *w->mutable_value() = encode_value(o.state->first);

@@ -323,12 +323,19 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
       }
       const bool last = last_of_field[{c.entity_type, c.entity_id, c.field}] == o.change();
       switch (o.status()) {
-        case v1::Outcome::STATUS_QUARANTINED:
+        case v1::Outcome::STATUS_QUARANTINED: {
           ++report.quarantined;
+          // The reason as a message when this node knows its key; its French text in any case.
+          std::optional<core::Message> reason_message;
+          if (auto parts = decode_parts(o.reason_parts()); parts && parts->size() == 1) {
+            reason_message = std::move(parts->front());
+          }
           CARNET_RETURN_IF_ERROR_R(replica.add_quarantined(
-              **tx, {c.id, c.entity_type, c.entity_id, c.field, c.value, o.reason(), now_ms()}));
+              **tx,
+              {c.id, c.entity_type, c.entity_id, c.field, c.value, o.reason(), std::move(reason_message), now_ms()}));
           if (last) CARNET_RETURN_IF_ERROR_R(replica.take_state(**tx, c.entity_type, c.entity_id, c.field, state));
           break;
+        }
         case v1::Outcome::STATUS_CONFLICT_LOST:
           ++report.conflicts_lost;
           [[fallthrough]];

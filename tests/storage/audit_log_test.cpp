@@ -371,6 +371,15 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
             "scope) "
             "VALUES('dossier', 'd1', 'name', 't:Maison', 1, x'00000000000000000000000000000000', "
             "1, 'bureau', 'd1')"));
+        // A change quarantined, and remembered for a retried push, before reasons were messages.
+        ASSERT_OK((*db)->exec(
+            "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, "
+            "node, base_hlc, base_node, grid_key, grid_version, parent, scope, reason, received_ms) "
+            "VALUES(x'00000000000000000000000000000001', 'dev', 'lead', 'inspection', 'i1', 'suivi', "
+            "'t:aucun', 1, x'00000000000000000000000000000002', 0, x'00000000000000000000000000000000', "
+            "'g', 1, 'd1', 'd1', 'ancienne raison', 5);"
+            "INSERT INTO received(change_id, status, reason) "
+            "VALUES(x'00000000000000000000000000000001', 3, 'ancienne raison')"));
       }
     }
     auto store = storage::open_sqlite_central(path, storage::Database::Mode::kReadWrite);
@@ -383,6 +392,18 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
     ASSERT_OK(check);
     EXPECT_TRUE(check->ok) << check->problem_text();
     EXPECT_EQ(check->count, 0u);
+    if (from >= 1) {  // the old rows keep their text and have no message
+      auto q = (*store)->quarantine();
+      ASSERT_OK(q);
+      ASSERT_EQ(q->size(), 1u);
+      EXPECT_EQ(q->front().reason, "ancienne raison");
+      EXPECT_FALSE(q->front().reason_message.has_value());
+      auto received = (*db)->prepare("SELECT count(*) FROM received WHERE reason_message IS NULL AND reason = ?1");
+      ASSERT_OK(received);
+      received->bind(1, "ancienne raison");
+      ASSERT_TRUE(received->step().value_or(false));
+      EXPECT_EQ(received->column_int(0), 1);
+    }
     if (from >= 1) {
       auto who = (*store)->inspector("lead");
       ASSERT_OK(who);
@@ -394,6 +415,41 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
       EXPECT_EQ(all->front().seq, 1u);
       EXPECT_EQ(all->front().prev_hash, storage::kAuditGenesis);
       EXPECT_TRUE((*store)->verify_audit()->ok);
+    }
+  }
+}
+
+TEST(CentralSchema, AnUnreadableReasonMessageIsIgnoredNotAnError) {
+  TempDir dir;
+  const std::string path = dir.file("central.db");
+  {
+    auto db = storage::Database::open(path, storage::Database::Mode::kCreate);
+    ASSERT_OK(db);
+    ASSERT_OK(storage::migrate_central(**db));
+    ASSERT_OK((*db)->exec(
+        "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, "
+        "node, base_hlc, base_node, grid_key, grid_version, parent, scope, reason, received_ms) "
+        "VALUES(x'00000000000000000000000000000001', 'dev', 'lead', 'inspection', 'i1', 'suivi', "
+        "'t:aucun', 1, x'00000000000000000000000000000002', 0, x'00000000000000000000000000000000', "
+        "'g', 1, 'd1', 'd1', 'raison', 5)"));
+  }
+  auto store = storage::open_sqlite_central(path, storage::Database::Mode::kReadWrite);
+  ASSERT_OK(store);
+  auto db = storage::Database::open(path, storage::Database::Mode::kReadWrite);
+  ASSERT_OK(db);
+  for (const std::string stored : {R"({"cle":"cle.dune.autre.version","params":{}})", "pas du JSON",
+                                   R"({"cle":"stockage.central_sqlite.sans_grille","params":{}})"}) {
+    auto st = (*db)->prepare("UPDATE quarantine SET reason_message = ?1");
+    ASSERT_OK(st);
+    ASSERT_OK(st->bind(1, stored).run());
+    auto q = (*store)->quarantine();
+    ASSERT_OK(q);
+    ASSERT_EQ(q->size(), 1u);
+    EXPECT_EQ(q->front().reason, "raison");
+    if (stored.find("sans_grille") != std::string::npos) {
+      EXPECT_EQ(q->front().reason_message, core::Message("stockage.central_sqlite.sans_grille"));
+    } else {
+      EXPECT_FALSE(q->front().reason_message.has_value()) << stored;
     }
   }
 }

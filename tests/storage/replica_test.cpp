@@ -201,6 +201,12 @@ TEST_F(ReplicaFile, MigratesFromEveryEarlierVersion) {
             "INSERT INTO outbox(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node) "
             "VALUES(x'00', 'row', 'r', 'c.nom', 't:A', 1, x'00', 0, x'00')"));
       }
+      if (from >= 2) {  // a refusal told by the central node before reasons were messages
+        ASSERT_OK((*db)->exec(
+            "INSERT INTO quarantined(change_id, entity_type, entity_id, field, value, reason, at) "
+            "VALUES(x'00000000000000000000000000000001', 'inspection', 'i', 'suivi', 't:aucun', "
+            "'ancienne raison', 7)"));
+      }
     }
     auto replica = storage::Replica::open(path, storage::Database::Mode::kReadWrite);
     ASSERT_OK(replica);
@@ -219,7 +225,43 @@ TEST_F(ReplicaFile, MigratesFromEveryEarlierVersion) {
       ASSERT_TRUE(out->step().value_or(false));
       EXPECT_EQ(out->column_text(0), "i/d");
     }
+    if (from >= 2) {  // kept with its text, without a message
+      auto notices = (*replica)->quarantined();
+      ASSERT_OK(notices);
+      ASSERT_EQ(notices->size(), 1u);
+      EXPECT_EQ(notices->front().reason, "ancienne raison");
+      EXPECT_FALSE(notices->front().reason_message.has_value());
+    }
   }
+}
+
+TEST_F(ReplicaStore, AQuarantineNoticeKeepsItsTextAndItsMessage) {
+  const core::Message why("stockage.central_sqlite.hors_perimetre", {{"dossier", "d9"}});
+  storage::QuarantineNotice with{core::Uuid::generate(1), "inspection", "i1", "suivi", core::Value::text("aucun"),
+                                 why.render(), why, 10};
+  storage::QuarantineNotice without{core::Uuid::generate(2), "inspection", "i1", "statut", core::Value(),
+                                    "texte seul", std::nullopt, 20};
+  {
+    auto tx = storage::Transaction::begin(replica_->db());
+    ASSERT_OK(tx);
+    ASSERT_OK(replica_->add_quarantined(**tx, with));
+    ASSERT_OK(replica_->add_quarantined(**tx, without));
+    ASSERT_OK((*tx)->commit());
+  }
+  auto notices = replica_->quarantined();
+  ASSERT_OK(notices);
+  ASSERT_EQ(notices->size(), 2u);
+  EXPECT_EQ((*notices)[0].reason, "dossier « d9 » hors du périmètre de l'appareil");
+  EXPECT_EQ((*notices)[0].reason_message, std::optional<core::Message>(why));
+  EXPECT_EQ((*notices)[1].reason, "texte seul");
+  EXPECT_FALSE((*notices)[1].reason_message.has_value());
+  // A message this program cannot read is dropped, never an error: the text stays.
+  ASSERT_OK(replica_->db().exec("UPDATE quarantined SET reason_message = '{\"cle\":\"cle.inconnue\"}'"));
+  notices = replica_->quarantined();
+  ASSERT_OK(notices);
+  ASSERT_EQ(notices->size(), 2u);
+  EXPECT_FALSE((*notices)[0].reason_message.has_value());
+  EXPECT_EQ((*notices)[0].reason, "dossier « d9 » hors du périmètre de l'appareil");
 }
 
 TEST_F(ReplicaFile, RefusesAFileFromANewerCarnet) {

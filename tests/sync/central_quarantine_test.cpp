@@ -127,6 +127,9 @@ TEST_F(QuarantineReview, ASignedInspectionRefusesAppliquerAndSaysWhy) {
         world_.central().review_quarantine(q.id, QuarantineDecision::kApply, "bureau:marie");
     EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
     EXPECT_NE(s.message().find("signée"), std::string::npos) << s.message();
+    EXPECT_EQ(s.message(), "ce changement ne peut pas être appliqué : " + q.reason);
+    ASSERT_TRUE(q.reason_message.has_value());
+    EXPECT_EQ(q.reason_message->key(), "stockage.central_sqlite.inspection_signee");
   }
   EXPECT_EQ(world_.central().quarantine(true)->size(), open->size());  // still open
   EXPECT_TRUE(reviews().empty());

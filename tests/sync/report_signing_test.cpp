@@ -92,6 +92,13 @@ class SignedReports : public TwoTabletTest {
     for (const auto& r : *q) {
       fields.insert(r.change.field);
       EXPECT_NE(r.reason.find("signature refusée"), std::string::npos) << r.reason;
+      // The message: the store's, with the verdict's own message inside.
+      ASSERT_TRUE(r.reason_message.has_value());
+      EXPECT_EQ(r.reason_message->key(), "stockage.central_sqlite.signature_refusee");
+      ASSERT_EQ(r.reason_message->params().size(), 1u);
+      EXPECT_EQ(r.reason_message->params()[0].name, "verdict");
+      EXPECT_EQ(r.reason_message->params()[0].messages.size(), 1u);
+      EXPECT_EQ(r.reason_message->render(), r.reason);
     }
     EXPECT_EQ(fields, (std::set<std::string>{"signature", "statut"}));
     // Nothing lost: the refused signature is kept in quarantine with its value.
@@ -101,7 +108,15 @@ class SignedReports : public TwoTabletTest {
     // The inspection stays unsigned at the central node, and the tablet is told and follows.
     EXPECT_NE(central_view().status, core::InspectionStatus::kSigned);
     EXPECT_NE(tablet_status(a()), core::InspectionStatus::kSigned);
-    EXPECT_EQ(a().replica->quarantined()->size(), 2u);
+    auto notices = a().replica->quarantined();
+    ASSERT_OK(notices);
+    EXPECT_EQ(notices->size(), 2u);
+    for (const auto& n : *notices) {
+      EXPECT_NE(n.reason.find("signature refusée"), std::string::npos) << n.reason;
+      ASSERT_TRUE(n.reason_message.has_value());
+      EXPECT_EQ(n.reason_message->key(), "stockage.central_sqlite.signature_refusee");
+      EXPECT_EQ(n.reason_message->render(), n.reason);
+    }
     // Audited with ids and codes only.
     bool found = false;
     for (const auto& e : audit("signature_check")) {
@@ -312,6 +327,9 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   auto q = world_.central().quarantine();
   ASSERT_OK(q);
   EXPECT_NE(q->back().reason.find("déjà été examiné"), std::string::npos) << q->back().reason;
+  EXPECT_EQ(q->back().reason, "cet addendum a déjà été examiné par le bureau : il ne peut plus changer");
+  ASSERT_TRUE(q->back().reason_message.has_value());
+  EXPECT_EQ(q->back().reason_message->key(), "stockage.central_sqlite.addendum_revu");
   EXPECT_EQ(central_view().addenda[0].text,
             "Complément : l'attestation incendie a été reçue le 12/03.");
 }

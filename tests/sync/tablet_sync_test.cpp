@@ -176,9 +176,21 @@ TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
     fields.insert(r.change.field);
     EXPECT_NE(r.reason.find("signée"), std::string::npos) << r.reason;
     EXPECT_EQ(r.inspector_id, "second");
+    // The French text stays the record; the message beside it is the catalogue's.
+    EXPECT_EQ(r.reason, "inspection signée : modification refusée (un addendum doit passer par le bureau)");
+    ASSERT_TRUE(r.reason_message.has_value());
+    EXPECT_EQ(r.reason_message->key(), "stockage.central_sqlite.inspection_signee");
+    EXPECT_EQ(r.reason_message->render(), r.reason);
   }
   EXPECT_EQ(fields, (std::set<std::string>{"batiments.nb_wc", "statut"}));
-  EXPECT_EQ(b().replica->quarantined()->size(), 2u);
+  auto notices = b().replica->quarantined();
+  ASSERT_OK(notices);
+  EXPECT_EQ(notices->size(), 2u);
+  for (const auto& n : *notices) {  // the tablet got both the text and the message
+    EXPECT_EQ(n.reason, "inspection signée : modification refusée (un addendum doit passer par le bureau)");
+    ASSERT_TRUE(n.reason_message.has_value());
+    EXPECT_EQ(n.reason_message->key(), "stockage.central_sqlite.inspection_signee");
+  }
   EXPECT_TRUE(field(b(), id, "batiments.nb_wc").is_null());  // back to the central state
   EXPECT_EQ(b().capture().load(id)->status, core::InspectionStatus::kSigned);
   EXPECT_EQ(b().sync()->checksum_ok, std::optional<bool>(true));
@@ -216,6 +228,15 @@ TEST_F(Sync, ChangesToADossierNeverAssignedAreQuarantined) {
   ASSERT_OK(q);
   ASSERT_FALSE(q->empty());
   EXPECT_NE(q->front().reason.find("hors du périmètre"), std::string::npos) << q->front().reason;
+  EXPECT_EQ(q->front().reason, "dossier « d9 » hors du périmètre de l'appareil");
+  ASSERT_TRUE(q->front().reason_message.has_value());
+  EXPECT_EQ(*q->front().reason_message,
+            core::Message("stockage.central_sqlite.hors_perimetre", {{"dossier", "d9"}}));
+  auto notices = a().replica->quarantined();
+  ASSERT_OK(notices);
+  ASSERT_FALSE(notices->empty());
+  EXPECT_EQ(notices->front().reason, q->front().reason);
+  EXPECT_EQ(notices->front().reason_message, q->front().reason_message);
   EXPECT_EQ(a().replica->pending_count().value(), 0);  // kept at the office, not retried forever
   EXPECT_FALSE(world_.central().inspection_view(*id));
 }
@@ -231,6 +252,17 @@ TEST_F(Sync, IllTypedValueIsQuarantined) {
   auto q = world_.central().quarantine();
   ASSERT_EQ(q->size(), 1u);
   EXPECT_NE(q->front().reason.find("batiments.nb_wc"), std::string::npos) << q->front().reason;
+  // The validation's own message, inside the store's.
+  ASSERT_TRUE(q->front().reason_message.has_value());
+  EXPECT_EQ(q->front().reason_message->key(), "stockage.central_sqlite.valeur_invalide");
+  EXPECT_EQ(q->front().reason_message->render(), q->front().reason);
+  ASSERT_EQ(q->front().reason_message->params().size(), 1u);
+  EXPECT_EQ(q->front().reason_message->params()[0].messages.size(), 1u);
+  auto notices = a().replica->quarantined();
+  ASSERT_OK(notices);
+  ASSERT_EQ(notices->size(), 1u);
+  EXPECT_EQ(notices->front().reason, q->front().reason);
+  EXPECT_EQ(notices->front().reason_message, q->front().reason_message);
   EXPECT_TRUE(central_field(id, "batiments.nb_wc").is_null());
 }
 
@@ -246,6 +278,33 @@ TEST_F(Sync, ChangeWithAClockHoursAheadIsQuarantined) {
   auto q = world_.central().quarantine();
   ASSERT_EQ(q->size(), 1u);
   EXPECT_NE(q->front().reason.find("horloge"), std::string::npos) << q->front().reason;
+  ASSERT_TRUE(q->front().reason_message.has_value());
+  EXPECT_EQ(q->front().reason_message->key(), "stockage.central_sqlite.horloge_en_avance");
+  EXPECT_EQ(q->front().reason_message->render(), q->front().reason);
+}
+
+TEST_F(Sync, ARetriedQuarantinedPushGetsItsReasonMessageAgain) {
+  const std::string id = shared_inspection();
+  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  const std::uint64_t three_hours = (3ull * 3600 * 1000) << 16;
+  ASSERT_OK(a().replica->db().exec("UPDATE outbox SET hlc = hlc + " + std::to_string(three_hours) +
+                                   " WHERE field = 'batiments.nb_wc'"));
+  a().transport->drop_next_responses(1);
+  EXPECT_FALSE(a().sync());  // quarantined centrally, but a never heard back
+  EXPECT_TRUE(a().replica->quarantined()->empty());
+  auto r = a().sync();  // the central node answers from what it received the first time
+  ASSERT_OK(r);
+  EXPECT_EQ(r->quarantined, 1u);
+  auto q = world_.central().quarantine();
+  ASSERT_OK(q);
+  ASSERT_EQ(q->size(), 1u);
+  auto notices = a().replica->quarantined();
+  ASSERT_OK(notices);
+  ASSERT_EQ(notices->size(), 1u);
+  EXPECT_EQ(notices->front().reason, q->front().reason);
+  ASSERT_TRUE(notices->front().reason_message.has_value());
+  EXPECT_EQ(notices->front().reason_message->key(), "stockage.central_sqlite.horloge_en_avance");
+  EXPECT_EQ(notices->front().reason_message, q->front().reason_message);
 }
 
 TEST_F(Sync, LostResponseIsRetriedWithoutApplyingTwice) {

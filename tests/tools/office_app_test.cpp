@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "core/message_json.hpp"
 #include "core/report.hpp"
 #include "storage/password.hpp"
 #include "support/sync_fixture.hpp"
@@ -199,6 +200,13 @@ TEST_F(OfficeAppTest, TheOfficeSignsInAndUsesEveryScreen) {
   ASSERT_EQ(quarantined.as_array().size(), 1u);
   const Json& q = quarantined.as_array()[0];
   EXPECT_NE(q.find("reason")->as_string().find("horloge"), std::string::npos) << q.dump();
+  // ...and the same reason as a message for the page to show in the reader's language.
+  ASSERT_NE(q.find("raison"), nullptr) << q.dump();
+  ASSERT_NE(q.find("raison")->find("cle"), nullptr) << q.dump();
+  EXPECT_EQ(q.find("raison")->find("cle")->as_string(), "stockage.central_sqlite.horloge_en_avance") << q.dump();
+  auto raison = core::message_from_json(*q.find("raison"));
+  ASSERT_TRUE(raison.has_value()) << q.dump();
+  EXPECT_EQ(raison->render(), q.find("reason")->as_string());
   const std::string qid = q.find("id")->number_text();
   EXPECT_EQ(call("POST", "/bureau/api/quarantaine/" + qid, Json::object().set("decision", "garder"),
                  &jean)

@@ -292,6 +292,23 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
   EXPECT_NE(report.out.find(sha), std::string::npos);
   const core::Json quarantine = central_json({"quarantine", "list"});
   EXPECT_GE(quarantine.as_array().size(), 2u);  // the outsider's change and the forged signature
+  // Each with its French text, and the same reason as a catalogue message for the pages.
+  for (const core::Json& q : quarantine.as_array()) {
+    ASSERT_NE(q.find("reason"), nullptr) << q.dump();
+    EXPECT_FALSE(q.find("reason")->as_string().empty()) << q.dump();
+    ASSERT_NE(q.find("raison"), nullptr) << q.dump();
+    ASSERT_EQ(q.find("raison")->kind(), core::Json::Kind::kObject) << q.dump();
+    EXPECT_TRUE(q.find("raison")->find("cle")->as_string().starts_with("stockage.central_sqlite.")) << q.dump();
+  }
+  // The outsider's tablet was told, with the message too (`carnet status --json`).
+  const core::Json told = tablet_json("x", {"status"});
+  ASSERT_NE(told.find("quarantined"), nullptr) << told.dump();
+  ASSERT_FALSE(told.find("quarantined")->as_array().empty()) << told.dump();
+  for (const core::Json& n : told.find("quarantined")->as_array()) {
+    EXPECT_NE(n.find("reason")->as_string().find("hors du périmètre"), std::string::npos) << n.dump();
+    ASSERT_EQ(n.find("raison")->kind(), core::Json::Kind::kObject) << n.dump();
+    EXPECT_EQ(n.find("raison")->find("cle")->as_string(), "stockage.central_sqlite.hors_perimetre") << n.dump();
+  }
 }
 
 }  // namespace

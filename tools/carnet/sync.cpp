@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "core/message_json.hpp"
 #include "core/report.hpp"
 #include "storage/builtin_grids.hpp"
 #include "storage/files.hpp"
@@ -222,6 +223,7 @@ int cmd_status(const cli::Args& args) {
                  .set("field", n.field)
                  .set("value", core::value_json(n.value))
                  .set("reason", n.reason)
+                 .set("raison", n.reason_message ? core::message_json(*n.reason_message) : Json())
                  .set("at", core::iso_timestamp(n.at_ms)));
     }
     cli::print_json(Json::object()

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/date.hpp"
+#include "core/message_json.hpp"
 #include "sync/enrollment_link.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
@@ -106,6 +107,7 @@ Json quarantine_json(const storage::QuarantineRecord& q) {
   return Json::object()
       .set("id", q.id)
       .set("reason", q.reason)
+      .set("raison", q.reason_message ? core::message_json(*q.reason_message) : Json())
       .set("device", q.device)
       .set("inspector", q.inspector_id)
       .set("dossier", q.change.scope)

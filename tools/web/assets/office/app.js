@@ -262,7 +262,7 @@ async function showQuarantine(done) {
     apply.addEventListener("click", () => review(apply, "appliquer", t("bureau.quarantaine.applique", { n: q.id })));
     add(root, h("section", { class: "card", "aria-labelledby": `q-${q.id}`, dataset: { quarantine: q.id } },
       h("h3", { id: `q-${q.id}` }, t("bureau.quarantaine.changement", { n: q.id, dossier: q.dossier, champ: q.field })),
-      h("p", { class: "notice error" }, t("bureau.quarantaine.raison", { raison: q.reason })),
+      h("p", { class: "notice error" }, t("bureau.quarantaine.raison", { raison: q.raison ? tMessage(q.raison) : q.reason })),
       h("dl", { class: "facts" },
         h("dt", {}, t("bureau.quarantaine.valeur")), h("dd", {}, q.value_text),
         h("dt", {}, t("bureau.quarantaine.inspecteur")), h("dd", {}, q.inspector_name || q.inspector),
