@@ -547,9 +547,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (decision == QuarantineDecision::kApply) {
       auto refused = store_refusal(q.change, q.device);
       if (!refused) return refused.error();
-      if (!refused->code.empty()) {
+      if (*refused) {
         return Status::failed_precondition("stockage.central_sqlite.quarantaine_refusee",
-                                           {{"raison", std::vector{refused->message}}});
+                                           {{"raison", std::vector{(*refused)->message}}});
       }
       CARNET_RETURN_IF_ERROR(write_office(q.change.entity_type, q.change.entity_id, q.change.parent, q.change.scope,
                                           q.change.field, q.change.value, now));
@@ -1177,10 +1177,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   // the record, kept in `reason`).
   struct Refusal {
     std::string code;
-    // A Message has no empty value: this default stands for "no refusal" and is never shown.
-    core::Message message = core::Message("stockage.central_sqlite.sans_grille");
+    core::Message message;
   };
-  Result<Refusal> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
+  Result<std::optional<Refusal>> refusal(const core::Change& c, const std::map<std::string, std::string, std::less<>>& scope,
                           std::int64_t now, const std::string& device) {
     if (!scope.contains(c.scope)) {
       return Refusal{"hors_perimetre", core::Message("stockage.central_sqlite.hors_perimetre", {{"dossier", c.scope}})};
@@ -1196,7 +1195,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   // The checks that hold for every writer of a change: the entity known in its dossier, a
   // published grid, a value of the field's type, no edit of a signed inspection or of a
   // reviewed addendum, a signature that verifies. `device` is the device that pushed it.
-  Result<Refusal> store_refusal(const core::Change& c, const std::string& device) {
+  Result<std::optional<Refusal>> store_refusal(const core::Change& c, const std::string& device) {
     auto place = entity_place(c.entity_type, c.entity_id);
     if (!place) return fail(place.error());
     if (*place) {
@@ -1254,7 +1253,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       if (*review && !(*review)->value.is_null()) {
         return Refusal{"addendum_revu", core::Message("stockage.central_sqlite.addendum_revu")};
       }
-      return Refusal{};
+      return std::nullopt;
     }
     if (*status && (*status)->value == Value::text("signed") &&
         !(c.entity_type == entity::kInspection && c.field == field::kHolderAnswer)) {
@@ -1267,12 +1266,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
          (c.field == field::kStatus && c.value == Value::text("signed")))) {
       return signature_refusal(c, device);
     }
-    return Refusal{};
+    return std::nullopt;
   }
 
   // Verifies the signature that `c` carries (the signature field) or relies on (the move to
   // "signed"), over the inspection as the central node holds it; audits the result.
-  Result<Refusal> signature_refusal(const core::Change& c, const std::string& device) {
+  Result<std::optional<Refusal>> signature_refusal(const core::Change& c, const std::string& device) {
     auto view = read_inspection(*this, c.entity_id);
     if (!view) {
       if (view.error().code() == core::StatusCode::kNotFound) {
@@ -1293,7 +1292,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kSignatureCheck, device, c.entity_id,
                                    "champ=" + where + " resultat=" + std::string(core::signature_state_name(verdict.state)) +
                                        (verdict.code.empty() ? "" : " raison=" + verdict.code)));
-    if (verdict.valid()) return Refusal{};
+    if (verdict.valid()) return std::nullopt;
     std::vector<core::Message> why;
     if (verdict.message) why.push_back(*verdict.message);
     return Refusal{"signature_invalide",
@@ -1352,9 +1351,10 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     }
     auto refused = refusal(c, scope, now, device);
     if (!refused) return refused.error();
-    if (!refused->code.empty()) {
-      const std::string reason = refused->message.render();
-      const std::optional<core::Message> reason_message = refused->message;
+    if (*refused) {
+      const Refusal& why = **refused;
+      const std::string reason = why.message.render();
+      const std::optional<core::Message> reason_message = why.message;
       auto q = owned_->prepare(
           "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, "
           "base_node, grid_key, grid_version, parent, scope, reason, received_ms, reason_message) "
@@ -1384,7 +1384,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       const std::int64_t quarantine_id = owned_->last_insert_rowid();
       CARNET_RETURN_IF_ERROR(remember(c, ChangeOutcome::Status::kQuarantined, reason, reason_message));
       CARNET_RETURN_IF_ERROR(audit(AuditKind::kQuarantine, device, c.id.to_string(),
-                                   "raison=" + refused->code + " quarantaine=" + std::to_string(quarantine_id)));
+                                   "raison=" + why.code + " quarantaine=" + std::to_string(quarantine_id)));
       ChangeOutcome o{i, ChangeOutcome::Status::kQuarantined, reason, reason_message, {}};
       auto state = state_of(c);
       if (!state) return state.error();
