@@ -54,13 +54,15 @@ class Message;
 
 // A named parameter: a value (text or integer), or messages of their own, rendered in the
 // reader's language and joined with the catalogue's list separator ("date, suivi").
+// The constructors are defined below Message, which must be complete where a vector of it is
+// built or destroyed.
 struct MessageParam {
-  MessageParam(std::string_view n, std::string v) : name(n), value(std::move(v)) {}
-  MessageParam(std::string_view n, std::string_view v) : name(n), value(v) {}
-  MessageParam(std::string_view n, const char* v) : name(n), value(v) {}
+  MessageParam(std::string_view n, std::string v);
+  MessageParam(std::string_view n, std::string_view v);
+  MessageParam(std::string_view n, const char* v);
   template <std::integral I>
     requires(!std::same_as<I, bool> && !std::same_as<I, char>)
-  MessageParam(std::string_view n, I v) : name(n), value(std::to_string(v)) {}
+  MessageParam(std::string_view n, I v);
   MessageParam(std::string_view n, std::vector<Message> m);
 
   std::string name;
@@ -95,6 +97,12 @@ class Message {
   std::vector<MessageParam> params_;
 };
 
+inline MessageParam::MessageParam(std::string_view n, std::string v) : name(n), value(std::move(v)) {}
+inline MessageParam::MessageParam(std::string_view n, std::string_view v) : name(n), value(v) {}
+inline MessageParam::MessageParam(std::string_view n, const char* v) : name(n), value(v) {}
+template <std::integral I>
+  requires(!std::same_as<I, bool> && !std::same_as<I, char>)
+MessageParam::MessageParam(std::string_view n, I v) : name(n), value(std::to_string(v)) {}
 inline MessageParam::MessageParam(std::string_view n, std::vector<Message> m) : name(n), messages(std::move(m)) {}
 inline bool operator==(const MessageParam& a, const MessageParam& b) {
   return a.name == b.name && a.value == b.value && a.messages == b.messages;
@@ -108,5 +116,14 @@ std::string_view message_text(std::string_view key);
 std::string render_message(std::string_view text, const std::vector<MessageParam>& params);
 // Every entry of the catalogue, sorted by key.
 std::span<const MessageEntry> message_catalogue();
+
+// A catalogue file as written (core/messages/<language>.json), for the web apps, which show
+// their texts in the reader's language when there is a catalogue for it (French otherwise).
+struct CatalogueFile {
+  std::string_view language;  // "fr", "nl", ...
+  std::string_view json;
+};
+// Every catalogue file, by language; French is always there.
+std::span<const CatalogueFile> message_catalogue_files();
 
 }  // namespace carnet::core

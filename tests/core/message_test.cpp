@@ -77,6 +77,20 @@ TEST(Message, AStatusIsItsPartsRenderedInFrench) {
   EXPECT_EQ(Status::ok_status().with_context("coeur.validation.texte_attendu"), Status::ok_status());
 }
 
+TEST(Message, EveryCatalogueFileIsServedAsWrittenAndFrenchIsTheTable) {
+  const auto files = message_catalogue_files();
+  const auto french = std::ranges::find(files, std::string_view("fr"), &CatalogueFile::language);
+  ASSERT_NE(french, files.end());
+  auto json = Json::parse(french->json);
+  ASSERT_TRUE(json.has_value());
+  EXPECT_EQ(json->as_object().size(), message_catalogue().size());
+  for (const MessageEntry& e : message_catalogue()) {
+    const Json* text = json->find(e.key);
+    ASSERT_NE(text, nullptr) << e.key;
+    EXPECT_EQ(text->as_string(), e.text);
+  }
+}
+
 TEST(MessageJson, RoundTripsAndRefusesWhatThisCatalogueCannotShow) {
   const Message m("coeur.validation.texte_attendu",
                   {{"champ", std::vector<Message>{Message("coeur.validation.tableau_inconnu", {{"tableau", "t"}})}}});

@@ -103,15 +103,17 @@ test("the page renders every refusal from the catalogue: the server's French, an
     // A made-up language: the French catalogue with every text of the C++ code's keys marked.
     const french = JSON.parse(await (await fetch(`${tablet.origin}/messages/fr.json`)).text());
     const other = Object.fromEntries(Object.entries(french).map(([k, v]) => [k, /^(coeur|stockage|sync|outils)\./.test(k) ? `«${v}»` : v]));
+    // The server's list of catalogues gets the made-up one: nothing else changes.
+    await page.route("**/messages/langues.json", (route) => route.fulfill({ contentType: "application/json", body: JSON.stringify(["fr", "xx"]) }));
     await page.route("**/messages/xx.json", (route) => route.fulfill({ contentType: "application/json", body: JSON.stringify(other) }));
     await page.goto(tablet.url);
     await page.getByRole("heading", { name: "Dossiers assignés" }).waitFor();
     const rendered = await page.evaluate(async (errors) => {
       const i18n = await import("/common/i18n.js");
       const fr = errors.map((e) => i18n.tError(e));
-      await i18n.loadMessages("xx");
+      await i18n.loadMessages(["xx-XX", "fr"]);
       const xx = errors.map((e) => i18n.tError(e));
-      await i18n.loadMessages("fr");
+      await i18n.loadMessages(["fr"]);
       return { fr, xx };
     }, refusals);
     refusals.forEach((e, i) => {
@@ -121,6 +123,18 @@ test("the page renders every refusal from the catalogue: the server's French, an
       assert.notEqual(rendered.xx[i], e.message, `${e.cle}: another catalogue changes the text`);
       assert.ok(rendered.xx[i].includes("«"), `${e.cle}: rendered from the other catalogue: ${rendered.xx[i]}`);
     });
+    // A reader whose browser asks for Dutch gets the screens from a Dutch catalogue when the
+    // node has one, and French for what that catalogue lacks.
+    const context = await browser.newContext({ locale: "nl-BE", viewport: PHONE });
+    const dutch = await context.newPage();
+    await dutch.route("**/messages/langues.json", (route) => route.fulfill({ contentType: "application/json", body: JSON.stringify(["fr", "nl"]) }));
+    await dutch.route("**/messages/nl.json", (route) =>
+      route.fulfill({ contentType: "application/json", body: JSON.stringify({ "tablette.dossiers.titre": "Toegewezen dossiers" }) }));
+    await dutch.goto(tablet.url);
+    await dutch.getByRole("heading", { name: "Toegewezen dossiers" }).waitFor();
+    assert.equal(await dutch.evaluate(() => document.documentElement.lang), "nl");
+    await dutch.getByRole("link", { name: "Conflits", exact: true }).waitFor();
+    await context.close();
   } finally {
     await browser.close();
   }

@@ -137,6 +137,10 @@ TEST(WebHttp, AssetsAreCompiledIn) {
   EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
   EXPECT_NE(index->data.find("/tablet/app.js"), std::string_view::npos);
   ASSERT_NE(find_asset("messages/fr.json"), nullptr);
+  const Asset* languages = find_asset("messages/langues.json");
+  ASSERT_NE(languages, nullptr);
+  EXPECT_NE(languages->data.find("\"fr\""), std::string_view::npos) << languages->data;
+  EXPECT_EQ(find_asset("messages/xx.json"), nullptr);
   EXPECT_EQ(find_asset("tablet/../secret"), nullptr);
   EXPECT_EQ(find_asset("nothing.js"), nullptr);
 }

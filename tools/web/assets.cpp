@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/json.hpp"
 #include "core/message.hpp"
@@ -9,21 +10,36 @@
 namespace carnet::web {
 namespace {
 
-// The French catalogue as the pages load it, made once from core's table.
-const Asset& french_catalogue() {
-  static const std::string json = [] {
-    core::Json j = core::Json::object();
-    for (const core::MessageEntry& e : core::message_catalogue()) j.set(std::string(e.key), e.text);
-    return j.dump(1);
+// The message catalogues as "messages/<language>.json", and their list as
+// "messages/langues.json" (["fr", …]), made once from core's files.
+const std::vector<Asset>& catalogue_assets() {
+  static const std::vector<std::string> paths = [] {
+    std::vector<std::string> p;
+    for (const core::CatalogueFile& f : core::message_catalogue_files()) p.push_back("messages/" + std::string(f.language) + ".json");
+    return p;
   }();
-  static const Asset asset{"messages/fr.json", "application/json; charset=utf-8", json};
-  return asset;
+  static const std::string list = [] {
+    core::Json languages = core::Json::array();
+    for (const core::CatalogueFile& f : core::message_catalogue_files()) languages.push(f.language);
+    return languages.dump();
+  }();
+  static const std::vector<Asset> all = [] {
+    constexpr std::string_view kJson = "application/json; charset=utf-8";
+    std::vector<Asset> a;
+    const auto files = core::message_catalogue_files();
+    for (std::size_t i = 0; i < files.size(); ++i) a.push_back({paths[i], kJson, files[i].json});
+    a.push_back({"messages/langues.json", kJson, list});
+    return a;
+  }();
+  return all;
 }
 
 }  // namespace
 
 const Asset* find_asset(std::string_view path) {
-  if (path == french_catalogue().path) return &french_catalogue();
+  for (const Asset& a : catalogue_assets()) {
+    if (a.path == path) return &a;
+  }
   const auto all = assets();
   const auto it = std::lower_bound(all.begin(), all.end(), path, [](const Asset& a, std::string_view p) { return a.path < p; });
   return it != all.end() && it->path == path ? &*it : nullptr;

@@ -1,6 +1,7 @@
 // The web apps' files (HTML, CSS, JavaScript), compiled into the binary from tools/web/assets/
-// by cmake/EmbedAssets.cmake, and the message catalogue as "messages/fr.json" (core's table,
-// core/messages/fr.json): the apps never load anything from the disk or the network.
+// by cmake/EmbedAssets.cmake, and the message catalogues core/messages/<language>.json as
+// "messages/<language>.json" with their list "messages/langues.json": the apps never load
+// anything from the disk or the network.
 // Immutable; thread safe.
 #pragma once
 

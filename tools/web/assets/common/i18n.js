@@ -1,18 +1,34 @@
-// The message catalogue: every text a person reads comes from messages/<langue>.json, by key.
+// The message catalogues: every text a person reads comes from messages/<langue>.json, by key.
 // t("tablette.sync.hors_ligne", {n: 3}) replaces {n} with 3. A missing key shows the key
 // itself (and is caught by the end-to-end tests), never an empty string.
 let catalogue = {};
 let language = "fr";
 
-export async function loadMessages(lang = "fr") {
+async function fetchCatalogue(name) {
   // Beside common/ wherever the app serves it (/messages/ for the tablet, /bureau/messages/ for
   // the office).
-  const url = new URL(`../messages/${encodeURIComponent(lang)}.json`, import.meta.url);
+  const url = new URL(`../messages/${encodeURIComponent(name)}.json`, import.meta.url);
   const response = await fetch(url, { credentials: "same-origin" });
-  if (!response.ok) throw new Error(`catalogue ${lang}: ${response.status}`);
-  catalogue = await response.json();
-  language = lang;
-  document.documentElement.lang = lang;
+  if (!response.ok) throw new Error(`catalogue ${name}: ${response.status}`);
+  return response.json();
+}
+
+// Loads French, then the first of the reader's languages (`preferred`, the browser's by
+// default) that has a catalogue on top of it: a text the other catalogue lacks stays French.
+export async function loadMessages(preferred = navigator.languages ?? []) {
+  catalogue = await fetchCatalogue("fr");
+  language = "fr";
+  const available = await fetchCatalogue("langues");
+  for (const tag of preferred) {
+    const lang = String(tag).slice(0, 2).toLowerCase();
+    if (lang === "fr") break;
+    if (available.includes(lang)) {
+      catalogue = { ...catalogue, ...(await fetchCatalogue(lang)) };
+      language = lang;
+      break;
+    }
+  }
+  document.documentElement.lang = language;
 }
 
 export function t(key, vars = {}) {

@@ -469,7 +469,7 @@ async function route() {
 }
 
 async function start() {
-  await loadMessages("fr");
+  await loadMessages();
   translateDocument();
   document.title = t("bureau.titre");
   try {

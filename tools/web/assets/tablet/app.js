@@ -649,7 +649,7 @@ async function start() {
   // Before anything that waits: the address may change (another screen) while the catalogue
   // loads, and the key in its fragment would be lost.
   key = takeKey();
-  await loadMessages("fr");
+  await loadMessages();
   translateDocument();
   document.title = t("tablette.titre");
   if (!key) {
