@@ -86,8 +86,6 @@ core::Message certificate_expired(std::int64_t not_after) {
                        {{"date", day ? day->french() : core::iso_timestamp(not_after * 1000)}});
 }
 
-std::string certificate_expired_message(std::int64_t not_after) { return certificate_expired(not_after).render(); }
-
 namespace {
 
 // recover_device_credentials, the lock held.

@@ -94,7 +94,5 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
 
 // The message for a device whose certificate expired at `not_after` (Unix seconds).
 core::Message certificate_expired(std::int64_t not_after);
-// Its French text.
-std::string certificate_expired_message(std::int64_t not_after);
 
 }  // namespace carnet::sync

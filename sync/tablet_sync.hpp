@@ -72,7 +72,7 @@ struct SyncOptions {
 
 // Exchanges with the central node until nothing is pending and nothing is left to pull.
 // Errors: kIoError (network), kFailedPrecondition (TLS, revoked or unknown device, with the
-// central node's message; an expired certificate, with certificate_expired_message(), the
+// central node's message; an expired certificate, with certificate_expired(), the
 // replica untouched), kOutOfRange (clocks too far apart). What was applied before an
 // error stays applied; the next sync resumes.
 Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const SyncOptions& options = {});

@@ -314,7 +314,7 @@ TEST_F(DeviceCertificates,
   auto refused = sync();
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(refused.error().message(), sync::certificate_expired_message(expired_at));
+  EXPECT_EQ(refused.error().message(), sync::certificate_expired(expired_at).render());
   EXPECT_NE(refused.error().message().find("a expiré le " +
                                            core::Date::from_days(expired_at / kDay)->french()),
             std::string::npos)

@@ -247,7 +247,7 @@ int cmd_status(const cli::Args& args) {
   if (*offset) std::cout << "Décalage d'horloge avec le serveur central : " << std::stoll(**offset) / 1000 << " s\n";
   if (certificate) {
     if (certificate->not_after <= now_ms() / 1000) {
-      std::cout << "Certificat de la tablette : " << sync::certificate_expired_message(certificate->not_after) << "\n";
+      std::cout << "Certificat de la tablette : " << sync::certificate_expired(certificate->not_after).render() << "\n";
     } else {
       std::cout << "Certificat de la tablette valable jusqu'au " << core::iso_timestamp(certificate->not_after * 1000)
                 << " (renouvelé automatiquement à la synchronisation)\n";
