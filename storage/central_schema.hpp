@@ -1,5 +1,5 @@
-// The central store's schema history (SQLite). As for the replica: PRAGMA user_version, one
-// transaction per step, newer files refused.
+// The central store's schema history, in SQLite and in PostgreSQL (the same numbered steps).
+// As for the replica: one transaction per step, newer schemas refused.
 #pragma once
 
 #include "storage/database.hpp"

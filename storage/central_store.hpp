@@ -340,5 +340,14 @@ class CentralStore {
 Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
                                                           CentralOptions options = {},
                                                           const core::PhysicalClock& clock = core::SystemClock::instance());
+// The store in the PostgreSQL database at `url` (storage/postgres.hpp), its schema created or
+// brought up to date; several central nodes may open the same database.
+Result<std::unique_ptr<CentralStore>> open_postgres_central(std::string_view url, CentralOptions options = {},
+                                                            const core::PhysicalClock& clock = core::SystemClock::instance());
+// The store at `address`: a PostgreSQL URL (postgresql://…), else an SQLite file (`mode`
+// applies to the file only).
+Result<std::unique_ptr<CentralStore>> open_central(const std::string& address, Database::Mode mode,
+                                                   CentralOptions options = {},
+                                                   const core::PhysicalClock& clock = core::SystemClock::instance());
 
 }  // namespace carnet::storage

@@ -6,34 +6,29 @@
 
 namespace carnet::storage {
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) {
-  other.stmt_ = nullptr;
-}
+Statement::Statement(Statement&& other) noexcept : db_(other.db_), impl_(other.impl_) { other.impl_ = nullptr; }
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
+  if (impl_ != nullptr) impl_->clear();
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {
-  sqlite3_bind_int64(stmt_, index, value);
+  impl_->bind_int(index, value);
   return *this;
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  impl_->bind_text(index, text);
   return *this;
 }
 
 Statement& Statement::bind_blob(int index, const void* data, std::size_t size) {
-  sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT);
+  impl_->bind_blob(index, data, size);
   return *this;
 }
 
 Statement& Statement::bind_null(int index) {
-  sqlite3_bind_null(stmt_, index);
+  impl_->bind_null(index);
   return *this;
 }
 
@@ -43,34 +38,89 @@ Statement& Statement::bind_optional(int index, const std::optional<std::string>&
 
 Result<bool> Statement::step() {
   if (db_->inject_fault()) return core::fail(Status::io_error("stockage.database.defaillance_ecriture"));
-  const int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return core::fail(db_->error(rc, core::Message("stockage.database.lecture_ecriture")));
+  return impl_->step();
 }
 
 Status Statement::run() {
   auto r = step();
-  sqlite3_reset(stmt_);  // ready to be bound and run again
+  impl_->reset();  // ready to be bound and run again
   if (!r) return r.error();
   return Status::ok_status();
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
-
-std::string Statement::column_text(int index) const {
-  const auto* p = sqlite3_column_text(stmt_, index);
-  if (p == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+Result<std::int64_t> Statement::run_returning() {
+  auto r = step();
+  if (!r) {
+    impl_->reset();
+    return core::fail(r.error());
+  }
+  if (!*r) {
+    impl_->reset();
+    return core::fail(Status::internal("stockage.database.ligne_attendue"));
+  }
+  const std::int64_t value = impl_->column_int(0);
+  while (true) {  // the statement runs to its end (SQLite writes RETURNING rows at the first step)
+    auto more = impl_->step();
+    if (!more || !*more) break;
+  }
+  impl_->reset();
+  return value;
 }
 
-std::string Statement::column_blob(int index) const {
-  const void* p = sqlite3_column_blob(stmt_, index);
-  if (p == nullptr) return {};
-  return std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+Database::~Database() = default;
+
+Result<Statement> Database::prepare(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    auto compiled = compile(sql);
+    if (!compiled) return core::fail(compiled.error());
+    it = cache_.emplace(std::string(sql), std::move(*compiled)).first;
+  }
+  return Statement(this, it->second.get());
 }
 
-bool Statement::column_is_null(int index) const { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+Status Database::run_cached(std::string_view sql) {
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  auto r = st->impl_->step();
+  if (!r) return r.error().with_context("stockage.database.requete", {{"sql", sql}});
+  return Status::ok_status();
+}
+
+bool Database::inject_fault() {
+  if (fail_countdown_ <= 0) return false;
+  return --fail_countdown_ == 0;
+}
+
+Result<std::unique_ptr<Transaction>> Transaction::begin(Database& db) {
+  std::unique_ptr<Transaction> tx(new Transaction(db));
+  const Status s = db.begin_transaction();
+  if (!s.ok()) {
+    tx->done_ = true;
+    db.run_cached("ROLLBACK").ignore();
+    return core::fail(s);
+  }
+  db.in_transaction_ = true;
+  return tx;
+}
+
+Transaction::~Transaction() {
+  if (!done_) {
+    db_.run_cached("ROLLBACK").ignore();
+    db_.in_transaction_ = false;
+  }
+}
+
+Status Transaction::commit() {
+  if (db_.inject_fault()) return Status::io_error("stockage.database.defaillance_validation");
+  const Status s = db_.run_cached("COMMIT");
+  if (!s.ok()) return s;  // the destructor rolls back
+  done_ = true;
+  db_.in_transaction_ = false;
+  return Status::ok_status();
+}
+
+// --- SQLite ---------------------------------------------------------------------------------
 
 namespace {
 
@@ -91,10 +141,111 @@ std::string uri_path(const std::string& path) {
   return out;
 }
 
-}  // namespace
+// Maps an SQLite result code to a Status whose message says `what` was being done.
+Status sqlite_error(sqlite3* db, int rc, core::Message what) {
+  const std::vector<core::Message> doing{std::move(what)};
+  const char* code = sqlite3_errstr(rc);
+  if (rc == SQLITE_IOERR_DATA) {
+    return Status::corruption("stockage.database.page_illisible", {{"quoi", doing}, {"code", code}});
+  }
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::busy("stockage.database.verrouillee", {{"quoi", doing}, {"code", code}});
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::corruption("stockage.database.endommagee", {{"quoi", doing}, {"code", code}});
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      return Status::io_error("stockage.database.acces_fichier", {{"quoi", doing}, {"code", code}});
+    default:
+      return Status::internal("stockage.database.erreur_sqlite",
+                              {{"quoi", doing}, {"code", code}, {"detail", sqlite3_errmsg(db)}});
+  }
+}
 
-Database::Database(sqlite3* db, std::string path, std::unique_ptr<VfsKey> key)
-    : db_(db), path_(std::move(path)), key_(std::move(key)) {}
+class SqliteStatement final : public StatementBackend {
+ public:
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+
+  void bind_int(int index, std::int64_t value) override { sqlite3_bind_int64(stmt_, index, value); }
+  void bind_text(int index, std::string_view text) override {
+    sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void bind_blob(int index, const void* data, std::size_t size) override {
+    sqlite3_bind_blob64(stmt_, index, data, size, SQLITE_TRANSIENT);
+  }
+  void bind_null(int index) override { sqlite3_bind_null(stmt_, index); }
+  Result<bool> step() override {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return core::fail(sqlite_error(db_, rc, core::Message("stockage.database.lecture_ecriture")));
+  }
+  void reset() override { sqlite3_reset(stmt_); }
+  void clear() override {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::int64_t column_int(int index) const override { return sqlite3_column_int64(stmt_, index); }
+  std::string column_text(int index) const override {
+    const auto* p = sqlite3_column_text(stmt_, index);
+    if (p == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+  }
+  std::string column_blob(int index) const override {
+    const void* p = sqlite3_column_blob(stmt_, index);
+    if (p == nullptr) return {};
+    return std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, index)));
+  }
+  bool column_is_null(int index) const override { return sqlite3_column_type(stmt_, index) == SQLITE_NULL; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(sqlite3* db, std::string path, std::unique_ptr<VfsKey> key)
+      : Database(std::move(path)), db_(db), key_(std::move(key)) {}
+  ~SqliteDatabase() override {
+    clear_cache();  // every statement is finalized before the connection closes
+    sqlite3_close_v2(db_);
+  }
+
+  Status exec(std::string_view sql) override {
+    const std::string text(sql);
+    char* msg = nullptr;
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg);
+    sqlite3_free(msg);
+    if (rc != SQLITE_OK) return error(rc, core::Message("stockage.database.execution"));
+    return Status::ok_status();
+  }
+  int changes() const override { return sqlite3_changes(db_); }
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  Status error(int rc, core::Message what) const { return sqlite_error(db_, rc, std::move(what)); }
+  sqlite3* handle() const { return db_; }
+
+ protected:
+  Result<std::unique_ptr<StatementBackend>> compile(std::string_view sql) override {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &stmt, nullptr);
+    if (rc != SQLITE_OK) return core::fail(error(rc, core::Message("stockage.database.preparation")));
+    return std::unique_ptr<StatementBackend>(std::make_unique<SqliteStatement>(db_, stmt));
+  }
+
+ private:
+  sqlite3* db_;
+  std::unique_ptr<VfsKey> key_;  // outlives the connection: the WAL opens later
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode, const DataKey* key) {
   sqlite3* handle = nullptr;
@@ -110,7 +261,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
     flags |= SQLITE_OPEN_URI;
   }
   const int rc = sqlite3_open_v2(name.c_str(), &handle, flags, vfs);
-  std::unique_ptr<Database> db(new Database(handle, path, std::move(vfs_key)));
+  auto db = std::make_unique<SqliteDatabase>(handle, path, std::move(vfs_key));
   if (rc != SQLITE_OK) {
     return core::fail(db->error(rc, core::Message("stockage.database.ouverture", {{"chemin", path}})));
   }
@@ -147,103 +298,8 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
     const Status s = db->exec(pragma);
     if (!s.ok()) return core::fail(s.with_context("stockage.database.fichier", {{"chemin", path}}));
   }
-  return db;
+  return std::unique_ptr<Database>(std::move(db));
 }
 
-Database::~Database() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-  sqlite3_close_v2(db_);
-}
-
-Result<Statement> Database::prepare(std::string_view sql) {
-  auto it = cache_.find(sql);
-  if (it == cache_.end()) {
-    sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                                      &stmt, nullptr);
-    if (rc != SQLITE_OK) return core::fail(error(rc, core::Message("stockage.database.preparation")));
-    it = cache_.emplace(std::string(sql), stmt).first;
-  }
-  return Statement(this, it->second);
-}
-
-Status Database::exec(std::string_view sql) {
-  const std::string text(sql);
-  char* msg = nullptr;
-  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &msg);
-  sqlite3_free(msg);
-  if (rc != SQLITE_OK) return error(rc, core::Message("stockage.database.execution"));
-  return Status::ok_status();
-}
-
-Status Database::run_cached(std::string_view sql) {
-  auto st = prepare(sql);
-  if (!st) return st.error();
-  const int rc = sqlite3_step(st->stmt_);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    return error(rc, core::Message("stockage.database.requete", {{"sql", sql}}));
-  }
-  return Status::ok_status();
-}
-
-std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-int Database::changes() const { return sqlite3_changes(db_); }
-
-bool Database::inject_fault() {
-  if (fail_countdown_ <= 0) return false;
-  return --fail_countdown_ == 0;
-}
-
-Status Database::error(int rc, core::Message what) const {
-  const std::vector<core::Message> doing{std::move(what)};
-  const char* code = sqlite3_errstr(rc);
-  if (rc == SQLITE_IOERR_DATA) {
-    return Status::corruption("stockage.database.page_illisible", {{"quoi", doing}, {"code", code}});
-  }
-  switch (rc & 0xFF) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return Status::busy("stockage.database.verrouillee", {{"quoi", doing}, {"code", code}});
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return Status::corruption("stockage.database.endommagee", {{"quoi", doing}, {"code", code}});
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-      return Status::io_error("stockage.database.acces_fichier", {{"quoi", doing}, {"code", code}});
-    default:
-      return Status::internal("stockage.database.erreur_sqlite",
-                              {{"quoi", doing}, {"code", code}, {"detail", sqlite3_errmsg(db_)}});
-  }
-}
-
-Result<std::unique_ptr<Transaction>> Transaction::begin(Database& db) {
-  std::unique_ptr<Transaction> tx(new Transaction(db));
-  const Status s = db.run_cached("BEGIN IMMEDIATE");
-  if (!s.ok()) {
-    tx->done_ = true;
-    return core::fail(s);
-  }
-  db.in_transaction_ = true;
-  return tx;
-}
-
-Transaction::~Transaction() {
-  if (!done_) {
-    db_.run_cached("ROLLBACK").ignore();
-    db_.in_transaction_ = false;
-  }
-}
-
-Status Transaction::commit() {
-  if (db_.inject_fault()) return Status::io_error("stockage.database.defaillance_validation");
-  const Status s = db_.run_cached("COMMIT");
-  if (!s.ok()) return s;  // the destructor rolls back
-  done_ = true;
-  db_.in_transaction_ = false;
-  return Status::ok_status();
-}
 
 }  // namespace carnet::storage

@@ -1,10 +1,13 @@
-// Database, Statement, Transaction: the three RAII types through which all SQLite access goes.
+// Database, Statement, Transaction: the three RAII types through which all SQL access goes,
+// to an SQLite file (Database::open) or a PostgreSQL database (storage/postgres.hpp).
 //
-// - Database owns a connection and a cache of prepared statements. Opening sets WAL mode,
-//   synchronous=NORMAL, foreign keys and a busy timeout.
+// - Database owns a connection and a cache of prepared statements. An SQLite file is opened
+//   in WAL mode, synchronous=NORMAL, with foreign keys and a busy timeout.
 // - Statement is a cached prepared statement with typed bind/column; it resets itself when
-//   it leaves scope, and only bound parameters ever carry values into SQL.
-// - Transaction begins IMMEDIATE in its constructor and rolls back in its destructor unless
+//   it leaves scope, and only bound parameters ever carry values into SQL. Parameters are
+//   written ?1, ?2… (or ?) in both dialects; the PostgreSQL backend numbers them $1, $2….
+// - Transaction begins in its constructor (SQLite: BEGIN IMMEDIATE; PostgreSQL: BEGIN and the
+//   database's writer lock, see postgres.hpp) and rolls back in its destructor unless
 //   commit() succeeded. Functions that write take a Transaction&, so a write outside one does
 //   not compile.
 //
@@ -24,16 +27,31 @@
 #include "core/status.hpp"
 #include "storage/aead.hpp"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace carnet::storage {
 
 using core::Result;
 using core::Status;
 
 class Database;
-class VfsKey;
+
+// What a backend implements for one prepared statement (database.cpp: SQLite; postgres.cpp).
+class StatementBackend {
+ public:
+  virtual ~StatementBackend() = default;
+  virtual void bind_int(int index, std::int64_t value) = 0;
+  virtual void bind_text(int index, std::string_view text) = 0;
+  virtual void bind_blob(int index, const void* data, std::size_t size) = 0;
+  virtual void bind_null(int index) = 0;
+  virtual Result<bool> step() = 0;
+  // Ready to run again, bindings kept.
+  virtual void reset() = 0;
+  // Reset, and the bindings cleared (the statement leaves its user).
+  virtual void clear() = 0;
+  virtual std::int64_t column_int(int index) const = 0;
+  virtual std::string column_text(int index) const = 0;
+  virtual std::string column_blob(int index) const = 0;
+  virtual bool column_is_null(int index) const = 0;
+};
 
 class Statement {
  public:
@@ -42,7 +60,7 @@ class Statement {
   Statement(const Statement&) = delete;
   ~Statement();
 
-  // Parameters are 1-based, as in SQLite.
+  // Parameters are 1-based.
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
@@ -55,39 +73,47 @@ class Statement {
   // Runs to completion, expecting no row, then resets (bindings stay) so the statement can be
   // bound and run again.
   Status run();
+  // Runs a statement that answers one row (INSERT … RETURNING, count(*)) and returns its
+  // first column, then resets like run().
+  Result<std::int64_t> run_returning();
 
-  std::int64_t column_int(int index) const;
-  std::string column_text(int index) const;
-  std::string column_blob(int index) const;
-  bool column_is_null(int index) const;
+  std::int64_t column_int(int index) const { return impl_->column_int(index); }
+  std::string column_text(int index) const { return impl_->column_text(index); }
+  std::string column_blob(int index) const { return impl_->column_blob(index); }
+  bool column_is_null(int index) const { return impl_->column_is_null(index); }
 
  private:
   friend class Database;
-  Statement(Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Database* db, StatementBackend* impl) : db_(db), impl_(impl) {}
   Database* db_;
-  sqlite3_stmt* stmt_;  // owned by the database's cache
+  StatementBackend* impl_;  // owned by the database's cache
 };
 
 class Database {
  public:
   enum class Mode { kReadWrite, kCreate };
+  // Where the SQL of the few statements that differ comes from.
+  enum class Dialect { kSqlite, kPostgres };
   // Opens (or with kCreate creates) the SQLite file at `path`; with a `key`, through the
   // encrypting VFS (storage/encrypted_vfs.hpp), so that the file and its WAL hold only
   // ciphertext. Errors: kIoError when the file cannot be opened, kCorruption when it is not
   // a database or a page fails its authentication (altered, or another key), kBusy when
   // locked.
   static Result<std::unique_ptr<Database>> open(const std::string& path, Mode mode, const DataKey* key = nullptr);
-  ~Database();
+  virtual ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // A cached prepared statement for `sql`. An error here is a bug in our SQL (kInternal).
+  // A cached prepared statement for `sql`. An error here is a bug in our SQL (kInternal), or
+  // for PostgreSQL a database that cannot be reached.
   Result<Statement> prepare(std::string_view sql);
   // Runs SQL with no parameters (schema changes, pragmas).
-  Status exec(std::string_view sql);
+  virtual Status exec(std::string_view sql) = 0;
 
-  std::int64_t last_insert_rowid() const;
-  int changes() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  virtual int changes() const = 0;
+  virtual Dialect dialect() const = 0;
+  // The SQLite file, or the PostgreSQL database's address without its password.
   const std::string& path() const { return path_; }
 
   // Tests only: the n-th next step()/commit fails (1 = the very next one); 0 disarms.
@@ -97,20 +123,23 @@ class Database {
   // injection: the transaction's own points of failure are the statements and the commit.
   Status run_cached(std::string_view sql);
 
-  // Maps an SQLite result code to a Status whose message says `what` was being done.
-  Status error(int rc, core::Message what) const;
+ protected:
+  explicit Database(std::string path) : path_(std::move(path)) {}
+  // A new prepared statement for `sql`, which the cache keeps.
+  virtual Result<std::unique_ptr<StatementBackend>> compile(std::string_view sql) = 0;
+  // Starts a writing transaction.
+  virtual Status begin_transaction() { return run_cached("BEGIN IMMEDIATE"); }
+  // Forgets every prepared statement (a backend whose connection was replaced).
+  void clear_cache() { cache_.clear(); }
 
  private:
   friend class Statement;
   friend class Transaction;
-  Database(sqlite3* db, std::string path, std::unique_ptr<VfsKey> key);
   // True when an injected fault fires now.
   bool inject_fault();
 
-  sqlite3* db_;
   std::string path_;
-  std::unique_ptr<VfsKey> key_;  // outlives the connection: the WAL opens later
-  std::map<std::string, sqlite3_stmt*, std::less<>> cache_;
+  std::map<std::string, std::unique_ptr<StatementBackend>, std::less<>> cache_;
   int fail_countdown_ = 0;
   bool in_transaction_ = false;
 };

@@ -1,4 +1,5 @@
-// Numbered schema migrations over PRAGMA user_version, shared by the replica and the
+// Numbered schema migrations over PRAGMA user_version (PostgreSQL: the table carnet_schema),
+// shared by the replica and the
 // central store: step i brings the schema from version i to i + 1, each in its own
 // transaction; a file whose version is beyond the known steps is refused.
 #pragma once

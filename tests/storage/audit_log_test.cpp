@@ -13,6 +13,7 @@
 #include "support/replica_fixture.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_central.hpp"
 
 namespace carnet::testing {
 namespace {
@@ -153,11 +154,15 @@ class CentralAudit : public ::testing::Test {
     store_.reset();
     storage::CentralOptions options;
     options.office_actor = "bureau:clerc";
-    auto s = storage::open_sqlite_central(path(), mode, options, clock_);
+    auto s = storage::open_central(central_.address(), mode, options, clock_);
     ASSERT_OK(s);
     store_ = std::move(*s);
   }
-  std::string path() const { return dir_.file("central.db"); }
+  bool sqlite() const { return !central_.postgres(); }
+  // DROP TRIGGER in the store's dialect.
+  std::string drop(const std::string& trigger) const {
+    return "DROP TRIGGER " + trigger + (sqlite() ? ";" : " ON audit;");
+  }
 
   std::vector<AuditEntry> entries() {
     auto all = store_->audit_entries(0);
@@ -178,7 +183,7 @@ class CentralAudit : public ::testing::Test {
   void tamper(const std::string& sql) {
     store_.reset();
     {
-      auto db = storage::Database::open(path(), storage::Database::Mode::kReadWrite);
+      auto db = central_.database();
       ASSERT_OK(db);
       ASSERT_OK((*db)->exec(sql));
     }
@@ -197,6 +202,7 @@ class CentralAudit : public ::testing::Test {
   }
 
   TempDir dir_;
+  TestCentral central_{dir_};
   FakeClock clock_;
   std::unique_ptr<storage::CentralStore> store_;
 };
@@ -287,11 +293,13 @@ TEST_F(CentralAudit, WhatDidNotHappenIsNotRecorded) {
 
 TEST_F(CentralAudit, TriggersRefuseUpdateDeleteAndReplace) {
   store_.reset();
-  auto db = storage::Database::open(path(), storage::Database::Mode::kReadWrite);
+  auto db = central_.database();
   ASSERT_OK(db);
-  for (const char* sql :
-       {"UPDATE audit SET detail = 'x' WHERE seq = 2", "DELETE FROM audit WHERE seq = 2",
-        "DELETE FROM audit", "INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE seq = 2",
+  for (const std::string sql :
+       {"UPDATE audit SET detail = 'x' WHERE seq = 2", "DELETE FROM audit WHERE seq = 2", "DELETE FROM audit",
+        sqlite() ? "INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE seq = 2"
+                 : "INSERT INTO audit SELECT * FROM audit WHERE seq = 2 ON CONFLICT(seq) DO UPDATE SET detail = 'x'",
+        sqlite() ? "DELETE FROM audit WHERE seq > 0" : "TRUNCATE audit",
         "INSERT INTO audit(seq, time_ms, kind, actor, subject, detail, prev_hash, hash) "
         "VALUES(100, 0, 'sync', 'a', 'b', '', '', '')"}) {
     const core::Status s = (*db)->exec(sql);
@@ -301,7 +309,7 @@ TEST_F(CentralAudit, TriggersRefuseUpdateDeleteAndReplace) {
 }
 
 TEST_F(CentralAudit, AnEditedDetailIsFoundAtItsEntry) {
-  tamper("DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'version=9' WHERE seq = 3");
+  tamper(drop("audit_no_update") + "UPDATE audit SET detail = 'version=9' WHERE seq = 3");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 3u);
@@ -309,7 +317,7 @@ TEST_F(CentralAudit, AnEditedDetailIsFoundAtItsEntry) {
 }
 
 TEST_F(CentralAudit, ADeletedMiddleEntryIsNamed) {
-  tamper("DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 3");
+  tamper(drop("audit_no_delete") + "DELETE FROM audit WHERE seq = 3");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, 3u);
@@ -318,8 +326,7 @@ TEST_F(CentralAudit, ADeletedMiddleEntryIsNamed) {
 
 TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
   const auto n = entries().size();
-  tamper(
-      "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
+  tamper(drop("audit_no_delete") + "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit)");
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.first_bad, n);
@@ -329,8 +336,7 @@ TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
 }
 
 TEST_F(CentralAudit, SwappedEntriesAreFoundAtTheFirstOfThem) {
-  tamper(
-      "DROP TRIGGER audit_no_update;"
+  tamper(drop("audit_no_update") +
       "UPDATE audit SET seq = -1 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 4; UPDATE "
       "audit SET seq = 4 WHERE seq = -1");
   const auto r = verify();
@@ -340,7 +346,7 @@ TEST_F(CentralAudit, SwappedEntriesAreFoundAtTheFirstOfThem) {
 }
 
 TEST_F(CentralAudit, DroppedTriggersAreReportedEvenWithAnIntactChain) {
-  tamper("DROP TRIGGER audit_no_delete");
+  tamper(drop("audit_no_delete"));
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.problem_text().find("déclencheurs"), std::string::npos) << r.problem_text();

@@ -9,6 +9,7 @@
 #include "support/replica_fixture.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_central.hpp"
 
 namespace carnet::testing {
 namespace {
@@ -27,8 +28,7 @@ class CentralStaff : public ::testing::Test {
   void SetUp() override {
     storage::CentralOptions options;
     options.office_actor = "bureau:clerc";
-    auto s = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate,
-                                          options, clock_);
+    auto s = central_.open(options, clock_);
     ASSERT_OK(s);
     store_ = std::move(*s);
     auto h = storage::hash_password(kPassword, {1024, 8, 1});
@@ -68,6 +68,7 @@ class CentralStaff : public ::testing::Test {
   }
 
   TempDir dir_;
+  TestCentral central_{dir_};
   FakeClock clock_;
   std::unique_ptr<storage::CentralStore> store_;
   std::string hash_;

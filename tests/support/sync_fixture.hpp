@@ -21,6 +21,7 @@
 #include "sync/tablet_sync.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_central.hpp"
 
 namespace carnet::testing {
 
@@ -104,9 +105,8 @@ class SyncWorld {
     auto ca = sync::make_ca("Autorité de test", 365);
     EXPECT_OK(ca);
     ca_ = *ca;
-    storage::CentralOptions store_options;
-    store_options.verify_signature = sync::central_signature_verifier(ca_.cert_pem);
-    auto store = storage::open_sqlite_central(dir_.file("central.db"), storage::Database::Mode::kCreate, store_options);
+    store_options_.verify_signature = sync::central_signature_verifier(ca_.cert_pem);
+    auto store = central_place_.open(store_options_);
     EXPECT_OK(store);
     central_ = std::move(*store);
     for (const auto& g : storage::builtin_grids()) {
@@ -114,10 +114,24 @@ class SyncWorld {
       EXPECT_OK(grid);
       EXPECT_OK(central_->publish_grid(**grid, g.text));
     }
-    sync::CentralServiceOptions options;
-    options.blob_dir = dir_.file("central-blobs");
-    options.blob_size_limit = 1 << 20;
-    service_ = std::make_unique<sync::CentralService>(*central_, sync::Credentials{}, options);
+    service_ = std::make_unique<sync::CentralService>(*central_, sync::Credentials{}, service_options());
+  }
+
+  // Another central node on the same store, as a second process on the same database: its
+  // own connection and service. Returns its number (the first node is 0).
+  std::size_t add_node() {
+    auto store = central_place_.open(store_options_);
+    EXPECT_OK(store);
+    auto& node = nodes_.emplace_back();
+    node.store = std::move(*store);
+    node.service = std::make_unique<sync::CentralService>(*node.store, sync::Credentials{}, service_options());
+    return nodes_.size();
+  }
+  // The node's service (0: the first one).
+  sync::CentralService& node(std::size_t k) { return k == 0 ? *service_ : *nodes_.at(k - 1).service; }
+  // The tablet's next requests go to node `k`.
+  void route(Tablet& t, std::size_t k) {
+    t.transport = std::make_unique<LoopbackTransport>(node(k), t.device_id, t.inspector);
   }
 
   storage::CentralStore& central() { return *central_; }
@@ -170,13 +184,28 @@ class SyncWorld {
   Tablet& tablet(const std::string& name) { return tablets_.at(name); }
   std::map<std::string, Tablet>& tablets() { return tablets_; }
   const TempDir& dir() const { return dir_; }
+  const TestCentral& central_place() const { return central_place_; }
   const sync::Credentials& ca() const { return ca_; }
 
  private:
+  struct Node {
+    std::unique_ptr<storage::CentralStore> store;
+    std::unique_ptr<sync::CentralService> service;
+  };
+  sync::CentralServiceOptions service_options() const {
+    sync::CentralServiceOptions options;
+    options.blob_dir = dir_.file("central-blobs");
+    options.blob_size_limit = 1 << 20;
+    return options;
+  }
+
   TempDir dir_;
+  TestCentral central_place_{dir_};
   sync::Credentials ca_;
+  storage::CentralOptions store_options_;
   std::unique_ptr<storage::CentralStore> central_;
   std::unique_ptr<sync::CentralService> service_;
+  std::vector<Node> nodes_;  // after the first
   std::map<std::string, Tablet> tablets_;
 };
 

@@ -529,7 +529,7 @@ TEST(SyncConvergence, RandomOfflineEditsConverge) {
   // Nothing lost: every acknowledged change is in the central log (applied, possibly later
   // replaced by a change that saw it), or lost a conflict that keeps its value, or was
   // superseded by the same value.
-  auto db = storage::Database::open(world.dir().file("central.db"), storage::Database::Mode::kReadWrite);
+  auto db = world.central_place().database();
   ASSERT_OK(db);
   auto conflicts = world.central().conflicts(false);
   ASSERT_OK(conflicts);

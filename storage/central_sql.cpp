@@ -1,5 +1,9 @@
-// The embedded SQLite central store (see central_store.hpp for the contract).
+// The central store over SQL, one code for both databases (see central_store.hpp for the
+// contract): the embedded SQLite file, or PostgreSQL shared by several central nodes
+// (storage/postgres.hpp). The few statements that differ choose by Database::dialect().
+// Message keys keep their first prefix, stockage.central_sqlite: stored messages name them.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -13,6 +17,7 @@
 #include "storage/central_store.hpp"
 #include "storage/grid_file.hpp"
 #include "storage/password.hpp"
+#include "storage/postgres.hpp"
 #include "storage/scope_checksum.hpp"
 #include "storage/sqlite_values.hpp"
 
@@ -41,24 +46,28 @@ Status each_row(Statement& st, Fn&& fn) {
   }
 }
 
-class SqliteCentral final : public CentralStore, private EntityStore {
+class SqlCentral final : public CentralStore, private EntityStore {
  public:
-  SqliteCentral(std::unique_ptr<Database> db, CentralOptions options, const core::PhysicalClock& clock)
+  SqlCentral(std::unique_ptr<Database> db, CentralOptions options, const core::PhysicalClock& clock)
       : EntityStore(*db), owned_(std::move(db)), options_(options), clock_(&clock) {}
 
   Status load() {
-    auto id = meta("node_id");
-    if (!id) return id.error();
-    if (!*id) {
+    // In a transaction: a second central node starting on the same database at the same
+    // time reads the id the first one wrote.
+    {
       auto tx = Transaction::begin(*owned_);
       if (!tx) return tx.error();
-      node_ = core::Uuid::generate(clock_->now_ms());
-      CARNET_RETURN_IF_ERROR(set_meta(**tx, "node_id", node_.to_string()));
-      CARNET_RETURN_IF_ERROR((*tx)->commit());
-    } else {
-      auto parsed = core::Uuid::parse(**id);
-      if (!parsed) return Status::corruption("stockage.central_sqlite.noeud_illisible");
-      node_ = *parsed;
+      auto id = meta("node_id");
+      if (!id) return id.error();
+      if (!*id) {
+        node_ = core::Uuid::generate(clock_->now_ms());
+        CARNET_RETURN_IF_ERROR(set_meta(**tx, "node_id", node_.to_string()));
+        CARNET_RETURN_IF_ERROR((*tx)->commit());
+      } else {
+        auto parsed = core::Uuid::parse(**id);
+        if (!parsed) return Status::corruption("stockage.central_sqlite.noeud_illisible");
+        node_ = *parsed;
+      }
     }
     std::uint64_t last = 0;
     for (const char* sql : {"SELECT coalesce(max(hlc), 0) FROM changes", "SELECT coalesce(max(hlc), 0) FROM fields"}) {
@@ -230,7 +239,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto scope = owned_->prepare(
         "INSERT INTO device_scope(device, dossier, state) SELECT id, ?1, 'snapshot' FROM devices "
         "WHERE inspector = ?2 AND revoked_ms IS NULL ON CONFLICT(device, dossier) DO UPDATE SET state = "
-        "CASE WHEN state = 'evicting' THEN 'snapshot' ELSE state END");
+        "CASE WHEN device_scope.state = 'evicting' THEN 'snapshot' ELSE device_scope.state END");
     if (!scope) return scope.error();
     CARNET_RETURN_IF_ERROR(scope->bind(1, dossier).bind(2, inspector_id).run());
     return (*tx)->commit();
@@ -610,9 +619,12 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 
   Result<bool> blob_in_scope(const core::Uuid& device, std::string_view sha256) override {
     std::lock_guard lock(mu_);
+    // The conditions of the index fields_by_blob, in each dialect's words.
     auto st = owned_->prepare(
-        "SELECT 1 FROM fields WHERE value = ?1 AND length(value) = 66 AND value GLOB 't:[0-9a-f]*' AND scope IN "
-        "(SELECT dossier FROM device_scope WHERE device = ?2 AND state <> 'evicting') LIMIT 1");
+        sqlite() ? "SELECT 1 FROM fields WHERE value = ?1 AND length(value) = 66 AND value GLOB 't:[0-9a-f]*' AND scope IN "
+                   "(SELECT dossier FROM device_scope WHERE device = ?2 AND state <> 'evicting') LIMIT 1"
+                 : "SELECT 1 FROM fields WHERE value = ?1 AND length(value) = 66 AND value LIKE 't:%' AND scope IN "
+                   "(SELECT dossier FROM device_scope WHERE device = ?2 AND state <> 'evicting') LIMIT 1");
     if (!st) return fail(st.error());
     st->bind(1, "t:" + std::string(sha256)).bind(2, device.to_string());
     return st->step();
@@ -705,7 +717,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     if (!*known) return Status::not_found("stockage.central_sqlite.utilisateur_inconnu", {{"nom", session.user}});
     if ((*known)->disabled()) return Status::failed_precondition("stockage.central_sqlite.compte_desactive");
     auto st = owned_->prepare(
-        "INSERT INTO staff_sessions(token_sha256, user, csrf_token, created_ms, expires_ms, last_seen_ms) "
+        "INSERT INTO staff_sessions(token_sha256, \"user\", csrf_token, created_ms, expires_ms, last_seen_ms) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?4)");
     if (!st) return st.error();
     CARNET_RETURN_IF_ERROR(st->bind(1, session.token_sha256)
@@ -737,8 +749,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   Result<std::optional<StaffSession>> session(std::string_view token_sha256, std::int64_t now_ms) override {
     std::lock_guard lock(mu_);
     auto st = owned_->prepare(
-        "SELECT s.token_sha256, s.user, u.role, s.csrf_token, s.created_ms, s.expires_ms, s.last_seen_ms, u.disabled_ms "
-        "FROM staff_sessions s JOIN staff_users u ON u.name = s.user WHERE s.token_sha256 = ?1");
+        "SELECT s.token_sha256, s.\"user\", u.role, s.csrf_token, s.created_ms, s.expires_ms, s.last_seen_ms, u.disabled_ms "
+        "FROM staff_sessions s JOIN staff_users u ON u.name = s.\"user\" WHERE s.token_sha256 = ?1");
     if (!st) return fail(st.error());
     st->bind(1, token_sha256);
     auto row = st->step();
@@ -767,7 +779,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::lock_guard lock(mu_);
     auto tx = Transaction::begin(*owned_);
     if (!tx) return tx.error();
-    auto st = owned_->prepare("SELECT user FROM staff_sessions WHERE token_sha256 = ?1");
+    auto st = owned_->prepare("SELECT \"user\" FROM staff_sessions WHERE token_sha256 = ?1");
     if (!st) return st.error();
     st->bind(1, token_sha256);
     auto row = st->step();
@@ -809,9 +821,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     std::lock_guard lock(mu_);
     auto st = owned_->prepare(
         "SELECT seq, time_ms, kind, actor, subject, detail, prev_hash, hash FROM "
-        "(SELECT * FROM audit ORDER BY seq DESC LIMIT ?1) ORDER BY seq");
+        "(SELECT * FROM audit ORDER BY seq DESC LIMIT ?1) AS recent ORDER BY seq");
     if (!st) return fail(st.error());
-    st->bind(1, limit == 0 ? std::int64_t{-1} : static_cast<std::int64_t>(limit));
+    st->bind(1, limit == 0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(limit));
     std::vector<AuditEntry> out;
     CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
       out.push_back(audit_entry_at(s));
@@ -823,7 +835,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   Result<AuditCheck> verify_audit(const std::optional<std::pair<std::uint64_t, std::string>>& noted) override {
     std::lock_guard lock(mu_);
     // One read transaction, so that the chain and its recorded head are seen together.
-    CARNET_RETURN_IF_ERROR_R(owned_->run_cached("BEGIN"));
+    CARNET_RETURN_IF_ERROR_R(owned_->run_cached(sqlite() ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
     struct End {
       Database* db;
       ~End() { db->run_cached("ROLLBACK").ignore(); }
@@ -841,11 +853,13 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     AuditCheck check = checker.finish(*head);
     if (check.ok) {
       auto guards = owned_->prepare(
-          "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND name IN "
-          "('audit_no_update', 'audit_no_delete', 'audit_append_only')");
+          sqlite() ? "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit' AND name IN "
+                     "('audit_no_update', 'audit_no_delete', 'audit_append_only')"
+                   : "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'audit'::regclass AND tgenabled <> 'D' AND tgname IN "
+                     "('audit_no_update', 'audit_no_delete', 'audit_no_truncate', 'audit_append_only')");
       if (!guards) return fail(guards.error());
       if (!guards->step().value_or(false)) return fail(Status::internal("stockage.central_sqlite.lecture_schema"));
-      if (guards->column_int(0) != 3) {
+      if (guards->column_int(0) != (sqlite() ? 3 : 4)) {
         check.ok = false;
         check.problem = core::Message("stockage.audit_log.declencheurs_supprimes");
       }
@@ -893,7 +907,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 
   // The office's actor: acting_as()'s on this thread for this store, else the configured one.
   struct ActingAs {
-    const SqliteCentral* store = nullptr;
+    const SqlCentral* store = nullptr;
     std::string actor;
   };
   static thread_local ActingAs acting_;
@@ -985,7 +999,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
 
   // Removes the sessions of a user (in the caller's transaction); their count.
   Result<std::size_t> delete_sessions_locked(std::string_view name) {
-    auto st = owned_->prepare("DELETE FROM staff_sessions WHERE user = ?1");
+    auto st = owned_->prepare("DELETE FROM staff_sessions WHERE \"user\" = ?1");
     if (!st) return fail(st.error());
     CARNET_RETURN_IF_ERROR_R(st->bind(1, name).run());
     return static_cast<std::size_t>(owned_->changes());
@@ -1100,7 +1114,7 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     auto log = owned_->prepare(
         "INSERT INTO changes(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
         "grid_version, parent, scope, device, author, received_ms) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING seq");
     if (!log) return fail(log.error());
     const auto cid = uuid_bytes(c.id);
     const auto nid = uuid_bytes(c.version.node);
@@ -1119,8 +1133,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     log->bind(12, c.parent).bind(13, c.scope);
     if (device.empty()) log->bind_null(14);
     else log->bind(14, device);
-    CARNET_RETURN_IF_ERROR_R(log->bind(15, author).bind(16, now).run());
-    const auto seq = static_cast<std::uint64_t>(owned_->last_insert_rowid());
+    auto logged = log->bind(15, author).bind(16, now).run_returning();
+    if (!logged) return fail(logged.error());
+    const auto seq = static_cast<std::uint64_t>(*logged);
     auto put = owned_->prepare(
         "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node, seq, author, scope) "
         "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(entity_type, entity_id, field) DO UPDATE SET "
@@ -1156,6 +1171,16 @@ class SqliteCentral final : public CentralStore, private EntityStore {
     c.scope = std::string(scope);
     c.field = std::string(f);
     c.value = value;
+    if (!sqlite()) {
+      // Other central nodes write office changes under the same node id: this one's clock
+      // first passes the last of them (under the writer lock, so none is being written).
+      auto st = owned_->prepare("SELECT coalesce(max(hlc), 0) FROM changes WHERE node = ?1");
+      if (!st) return st.error();
+      const auto nid = uuid_bytes(node_);
+      auto last = st->bind_blob(1, nid.data(), nid.size()).run_returning();
+      if (!last) return last.error();
+      hlc_->observe(core::Hlc{static_cast<std::uint64_t>(*last)}, options_.max_clock_drift_ms).ignore();
+    }
     c.version = {hlc_->now(), node_};
     if (*current) c.base = (*current)->version;
     auto seq = log_and_apply(c, "", kOffice, now);
@@ -1302,7 +1327,8 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   Status remember(const core::Change& c, ChangeOutcome::Status status, std::string_view reason,
                   const std::optional<core::Message>& reason_message = std::nullopt) {
     auto st = owned_->prepare(
-        "INSERT OR REPLACE INTO received(change_id, status, reason, reason_message) VALUES(?1, ?2, ?3, ?4)");
+        "INSERT INTO received(change_id, status, reason, reason_message) VALUES(?1, ?2, ?3, ?4) "
+        "ON CONFLICT(change_id) DO UPDATE SET status = ?2, reason = ?3, reason_message = ?4");
     if (!st) return st.error();
     const auto cid = uuid_bytes(c.id);
     return st->bind_blob(1, cid.data(), cid.size())
@@ -1358,11 +1384,11 @@ class SqliteCentral final : public CentralStore, private EntityStore {
       auto q = owned_->prepare(
           "INSERT INTO quarantine(change_id, device, inspector, entity_type, entity_id, field, value, hlc, node, base_hlc, "
           "base_node, grid_key, grid_version, parent, scope, reason, received_ms, reason_message) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id");
       if (!q) return q.error();
       const auto nid = uuid_bytes(c.version.node);
       const auto bid = uuid_bytes(c.base.node);
-      CARNET_RETURN_IF_ERROR(q->bind_blob(1, cid.data(), cid.size())
+      auto quarantined = q->bind_blob(1, cid.data(), cid.size())
                                  .bind(2, device)
                                  .bind(3, in.inspector_id)
                                  .bind(4, c.entity_type)
@@ -1380,8 +1406,9 @@ class SqliteCentral final : public CentralStore, private EntityStore {
                                  .bind(16, reason)
                                  .bind(17, now)
                                  .bind_optional(18, encoded(reason_message))
-                                 .run());
-      const std::int64_t quarantine_id = owned_->last_insert_rowid();
+                                 .run_returning();
+      if (!quarantined) return quarantined.error();
+      const std::int64_t quarantine_id = *quarantined;
       CARNET_RETURN_IF_ERROR(remember(c, ChangeOutcome::Status::kQuarantined, reason, reason_message));
       CARNET_RETURN_IF_ERROR(audit(AuditKind::kQuarantine, device, c.id.to_string(),
                                    "raison=" + why.code + " quarantaine=" + std::to_string(quarantine_id)));
@@ -1602,12 +1629,14 @@ class SqliteCentral final : public CentralStore, private EntityStore {
   std::unique_ptr<Database> owned_;
   CentralOptions options_;
   const core::PhysicalClock* clock_;
+  bool sqlite() const { return owned_->dialect() == Database::Dialect::kSqlite; }
+
   std::mutex mu_;  // guards everything below and every use of owned_
   core::Uuid node_;
   std::optional<core::HybridClock> hlc_;
 };
 
-thread_local SqliteCentral::ActingAs SqliteCentral::acting_;
+thread_local SqlCentral::ActingAs SqlCentral::acting_;
 
 }  // namespace
 
@@ -1617,14 +1646,33 @@ std::optional<QuarantineDecision> parse_quarantine_decision(std::string_view nam
   return std::nullopt;
 }
 
-Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
-                                                          CentralOptions options, const core::PhysicalClock& clock) {
-  auto db = Database::open(path, mode);
+namespace {
+
+Result<std::unique_ptr<CentralStore>> open_central_on(Result<std::unique_ptr<Database>> db, CentralOptions options,
+                                                      const core::PhysicalClock& clock) {
   if (!db) return fail(db.error());
   CARNET_RETURN_IF_ERROR_R(migrate_central(**db));
-  auto store = std::make_unique<SqliteCentral>(std::move(*db), options, clock);
+  auto store = std::make_unique<SqlCentral>(std::move(*db), options, clock);
   CARNET_RETURN_IF_ERROR_R(store->load());
   return std::unique_ptr<CentralStore>(std::move(store));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CentralStore>> open_sqlite_central(const std::string& path, Database::Mode mode,
+                                                          CentralOptions options, const core::PhysicalClock& clock) {
+  return open_central_on(Database::open(path, mode), std::move(options), clock);
+}
+
+Result<std::unique_ptr<CentralStore>> open_postgres_central(std::string_view url, CentralOptions options,
+                                                            const core::PhysicalClock& clock) {
+  return open_central_on(open_postgres(url), std::move(options), clock);
+}
+
+Result<std::unique_ptr<CentralStore>> open_central(const std::string& address, Database::Mode mode,
+                                                   CentralOptions options, const core::PhysicalClock& clock) {
+  if (is_postgres_address(address)) return open_postgres_central(address, std::move(options), clock);
+  return open_sqlite_central(address, mode, std::move(options), clock);
 }
 
 }  // namespace carnet::storage
