@@ -24,8 +24,8 @@ namespace fs = std::filesystem;
 class SecuritySuite : public CentralNodeTest {
  protected:
   // Slow clients are cut after 2 s here (30 s by default), so that the suite stays quick.
-  std::vector<std::string> serve_args() override {
-    auto args = CentralNodeTest::serve_args();
+  std::vector<std::string> serve_args(const std::string& data_dir, const std::string& listen) override {
+    auto args = CentralNodeTest::serve_args(data_dir, listen);
     args.insert(args.end(), {"--request-timeout", "2"});
     return args;
   }

@@ -25,7 +25,9 @@
 #include "tools/cli/documents.hpp"
 #include "tools/cli/secret.hpp"
 #include "tools/central/office_actions.hpp"
+#include "tools/central/node_config.hpp"
 #include "tools/central/office_app.hpp"
+#include "storage/postgres.hpp"
 
 namespace carnet::central {
 namespace {
@@ -37,7 +39,10 @@ using core::Status;
 
 constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--data DOSSIER] [--json]
 
-  init [--host NOM]…                      crée le nœud central : magasin, autorité (CA), certificat serveur
+  init [--host NOM]… [--store postgresql://…]
+                                          crée le nœud central : magasin, autorité (CA), certificat serveur ;
+                                          --store : le magasin dans cette base PostgreSQL, que d'autres
+                                          nœuds partagent avec une copie du dossier de données
   serve --listen HÔTE:PORT [--threads N] [--request-timeout SECONDES] [--public-url https://HÔTE:PORT]
                                           sert les tablettes en HTTPS, et l'application du bureau sur
                                           https://HÔTE:PORT/bureau/ (arrêt propre sur SIGTERM/SIGINT) ;
@@ -67,16 +72,6 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
 Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
 
-struct Paths {
-  explicit Paths(const std::string& dir)
-      : store(dir + "/central.db"),
-        ca_cert(dir + "/ca.pem"),
-        ca_key(dir + "/ca.key"),
-        server_cert(dir + "/server.pem"),
-        server_key(dir + "/server.key") {}
-  std::string store, ca_cert, ca_key, server_cert, server_key;
-};
-
 int failed(const Status& s, const cli::Args& args) { return cli::report_error(s, args.json(), "carnet-central"); }
 
 std::int64_t now_ms() {
@@ -92,31 +87,46 @@ std::string office_actor() {
 }
 
 // The central CA's certificate ("" before init).
-std::string ca_certificate(const std::string& dir) {
-  auto pem = storage::read_file(Paths(dir).ca_cert, 1 << 20);
+std::string ca_certificate(const NodeConfig& config) {
+  auto pem = storage::read_file(config.ca_cert, 1 << 20);
   return pem ? *pem : std::string();
 }
 
-storage::CentralOptions store_options(const std::string& dir) {
+// The same for the node whose data directory is `dir` (its configuration was read when its
+// store was opened).
+std::string ca_certificate(const std::string& dir) {
+  auto config = NodeConfig::load(dir);
+  return config ? ca_certificate(*config) : std::string();
+}
+
+storage::CentralOptions store_options(const NodeConfig& config) {
   storage::CentralOptions o;
   o.office_actor = office_actor();
-  o.verify_signature = sync::central_signature_verifier(ca_certificate(dir));
+  o.verify_signature = sync::central_signature_verifier(ca_certificate(config));
   return o;
 }
 
-Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args) {
+Result<NodeConfig> node_config(const cli::Args& args) {
   auto dir = cli::data_dir(args);
   if (!dir) return core::fail(dir.error());
-  const Paths p(*dir);
-  std::error_code ec;
-  if (!fs::exists(p.store, ec)) {
-    return core::fail(Status::failed_precondition("outils.main.aucun_noeud_central", {{"dossier", *dir}}));
-  }
-  return storage::open_sqlite_central(p.store, storage::Database::Mode::kReadWrite, store_options(*dir));
+  return NodeConfig::load(*dir);
 }
 
-Result<sync::Credentials> load_ca(const std::string& dir) {
-  const Paths p(dir);
+Result<std::unique_ptr<storage::CentralStore>> open_store(const NodeConfig& config) {
+  std::error_code ec;
+  if (!config.postgres() && !fs::exists(config.store, ec)) {
+    return core::fail(Status::failed_precondition("outils.main.aucun_noeud_central", {{"dossier", config.dir}}));
+  }
+  return storage::open_central(config.store, storage::Database::Mode::kReadWrite, store_options(config));
+}
+
+Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args) {
+  auto config = node_config(args);
+  if (!config) return core::fail(config.error());
+  return open_store(*config);
+}
+
+Result<sync::Credentials> load_ca(const NodeConfig& p) {
   auto cert = storage::read_file(p.ca_cert, 1 << 20);
   if (!cert) return core::fail(cert.error());
   auto key = sync::read_private_key_file(p.ca_key);
@@ -137,10 +147,18 @@ Result<int> positive(const std::optional<std::string>& text, int fallback, int m
 int cmd_init(const cli::Args& args) {
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
-  const Paths p(*dir);
+  NodeConfig p = NodeConfig::defaults(*dir);
   std::error_code ec;
-  if (fs::exists(p.store, ec))
+  if (fs::exists(p.store, ec) || fs::exists(NodeConfig::file(*dir), ec))
     return failed(Status::already_exists("outils.main.noeud_central_existe", {{"dossier", *dir}}), args);
+  // --store postgresql://…: the store in that database (its address kept in central.conf).
+  if (auto store = args.option("--store")) {
+    if (!storage::is_postgres_address(*store)) {
+      return failed(Status::invalid_argument("outils.main.store_attendu").with_context("outils.args.option", {{"option", "--store"}}),
+                    args);
+    }
+    p.store = *store;
+  }
   fs::create_directories(*dir, ec);
   if (ec)
     return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
@@ -153,8 +171,19 @@ int cmd_init(const cli::Args& args) {
   if (!ca) return failed(ca.error(), args);
   auto server = sync::make_server_certificate(*ca, "carnet-central", names, {"127.0.0.1", "::1"}, 825);
   if (!server) return failed(server.error(), args);
-  auto store = storage::open_sqlite_central(p.store, storage::Database::Mode::kCreate, store_options(*dir));
+  auto store = storage::open_central(p.store, storage::Database::Mode::kCreate, store_options(p));
   if (!store) return failed(store.error(), args);
+  if (p.postgres()) {
+    // A database that already holds a central store belongs to other nodes: a node joins
+    // them with a copy of their data directory, not with a new CA.
+    auto grids = (*store)->published_grids();
+    if (!grids) return failed(grids.error(), args);
+    if (!grids->empty()) return failed(Status::already_exists("outils.main.base_deja_initialisee"), args);
+    const Status conf = storage::write_file_atomically(
+        NodeConfig::file(*dir), "# Magasin central partagé par les nœuds (docs/scale-out.md)\nstore = " + p.store + "\n");
+    if (!conf.ok()) return failed(conf, args);
+    ::chmod(NodeConfig::file(*dir).c_str(), 0600);
+  }
   for (const auto& g : storage::builtin_grids()) {
     auto grid = storage::parse_grid(g.text, g.file_name);
     if (!grid) return failed(grid.error(), args);
@@ -201,11 +230,13 @@ int cmd_serve(const cli::Args& args) {
       return failed(parsed.error().with_context("outils.args.option", {{"option", "--public-url"}}), args);
     }
   }
-  auto store = open_store(args);
+  auto config = NodeConfig::load(*dir);
+  if (!config) return failed(config.error(), args);
+  const NodeConfig& p = *config;
+  auto store = open_store(p);
   if (!store) return failed(store.error(), args);
-  auto ca = load_ca(*dir);
+  auto ca = load_ca(p);
   if (!ca) return failed(ca.error(), args);
-  const Paths p(*dir);
   auto cert = storage::read_file(p.server_cert, 1 << 20);
   auto key = sync::read_private_key_file(p.server_key);
   if (!cert) return failed(cert.error(), args);
@@ -215,7 +246,7 @@ int cmd_serve(const cli::Args& args) {
   const sigset_t stop_signals = cli::block_stop_signals();
 
   sync::CentralServiceOptions service_options;
-  service_options.blob_dir = *dir + "/blobs";
+  service_options.blob_dir = p.blobs;
   sync::CentralService service(**store, *ca, service_options);
   sync::ServerOptions options;
   std::string host = listen->substr(0, colon);
@@ -772,7 +803,7 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
 int main(int argc, char** argv) {
   using namespace carnet;
   auto args = cli::Args::parse(argc, argv,
-                               {"--listen", "--threads", "--request-timeout", "--public-url", "--name", "--host", "--minutes", "--format", "--output", "--keep",
+                               {"--listen", "--store", "--threads", "--request-timeout", "--public-url", "--name", "--host", "--minutes", "--format", "--output", "--keep",
                                 "--value", "--limit", "--head", "--decision", "--role", "--password-file"},
                                {"--all"});
   if (!args) return cli::report_error(args.error(), false, "carnet-central");
