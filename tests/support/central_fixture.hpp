@@ -81,6 +81,11 @@ class CentralNodeTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(start_central());
   }
 
+  ~CentralNodeTest() override {
+    // SIGTERM: nginx's master stops its workers (SIGKILL would leave them running).
+    if (balancer_) balancer_->stop(SIGTERM);
+  }
+
   bool several_nodes() const { return nodes_.size() > 1; }
 
   // Starts the central nodes (on the ports they had, when started again) and, when there are

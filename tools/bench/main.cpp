@@ -10,7 +10,7 @@
 //     alternating slices of 1 000, so that the cost of encryption is a ratio within one run. Prints the median rates in
 //     answers/s over R runs (default 5), the median slowdown, and the peak resident memory.
 //
-//   carnet-bench sync: see sync_bench.cpp.
+//   carnet-bench sync [--store sqlite|postgres|postgresql://…]: see sync_bench.cpp.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -140,12 +140,12 @@ int capture_main(const cli::Args& args) {
 
 int main(int argc, char** argv) {
   using namespace carnet;
-  auto args = cli::Args::parse(argc, argv, {"--answers", "--runs", "--changes", "--tablets", "--per-tablet", "--synchronous"}, {});
+  auto args = cli::Args::parse(argc, argv, {"--answers", "--runs", "--changes", "--tablets", "--per-tablet", "--synchronous", "--store"}, {});
   if (!args) bench::die(args.error());
   const std::string what = args->positional().empty() ? "" : args->positional()[0];
   if (what == "capture") return bench::capture_main(*args);
   if (what == "sync") return bench::sync_main(*args);
   std::cerr << "usage : carnet-bench capture [--answers N] [--runs R] [--synchronous normal|full]\n"
-               "        carnet-bench sync [--changes N] [--tablets K] [--per-tablet M] [--runs R]\n";
+               "        carnet-bench sync [--store sqlite|postgres|postgresql://…] [--changes N] [--tablets K] [--per-tablet M] [--runs R]\n";
   return 2;
 }

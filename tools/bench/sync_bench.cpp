@@ -1,8 +1,12 @@
-// carnet-bench sync [--changes N] [--tablets K] [--per-tablet M] [--runs R]
+// carnet-bench sync [--store sqlite|postgres|postgresql://…] [--changes N] [--tablets K] [--per-tablet M] [--runs R]
 //
-// The central node (embedded store, HTTPS on a thread pool) runs in its own process; the
-// tablets are encrypted replicas with their own HTTPS clients (mutual TLS, real certificates)
-// over loopback. Per run:
+// The central node (HTTPS on a thread pool) runs in its own process; the tablets are
+// encrypted replicas with their own HTTPS clients (mutual TLS, real certificates) over
+// loopback. The store is the embedded SQLite file (default), or PostgreSQL: a throwaway
+// cluster with the server's durable defaults (tools/pg-cluster) or the database at the URL
+// given, a fresh schema per run; then two central nodes run, behind nginx in TCP pass-through
+// (tools/nginx-stream.conf.in), and the fleet syncs through nginx while push and pull go to
+// the first node. Per run:
 //   push     one tablet pushes N answers (default 100 000), pages of 5 000, each applied and
 //            committed by the central node: changes/s, bytes on the wire per change
 //   pull     a second tablet, in its own process, pulls them: changes/s and its peak RSS
@@ -10,7 +14,10 @@
 //   fleet    K tablets (default 200) sync M answers each (default 500) at once: all must
 //            succeed; p50 and p99 of the sync time
 // and the central node's peak RSS. Figures are medians over R runs (default 3).
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +31,9 @@
 #include "storage/builtin_grids.hpp"
 #include "storage/capture.hpp"
 #include "storage/central_store.hpp"
+#include "storage/files.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/postgres.hpp"
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
@@ -49,18 +58,20 @@ struct Device {
 
 struct World {
   fs::path dir;
+  std::string store;  // an SQLite file or a PostgreSQL URL
   sync::Credentials ca;
   sync::Credentials server;
   std::vector<Device> devices;
 };
 
 // The central store with its inspectors, dossiers and devices (certificates signed by the CA).
-World make_world(const fs::path& dir, std::size_t fleet) {
+World make_world(const fs::path& dir, const std::string& store_address, std::size_t fleet) {
   World w;
   w.dir = dir;
+  w.store = store_address;
   w.ca = check(sync::make_ca("Carnet bench CA", 30));
   w.server = check(sync::make_server_certificate(w.ca, "carnet-central", {"localhost"}, {"127.0.0.1"}, 30));
-  auto store = check(storage::open_sqlite_central((dir / "central.db").string(), storage::Database::Mode::kCreate));
+  auto store = check(storage::open_central(w.store, storage::Database::Mode::kCreate));
   for (const auto& g : storage::builtin_grids()) check(store->publish_grid(*check(storage::parse_grid(g.text, g.file_name)), g.text));
   auto add_device = [&](const std::string& name, const std::string& inspector, const std::string& dossier) {
     Device d{name, inspector, dossier, core::Uuid::generate(static_cast<std::int64_t>(std::time(nullptr)) * 1000), {}};
@@ -107,7 +118,7 @@ pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& r
     ::close(ready[0]);
     ::close(stop[1]);
     ::close(report[0]);
-    auto store = check(storage::open_sqlite_central((w.dir / "central.db").string(), storage::Database::Mode::kReadWrite));
+    auto store = check(storage::open_central(w.store, storage::Database::Mode::kReadWrite));
     sync::CentralService service(*store, w.ca);
     sync::ServerOptions o;
     o.port = 0;
@@ -136,6 +147,75 @@ pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& r
   stop_write = stop[1];
   report_read = report[0];
   return pid;
+}
+
+// A throwaway PostgreSQL cluster for the whole benchmark (tools/pg-cluster, durable
+// settings), stopped by the destructor.
+class PostgresCluster {
+ public:
+  explicit PostgresCluster(fs::path dir) : dir_(std::move(dir)) {
+    // Its output to /dev/null: the server it starts would hold a pipe open.
+    const std::string command = std::string(CARNET_SOURCE_DIR) + "/tools/pg-cluster start '" + dir_.string() + "' >/dev/null";
+    auto url = std::system(command.c_str()) == 0 ? storage::read_file((dir_ / "url").string(), 4096)
+                                                   : core::Result<std::string>(core::fail(core::Status::io_error("outils.sync_bench.postgres_pas_demarre")));
+    url_ = check(std::move(url));
+    while (!url_.empty() && (url_.back() == '\n' || url_.back() == '\r')) url_.pop_back();
+  }
+  ~PostgresCluster() {
+    const std::string command = std::string(CARNET_SOURCE_DIR) + "/tools/pg-cluster stop '" + dir_.string() + "' 2>/dev/null";
+    if (std::system(command.c_str()) != 0) std::fprintf(stderr, "carnet-bench: %s failed\n", command.c_str());
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  fs::path dir_;
+  std::string url_;
+};
+
+// A fresh schema in the database at `url`, and the URL whose connections use it.
+std::string fresh_schema(const std::string& url) {
+  const std::string schema = "bench_" + std::to_string(::getpid()) + "_" + std::to_string(std::time(nullptr));
+  auto db = check(storage::open_postgres(url));
+  check(db->exec("CREATE SCHEMA " + schema));
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+}
+
+// nginx in front of the nodes on `ports` (tools/nginx-stream.conf.in), listening on a free
+// loopback port (returned); its pid in `pid`.
+std::uint16_t start_nginx(const fs::path& prefix, const std::vector<std::uint16_t>& ports, pid_t& pid) {
+  fs::create_directories(prefix);
+  std::string conf = check(storage::read_file(std::string(CARNET_SOURCE_DIR) + "/tools/nginx-stream.conf.in", 1 << 16));
+  std::string upstreams;
+  for (const auto p : ports) upstreams += "    server 127.0.0.1:" + std::to_string(p) + " max_fails=1 fail_timeout=10s;\n";
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(probe);
+  const std::uint16_t port = ntohs(a.sin_port);
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"@PREFIX@", prefix.string()},
+                                 {"@LISTEN@", "127.0.0.1:" + std::to_string(port)}, {"@UPSTREAMS@", upstreams}}) {
+    for (auto at = conf.find(from); at != std::string::npos; at = conf.find(from)) conf.replace(at, from.size(), to);
+  }
+  check(storage::write_file_atomically((prefix / "nginx.conf").string(), conf));
+  pid = ::fork();
+  if (pid == 0) {
+    const std::string p = prefix.string(), c = (prefix / "nginx.conf").string(), e = (prefix / "startup.log").string();
+    ::execl("/usr/sbin/nginx", "nginx", "-p", p.c_str(), "-c", c.c_str(), "-e", e.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_port = htons(port);
+    const bool up = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (up) return port;
+    ::usleep(25 * 1000);
+  }
+  die(core::Status::io_error("outils.sync_bench.nginx_pas_demarre"));
 }
 
 struct TabletHandle {
@@ -186,14 +266,20 @@ struct RunFigures {
   double fleet_p50 = 0, fleet_p99 = 0, fleet_ok = 0, central_rss_mib = 0, puller_rss_mib = 0;
 };
 
-RunFigures run_once(std::size_t changes, std::size_t fleet, std::size_t per_tablet) {
+RunFigures run_once(const std::string& postgres, std::size_t changes, std::size_t fleet, std::size_t per_tablet) {
   const fs::path dir = fs::temp_directory_path() / ("carnet-bench-sync-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  World w = make_world(dir, fleet);
-  std::uint16_t port = 0;
-  int stop_central = -1, central_report = -1;
-  const pid_t central = start_central(w, port, stop_central, central_report);
+  World w = make_world(dir, postgres.empty() ? (dir / "central.db").string() : fresh_schema(postgres), fleet);
+  // One node on SQLite; on PostgreSQL two, and nginx in front of them for the fleet.
+  const std::size_t nodes = postgres.empty() ? 1 : 2;
+  std::vector<pid_t> central(nodes);
+  std::vector<std::uint16_t> ports(nodes);
+  std::vector<int> stop_central(nodes, -1), central_report(nodes, -1);
+  for (std::size_t k = 0; k < nodes; ++k) central[k] = start_central(w, ports[k], stop_central[k], central_report[k]);
+  const std::uint16_t port = ports[0];
+  pid_t nginx = -1;
+  const std::uint16_t fleet_port = nodes > 1 ? start_nginx(dir / "nginx", ports, nginx) : port;
 
   // The puller lives in its own process (forked before this one grows) so that its peak
   // RSS is its own; it pulls when told to.
@@ -242,7 +328,7 @@ RunFigures run_once(std::size_t changes, std::size_t fleet, std::size_t per_tabl
   {  // fleet
     std::vector<TabletHandle> tablets;
     for (std::size_t i = 0; i < fleet; ++i) {
-      tablets.push_back(open_tablet(w, w.devices[2 + i], port));
+      tablets.push_back(open_tablet(w, w.devices[2 + i], fleet_port));
       sync_or_die(tablets.back());
       capture_answers(tablets.back(), "f" + std::to_string(i), per_tablet);
     }
@@ -274,12 +360,20 @@ RunFigures run_once(std::size_t changes, std::size_t fleet, std::size_t per_tabl
       f.fleet_p99 = done[std::min(done.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(done.size()))) - 1)];
     }
   }
-  ::close(stop_central);
-  long central_rss = 0;
-  if (::read(central_report, &central_rss, sizeof central_rss) == sizeof central_rss) {
-    f.central_rss_mib = static_cast<double>(central_rss) / 1024.0;
+  if (nginx > 0) {
+    ::kill(nginx, SIGTERM);
+    ::waitpid(nginx, nullptr, 0);
   }
-  ::waitpid(central, nullptr, 0);
+  // Every node's stop pipe is closed before any report is read: each node holds the write ends
+  // of the nodes forked before it, which close when it exits.
+  for (std::size_t k = 0; k < nodes; ++k) ::close(stop_central[k]);
+  for (std::size_t k = 0; k < nodes; ++k) {
+    long central_rss = 0;
+    if (::read(central_report[k], &central_rss, sizeof central_rss) == sizeof central_rss) {
+      f.central_rss_mib = std::max(f.central_rss_mib, static_cast<double>(central_rss) / 1024.0);
+    }
+    ::waitpid(central[k], nullptr, 0);
+  }
   fs::remove_all(dir);
   return f;
 }
@@ -291,6 +385,19 @@ int sync_main(const cli::Args& args) {
   const std::size_t fleet = count_option(args, "--tablets", 200);
   const std::size_t per_tablet = count_option(args, "--per-tablet", 500);
   const std::size_t runs = count_option(args, "--runs", 3);
+  const std::string store = args.option("--store").value_or("sqlite");
+  std::unique_ptr<PostgresCluster> cluster;
+  std::string postgres;
+  if (store == "postgres") {
+    cluster = std::make_unique<PostgresCluster>(fs::temp_directory_path() / ("carnet-bench-pg-" + std::to_string(::getpid())));
+    postgres = cluster->url();
+  } else if (storage::is_postgres_address(store)) {
+    postgres = store;
+  } else if (store != "sqlite") {
+    die(core::Status::invalid_argument("outils.sync_bench.store_inconnu"));
+  }
+  std::printf("store: %s%s\n", postgres.empty() ? "SQLite (one central node)" : "PostgreSQL (two central nodes, nginx for the fleet)",
+              cluster ? ", throwaway cluster with durable settings" : "");
   std::vector<RunFigures> all;
   for (std::size_t r = 0; r < runs; ++r) {
     // Each run in a fresh process, so that the processes it forks (the central node, the
@@ -300,7 +407,7 @@ int sync_main(const cli::Args& args) {
     const pid_t run = ::fork();
     if (run == 0) {
       ::close(figures[0]);
-      const RunFigures f = run_once(changes, fleet, per_tablet);
+      const RunFigures f = run_once(postgres, changes, fleet, per_tablet);
       if (::write(figures[1], &f, sizeof f) != sizeof f) ::_exit(3);
       ::_exit(0);
     }
@@ -329,7 +436,7 @@ int sync_main(const cli::Args& args) {
               med(&RunFigures::bytes_per_change), med(&RunFigures::noop_requests));
   std::printf("fleet: %zu tablets x %zu changes at once, %.0f succeeded, sync time p50 %.3f s, p99 %.3f s\n", fleet,
               per_tablet, med(&RunFigures::fleet_ok), med(&RunFigures::fleet_p50), med(&RunFigures::fleet_p99));
-  std::printf("central node peak RSS %.1f MiB (median over %zu runs)\n", med(&RunFigures::central_rss_mib), runs);
+  std::printf("central node peak RSS %.1f MiB (the largest node; median over %zu runs)\n", med(&RunFigures::central_rss_mib), runs);
   return 0;
 }
 
