@@ -1,5 +1,5 @@
 // The audit log: its hash and chain (storage/audit_log.cpp) and how the central store keeps
-// it (central_sqlite.cpp, central_schema.cpp): one entry per action, in the action's
+// it (central_sql.cpp, central_schema.cpp): one entry per action, in the action's
 // transaction; tampering behind the store's back found and the first bad entry named.
 #include "storage/audit_log.hpp"
 

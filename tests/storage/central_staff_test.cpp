@@ -1,4 +1,4 @@
-// Staff accounts and their web sessions in the central store (central_sqlite.cpp, schema
+// Staff accounts and their web sessions in the central store (central_sql.cpp, schema
 // step 4): accounts added, disabled and removed; sessions that end when idle, at their
 // absolute limit, at logout and with their user; every action audited without a secret.
 #include <gtest/gtest.h>
