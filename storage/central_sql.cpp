@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "core/addendum.hpp"
 #include "core/date.hpp"
@@ -432,9 +433,20 @@ class SqlCentral final : public CentralStore, private EntityStore {
       }));
     }
 
+    // The push, applied as a batch (PushBatch), written by flush() before the rest of the
+    // exchange reads the tables.
+    batch_ = PushBatch{};
+    batch_.active = true;
+    struct EndBatch {
+      PushBatch& batch;
+      ~EndBatch() { batch = PushBatch{}; }
+    } end_batch{batch_};
+    CARNET_RETURN_IF_ERROR_R(prefetch_answers(in.push));
     for (std::size_t i = 0; i < in.push.size(); ++i) {
       CARNET_RETURN_IF_ERROR_R(apply_pushed(in, device, scope, i, now, out));
     }
+    CARNET_RETURN_IF_ERROR_R(flush());
+    batch_.active = false;
 
     for (const auto& id : in.resolved_conflicts) {
       auto st = owned_->prepare(
@@ -1094,12 +1106,17 @@ class SqlCentral final : public CentralStore, private EntityStore {
   }
 
   Status create_entity(const EntityRef& e) {
+    std::pair<std::string, std::string> key{std::string(e.type), std::string(e.id)};
+    const auto known = batch_.active ? batch_.places.find(key) : batch_.places.end();
+    if (known != batch_.places.end() && known->second) return Status::ok_status();  // exists
     auto st = owned_->prepare("INSERT INTO entities(type, id, parent, scope) VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
     if (!st) return st.error();
     st->bind(1, e.type).bind(2, e.id);
     if (e.parent.empty()) st->bind_null(3);
     else st->bind(3, e.parent);
-    return st->bind(4, e.scope).run();
+    CARNET_RETURN_IF_ERROR(st->bind(4, e.scope).run());
+    if (known != batch_.places.end()) known->second = std::make_pair(std::string(e.parent), std::string(e.scope));
+    return Status::ok_status();
   }
 
   Result<std::string> entity_parent(std::string_view type, std::string_view id) {
@@ -1108,50 +1125,174 @@ class SqlCentral final : public CentralStore, private EntityStore {
     return *place ? (*place)->first : std::string();
   }
 
-  // Appends an applied change to the log and makes it the field's state. Returns its seq.
-  Result<std::uint64_t> log_and_apply(const core::Change& c, const std::string& device, std::string_view author,
-                                      std::int64_t now) {
-    auto log = owned_->prepare(
-        "INSERT INTO changes(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
-        "grid_version, parent, scope, device, author, received_ms) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING seq");
-    if (!log) return fail(log.error());
+  // Appends an applied change to the log and makes it the field's state: at once, or during
+  // a push at the next flush().
+  Status log_and_apply(const core::Change& c, const std::string& device, std::string_view author, std::int64_t now) {
+    FieldKey key{c.entity_type, c.entity_id, c.field};
+    batch_.log.push_back({c, device, std::string(author), now});
+    batch_.dirty[key] = batch_.log.size() - 1;
+    if (!batch_.active) {
+      const Status written = flush();
+      batch_.log.clear();  // written, or not at all (the transaction fails)
+      batch_.dirty.clear();
+      return written;
+    }
+    batch_.fields.insert_or_assign(std::move(key), FieldValue{c.value, c.version});
+    batch_.logged.insert(std::string(uuid_bytes(c.id)));
+    return Status::ok_status();
+  }
+
+  // How many rows the next multi-row statement takes, of `left`: one of a few sizes, so that
+  // the statements prepared and cached stay few.
+  static std::size_t chunk(std::size_t left) {
+    for (const std::size_t size : {200u, 40u, 8u}) {
+      if (left >= size) return size;
+    }
+    return 1;
+  }
+
+  // "(?1, …, ?columns), (…)" for `rows` rows.
+  static std::string value_rows(std::size_t rows, int columns) {
+    std::string out;
+    int n = 0;
+    for (std::size_t r = 0; r < rows; ++r) {
+      out += r == 0 ? "(" : ", (";
+      for (int c = 0; c < columns; ++c) out += (c == 0 ? "?" : ", ?") + std::to_string(++n);
+      out += ")";
+    }
+    return out;
+  }
+
+  // Writes what the push has applied: the log rows in multi-row inserts (their sequence
+  // numbers in the order they were applied, checked), then each field's last state once.
+  Status flush() {
+    auto& log = batch_.log;
+    std::vector<std::int64_t> seqs(log.size(), 0);
+    for (std::size_t first = 0, n = 0; first < log.size(); first += n) {
+      n = chunk(log.size() - first);
+      auto st = owned_->prepare(
+          "INSERT INTO changes(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
+          "grid_version, parent, scope, device, author, received_ms) VALUES " +
+          value_rows(n, 16) + " RETURNING change_id, seq");
+      if (!st) return st.error();
+      std::map<std::string, std::size_t, std::less<>> row_of;
+      for (std::size_t i = 0; i < n; ++i) {
+        const Pending& p = log[first + i];
+        bind_log_row(*st, static_cast<int>(16 * i), p.change, p.device, p.author, p.now);
+        row_of.emplace(std::string(uuid_bytes(p.change.id)), first + i);
+      }
+      std::size_t returned = 0;
+      CARNET_RETURN_IF_ERROR(each_row(*st, [&](Statement& s) {
+        auto it = row_of.find(s.column_blob(0));
+        if (it == row_of.end()) return Status::internal("stockage.central_sqlite.journal_numerotation");
+        seqs[it->second] = s.column_int(1);
+        ++returned;
+        return Status::ok_status();
+      }));
+      if (returned != n) return Status::internal("stockage.central_sqlite.journal_numerotation");
+    }
+    // A tablet applies pulled changes in sequence order: it must be the order they were applied.
+    for (std::size_t i = 1; i < seqs.size(); ++i) {
+      if (seqs[i] <= seqs[i - 1]) return Status::internal("stockage.central_sqlite.journal_numerotation");
+    }
+    std::vector<std::size_t> last;  // per field, its last log entry
+    for (const auto& [key, index] : batch_.dirty) last.push_back(index);
+    for (std::size_t first = 0, n = 0; first < last.size(); first += n) {
+      n = chunk(last.size() - first);
+      auto st = owned_->prepare(
+          "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node, seq, author, scope) VALUES " + value_rows(n, 9) +
+          " ON CONFLICT(entity_type, entity_id, field) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, "
+          "node = excluded.node, seq = excluded.seq, author = excluded.author");
+      if (!st) return st.error();
+      for (std::size_t i = 0; i < n; ++i) {
+        const Pending& p = log[last[first + i]];
+        const auto nid = uuid_bytes(p.change.version.node);
+        const int o = static_cast<int>(9 * i);
+        st->bind(o + 1, p.change.entity_type)
+            .bind(o + 2, p.change.entity_id)
+            .bind(o + 3, p.change.field)
+            .bind_optional(o + 4, encoded(p.change.value))
+            .bind(o + 5, static_cast<std::int64_t>(p.change.version.hlc.value))
+            .bind_blob(o + 6, nid.data(), nid.size())
+            .bind(o + 7, seqs[last[first + i]])
+            .bind(o + 8, p.author)
+            .bind(o + 9, p.change.scope);
+      }
+      CARNET_RETURN_IF_ERROR(st->run());
+    }
+    log.clear();
+    batch_.dirty.clear();
+    return Status::ok_status();
+  }
+
+  // The 16 columns of a log row, as ?first+1 … ?first+16.
+  static void bind_log_row(Statement& st, int first, const core::Change& c, const std::string& device, std::string_view author,
+                           std::int64_t now) {
     const auto cid = uuid_bytes(c.id);
     const auto nid = uuid_bytes(c.version.node);
     const auto bid = uuid_bytes(c.base.node);
-    log->bind_blob(1, cid.data(), cid.size())
-        .bind(2, c.entity_type)
-        .bind(3, c.entity_id)
-        .bind(4, c.field)
-        .bind_optional(5, encoded(c.value))
-        .bind(6, static_cast<std::int64_t>(c.version.hlc.value))
-        .bind_blob(7, nid.data(), nid.size())
-        .bind(8, static_cast<std::int64_t>(c.base.hlc.value))
-        .bind_blob(9, bid.data(), bid.size());
-    if (c.grid_key.empty()) log->bind_null(10).bind_null(11);
-    else log->bind(10, c.grid_key).bind(11, static_cast<std::int64_t>(c.grid_version));
-    log->bind(12, c.parent).bind(13, c.scope);
-    if (device.empty()) log->bind_null(14);
-    else log->bind(14, device);
-    auto logged = log->bind(15, author).bind(16, now).run_returning();
-    if (!logged) return fail(logged.error());
-    const auto seq = static_cast<std::uint64_t>(*logged);
-    auto put = owned_->prepare(
-        "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node, seq, author, scope) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(entity_type, entity_id, field) DO UPDATE SET "
-        "value = ?4, hlc = ?5, node = ?6, seq = ?7, author = ?8");
-    if (!put) return fail(put.error());
-    CARNET_RETURN_IF_ERROR_R(put->bind(1, c.entity_type)
-                                 .bind(2, c.entity_id)
-                                 .bind(3, c.field)
-                                 .bind_optional(4, encoded(c.value))
-                                 .bind(5, static_cast<std::int64_t>(c.version.hlc.value))
-                                 .bind_blob(6, nid.data(), nid.size())
-                                 .bind(7, static_cast<std::int64_t>(seq))
-                                 .bind(8, author)
-                                 .bind(9, c.scope)
-                                 .run());
-    return seq;
+    st.bind_blob(first + 1, cid.data(), cid.size())
+        .bind(first + 2, c.entity_type)
+        .bind(first + 3, c.entity_id)
+        .bind(first + 4, c.field)
+        .bind_optional(first + 5, encoded(c.value))
+        .bind(first + 6, static_cast<std::int64_t>(c.version.hlc.value))
+        .bind_blob(first + 7, nid.data(), nid.size())
+        .bind(first + 8, static_cast<std::int64_t>(c.base.hlc.value))
+        .bind_blob(first + 9, bid.data(), bid.size());
+    if (c.grid_key.empty()) st.bind_null(first + 10).bind_null(first + 11);
+    else st.bind(first + 10, c.grid_key).bind(first + 11, static_cast<std::int64_t>(c.grid_version));
+    st.bind(first + 12, c.parent).bind(first + 13, c.scope);
+    if (device.empty()) st.bind_null(first + 14);
+    else st.bind(first + 14, device);
+    st.bind(first + 15, author).bind(first + 16, now);
+  }
+
+  // The exactly-once answers of a push, read before it is applied: which of its change ids
+  // are in the log, and the first answer given to those received but not applied.
+  Status prefetch_answers(const std::vector<core::Change>& push) {
+    for (std::size_t first = 0, n = 0; first < push.size(); first += n) {
+      n = chunk(push.size() - first);
+      std::string ids;
+      for (std::size_t i = 0; i < n; ++i) ids += (i == 0 ? "?" : ", ?") + std::to_string(i + 1);
+      auto logged = owned_->prepare("SELECT change_id FROM changes WHERE change_id IN (" + ids + ")");
+      if (!logged) return logged.error();
+      auto got = owned_->prepare("SELECT change_id, status, reason, reason_message FROM received WHERE change_id IN (" + ids + ")");
+      if (!got) return got.error();
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto cid = uuid_bytes(push[first + i].id);
+        logged->bind_blob(static_cast<int>(i + 1), cid.data(), cid.size());
+        got->bind_blob(static_cast<int>(i + 1), cid.data(), cid.size());
+      }
+      CARNET_RETURN_IF_ERROR(each_row(*logged, [&](Statement& s) {
+        batch_.logged.insert(s.column_blob(0));
+        return Status::ok_status();
+      }));
+      CARNET_RETURN_IF_ERROR(each_row(*got, [&](Statement& s) {
+        batch_.received.insert_or_assign(s.column_blob(0), Answer{s.column_int(1), s.column_text(2), message_column(s, 3)});
+        return Status::ok_status();
+      }));
+    }
+    return Status::ok_status();
+  }
+
+  // During a push, what it has read (cached) and written (the overlay): a field's state.
+  Result<std::optional<FieldValue>> field(std::string_view type, std::string_view id, std::string_view f) {
+    if (!batch_.active) return EntityStore::field(type, id, f);
+    FieldKey key{std::string(type), std::string(id), std::string(f)};
+    if (auto it = batch_.fields.find(key); it != batch_.fields.end()) return it->second;
+    auto read = EntityStore::field(type, id, f);
+    if (read) batch_.fields.emplace(std::move(key), *read);
+    return read;
+  }
+  // The same for an entity's place.
+  Result<std::optional<std::pair<std::string, std::string>>> entity_place(std::string_view type, std::string_view id) {
+    if (!batch_.active) return EntityStore::entity_place(type, id);
+    std::pair<std::string, std::string> key{std::string(type), std::string(id)};
+    if (auto it = batch_.places.find(key); it != batch_.places.end()) return it->second;
+    auto read = EntityStore::entity_place(type, id);
+    if (read) batch_.places.emplace(std::move(key), *read);
+    return read;
   }
 
   // A change written at the central node (office): a clean successor of the current state.
@@ -1183,8 +1324,7 @@ class SqlCentral final : public CentralStore, private EntityStore {
     }
     c.version = {hlc_->now(), node_};
     if (*current) c.base = (*current)->version;
-    auto seq = log_and_apply(c, "", kOffice, now);
-    return seq ? Status::ok_status() : seq.error();
+    return log_and_apply(c, "", kOffice, now);
   }
 
   Result<std::string> author_of(const Version& v) {
@@ -1297,6 +1437,7 @@ class SqlCentral final : public CentralStore, private EntityStore {
   // Verifies the signature that `c` carries (the signature field) or relies on (the move to
   // "signed"), over the inspection as the central node holds it; audits the result.
   Result<std::optional<Refusal>> signature_refusal(const core::Change& c, const std::string& device) {
+    CARNET_RETURN_IF_ERROR_R(flush());  // the inspection is read from the tables
     auto view = read_inspection(*this, c.entity_id);
     if (!view) {
       if (view.error().code() == core::StatusCode::kNotFound) {
@@ -1331,11 +1472,15 @@ class SqlCentral final : public CentralStore, private EntityStore {
         "ON CONFLICT(change_id) DO UPDATE SET status = ?2, reason = ?3, reason_message = ?4");
     if (!st) return st.error();
     const auto cid = uuid_bytes(c.id);
-    return st->bind_blob(1, cid.data(), cid.size())
-        .bind(2, static_cast<std::int64_t>(status))
-        .bind(3, reason)
-        .bind_optional(4, encoded(reason_message))
-        .run();
+    CARNET_RETURN_IF_ERROR(st->bind_blob(1, cid.data(), cid.size())
+                               .bind(2, static_cast<std::int64_t>(status))
+                               .bind(3, reason)
+                               .bind_optional(4, encoded(reason_message))
+                               .run());
+    if (batch_.active) {
+      batch_.received.insert_or_assign(std::string(cid), Answer{static_cast<std::int64_t>(status), std::string(reason), reason_message});
+    }
+    return Status::ok_status();
   }
 
   Result<std::optional<std::pair<Value, Version>>> state_of(const core::Change& c) {
@@ -1350,24 +1495,15 @@ class SqlCentral final : public CentralStore, private EntityStore {
                       SyncOutput& out) {
     const core::Change& c = in.push[i];
     const auto cid = uuid_bytes(c.id);
-    {  // Exactly once: a change id seen before gets its first answer again.
-      auto seen = owned_->prepare("SELECT 1 FROM changes WHERE change_id = ?1");
-      if (!seen) return seen.error();
-      seen->bind_blob(1, cid.data(), cid.size());
-      auto row = seen->step();
-      if (!row) return row.error();
-      if (*row) {
+    {  // Exactly once: a change id seen before gets its first answer again (prefetch_answers()).
+      const std::string key(cid);
+      if (batch_.logged.contains(key)) {
         out.outcomes.push_back({i, ChangeOutcome::Status::kDuplicate, {}, {}, {}});
         return Status::ok_status();
       }
-      auto got = owned_->prepare("SELECT status, reason, reason_message FROM received WHERE change_id = ?1");
-      if (!got) return got.error();
-      got->bind_blob(1, cid.data(), cid.size());
-      auto again = got->step();
-      if (!again) return again.error();
-      if (*again) {
-        ChangeOutcome o{i, static_cast<ChangeOutcome::Status>(got->column_int(0)), got->column_text(1),
-                        message_column(*got, 2), {}};
+      if (auto again = batch_.received.find(key); again != batch_.received.end()) {
+        ChangeOutcome o{i, static_cast<ChangeOutcome::Status>(again->second.status), again->second.reason,
+                        again->second.message, {}};
         auto state = state_of(c);
         if (!state) return state.error();
         o.state = *state;
@@ -1447,8 +1583,7 @@ class SqlCentral final : public CentralStore, private EntityStore {
       ++out.conflicts_recorded;
     }
     if (d.apply) {
-      auto seq = log_and_apply(c, device, in.inspector_id, now);
-      if (!seq) return seq.error();
+      CARNET_RETURN_IF_ERROR(log_and_apply(c, device, in.inspector_id, now));
       ++out.applied;
       if (d.conflict) out.outcomes.push_back({i, ChangeOutcome::Status::kConflictWon, {}, {}, {}});
       return Status::ok_status();
@@ -1630,6 +1765,32 @@ class SqlCentral final : public CentralStore, private EntityStore {
   CentralOptions options_;
   const core::PhysicalClock* clock_;
   bool sqlite() const { return owned_->dialect() == Database::Dialect::kSqlite; }
+
+  // A push being applied (sync()): what it has read and what it has written, so that a page
+  // of changes costs a few multi-row statements instead of several statements per change.
+  // Outside a push only `log` and `dirty` are used, for one change written at once.
+  using FieldKey = std::tuple<std::string, std::string, std::string>;  // entity type, id, field
+  struct Answer {
+    std::int64_t status = 0;
+    std::string reason;
+    std::optional<core::Message> message;
+  };
+  struct Pending {
+    core::Change change;
+    std::string device;
+    std::string author;
+    std::int64_t now = 0;
+  };
+  struct PushBatch {
+    bool active = false;
+    std::set<std::string, std::less<>> logged;                  // change ids (16 bytes) in the log
+    std::map<std::string, Answer, std::less<>> received;        // change id -> first answer
+    std::map<std::pair<std::string, std::string>, std::optional<std::pair<std::string, std::string>>> places;
+    std::map<FieldKey, std::optional<FieldValue>> fields;       // read, or written by this push
+    std::vector<Pending> log;                                   // applied, not yet written
+    std::map<FieldKey, std::size_t> dirty;                      // field -> its last entry in `log`
+  };
+  PushBatch batch_;
 
   std::mutex mu_;  // guards everything below and every use of owned_
   core::Uuid node_;
