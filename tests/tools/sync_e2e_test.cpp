@@ -25,7 +25,19 @@
 namespace carnet::testing {
 namespace {
 
-using SyncEndToEnd = CentralNodeTest;
+class SyncEndToEnd : public CentralNodeTest {
+ protected:
+  // Every change reached the central node exactly once: the log holds each change id once
+  // (a unique key), and at least the `written` changes of the devices.
+  void expect_each_change_once(std::int64_t written) {
+    auto db = central_database();
+    ASSERT_TRUE(db);
+    auto st = (*db)->prepare("SELECT count(*), count(DISTINCT change_id) FROM changes WHERE device IS NOT NULL");
+    ASSERT_TRUE(st && st->step().value_or(false));
+    EXPECT_EQ(st->column_int(0), st->column_int(1));
+    EXPECT_GE(st->column_int(0), written);
+  }
+};
 
 TEST_F(SyncEndToEnd, TwoTabletsCaptureOfflineSyncAndTheOfficeSeesOneMergedReport) {
   enroll("a", "lead");
@@ -296,14 +308,7 @@ TEST_F(SyncEndToEnd, TabletKilledDuringASyncResumesWithNothingLostOrAppliedTwice
   ASSERT_EQ(final_sync.exit_code, 0) << final_sync.err;
   EXPECT_NE(final_sync.out.find("contenu vérifié"), std::string::npos) << final_sync.out;
   EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
-  // Every change reached the central node exactly once: the log holds each change id once
-  // (a unique key), and as many of this device's changes as it wrote.
-  auto db = central_database();
-  ASSERT_TRUE(db);
-  auto st = (*db)->prepare("SELECT count(*), count(DISTINCT change_id) FROM changes WHERE device IS NOT NULL");
-  ASSERT_TRUE(st && st->step().value_or(false));
-  EXPECT_EQ(st->column_int(0), st->column_int(1));
-  EXPECT_GE(st->column_int(0), written);
+  expect_each_change_once(written);
 }
 
 // A central node dies (SIGKILL) while a tablet syncs through it: the tablet's next sync goes
@@ -346,12 +351,7 @@ TEST_F(SyncEndToEnd, ACentralNodeKilledDuringASyncLosesNothingAndTheNextSyncGoes
   ASSERT_EQ(next.exit_code, 0) << next.err;
   EXPECT_NE(next.out.find("contenu vérifié"), std::string::npos) << next.out;
   EXPECT_EQ(tablet_json("a", {"status"}).find("pending")->number_text(), "0");
-  auto db = central_database();
-  ASSERT_TRUE(db);
-  auto st = (*db)->prepare("SELECT count(*), count(DISTINCT change_id) FROM changes WHERE device IS NOT NULL");
-  ASSERT_TRUE(st && st->step().value_or(false));
-  EXPECT_EQ(st->column_int(0), st->column_int(1));
-  EXPECT_GE(st->column_int(0), written);
+  expect_each_change_once(written);
 }
 
 TEST_F(SyncEndToEnd, WatchKeepsTryingWhileOfflineAndSyncsWhenTheCentralNodeIsBack) {
