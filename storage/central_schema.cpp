@@ -112,6 +112,12 @@ constexpr const char* kSteps[] = {
       ALTER TABLE quarantine ADD COLUMN reason_message TEXT;
       ALTER TABLE received ADD COLUMN reason_message TEXT;
     )sql",
+    // 7: kOfficeClock — the clock of the last office change, which a central node passes
+    // before writing one (several nodes write under the office's node id). The largest clock
+    // in the log is at least that.
+    R"sql(
+      INSERT INTO meta(key, value) SELECT 'office_clock', CAST(coalesce(max(hlc), 0) AS TEXT) FROM changes;
+    )sql",
 };
 
 // The same history for PostgreSQL, step for step (the schema and its version mean the same
@@ -227,6 +233,11 @@ constexpr const char* kPostgresSteps[] = {
     R"sql(
       ALTER TABLE quarantine ADD COLUMN reason_message TEXT;
       ALTER TABLE received ADD COLUMN reason_message TEXT;
+    )sql",
+    // 7: kOfficeClock — as for SQLite; the index that found it in the log goes.
+    R"sql(
+      INSERT INTO meta(key, value) SELECT 'office_clock', CAST(coalesce(max(hlc), 0) AS TEXT) FROM changes;
+      DROP INDEX changes_by_node;
     )sql",
 };
 static_assert(sizeof kPostgresSteps / sizeof kPostgresSteps[0] == sizeof kSteps / sizeof kSteps[0]);

@@ -15,7 +15,8 @@ enum class CentralSchema : int {
   kStaff = 4,       // the office's staff accounts and their web sessions
   kQuarantineReview = 5,  // the office's decision on a quarantined change, by whom and when
   kReasonMessage = 6,     // a quarantine reason as a catalogue message, besides its French text
-  kLatest = kReasonMessage,
+  kOfficeClock = 7,       // the clock of the last office change in meta, passed by every central node
+  kLatest = kOfficeClock,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

@@ -3,6 +3,8 @@
 // (storage/postgres.hpp). The few statements that differ choose by Database::dialect().
 // Message keys keep their first prefix, stockage.central_sqlite: stored messages name them.
 #include <algorithm>
+#include <array>
+#include <charconv>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -36,6 +38,8 @@ namespace row_field = core::row_field;
 constexpr const char* kOffice = "bureau";  // author of changes written at the central node
 constexpr std::string_view kReviewRejected = "rejetee";
 constexpr std::string_view kReviewApplied = "appliquee";
+// The meta key of the last office change's clock (CentralSchema::kOfficeClock).
+constexpr std::string_view kOfficeClock = "office_clock";
 
 template <class Fn>
 Status each_row(Statement& st, Fn&& fn) {
@@ -413,14 +417,27 @@ class SqlCentral final : public CentralStore, private EntityStore {
 
   Result<SyncOutput> sync(const SyncInput& in) override {
     std::lock_guard lock(mu_);
+    // A device clock within the allowed drift moves ours; one beyond it does not, and its
+    // changes are quarantined below.
+    hlc_->observe(in.device_clock, options_.max_clock_drift_ms).ignore();
+    // First on the likely guess that no pushed change is in the log already; should one be
+    // (a retried push), the log's unique change ids catch it, nothing is kept, and the
+    // exchange runs again with the log read first.
+    auto out = sync_once(in, false);
+    if (!out && retry_exactly_) out = sync_once(in, true);
+    return out;
+  }
+
+  // One attempt at sync(): with `exact`, which pushed changes the log holds is read before
+  // they are applied; without, only those not applied are looked up, and flush() sets
+  // retry_exactly_ (and fails) when the log refuses one as already there.
+  Result<SyncOutput> sync_once(const SyncInput& in, bool exact) {
+    retry_exactly_ = false;
     auto tx = Transaction::begin(*owned_);
     if (!tx) return fail(tx.error());
     const std::int64_t now = clock_->now_ms();
     const std::string device = in.device.to_string();
     SyncOutput out;
-    // A device clock within the allowed drift moves ours; one beyond it does not, and its
-    // changes are quarantined below.
-    hlc_->observe(in.device_clock, options_.max_clock_drift_ms).ignore();
 
     std::map<std::string, std::string, std::less<>> scope;  // dossier -> state
     {
@@ -437,11 +454,13 @@ class SqlCentral final : public CentralStore, private EntityStore {
     // exchange reads the tables.
     batch_ = PushBatch{};
     batch_.active = true;
+    batch_.exact = exact;
     struct EndBatch {
       PushBatch& batch;
       ~EndBatch() { batch = PushBatch{}; }
     } end_batch{batch_};
     CARNET_RETURN_IF_ERROR_R(prefetch_answers(in.push));
+    CARNET_RETURN_IF_ERROR_R(prefetch_state(in.push));
     for (std::size_t i = 0; i < in.push.size(); ++i) {
       CARNET_RETURN_IF_ERROR_R(apply_pushed(in, device, scope, i, now, out));
     }
@@ -1142,13 +1161,30 @@ class SqlCentral final : public CentralStore, private EntityStore {
     return Status::ok_status();
   }
 
-  // How many rows the next multi-row statement takes, of `left`: one of a few sizes, so that
-  // the statements prepared and cached stay few.
+  // Multi-row statements take one of a few row counts, so that the statements prepared and
+  // cached stay few (at most 500 rows of 16 values: under SQLite's and PostgreSQL's limits).
+  static constexpr std::array<std::size_t, 5> kRowCounts{500, 100, 20, 5, 1};
+  // Rows the next multi-row INSERT writes, of `left`: the largest count that fits.
   static std::size_t chunk(std::size_t left) {
-    for (const std::size_t size : {200u, 40u, 8u}) {
+    for (const std::size_t size : kRowCounts) {
       if (left >= size) return size;
     }
     return 1;
+  }
+  // Reads `count` keys a few statements at a time: read(first, slots) binds keys
+  // first … first + slots - 1, each index passed through clamp(); the last statement is the
+  // smallest count that holds what is left, padded by repeating the last key.
+  template <class Read>
+  static Status in_chunks(std::size_t count, Read read) {
+    for (std::size_t first = 0; first < count;) {
+      std::size_t slots = kRowCounts.front();
+      for (const std::size_t size : kRowCounts) {
+        if (size >= count - first) slots = size;
+      }
+      CARNET_RETURN_IF_ERROR(read(first, slots, [count](std::size_t i) { return std::min(i, count - 1); }));
+      first += slots;
+    }
+    return Status::ok_status();
   }
 
   // "(?1, …, ?columns), (…)" for `rows` rows.
@@ -1173,7 +1209,7 @@ class SqlCentral final : public CentralStore, private EntityStore {
       auto st = owned_->prepare(
           "INSERT INTO changes(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
           "grid_version, parent, scope, device, author, received_ms) VALUES " +
-          value_rows(n, 16) + " RETURNING change_id, seq");
+          value_rows(n, 16) + " ON CONFLICT(change_id) DO NOTHING RETURNING change_id, seq");
       if (!st) return st.error();
       std::map<std::string, std::size_t, std::less<>> row_of;
       for (std::size_t i = 0; i < n; ++i) {
@@ -1189,7 +1225,12 @@ class SqlCentral final : public CentralStore, private EntityStore {
         ++returned;
         return Status::ok_status();
       }));
-      if (returned != n) return Status::internal("stockage.central_sqlite.journal_numerotation");
+      if (returned != n) {
+        // A change already in the log: expected only of a push applied without reading the
+        // log first (PushBatch::exact), which then runs again.
+        retry_exactly_ = !batch_.exact;
+        return Status::internal("stockage.central_sqlite.journal_numerotation");
+      }
     }
     // A tablet applies pulled changes in sequence order: it must be the order they were applied.
     for (std::size_t i = 1; i < seqs.size(); ++i) {
@@ -1248,32 +1289,97 @@ class SqlCentral final : public CentralStore, private EntityStore {
     st.bind(first + 15, author).bind(first + 16, now);
   }
 
-  // The exactly-once answers of a push, read before it is applied: which of its change ids
-  // are in the log, and the first answer given to those received but not applied.
+  // The exactly-once answers of a push, read before it is applied: the first answer given to
+  // those of its changes received but not applied, and when the push is exact which of its
+  // change ids are in the log.
   Status prefetch_answers(const std::vector<core::Change>& push) {
-    for (std::size_t first = 0, n = 0; first < push.size(); first += n) {
-      n = chunk(push.size() - first);
+    return in_chunks(push.size(), [&](std::size_t first, std::size_t n, auto clamp) -> Status {
       std::string ids;
       for (std::size_t i = 0; i < n; ++i) ids += (i == 0 ? "?" : ", ?") + std::to_string(i + 1);
-      auto logged = owned_->prepare("SELECT change_id FROM changes WHERE change_id IN (" + ids + ")");
-      if (!logged) return logged.error();
+      auto bind_ids = [&](Statement& st) {
+        for (std::size_t i = 0; i < n; ++i) {
+          const auto cid = uuid_bytes(push[clamp(first + i)].id);
+          st.bind_blob(static_cast<int>(i + 1), cid.data(), cid.size());
+        }
+      };
+      if (batch_.exact) {
+        auto logged = owned_->prepare("SELECT change_id FROM changes WHERE change_id IN (" + ids + ")");
+        if (!logged) return logged.error();
+        bind_ids(*logged);
+        CARNET_RETURN_IF_ERROR(each_row(*logged, [&](Statement& s) {
+          batch_.logged.insert(s.column_blob(0));
+          return Status::ok_status();
+        }));
+      }
       auto got = owned_->prepare("SELECT change_id, status, reason, reason_message FROM received WHERE change_id IN (" + ids + ")");
       if (!got) return got.error();
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto cid = uuid_bytes(push[first + i].id);
-        logged->bind_blob(static_cast<int>(i + 1), cid.data(), cid.size());
-        got->bind_blob(static_cast<int>(i + 1), cid.data(), cid.size());
-      }
-      CARNET_RETURN_IF_ERROR(each_row(*logged, [&](Statement& s) {
-        batch_.logged.insert(s.column_blob(0));
-        return Status::ok_status();
-      }));
-      CARNET_RETURN_IF_ERROR(each_row(*got, [&](Statement& s) {
+      bind_ids(*got);
+      return each_row(*got, [&](Statement& s) {
         batch_.received.insert_or_assign(s.column_blob(0), Answer{s.column_int(1), s.column_text(2), message_column(s, 3)});
         return Status::ok_status();
-      }));
+      });
+    });
+  }
+
+  // Whether the log holds change id `cid` (16 bytes): as read by prefetch_answers() when the
+  // push is exact, else asked (for a change about to be answered without being applied).
+  Result<bool> in_log(const std::string& cid) {
+    if (batch_.exact || batch_.logged.contains(cid)) return batch_.logged.contains(cid);
+    auto st = owned_->prepare("SELECT 1 FROM changes WHERE change_id = ?1");
+    if (!st) return fail(st.error());
+    st->bind_blob(1, cid.data(), cid.size());
+    return st->step();
+  }
+
+  // The state a push reads, read before it is applied in a few statements: the places of the
+  // entities it writes (and of their inspections), and the fields it writes or checks (an
+  // inspection's status, a row's table, an addendum's review). field() and entity_place()
+  // then answer from the cache.
+  Status prefetch_state(const std::vector<core::Change>& push) {
+    std::set<std::pair<std::string, std::string>> places;
+    std::set<FieldKey> fields;
+    for (const auto& c : push) {
+      places.emplace(c.entity_type, c.entity_id);
+      fields.emplace(c.entity_type, c.entity_id, c.field);
+      if (c.entity_type == entity::kRow || c.entity_type == entity::kAddendum) places.emplace(entity::kInspection, c.parent);
+      fields.emplace(entity::kInspection, c.entity_type == entity::kInspection ? c.entity_id : c.parent, field::kStatus);
+      if (c.entity_type == entity::kRow) fields.emplace(entity::kRow, c.entity_id, row_field::kTable);
+      if (c.entity_type == entity::kAddendum) fields.emplace(entity::kAddendum, c.entity_id, core::addendum_field::kReview);
     }
-    return Status::ok_status();
+    const std::vector<std::pair<std::string, std::string>> place_keys(places.begin(), places.end());
+    CARNET_RETURN_IF_ERROR(in_chunks(place_keys.size(), [&](std::size_t first, std::size_t n, auto clamp) -> Status {
+      auto st = owned_->prepare("WITH k(t, i) AS (VALUES " + value_rows(n, 2) +
+                                ") SELECT e.type, e.id, coalesce(e.parent, ''), coalesce(e.scope, '') FROM k "
+                                "JOIN entities e ON e.type = k.t AND e.id = k.i");
+      if (!st) return st.error();
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& [type, id] = place_keys[clamp(first + i)];
+        st->bind(static_cast<int>(2 * i + 1), type).bind(static_cast<int>(2 * i + 2), id);
+        batch_.places.try_emplace({type, id}, std::nullopt);
+      }
+      return each_row(*st, [&](Statement& s) {
+        batch_.places.insert_or_assign({s.column_text(0), s.column_text(1)}, std::make_pair(s.column_text(2), s.column_text(3)));
+        return Status::ok_status();
+      });
+    }));
+    const std::vector<FieldKey> field_keys(fields.begin(), fields.end());
+    return in_chunks(field_keys.size(), [&](std::size_t first, std::size_t n, auto clamp) -> Status {
+      auto st = owned_->prepare("WITH k(t, i, f) AS (VALUES " + value_rows(n, 3) +
+                                ") SELECT f.entity_type, f.entity_id, f.field, f.value, f.hlc, f.node FROM k "
+                                "JOIN fields f ON f.entity_type = k.t AND f.entity_id = k.i AND f.field = k.f");
+      if (!st) return st.error();
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& [type, id, name] = field_keys[clamp(first + i)];
+        st->bind(static_cast<int>(3 * i + 1), type).bind(static_cast<int>(3 * i + 2), id).bind(static_cast<int>(3 * i + 3), name);
+        batch_.fields.try_emplace(field_keys[clamp(first + i)], std::nullopt);
+      }
+      return each_row(*st, [&](Statement& s) {
+        auto fv = field_value_at(s, 3);
+        if (!fv) return fv.error();
+        batch_.fields.insert_or_assign({s.column_text(0), s.column_text(1), s.column_text(2)}, std::move(*fv));
+        return Status::ok_status();
+      });
+    });
   }
 
   // During a push, what it has read (cached) and written (the overlay): a field's state.
@@ -1312,17 +1418,17 @@ class SqlCentral final : public CentralStore, private EntityStore {
     c.scope = std::string(scope);
     c.field = std::string(f);
     c.value = value;
-    if (!sqlite()) {
-      // Other central nodes write office changes under the same node id: this one's clock
-      // first passes the last of them (under the writer lock, so none is being written).
-      auto st = owned_->prepare("SELECT coalesce(max(hlc), 0) FROM changes WHERE node = ?1");
-      if (!st) return st.error();
-      const auto nid = uuid_bytes(node_);
-      auto last = st->bind_blob(1, nid.data(), nid.size()).run_returning();
-      if (!last) return last.error();
-      hlc_->observe(core::Hlc{static_cast<std::uint64_t>(*last)}, options_.max_clock_drift_ms).ignore();
-    }
+    // Every central node writes office changes under the office's node id: its clock first
+    // passes the last of them, kept in meta (under the writer lock, so none is being written).
+    auto last = meta(kOfficeClock);
+    if (!last) return last.error();
+    std::uint64_t last_hlc = 0;
+    if (*last) std::from_chars((*last)->data(), (*last)->data() + (*last)->size(), last_hlc);
+    hlc_->observe(core::Hlc{last_hlc}, options_.max_clock_drift_ms).ignore();
     c.version = {hlc_->now(), node_};
+    auto put = owned_->prepare("UPDATE meta SET value = ?2 WHERE key = ?1");
+    if (!put) return put.error();
+    CARNET_RETURN_IF_ERROR(put->bind(1, kOfficeClock).bind(2, std::to_string(c.version.hlc.value)).run());
     if (*current) c.base = (*current)->version;
     return log_and_apply(c, "", kOffice, now);
   }
@@ -1511,9 +1617,20 @@ class SqlCentral final : public CentralStore, private EntityStore {
         return Status::ok_status();
       }
     }
+    // A change answered without being applied is looked up in the log first: the log's
+    // unique ids catch only those applied again (flush()).
+    auto answer_once = [&]() -> Result<bool> {
+      auto logged = in_log(std::string(cid));
+      if (!logged) return logged;
+      if (*logged) out.outcomes.push_back({i, ChangeOutcome::Status::kDuplicate, {}, {}, {}});
+      return logged;
+    };
     auto refused = refusal(c, scope, now, device);
     if (!refused) return refused.error();
     if (*refused) {
+      auto again = answer_once();
+      if (!again) return again.error();
+      if (*again) return Status::ok_status();
       const Refusal& why = **refused;
       const std::string reason = why.message.render();
       const std::optional<core::Message> reason_message = why.message;
@@ -1560,6 +1677,11 @@ class SqlCentral final : public CentralStore, private EntityStore {
     auto current = state_of(c);
     if (!current) return current.error();
     const core::MergeDecision d = core::merge(*current, c);
+    if (d.conflict || !d.apply) {
+      auto again = answer_once();
+      if (!again) return again.error();
+      if (*again) return Status::ok_status();
+    }
     if (d.conflict) {
       const bool won = d.apply;
       const auto& [cur_value, cur_version] = **current;
@@ -1690,10 +1812,11 @@ class SqlCentral final : public CentralStore, private EntityStore {
       state = "active";
     }
     const std::size_t page = std::max<std::size_t>(1, std::min(in.max_pull, options_.max_pull));
+    // Its own changes it has: they are not read (an absent device is the office's).
     auto st = owned_->prepare(
-        std::string("SELECT seq, ") + kChangeColumns + ", coalesce(device, '') FROM changes "
+        std::string("SELECT seq, ") + kChangeColumns + " FROM changes "
         "WHERE seq > ?1 AND scope IN (SELECT dossier FROM device_scope WHERE device = ?2 AND state = 'active') "
-        "ORDER BY seq LIMIT ?3");
+        "AND (device IS NULL OR device <> ?2) ORDER BY seq LIMIT ?3");
     if (!st) return st.error();
     st->bind(1, static_cast<std::int64_t>(from)).bind(2, device).bind(3, static_cast<std::int64_t>(page + 1));
     std::size_t rows = 0;
@@ -1704,7 +1827,6 @@ class SqlCentral final : public CentralStore, private EntityStore {
         return Status::ok_status();
       }
       last = static_cast<std::uint64_t>(s.column_int(0));
-      if (s.column_text(14) == device) return Status::ok_status();  // its own change: it has it
       LoggedChange lc;
       lc.seq = last;
       auto change = read_change(s, 1);
@@ -1724,14 +1846,26 @@ class SqlCentral final : public CentralStore, private EntityStore {
     return Status::ok_status();
   }
 
+  // The grid files the device lacks (each read only when it lacks it: they are large).
   Status missing_grids(const SyncInput& in, SyncOutput& out) {
     std::set<std::pair<std::string, int>> held(in.grids_held.begin(), in.grids_held.end());
-    auto st = owned_->prepare("SELECT key, version, source FROM grids ORDER BY key, version");
+    std::vector<std::pair<std::string, std::int64_t>> missing;
+    auto st = owned_->prepare("SELECT key, version FROM grids ORDER BY key, version");
     if (!st) return st.error();
-    return each_row(*st, [&](Statement& s) {
-      if (!held.contains({s.column_text(0), static_cast<int>(s.column_int(1))})) out.grid_files.push_back(s.column_text(2));
+    CARNET_RETURN_IF_ERROR(each_row(*st, [&](Statement& s) {
+      if (!held.contains({s.column_text(0), static_cast<int>(s.column_int(1))})) missing.emplace_back(s.column_text(0), s.column_int(1));
       return Status::ok_status();
-    });
+    }));
+    for (const auto& [key, version] : missing) {
+      auto source = owned_->prepare("SELECT source FROM grids WHERE key = ?1 AND version = ?2");
+      if (!source) return source.error();
+      source->bind(1, key).bind(2, version);
+      CARNET_RETURN_IF_ERROR(each_row(*source, [&](Statement& s) {
+        out.grid_files.push_back(s.column_text(0));
+        return Status::ok_status();
+      }));
+    }
+    return Status::ok_status();
   }
 
   Status open_conflicts(const std::string& device, SyncOutput& out) {
@@ -1783,6 +1917,9 @@ class SqlCentral final : public CentralStore, private EntityStore {
   };
   struct PushBatch {
     bool active = false;
+    // Whether `logged` holds every pushed change id in the log (read before), or only those
+    // this push has applied (see sync_once()).
+    bool exact = true;
     std::set<std::string, std::less<>> logged;                  // change ids (16 bytes) in the log
     std::map<std::string, Answer, std::less<>> received;        // change id -> first answer
     std::map<std::pair<std::string, std::string>, std::optional<std::pair<std::string, std::string>>> places;
@@ -1791,6 +1928,7 @@ class SqlCentral final : public CentralStore, private EntityStore {
     std::map<FieldKey, std::size_t> dirty;                      // field -> its last entry in `log`
   };
   PushBatch batch_;
+  bool retry_exactly_ = false;  // set by flush(): see sync_once()
 
   std::mutex mu_;  // guards everything below and every use of owned_
   core::Uuid node_;

@@ -93,6 +93,30 @@ TEST_F(CentralNodes, AChangeRetriedThroughTheOtherNodeIsAppliedOnce) {
   EXPECT_EQ(again->checksum_ok, std::optional<bool>(true));
 }
 
+// The log's unique change ids are the last guard of exactly-once. A push is applied without
+// reading the log first; a retried change whose field no longer shows it (its state deleted
+// here by hand) would be applied again: the log refuses it, the push runs again with the log
+// read first, and the change is answered as a duplicate.
+TEST_F(CentralNodes, AChangeTheLogHoldsIsNeverLoggedTwice) {
+  const std::string id = shared_inspection();
+  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  const auto before = world_.central().totals()->changes;
+  world_.route(a(), 0);
+  a().transport->drop_next_responses(1);
+  EXPECT_FALSE(a().sync());  // node 0 applied it; the answer was lost
+  {
+    auto db = world_.central_place().database();
+    ASSERT_OK(db);
+    ASSERT_OK((*db)->exec("DELETE FROM fields WHERE field = 'batiments.nb_wc'"));
+  }
+  world_.route(a(), 1);
+  auto again = a().sync();
+  ASSERT_OK(again);
+  EXPECT_EQ(world_.central().totals()->changes, before + 2);  // the answer and the status, once each
+  EXPECT_EQ(a().replica->pending_count().value(), 0);
+  EXPECT_EQ(again->pushed, 2u);
+}
+
 TEST_F(CentralNodes, AConflictBetweenChangesPushedThroughTwoNodesIsRecordedOnce) {
   const std::string id = shared_inspection();
   ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
