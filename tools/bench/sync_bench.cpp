@@ -13,7 +13,10 @@
 //   no-op    a sync with nothing to do: requests (must be 1)
 //   fleet    K tablets (default 200) sync M answers each (default 500) at once: all must
 //            succeed; p50 and p99 of the sync time
-// and the central node's peak RSS. Figures are medians over R runs (default 3).
+// and the central node's peak RSS; then the cost of one fleet sync, taken by difference over
+// the fleet: CPU of the central nodes and of a PostgreSQL server on this machine, statements
+// (when the server loads pg_stat_statements, as tools/pg-cluster's does), write-ahead log
+// written, growth of the store. Figures are medians over R runs (default 3).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -26,6 +29,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "storage/builtin_grids.hpp"
@@ -172,6 +176,78 @@ class PostgresCluster {
   std::string url_;
 };
 
+// The fields of /proc/PID/stat from the third on (after "pid (comm)"); empty when it cannot
+// be read (gone, or not on this machine).
+std::vector<std::string> proc_stat(pid_t pid) {
+  auto stat = storage::read_file("/proc/" + std::to_string(pid) + "/stat", 4096);
+  if (!stat) return {};
+  const auto close = stat->rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream in(stat->substr(close + 1));
+  std::vector<std::string> fields;
+  for (std::string f; in >> f;) fields.push_back(f);
+  return fields;
+}
+
+// CPU seconds (user and system, every thread) that process `pid` has used, or -1.
+double cpu_seconds(pid_t pid) {
+  const auto f = proc_stat(pid);
+  if (f.size() < 13) return -1;  // utime and stime are fields 14 and 15
+  return (std::strtod(f[11].c_str(), nullptr) + std::strtod(f[12].c_str(), nullptr)) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The parent of process `pid` (field 4), or -1.
+pid_t parent_of(pid_t pid) {
+  const auto f = proc_stat(pid);
+  return f.size() < 2 ? -1 : static_cast<pid_t>(std::strtol(f[1].c_str(), nullptr, 10));
+}
+
+// What the store has done so far, to take the cost of the fleet's syncs by difference: the
+// CPU of the central nodes and of the PostgreSQL server (its postmaster's processes, when it
+// runs on this machine), the statements it ran (pg_stat_statements, when loaded: see
+// tools/pg-cluster), the write-ahead log written, and the size of the store.
+struct StoreUsage {
+  double node_cpu = 0, server_cpu = -1, statements = -1, wal_bytes = -1, store_bytes = -1;
+};
+
+StoreUsage store_usage(const std::vector<pid_t>& nodes, storage::Database* pg, const std::string& sqlite_file) {
+  StoreUsage u;
+  for (const pid_t p : nodes) u.node_cpu += std::max(0.0, cpu_seconds(p));
+  if (!pg) {
+    std::error_code ec;
+    u.store_bytes = 0;
+    for (const char* suffix : {"", "-wal"}) {
+      const auto size = fs::file_size(sqlite_file + suffix, ec);
+      if (!ec) u.store_bytes += static_cast<double>(size);
+    }
+    return u;
+  }
+  auto number = [&](const char* sql) -> double {
+    auto st = pg->prepare(sql);
+    if (!st) return -1;
+    auto row = st->step();
+    if (!row || !*row) return -1;
+    return std::strtod(st->column_text(0).c_str(), nullptr);
+  };
+  u.wal_bytes = number("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text");
+  u.store_bytes = number("SELECT pg_database_size(current_database())::text");
+  u.statements = number(
+      "SELECT coalesce(sum(calls), 0)::text FROM pg_stat_statements "
+      "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())");
+  const double backend = number("SELECT pg_backend_pid()::text");
+  const pid_t postmaster = backend > 0 ? parent_of(static_cast<pid_t>(backend)) : -1;
+  if (postmaster > 1) {
+    u.server_cpu = 0;
+    for (const auto& entry : fs::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const pid_t p = static_cast<pid_t>(std::stol(name));
+      if (p == postmaster || parent_of(p) == postmaster) u.server_cpu += std::max(0.0, cpu_seconds(p));
+    }
+  }
+  return u;
+}
+
 // A fresh schema in the database at `url`, and the URL whose connections use it.
 std::string fresh_schema(const std::string& url) {
   const std::string schema = "bench_" + std::to_string(::getpid()) + "_" + std::to_string(std::time(nullptr));
@@ -264,6 +340,8 @@ void capture_answers(TabletHandle& t, const std::string& dossier, std::size_t co
 struct RunFigures {
   double push_rate = 0, pull_rate = 0, bytes_per_change = 0, noop_requests = 0, push_requests = 0;
   double fleet_p50 = 0, fleet_p99 = 0, fleet_ok = 0, central_rss_mib = 0, puller_rss_mib = 0;
+  // The fleet's cost per sync (one tablet's 500 changes): -1 when not measured.
+  double node_cpu_ms = 0, server_cpu_ms = -1, statements = -1, wal_bytes = -1, store_bytes = -1;
 };
 
 RunFigures run_once(const std::string& postgres, std::size_t changes, std::size_t fleet, std::size_t per_tablet) {
@@ -332,6 +410,13 @@ RunFigures run_once(const std::string& postgres, std::size_t changes, std::size_
       sync_or_die(tablets.back());
       capture_answers(tablets.back(), "f" + std::to_string(i), per_tablet);
     }
+    std::unique_ptr<storage::Database> pg;
+    if (!postgres.empty()) {
+      pg = check(storage::open_postgres(postgres));
+      // The statements are counted when the server loads pg_stat_statements (tools/pg-cluster does).
+      if (pg->exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").ok()) pg->exec("SELECT pg_stat_statements_reset()").ignore();
+    }
+    const StoreUsage before = store_usage(central, pg.get(), w.store);
     std::vector<double> latencies(fleet, -1);
     std::barrier start(static_cast<std::ptrdiff_t>(fleet));
     std::vector<std::thread> threads;
@@ -345,6 +430,18 @@ RunFigures run_once(const std::string& postgres, std::size_t changes, std::size_
       });
     }
     for (auto& t : threads) t.join();
+    {
+      const StoreUsage after = store_usage(central, pg.get(), w.store);
+      const double n = static_cast<double>(fleet);
+      auto per_sync = [&](double StoreUsage::*field, double scale) {
+        return before.*field < 0 || after.*field < 0 ? -1.0 : (after.*field - before.*field) * scale / n;
+      };
+      f.node_cpu_ms = per_sync(&StoreUsage::node_cpu, 1000);
+      f.server_cpu_ms = per_sync(&StoreUsage::server_cpu, 1000);
+      f.statements = per_sync(&StoreUsage::statements, 1);
+      f.wal_bytes = per_sync(&StoreUsage::wal_bytes, 1);
+      f.store_bytes = per_sync(&StoreUsage::store_bytes, 1);
+    }
     std::size_t ok = 0;
     std::vector<double> done;
     for (double l : latencies) {
@@ -437,6 +534,17 @@ int sync_main(const cli::Args& args) {
   std::printf("fleet: %zu tablets x %zu changes at once, %.0f succeeded, sync time p50 %.3f s, p99 %.3f s\n", fleet,
               per_tablet, med(&RunFigures::fleet_ok), med(&RunFigures::fleet_p50), med(&RunFigures::fleet_p99));
   std::printf("central node peak RSS %.1f MiB (the largest node; median over %zu runs)\n", med(&RunFigures::central_rss_mib), runs);
+  auto shown = [](double v, const char* format) {
+    if (v < 0) return std::string("n/a");
+    char text[64];
+    std::snprintf(text, sizeof text, format, v);
+    return std::string(text);
+  };
+  std::printf("cost of one fleet sync (%zu changes): central nodes' CPU %s, database server's CPU %s, statements %s, "
+              "write-ahead log %s, store growth %s\n",
+              per_tablet, shown(med(&RunFigures::node_cpu_ms), "%.1f ms").c_str(),
+              shown(med(&RunFigures::server_cpu_ms), "%.1f ms").c_str(), shown(med(&RunFigures::statements), "%.0f").c_str(),
+              shown(med(&RunFigures::wal_bytes), "%.0f bytes").c_str(), shown(med(&RunFigures::store_bytes), "%.0f bytes").c_str());
   return 0;
 }
 
