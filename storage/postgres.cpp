@@ -306,6 +306,11 @@ bool is_postgres_address(std::string_view address) {
   return address.starts_with("postgresql://") || address.starts_with("postgres://");
 }
 
+std::string postgres_address_in_schema(std::string_view url, std::string_view schema) {
+  return std::string(url) + (url.find('?') == std::string_view::npos ? "?" : "&") + "options=-csearch_path%3D" +
+         std::string(schema);
+}
+
 std::string postgres_address_for_display(std::string_view url) {
   // postgresql://user:password@host/… -> postgresql://user@host/…
   const auto scheme = url.find("://");

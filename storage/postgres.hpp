@@ -31,4 +31,8 @@ Result<std::unique_ptr<Database>> open_postgres(std::string_view url);
 // `url` without its password, for messages and logs.
 std::string postgres_address_for_display(std::string_view url);
 
+// `url` with its connections' search path set to `schema` (tests and benchmarks give each
+// store a fresh schema in one database).
+std::string postgres_address_in_schema(std::string_view url, std::string_view schema);
+
 }  // namespace carnet::storage

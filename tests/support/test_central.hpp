@@ -43,7 +43,7 @@ inline std::string fresh_postgres_schema(const std::string& url) {
   }
   const core::Status made = (*admin)->exec("CREATE SCHEMA " + schema);
   if (!made.ok()) ADD_FAILURE() << "PostgreSQL for the tests: " << made.message();
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+  return storage::postgres_address_in_schema(url, schema);
 }
 
 // Where a test's central store lives: `file` in `dir` on SQLite, a fresh schema on PostgreSQL.

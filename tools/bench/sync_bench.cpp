@@ -253,7 +253,7 @@ std::string fresh_schema(const std::string& url) {
   const std::string schema = "bench_" + std::to_string(::getpid()) + "_" + std::to_string(std::time(nullptr));
   auto db = check(storage::open_postgres(url));
   check(db->exec("CREATE SCHEMA " + schema));
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+  return storage::postgres_address_in_schema(url, schema);
 }
 
 // nginx in front of the nodes on `ports` (tools/nginx-stream.conf.in), listening on a free
