@@ -41,6 +41,9 @@ struct Change {
   Version base;             // the version the writer had seen (zero if none)
   std::string grid_key;     // the grid version the change was written against, if any
   int grid_version = 0;
+  // A row's deletion: the central sequence its writer had pulled when it wrote it (0 when
+  // unknown), which tells the central node which edits of the row the writer had not seen.
+  std::uint64_t seen_cursor = 0;
 };
 
 // What the central node does with a change, given the field's current state (DESIGN.md,

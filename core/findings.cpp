@@ -79,6 +79,21 @@ std::vector<Finding> evaluate_findings(const AnswerSet& answers) {
     }
     out.push_back(std::move(f));
   }
+  // Tables merged from several tablets may hold more rows than their cap: every row is kept
+  // (docs/sync.md) and the table is to be checked, with its count, until rows are removed.
+  for (int i = 0; i < grid.item_count(); ++i) {
+    const Item& item = grid.item(i);
+    const std::size_t n = answers.row_count(i);
+    if (item.type != ItemType::kTable || n <= static_cast<std::size_t>(item.max_rows)) continue;
+    Finding f;
+    f.norm_id = std::string(kTableCapNorm);
+    f.item = item.key;
+    f.section = grid.def().sections[static_cast<std::size_t>(grid.section_of(i))].key;
+    f.status = FindingStatus::kUnknown;
+    f.requirement = Message("coeur.constat.plafond_lignes", {{"tableau", item.label}, {"max", item.max_rows}}).render();
+    f.message = f.requirement + " — " + Message("coeur.constat.plafond_depasse", {{"n", n}}).render();
+    out.push_back(std::move(f));
+  }
   return out;
 }
 

@@ -26,7 +26,10 @@ struct Finding {
   std::string message;  // French, requirement and figures
 };
 
-// One finding per norm, in grid order. A norm whose item is not relevant, or whose `when`
+// The finding of a table holding more rows than its cap (after a merge), not a grid norm.
+inline constexpr std::string_view kTableCapNorm = "carnet.plafond_lignes";
+
+// One finding per norm, in grid order, then one per table over its cap (à vérifier). A norm whose item is not relevant, or whose `when`
 // is not true, is not applicable; a condition that is null (missing data) or fails to
 // evaluate (e.g. a division by zero) is unknown, with the reason in the message.
 std::vector<Finding> evaluate_findings(const AnswerSet& answers);

@@ -16,16 +16,9 @@ const SystemClock& SystemClock::instance() {
   return clock;
 }
 
-Hlc HybridClock::now() {
-  const std::int64_t wall = clock_->now_ms();
-  if (wall > last_.physical_ms()) {
-    last_ = Hlc::from_parts(wall, 0);
-  } else if (last_.logical() == 0xFFFF) {
-    // The counter is full: borrow the next millisecond rather than wrap.
-    last_ = Hlc::from_parts(last_.physical_ms() + 1, 0);
-  } else {
-    last_ = Hlc{last_.value + 1};
-  }
+Hlc HybridClock::now(std::int64_t max_physical_ms) {
+  const std::int64_t wall = std::min(clock_->now_ms(), max_physical_ms);
+  last_ = wall > last_.physical_ms() ? Hlc::from_parts(wall, 0) : last_.next();
   return last_;
 }
 

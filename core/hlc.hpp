@@ -6,8 +6,10 @@
 // (HLC first, node id as the tie-break).
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include "core/status.hpp"
@@ -23,6 +25,9 @@ struct Hlc {
   }
   std::int64_t physical_ms() const { return static_cast<std::int64_t>(value >> 16); }
   std::uint16_t logical() const { return static_cast<std::uint16_t>(value & 0xFFFF); }
+  // The smallest timestamp above this one: the next count, or the next millisecond when the
+  // counter is full (rather than wrap).
+  Hlc next() const { return logical() == 0xFFFF ? from_parts(physical_ms() + 1, 0) : Hlc{value + 1}; }
 
   friend bool operator==(const Hlc&, const Hlc&) = default;
   friend std::strong_ordering operator<=>(const Hlc&, const Hlc&) = default;
@@ -57,11 +62,16 @@ class HybridClock {
   // caller), so that a restart, even with the wall clock set back, never goes backwards.
   HybridClock(const PhysicalClock& clock, Hlc last) : clock_(&clock), last_(last) {}
 
-  // A timestamp for a local event, strictly greater than every earlier one.
-  Hlc now();
+  // A timestamp for a local event, strictly greater than every earlier one. Its physical part
+  // is the wall clock, or `max_physical_ms` when the wall clock is beyond it (a clock known to
+  // run ahead), but never below the last timestamp.
+  Hlc now(std::int64_t max_physical_ms = std::numeric_limits<std::int64_t>::max());
   // Absorbs a timestamp seen from another node. kOutOfRange, leaving the clock unchanged,
   // when `remote` is more than `max_drift_ms` ahead of this node's wall clock.
   Status observe(Hlc remote, std::int64_t max_drift_ms);
+  // Moves the clock to at least `seen`, whatever the wall clock says: a version already
+  // stored (a pulled change, another writer's), which every later timestamp must pass.
+  void advance(Hlc seen) { last_ = std::max(last_, seen); }
 
   Hlc last() const { return last_; }
 

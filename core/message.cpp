@@ -1,5 +1,7 @@
 #include "core/message.hpp"
 
+#include <algorithm>
+
 namespace carnet::core {
 
 std::span<const MessageEntry> message_catalogue() { return detail::kMessageCatalogue; }
@@ -53,5 +55,14 @@ std::string MessageParam::render() const {
 }
 
 std::string Message::render() const { return render_message(message_text(key_), params_); }
+
+Message duration_message(std::int64_t seconds) {
+  const std::int64_t minutes = std::max<std::int64_t>(seconds / 60, 1);
+  if (minutes >= 24 * 60) {
+    return Message("coeur.duree.jours_heures", {{"jours", minutes / (24 * 60)}, {"heures", minutes / 60 % 24}});
+  }
+  if (minutes >= 60) return Message("coeur.duree.heures_minutes", {{"heures", minutes / 60}, {"minutes", minutes % 60}});
+  return Message("coeur.duree.minutes", {{"minutes", minutes}});
+}
 
 }  // namespace carnet::core

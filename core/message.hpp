@@ -108,6 +108,9 @@ inline bool operator==(const MessageParam& a, const MessageParam& b) {
   return a.name == b.name && a.value == b.value && a.messages == b.messages;
 }
 
+// A duration for people, rounded down: « 2 j 3 h », « 3 h 5 min », « 12 min » (at least 1 min).
+Message duration_message(std::int64_t seconds);
+
 // The French text of a catalogue entry that takes no parameter: a label in a page or a report.
 std::string_view catalogue_text(MessageKey key);
 // The catalogue's French text of `key` (the key itself if it is unknown, never empty).

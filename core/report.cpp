@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "core/change.hpp"
+
 namespace carnet::core {
 namespace {
 
@@ -441,8 +443,17 @@ std::string field_label(const InspectionView* view, std::string_view field) {
       }
     }
   }
+  if (field == row_field::kDeleted) return std::string(catalogue_text("coeur.conflit.suppression_ligne"));
   if (const auto* f = find_inspection_field(field)) return f->spec.label;
   return std::string(field);
+}
+
+std::string conflict_value_text(std::string_view field, const Value& value) {
+  if (field == row_field::kDeleted && value.kind() == ValueKind::kBool) {
+    return std::string(value.as_bool() ? catalogue_text("coeur.conflit.ligne_supprimee")
+                                       : catalogue_text("coeur.conflit.ligne_gardee"));
+  }
+  return value.is_null() ? std::string("—") : value.display();
 }
 
 }  // namespace carnet::core

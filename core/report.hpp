@@ -33,6 +33,9 @@ std::string_view report_style();
 // "table — column" for a table column, the canvas field's, or the key itself. `view` (the
 // inspection the field belongs to) may be null.
 std::string field_label(const InspectionView* view, std::string_view field);
+// A field's value in a conflict, for people: « — » when it has none; a row's deletion as
+// « ligne supprimée » or « ligne gardée, avec ses modifications » (docs/sync.md).
+std::string conflict_value_text(std::string_view field, const Value& value);
 
 // One finding as JSON: item, norm, section, status, reference, requirement, message.
 Json finding_json(const Finding& f);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "core/addendum.hpp"
 #include "core/report_signature.hpp"
@@ -36,8 +37,9 @@ Result<std::size_t> Capture::import_dossiers(const std::vector<core::Dossier>& d
   }
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  const core::Hlc hlc = replica_.tick();
-  const core::Version version{hlc, node->node_id};
+  auto hlc = replica_.tick(**tx);
+  if (!hlc) return fail(hlc.error());
+  const core::Version version{*hlc, node->node_id};
   for (const auto& d : dossiers) {
     CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, {entity::kDossier, d.id, {}, d.id}));
     const core::Json j = core::dossier_to_json(d);
@@ -78,10 +80,11 @@ Result<std::string> Capture::start(std::string_view dossier_id, std::optional<st
 
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  const core::Hlc hlc = replica_.tick();
+  auto hlc = replica_.tick(**tx);
+  if (!hlc) return fail(hlc.error());
   const EntityRef inspection{entity::kInspection, id, d->id, d->id};
   auto put = [&](const EntityRef& e, std::string_view f, const Value& v) -> Status {
-    auto c = replica_.write(**tx, e, f, v, hlc, gkey, gversion);
+    auto c = replica_.write(**tx, e, f, v, *hlc, gkey, gversion);
     return c ? Status::ok_status() : c.error();
   };
   CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, inspection));
@@ -117,6 +120,17 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
   std::map<std::string, std::vector<TableRow>> rows_cache;   // existing rows per table
   std::map<std::string, std::size_t> added_per_table;
   bool content_edit = false;
+  // A field given twice in one command would write two changes with one version: refused.
+  std::set<std::tuple<std::string, std::string, std::string>> written;
+  auto once = [&](const Write& w, const std::string& key) -> Status {
+    if (written.emplace(w.entity_type, w.entity_id, w.field).second) return Status::ok_status();
+    if (const auto open = key.find("[+"); open != std::string::npos) {
+      const auto close = key.find(']', open);
+      return Status::invalid_argument("stockage.capture.nouvelle_ligne_repetee",
+                                      {{"cle", key}, {"tableau", key.substr(0, open)}, {"colonne", key.substr(close + 2)}});
+    }
+    return Status::invalid_argument("stockage.capture.cle_repetee", {{"cle", key}});
+  };
 
   for (const std::string& a : assignments) {
     const auto eq = a.find('=');
@@ -193,6 +207,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
         row_id = rows_cache[table][position - 1].id;
       }
       writes.push_back({std::string(entity::kRow), row_id, std::string(row_field::kCellPrefix) + column, std::move(*value)});
+      CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
       continue;
     }
 
@@ -206,6 +221,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
       auto value = core::parse_field(spec_of(text_column, key), text);
       if (!value) return fail(value.error());
       writes.push_back({std::string(entity::kInspection), h->id, key, std::move(*value)});
+      CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
       continue;
     }
 
@@ -216,6 +232,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
       auto value = core::parse_field(spec_of(meta->spec, key), text);
       if (!value) return fail(value.error());
       writes.push_back({std::string(entity::kInspection), h->id, key, std::move(*value)});
+      CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
       continue;
     }
 
@@ -227,6 +244,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
     auto value = grid.parse_input(*item, text);
     if (!value) return fail(value.error());
     writes.push_back({std::string(entity::kInspection), h->id, key, std::move(*value)});
+    CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
   }
 
   std::vector<std::string> created;
@@ -240,7 +258,9 @@ Result<std::size_t> Capture::commit(const InspectionHeader& h, const std::vector
                                     std::optional<InspectionStatus> new_status, Transition when) {
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  const core::Hlc hlc = replica_.tick();
+  auto tick = replica_.tick(**tx);
+  if (!tick) return fail(tick.error());
+  const core::Hlc hlc = *tick;
   for (const auto& row : new_rows) {
     CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, {entity::kRow, row, h.id, h.dossier_id}));
   }
@@ -345,7 +365,8 @@ Status Capture::sign(std::string_view inspection_id, const ReportSigner& signer)
   view->fields.insert_or_assign(std::string(field::kSignedBy), signed_by);
   auto signature = signer.sign(core::canonical_report(*view));
   if (!signature) return signature.error();
-  const core::Hlc hlc = replica_.tick();
+  auto hlc = replica_.tick(**tx);
+  if (!hlc) return hlc.error();
   const EntityRef inspection{entity::kInspection, view->id, view->dossier.id, view->dossier.id};
   const std::pair<std::string_view, Value> writes[] = {
       {field::kSignedAt, signed_at},
@@ -356,7 +377,7 @@ Status Capture::sign(std::string_view inspection_id, const ReportSigner& signer)
       {field::kStatus, Value::text(std::string(core::inspection_status_name(InspectionStatus::kSigned)))},
   };
   for (const auto& [f, v] : writes) {
-    auto c = replica_.write(**tx, inspection, f, v, hlc, view->grid->key(), view->grid->version());
+    auto c = replica_.write(**tx, inspection, f, v, *hlc, view->grid->key(), view->grid->version());
     if (!c) return c.error();
   }
   return (*tx)->commit();
@@ -374,7 +395,8 @@ Result<std::string> Capture::add_addendum(std::string_view inspection_id, std::s
   const std::string id = replica_.new_id().to_string();
   auto tx = Transaction::begin(replica_.db());
   if (!tx) return fail(tx.error());
-  const core::Hlc hlc = replica_.tick();
+  auto hlc = replica_.tick(**tx);
+  if (!hlc) return fail(hlc.error());
   const EntityRef addendum{entity::kAddendum, id, h->id, h->dossier_id};
   CARNET_RETURN_IF_ERROR_R(replica_.create_entity(**tx, addendum));
   namespace af = core::addendum_field;
@@ -385,7 +407,7 @@ Result<std::string> Capture::add_addendum(std::string_view inspection_id, std::s
       {af::kCreatedAt, Value::text(core::iso_timestamp(replica_.clock().now_ms()))},
   };
   for (const auto& [f, v] : writes) {
-    auto c = replica_.write(**tx, addendum, f, v, hlc, h->grid->key(), h->grid->version());
+    auto c = replica_.write(**tx, addendum, f, v, *hlc, h->grid->key(), h->grid->version());
     if (!c) return fail(c.error());
   }
   CARNET_RETURN_IF_ERROR_R((*tx)->commit());

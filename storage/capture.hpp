@@ -59,7 +59,9 @@ class Capture {
   //   a cell of a new row                   personnel.art94[+].nom=…  ([+2] for a second new row)
   //   a cell of an existing row (1-based)   personnel.art94[2].etp_subv=0,5
   // where a table is a table item of the grid, `personnes` or `recommandations_precedentes`.
-  // An empty VALUE clears the answer. Returns the number of fields changed.
+  // An empty VALUE clears the answer. A field given twice (`[1]` and `[01]` alike, or one cell
+  // of one new row) is refused, nothing written: two changes of one command would share a
+  // version. `[+]` is `[+1]`. Returns the number of fields changed.
   Result<std::size_t> set(std::string_view inspection_id, const std::vector<std::string>& assignments);
   // Sets one field of an inspection or of one of its rows to a typed value (settling a
   // conflict), with the same checks as set().

@@ -40,6 +40,8 @@ constexpr std::string_view kReviewRejected = "rejetee";
 constexpr std::string_view kReviewApplied = "appliquee";
 // The meta key of the last office change's clock (CentralSchema::kOfficeClock).
 constexpr std::string_view kOfficeClock = "office_clock";
+// The refusal of a change whose version is too far ahead of the central clock.
+constexpr std::string_view kClockRefusal = "horloge";
 
 template <class Fn>
 Status each_row(Statement& st, Fn&& fn) {
@@ -494,6 +496,11 @@ class SqlCentral final : public CentralStore, private EntityStore {
       auto sum = checksum(out.assigned);
       if (!sum) return fail(sum.error());
       out.checksum = *sum;
+      for (const auto& dossier : out.assigned) {
+        auto one = checksum({dossier});
+        if (!one) return fail(one.error());
+        out.dossier_checksums.emplace_back(dossier, std::move(*one));
+      }
     }
     auto seen = owned_->prepare("UPDATE devices SET last_sync_ms = ?2 WHERE id = ?1");
     if (!seen) return fail(seen.error());
@@ -501,7 +508,8 @@ class SqlCentral final : public CentralStore, private EntityStore {
     CARNET_RETURN_IF_ERROR_R(audit(AuditKind::kSync, device, in.inspector_id,
                                    "envoyes=" + std::to_string(in.push.size()) + " appliques=" + std::to_string(out.applied) +
                                        " conflits=" + std::to_string(out.conflicts_recorded) +
-                                       " quarantaine=" + std::to_string(out.quarantined) + " tires=" + std::to_string(out.pull.size())));
+                                       " quarantaine=" + std::to_string(out.quarantined) + " tires=" + std::to_string(out.pull.size()) +
+                                       (out.clock_ahead ? " horloge=" + std::to_string(out.clock_ahead) : "")));
     CARNET_RETURN_IF_ERROR_R((*tx)->commit());
     out.clock = hlc_->now();
     return out;
@@ -1424,7 +1432,9 @@ class SqlCentral final : public CentralStore, private EntityStore {
     if (!last) return last.error();
     std::uint64_t last_hlc = 0;
     if (*last) std::from_chars((*last)->data(), (*last)->data() + (*last)->size(), last_hlc);
-    hlc_->observe(core::Hlc{last_hlc}, options_.max_clock_drift_ms).ignore();
+    hlc_->advance(core::Hlc{last_hlc});
+    // The version rule: above the version it replaces, whichever node wrote that.
+    if (*current) hlc_->advance((*current)->version.hlc);
     c.version = {hlc_->now(), node_};
     auto put = owned_->prepare("UPDATE meta SET value = ?2 WHERE key = ?1");
     if (!put) return put.error();
@@ -1455,9 +1465,13 @@ class SqlCentral final : public CentralStore, private EntityStore {
     if (!scope.contains(c.scope)) {
       return Refusal{"hors_perimetre", core::Message("stockage.central_sqlite.hors_perimetre", {{"dossier", c.scope}})};
     }
+    // The version rule: a change is above the version it replaces (docs/sync.md).
+    if (!c.base.is_zero() && !(c.base < c.version)) {
+      return Refusal{"version_sous_base", core::Message("stockage.central_sqlite.version_sous_base")};
+    }
     const std::int64_t ahead = c.version.hlc.physical_ms() - now;
     if (ahead > options_.max_clock_drift_ms) {
-      return Refusal{"horloge",
+      return Refusal{std::string(kClockRefusal),
                      core::Message("stockage.central_sqlite.horloge_en_avance", {{"minutes", ahead / 60000}})};
     }
     return store_refusal(c, device);
@@ -1632,6 +1646,14 @@ class SqlCentral final : public CentralStore, private EntityStore {
       if (!again) return again.error();
       if (*again) return Status::ok_status();
       const Refusal& why = **refused;
+      if (why.code == kClockRefusal && in.restamps) {
+        // The answer is the inspector's; only its time is wrong: the device re-stamps it and
+        // pushes it again. Nothing is kept, so the same change id may come back and be judged
+        // again (docs/sync.md, "Clocks").
+        out.outcomes.push_back({i, ChangeOutcome::Status::kClockAhead, why.message.render(), why.message, {}});
+        ++out.clock_ahead;
+        return Status::ok_status();
+      }
       const std::string reason = why.message.render();
       const std::optional<core::Message> reason_message = why.message;
       auto q = owned_->prepare(
@@ -1708,11 +1730,77 @@ class SqlCentral final : public CentralStore, private EntityStore {
       CARNET_RETURN_IF_ERROR(log_and_apply(c, device, in.inspector_id, now));
       ++out.applied;
       if (d.conflict) out.outcomes.push_back({i, ChangeOutcome::Status::kConflictWon, {}, {}, {}});
-      return Status::ok_status();
+      return row_deletion_conflict(c, in, now, out);
     }
     const auto status = d.conflict ? ChangeOutcome::Status::kConflictLost : ChangeOutcome::Status::kSuperseded;
     CARNET_RETURN_IF_ERROR(remember(c, status, {}));
     out.outcomes.push_back({i, status, {}, {}, *current});
+    return Status::ok_status();
+  }
+
+  // A row deleted on one replica while another edited it (docs/sync.md, "Deleted rows"): the
+  // deletion stands, the edits stay on the row, and one open conflict per row names both
+  // sides — the deletion (true) and the row kept with its edits (false) — so that a person
+  // restores the row or confirms its deletion. `c` is a pushed change just applied.
+  Status row_deletion_conflict(const core::Change& c, const SyncInput& in, std::int64_t now, SyncOutput& out) {
+    if (c.entity_type != entity::kRow) return Status::ok_status();
+    struct Side {
+      Version version;
+      std::string author;
+    };
+    std::optional<Side> deletion;
+    std::optional<Side> edit;
+    if (c.field == row_field::kDeleted && c.value == Value::boolean(true)) {
+      // An edit of the row the deleter had neither pulled nor written: the latest one.
+      auto st = owned_->prepare(
+          "SELECT hlc, node, author FROM fields WHERE entity_type = ?1 AND entity_id = ?2 AND field LIKE 'c.%' "
+          "AND seq > ?3 AND node <> ?4 ORDER BY seq DESC LIMIT 1");
+      if (!st) return st.error();
+      const auto node = uuid_bytes(c.version.node);
+      st->bind(1, c.entity_type).bind(2, c.entity_id)
+          .bind(3, static_cast<std::int64_t>(c.seen_cursor != 0 ? c.seen_cursor : in.cursor))
+          .bind_blob(4, node.data(), node.size());
+      auto row = st->step();
+      if (!row) return row.error();
+      if (!*row) return Status::ok_status();
+      auto who = uuid_from_blob(st->column_blob(1));
+      if (!who) return who.error();
+      edit = Side{{core::Hlc{static_cast<std::uint64_t>(st->column_int(0))}, *who}, st->column_text(2)};
+      deletion = Side{c.version, in.inspector_id};
+    } else if (c.field.starts_with(row_field::kCellPrefix)) {
+      auto deleted = field(entity::kRow, c.entity_id, row_field::kDeleted);
+      if (!deleted) return deleted.error();
+      if (!*deleted || (*deleted)->value != Value::boolean(true) || (*deleted)->version.node == c.version.node) {
+        return Status::ok_status();
+      }
+      auto author = author_of((*deleted)->version);
+      if (!author) return author.error();
+      deletion = Side{(*deleted)->version, *author};
+      edit = Side{c.version, in.inspector_id};
+    } else {
+      return Status::ok_status();
+    }
+    auto open = owned_->prepare(
+        "SELECT count(*) FROM conflicts WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3 AND status = 'open'");
+    if (!open) return open.error();
+    auto n = open->bind(1, entity::kRow).bind(2, c.entity_id).bind(3, row_field::kDeleted).run_returning();
+    if (!n) return n.error();
+    if (*n > 0) return Status::ok_status();
+    ConflictRecord r;
+    r.id = core::Uuid::generate(now).to_string();
+    r.entity_type = std::string(entity::kRow);
+    r.entity_id = c.entity_id;
+    r.field = std::string(row_field::kDeleted);
+    r.scope = c.scope;
+    r.winner_value = Value::boolean(true);
+    r.winner_version = deletion->version;
+    r.winner_author = deletion->author;
+    r.loser_value = Value::boolean(false);
+    r.loser_version = edit->version;
+    r.loser_author = edit->author;
+    r.created_ms = now;
+    CARNET_RETURN_IF_ERROR(insert_conflict(r));
+    ++out.conflicts_recorded;
     return Status::ok_status();
   }
 
@@ -1783,6 +1871,12 @@ class SqlCentral final : public CentralStore, private EntityStore {
       if (st->step().value_or(false)) floor = static_cast<std::uint64_t>(st->column_int(0));
     }
     const std::uint64_t from = std::max(in.cursor, floor);
+    for (const auto& dossier : in.repair) {
+      const auto it = scope.find(dossier);
+      if (it == scope.end() || it->second != "active") continue;
+      it->second = "snapshot";
+      out.repaired.push_back(dossier);
+    }
     for (auto& [dossier, state] : scope) {
       if (state != "snapshot") continue;
       auto st = owned_->prepare(

@@ -62,10 +62,16 @@ struct SyncInput {
   std::vector<std::string> evicted;
   std::vector<std::string> resolved_conflicts;
   bool want_checksum = false;
+  // The device re-stamps a change refused for its clock (docs/sync.md, "Clocks"): such a
+  // change is answered kClockAhead, neither applied nor kept; otherwise it is quarantined.
+  bool restamps = false;
+  // Dossiers to send whole, their checksums having differed (docs/sync.md, "Repair").
+  std::vector<std::string> repair;
 };
 
 struct ChangeOutcome {
-  enum class Status { kDuplicate, kConflictWon, kConflictLost, kQuarantined, kSuperseded };
+  // Stored in the `received` table by number: new values go at the end.
+  enum class Status { kDuplicate, kConflictWon, kConflictLost, kQuarantined, kSuperseded, kClockAhead };
   std::size_t index = 0;  // in SyncInput::push
   Status status = Status::kDuplicate;
   std::string reason;  // French, the record
@@ -162,9 +168,12 @@ struct SyncOutput {
   std::vector<std::string> grid_files;
   std::vector<ConflictRecord> conflicts;
   std::string checksum;  // hex SHA-256 (when asked)
+  std::vector<std::pair<std::string, std::string>> dossier_checksums;  // each dossier's (when asked)
+  std::vector<std::string> repaired;  // dossiers of SyncInput::repair sent whole in `pull`
   std::size_t applied = 0;
   std::size_t conflicts_recorded = 0;
   std::size_t quarantined = 0;
+  std::size_t clock_ahead = 0;  // answered kClockAhead
 };
 
 // Checks the signature of a report (sync/report_signing.hpp provides one over the central

@@ -1,6 +1,14 @@
 #include "storage/replica.hpp"
 
+#include <time.h>
+
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <tuple>
+#include <sstream>
 
 #include "storage/grid_file.hpp"
 #include "storage/replica_schema.hpp"
@@ -38,25 +46,173 @@ Status Replica::set_meta(Transaction& tx, std::string_view key, std::string_view
 }
 
 Status Replica::load_clock() {
-  // The highest timestamp ever issued or seen. Every timestamp a write uses is stored with
-  // it (in `fields` and in `outbox`, same transaction), so the clock is recovered from the
-  // data; `meta.hlc` keeps it when data is removed (see persist_clock).
-  std::uint64_t last = 0;
-  auto saved = meta("hlc");
+  auto saved = stored_clock(*db_);
   if (!saved) return saved.error();
-  if (*saved) last = std::stoull(**saved);
-  for (const char* sql : {"SELECT coalesce(max(hlc), 0) FROM fields", "SELECT coalesce(max(hlc), 0) FROM outbox"}) {
-    auto st = db_->prepare(sql);
-    if (!st) return st.error();
-    auto row = st->step();
-    if (!row) return row.error();
-    last = std::max(last, static_cast<std::uint64_t>(st->column_int(0)));
-  }
-  hlc_.emplace(*clock_, core::Hlc{last});
+  hlc_.emplace(*clock_, *saved);
   return Status::ok_status();
 }
 
-Status Replica::persist_clock(Transaction& tx) { return set_meta(tx, "hlc", std::to_string(hlc_->last().value)); }
+Result<core::Hlc> Replica::stored_clock(Database& db) {
+  auto st = db.prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'");
+  if (!st) return fail(st.error());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  return core::Hlc{*row ? static_cast<std::uint64_t>(st->column_int(0)) : 0};
+}
+
+Result<core::Hlc> Replica::tick(Transaction& tx) {
+  // The stored clock is the authority: a re-stamp in another process may have lowered it.
+  auto stored = stored_clock(tx.db());
+  if (!stored) return fail(stored.error());
+  auto ceiling = clock_ceiling_ms(tx.db());
+  if (!ceiling) return fail(ceiling.error());
+  hlc_.emplace(*clock_, *stored);
+  const core::Hlc t = hlc_->now(*ceiling);
+  CARNET_RETURN_IF_ERROR_R(set_meta(tx, "hlc", std::to_string(t.value)));
+  return t;
+}
+
+Result<core::Hlc> Replica::clock_reading() {
+  auto stored = stored_clock(*db_);
+  if (!stored) return fail(stored.error());
+  auto ceiling = clock_ceiling_ms(*db_);
+  if (!ceiling) return fail(ceiling.error());
+  core::HybridClock reading(*clock_, *stored);
+  return reading.now(*ceiling);
+}
+
+namespace {
+
+// The time since the tablet started (CLOCK_BOOTTIME, which counts suspended time and no
+// setting of the wall clock moves), and which start that was.
+struct BootTime {
+  std::string boot_id;
+  std::int64_t ms = 0;
+};
+
+std::optional<BootTime> boot_time() {
+  timespec ts{};
+  if (::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return std::nullopt;
+  std::ifstream in("/proc/sys/kernel/random/boot_id");
+  std::string id;
+  if (!std::getline(in, id) || id.empty() || id.size() > 64) return std::nullopt;
+  return BootTime{id, static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000};
+}
+
+// meta 'central_time': "CENTRAL_MS WALL_MS BOOT_MS BOOT_ID", what the last sync saw.
+struct CentralTimeSeen {
+  std::int64_t central_ms = 0;
+  std::int64_t wall_ms = 0;
+  BootTime boot;
+};
+
+std::optional<CentralTimeSeen> parse_central_time(const std::string& text) {
+  std::istringstream in(text);
+  CentralTimeSeen seen;
+  if (!(in >> seen.central_ms >> seen.wall_ms >> seen.boot.ms)) return std::nullopt;
+  in >> seen.boot.boot_id;  // absent when the boot clock was not readable
+  return seen;
+}
+
+// The central node's time now, as estimated from what the last sync saw.
+std::int64_t central_now_ms(const CentralTimeSeen& seen, std::int64_t wall_now) {
+  const auto boot = boot_time();
+  const std::int64_t elapsed = boot && !seen.boot.boot_id.empty() && boot->boot_id == seen.boot.boot_id
+                                   ? boot->ms - seen.boot.ms
+                                   : wall_now - seen.wall_ms;
+  return seen.central_ms + std::max<std::int64_t>(elapsed, 0);
+}
+
+}  // namespace
+
+Result<std::int64_t> Replica::clock_ceiling_ms(Database& db) {
+  auto st = db.prepare("SELECT value FROM meta WHERE key = 'central_time'");
+  if (!st) return fail(st.error());
+  auto row = st->step();
+  if (!row) return fail(row.error());
+  if (!*row) return std::numeric_limits<std::int64_t>::max();
+  const auto seen = parse_central_time(st->column_text(0));
+  if (!seen) return std::numeric_limits<std::int64_t>::max();
+  return central_now_ms(*seen, clock_->now_ms()) + kClockMarginMs;
+}
+
+Status Replica::note_central_time(Transaction& tx, core::Hlc central) {
+  const std::int64_t wall = clock_->now_ms();
+  const auto boot = boot_time().value_or(BootTime{});
+  CARNET_RETURN_IF_ERROR(set_meta(tx, "central_time",
+                                  std::to_string(central.physical_ms()) + " " + std::to_string(wall) + " " +
+                                      std::to_string(boot.ms) + " " + boot.boot_id));
+  return set_meta(tx, "clock_offset_ms", std::to_string(central.physical_ms() - wall));
+}
+
+Result<std::int64_t> Replica::clock_lead_ms() {
+  auto stored = stored_clock(*db_);
+  if (!stored) return fail(stored.error());
+  auto text = meta("central_time");
+  if (!text) return fail(text.error());
+  if (!*text) return std::int64_t{0};
+  const auto seen = parse_central_time(**text);
+  if (!seen) return std::int64_t{0};
+  return std::max<std::int64_t>(stored->physical_ms() - central_now_ms(*seen, clock_->now_ms()), 0);
+}
+
+Status Replica::restamp(Transaction& tx, const std::vector<core::Change>& refused, core::Hlc central) {
+  auto node = this->node();
+  if (!node) return node.error();
+  const auto me = uuid_bytes(node->node_id);
+  auto base_of = tx.db().prepare("SELECT base_hlc FROM outbox WHERE change_id = ?1");
+  auto copy = tx.db().prepare(
+      "INSERT INTO outbox(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
+      "grid_version, parent, scope, seen_cursor) SELECT ?2, entity_type, entity_id, field, value, ?3, node, base_hlc, "
+      "base_node, grid_key, grid_version, parent, scope, seen_cursor FROM outbox WHERE change_id = ?1");
+  auto drop = tx.db().prepare("DELETE FROM outbox WHERE change_id = ?1");
+  auto rebase = tx.db().prepare(
+      "UPDATE outbox SET base_hlc = ?5 WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3 AND base_hlc = ?4 "
+      "AND base_node = ?6");
+  auto field_version = tx.db().prepare(
+      "UPDATE fields SET hlc = ?5 WHERE entity_type = ?1 AND entity_id = ?2 AND field = ?3 AND hlc = ?4 AND node = ?6");
+  for (auto* st : {&base_of, &copy, &drop, &rebase, &field_version}) {
+    if (!*st) return st->error();
+  }
+  core::Hlc next = central;
+  for (const auto& c : refused) {
+    const auto old_id = uuid_bytes(c.id);
+    // Above its base as the outbox holds it now: an earlier re-stamp may have moved it.
+    auto base = base_of->bind_blob(1, old_id.data(), old_id.size()).run_returning();
+    if (!base) return base.error();
+    next = std::max(next, core::Hlc{static_cast<std::uint64_t>(*base)}).next();
+    const core::Uuid fresh_id = new_id();
+    const auto fresh = uuid_bytes(fresh_id);
+    const auto old_hlc = static_cast<std::int64_t>(c.version.hlc.value);
+    const auto new_hlc = static_cast<std::int64_t>(next.value);
+    CARNET_RETURN_IF_ERROR(copy->bind_blob(1, old_id.data(), old_id.size()).bind_blob(2, fresh.data(), fresh.size())
+                               .bind(3, new_hlc).run());
+    CARNET_RETURN_IF_ERROR(drop->bind_blob(1, old_id.data(), old_id.size()).run());
+    for (auto* st : {&rebase, &field_version}) {
+      CARNET_RETURN_IF_ERROR((*st)->bind(1, c.entity_type).bind(2, c.entity_id).bind(3, c.field).bind(4, old_hlc)
+                                 .bind(5, new_hlc).bind_blob(6, me.data(), me.size()).run());
+    }
+  }
+  // The clock comes back to what the replica stores, no further than the central node's.
+  auto st = tx.db().prepare(
+      "SELECT max(coalesce((SELECT max(hlc) FROM fields), 0), coalesce((SELECT max(hlc) FROM outbox), 0), ?1)");
+  if (!st) return st.error();
+  st->bind(1, static_cast<std::int64_t>(next.value));
+  auto row = st->step();
+  if (!row) return row.error();
+  const core::Hlc stored{static_cast<std::uint64_t>(st->column_int(0))};
+  hlc_.emplace(*clock_, stored);
+  return set_meta(tx, "hlc", std::to_string(stored.value));
+}
+
+Status Replica::save_clock(Transaction& tx) {
+  // Never lowers it: another process may have moved it further.
+  auto st = tx.db().prepare(
+      "INSERT INTO meta(key, value) VALUES('hlc', ?1) ON CONFLICT(key) DO UPDATE SET value = ?1 "
+      "WHERE CAST(value AS INTEGER) < CAST(?1 AS INTEGER)");
+  if (!st) return st.error();
+  return st->bind(1, std::to_string(hlc_->last().value)).run();
+}
 
 Status Replica::initialise(Transaction& tx, std::string_view inspector_id, std::string_view inspector_name,
                            std::optional<core::Uuid> node_id) {
@@ -86,8 +242,6 @@ Result<NodeInfo> Replica::node() {
   node_ = NodeInfo{*uuid, inspector->value_or(""), name->value_or("")};
   return *node_;
 }
-
-core::Hlc Replica::tick() { return hlc_->now(); }
 
 core::Uuid Replica::new_id() { return core::Uuid::generate(clock_->now_ms()); }
 
@@ -149,15 +303,25 @@ Result<std::optional<core::Change>> Replica::write(Transaction& tx, const Entity
       if (!current) return fail(current.error());
       if (current->value == value) return std::optional<core::Change>();
       change.base = current->version;
+      // The version rule: tick() passed every stored version, this one included.
+      if (!(change.base < change.version)) {
+        return fail(Status::internal("stockage.replica.version_sous_base", {{"champ", field}}));
+      }
     } else if (value.is_null()) {
       return std::optional<core::Change>();
     }
   }
   CARNET_RETURN_IF_ERROR_R(put(tx, type, id, field, value, change.version));
+  if (type == core::entity::kRow && field == core::row_field::kDeleted) {
+    // What the deleter had seen of the row: the central node judges its other edits by it.
+    auto seen = cursor();
+    if (!seen) return fail(seen.error());
+    change.seen_cursor = *seen;
+  }
 
   auto out = tx.db().prepare(
       "INSERT INTO outbox(change_id, entity_type, entity_id, field, value, hlc, node, base_hlc, base_node, grid_key, "
-      "grid_version, parent, scope) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+      "grid_version, parent, scope, seen_cursor) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!out) return fail(out.error());
   const auto cid = uuid_bytes(change.id);
   const auto nid = uuid_bytes(change.version.node);
@@ -176,7 +340,7 @@ Result<std::optional<core::Change>> Replica::write(Transaction& tx, const Entity
   } else {
     out->bind(10, grid_key).bind(11, static_cast<std::int64_t>(grid_version));
   }
-  out->bind(12, entity.parent).bind(13, entity.scope);
+  out->bind(12, entity.parent).bind(13, entity.scope).bind(14, static_cast<std::int64_t>(change.seen_cursor));
   CARNET_RETURN_IF_ERROR_R(out->run());
   return std::optional<core::Change>(std::move(change));
 }
@@ -187,6 +351,7 @@ Status Replica::put(Transaction& tx, std::string_view type, std::string_view id,
       "INSERT INTO fields(entity_type, entity_id, field, value, hlc, node) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
       "ON CONFLICT(entity_type, entity_id, field) DO UPDATE SET value = ?4, hlc = ?5, node = ?6");
   if (!st) return st.error();
+  hlc_->advance(version.hlc);  // stored by save_clock() or tick() before the commit
   const auto nid = uuid_bytes(version.node);
   return st->bind(1, type)
       .bind(2, id)
@@ -198,7 +363,7 @@ Status Replica::put(Transaction& tx, std::string_view type, std::string_view id,
 }
 
 Result<std::vector<PendingChange>> Replica::pending_changes(std::size_t limit) {
-  auto st = db_->prepare(std::string("SELECT ") + kChangeColumns + ", seq FROM outbox ORDER BY seq LIMIT ?1");
+  auto st = db_->prepare(std::string("SELECT ") + kChangeColumns + ", seq, seen_cursor FROM outbox ORDER BY seq LIMIT ?1");
   if (!st) return fail(st.error());
   st->bind(1, static_cast<std::int64_t>(limit));
   std::vector<PendingChange> out;
@@ -208,6 +373,7 @@ Result<std::vector<PendingChange>> Replica::pending_changes(std::size_t limit) {
     if (!*row) break;
     auto c = read_change(*st, 0);
     if (!c) return fail(c.error());
+    c->seen_cursor = static_cast<std::uint64_t>(st->column_int(14));
     out.push_back({st->column_int(13), std::move(*c)});
   }
   return out;
@@ -269,7 +435,7 @@ Status Replica::set_authoritative(Transaction& tx, std::string_view type, std::s
 
 Status Replica::observe_clock(Transaction& tx, core::Hlc remote, std::int64_t max_drift_ms) {
   CARNET_RETURN_IF_ERROR(hlc_->observe(remote, max_drift_ms));
-  return persist_clock(tx);
+  return save_clock(tx);
 }
 
 Result<std::uint64_t> Replica::cursor() {
@@ -374,8 +540,6 @@ Result<std::vector<std::string>> Replica::evictions(bool done) {
 }
 
 Status Replica::evict(Transaction& tx, std::string_view dossier) {
-  // The clock must not go back when the versions stored with the data disappear.
-  CARNET_RETURN_IF_ERROR(persist_clock(tx));
   for (const char* sql :
        {"DELETE FROM fields WHERE (entity_type, entity_id) IN (SELECT type, id FROM entities WHERE scope = ?1)",
         "DELETE FROM entities WHERE scope = ?1", "DELETE FROM conflicts WHERE scope = ?1",
@@ -405,6 +569,45 @@ Result<std::string> Replica::scope_checksum(const std::vector<std::string>& doss
       "ON e.type = f.entity_type AND e.id = f.entity_id WHERE e.scope = ?1 ORDER BY f.entity_type, f.entity_id, f.field");
 }
 
+Result<std::size_t> Replica::repair(Transaction& tx, std::string_view dossier, const std::vector<core::Change>& snapshot) {
+  using Key = std::tuple<std::string, std::string, std::string>;
+  std::set<Key> central;
+  std::size_t changed = 0;
+  for (const core::Change& c : snapshot) {
+    central.emplace(c.entity_type, c.entity_id, c.field);
+    auto pending = field_pending(tx.db(), c.entity_type, c.entity_id, c.field);
+    if (!pending) return fail(pending.error());
+    if (*pending) continue;
+    auto mine = field(c.entity_type, c.entity_id, c.field);
+    if (!mine) return fail(mine.error());
+    if (*mine && (*mine)->value == c.value && (*mine)->version == c.version) continue;
+    CARNET_RETURN_IF_ERROR_R(create_entity(tx, {c.entity_type, c.entity_id, c.parent, c.scope}));
+    CARNET_RETURN_IF_ERROR_R(put(tx, c.entity_type, c.entity_id, c.field, c.value, c.version));
+    ++changed;
+  }
+  auto st = tx.db().prepare(
+      "SELECT f.entity_type, f.entity_id, f.field FROM fields f JOIN entities e ON e.type = f.entity_type "
+      "AND e.id = f.entity_id WHERE e.scope = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, dossier);
+  std::vector<Key> extra;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return fail(row.error());
+    if (!*row) break;
+    Key k{st->column_text(0), st->column_text(1), st->column_text(2)};
+    if (!central.contains(k)) extra.push_back(std::move(k));
+  }
+  for (const auto& [type, id, f] : extra) {
+    auto pending = field_pending(tx.db(), type, id, f);
+    if (!pending) return fail(pending.error());
+    if (*pending) continue;
+    CARNET_RETURN_IF_ERROR_R(take_state(tx, type, id, f, std::nullopt));
+    ++changed;
+  }
+  return changed;
+}
+
 Status Replica::take_state(Transaction& tx, std::string_view type, std::string_view id, std::string_view f,
                            const std::optional<std::pair<core::Value, core::Version>>& state) {
   if (state) return set_authoritative(tx, type, id, f, state->first, state->second);
@@ -431,7 +634,6 @@ Status Replica::mark_conflict_resolved(Transaction& tx, std::string_view id) {
 }
 
 Status Replica::wipe(Transaction& tx) {
-  CARNET_RETURN_IF_ERROR(persist_clock(tx));
   for (const char* sql : {"DELETE FROM fields", "DELETE FROM entities", "DELETE FROM outbox", "DELETE FROM conflicts",
                           "DELETE FROM quarantined", "DELETE FROM evictions", "DELETE FROM blobs",
                           "DELETE FROM meta WHERE key IN ('central_url', 'cursor')"}) {

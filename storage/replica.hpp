@@ -73,11 +73,36 @@ class Replica : public EntityStore {
   // kFailedPrecondition ("carnet init" first) when the node has no identity yet.
   Result<NodeInfo> node();
 
-  // A new timestamp for a local write. The write stores it (fields, outbox), which is how the
-  // clock survives a restart; a timestamp that ends up unused needs no persistence.
-  core::Hlc tick();
-  // Saves the clock in `meta`, for operations that delete stored versions.
-  Status persist_clock(Transaction& tx);
+  // The clock (docs/sync.md, "The version rule"). meta 'hlc' holds the highest version the
+  // replica stores, whoever wrote it: this node, a pulled change, another process on the same
+  // file (the app and its background sync). A local write takes its timestamp from it inside
+  // its transaction, so every version it writes is above every version it can replace.
+  //
+  // tick(): a new timestamp for a local write in `tx`, above the stored clock and this
+  // object's; the stored clock moves to it.
+  Result<core::Hlc> tick(Transaction& tx);
+  // The clock as it reads now (stored and in memory), for a sync request; writes nothing.
+  Result<core::Hlc> clock_reading();
+  // Raises the stored clock to this object's, which put() advances past every version it
+  // stores: a transaction that stores versions from elsewhere (a pull) ends with it.
+  Status save_clock(Transaction& tx);
+  // Records the central node's clock as a sync saw it. From then on a local timestamp's
+  // physical part is bounded by the central time this implies (measured with the boot clock
+  // while the tablet has not restarted, otherwise with the wall clock) plus kClockMarginMs:
+  // a tablet whose clock runs ahead writes versions the central node accepts.
+  Status note_central_time(Transaction& tx, core::Hlc central);
+  static constexpr std::int64_t kClockMarginMs = 60 * 1000;
+  // How far the replica's clock is ahead of the central time as last seen (0 when never
+  // synced or not ahead): the lead `carnet status` shows.
+  Result<std::int64_t> clock_lead_ms();
+  // Gives new versions to pending changes the central node refused for their clock (its
+  // answer STATUS_CLOCK_AHEAD), in outbox order: each a new change id and a version above
+  // `central` and above its base, moved to the end of the outbox (the refused entry leaves it),
+  // where the changes that followed it on the same field now build on the new version, as does
+  // the field. Then the stored clock
+  // comes back to the highest version the replica still stores: the inspector's answers stay,
+  // only their time is corrected.
+  Status restamp(Transaction& tx, const std::vector<core::Change>& refused, core::Hlc central);
   // A new id for an entity made on this node.
   core::Uuid new_id();
 
@@ -141,6 +166,11 @@ class Replica : public EntityStore {
 
   // The scope checksum of `dossiers` (storage/scope_checksum.hpp).
   Result<std::string> scope_checksum(const std::vector<std::string>& dossiers);
+  // Takes dossier `dossier` as the central node holds it (`snapshot`: every field of it, sent
+  // because the checksums differed): each field that differs takes the central node's value
+  // and version, each field the central node lacks is removed — except fields with a local
+  // change pending. Returns the number of fields changed (docs/sync.md, "Repair").
+  Result<std::size_t> repair(Transaction& tx, std::string_view dossier, const std::vector<core::Change>& snapshot);
   // Sets a field as the central node holds it, or removes it when the central node has
   // none (a quarantined change to a field never accepted), unless a local change of that
   // field is still pending.
@@ -169,6 +199,9 @@ class Replica : public EntityStore {
   Replica(std::unique_ptr<Database> db, const core::PhysicalClock& clock, std::optional<DataKey> key)
       : EntityStore(*db), owned_db_(std::move(db)), clock_(&clock), key_(std::move(key)) {}
   Status load_clock();
+  static Result<core::Hlc> stored_clock(Database& db);
+  // The highest physical time a local timestamp may take now (see note_central_time()).
+  Result<std::int64_t> clock_ceiling_ms(Database& db);
   Result<std::optional<std::string>> meta(std::string_view key);
   Status set_meta(Transaction& tx, std::string_view key, std::string_view value);
 

@@ -106,6 +106,17 @@ constexpr const char* kSteps[] = {
     R"sql(
       ALTER TABLE quarantined ADD COLUMN reason_message TEXT;
     )sql",
+    // 5: kClock — meta 'hlc' becomes the replica's clock: the highest version stored in it,
+    // kept by every writer in its transaction (Replica::tick); and each pending change records
+    // the central sequence its writer had pulled (a row's deletion is judged against it).
+    R"sql(
+      INSERT INTO meta(key, value)
+        SELECT 'hlc', CAST(max(coalesce((SELECT max(hlc) FROM fields), 0), coalesce((SELECT max(hlc) FROM outbox), 0),
+                               coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hlc'), 0)) AS TEXT)
+        WHERE true
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+      ALTER TABLE outbox ADD COLUMN seen_cursor INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 constexpr int kStepCount = static_cast<int>(sizeof kSteps / sizeof kSteps[0]);

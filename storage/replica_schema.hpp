@@ -12,7 +12,8 @@ enum class ReplicaSchema : int {
   kSync = 2,     // scope of entities and changes; conflicts, quarantine notices, evictions
   kBlobs = 3,    // attached photos and documents, and whether the central node has them
   kReasonMessage = 4,  // the central node's reason for a quarantined change as a catalogue message
-  kLatest = kReasonMessage,
+  kClock = 5,          // meta 'hlc' is the highest stored version; outbox.seen_cursor
+  kLatest = kClock,
 };
 
 // Applies every step after the file's version up to `target` (tests use earlier targets).

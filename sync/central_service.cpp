@@ -14,6 +14,9 @@ namespace {
 
 using core::fail;
 
+// Dossiers one request may ask to receive whole again (a tablet holds far fewer).
+constexpr std::size_t kMaxRepairDossiers = 1000;
+
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -35,6 +38,7 @@ v1::Outcome::Status wire_status(storage::ChangeOutcome::Status s) {
     case storage::ChangeOutcome::Status::kConflictLost: return v1::Outcome::STATUS_CONFLICT_LOST;
     case storage::ChangeOutcome::Status::kQuarantined: return v1::Outcome::STATUS_QUARANTINED;
     case storage::ChangeOutcome::Status::kSuperseded: return v1::Outcome::STATUS_SUPERSEDED;
+    case storage::ChangeOutcome::Status::kClockAhead: return v1::Outcome::STATUS_CLOCK_AHEAD;
   }
   return v1::Outcome::STATUS_UNSPECIFIED;
 }
@@ -198,6 +202,11 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
   input.evicted.assign(in.evicted().begin(), in.evicted().end());
   input.resolved_conflicts.assign(in.resolved_conflicts().begin(), in.resolved_conflicts().end());
   input.want_checksum = in.want_checksum();
+  input.restamps = in.restamps();
+  if (static_cast<std::size_t>(in.repair_size()) > kMaxRepairDossiers) {
+    return refuse(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.trop_de_reparations"));
+  }
+  input.repair.assign(in.repair().begin(), in.repair().end());
   auto out = store_.sync(input);
   if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL,
                           out.error().with_context("sync.central_service.erreur_serveur"));
@@ -242,6 +251,12 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
     w->set_created(c.created_ms);
   }
   resp.set_scope_checksum(out->checksum);
+  for (const auto& [dossier, sum] : out->dossier_checksums) {
+    v1::DossierChecksum* w = resp.add_dossier_checksums();
+    w->set_dossier(dossier);
+    w->set_checksum(sum);
+  }
+  for (const auto& d : out->repaired) resp.add_repaired(d);
   resp.set_blob_size_limit(options_.blob_size_limit);
   HttpResponse r = proto_response(resp);
   observe_latency(std::chrono::steady_clock::now() - started);

@@ -125,6 +125,7 @@ v1::ChangeBatch encode_batch(const std::vector<SequencedChange>& changes) {
                     }) + 1);
     }
     out->set_seq(sc.seq);
+    out->set_seen_cursor(c.seen_cursor);
   }
   return batch;
 }
@@ -271,6 +272,7 @@ Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch) 
       c.grid_version = g.version();
     }
     sc.seq = in.seq();
+    c.seen_cursor = in.seen_cursor();
     out.push_back(std::move(sc));
   }
   return out;

@@ -94,7 +94,7 @@ bool is_refused_certificate_alert(int reason) {
 }
 
 // What went wrong when the server's certificate did not verify.
-core::Message server_certificate_problem(long verify_result, const std::string& host) {
+core::Message server_certificate_problem(long verify_result, const std::string& host, std::int64_t clock_behind_s) {
   switch (verify_result) {
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH:
@@ -108,6 +108,9 @@ core::Message server_certificate_problem(long verify_result, const std::string& 
     case X509_V_ERR_CERT_HAS_EXPIRED:
       return core::Message("sync.http_client.certificat_expire");
     case X509_V_ERR_CERT_NOT_YET_VALID:
+      if (clock_behind_s > 0) {
+        return core::Message("sync.http_client.horloge_en_retard", {{"duree", {core::duration_message(clock_behind_s)}}});
+      }
       return core::Message("sync.http_client.certificat_pas_encore_valide");
     default:
       return core::Message("sync.http_client.certificat_refuse",
@@ -141,6 +144,19 @@ struct HttpsClient::Impl {
       tls.add_certificate_authority(net::buffer(options.ca_pem), ec);
       if (ec) return Status::invalid_argument("sync.http_client.autorite_illisible");
       tls.set_verify_mode(ssl::verify_peer);
+      // A certificate that is not yet valid says how far behind this device's clock is, at
+      // least: its start is a time the central node has already reached.
+      tls.set_verify_callback([this](bool preverified, ssl::verify_context& ctx) {
+        X509_STORE_CTX* store = ctx.native_handle();
+        if (!preverified && X509_STORE_CTX_get_error(store) == X509_V_ERR_CERT_NOT_YET_VALID) {
+          int days = 0;
+          int seconds = 0;
+          if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notBefore(X509_STORE_CTX_get_current_cert(store))) == 1) {
+            clock_behind_s = std::int64_t{days} * 86400 + seconds;
+          }
+        }
+        return preverified;
+      });
     } else {
       tls.set_verify_mode(ssl::verify_none);
     }
@@ -186,7 +202,7 @@ struct HttpsClient::Impl {
     if (reason != 0 && stream) {
       const long verify = SSL_get_verify_result(stream->native_handle());
       if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED && verify != X509_V_OK) {
-        return Status::failed_precondition(server_certificate_problem(verify, options.host));
+        return Status::failed_precondition(server_certificate_problem(verify, options.host, clock_behind_s));
       }
       if (is_refused_certificate_alert(reason)) {
         const core::MessageKey problem = options.cert_pem
@@ -321,6 +337,9 @@ struct HttpsClient::Impl {
   ClientOptions options;
   Status setup;  // why the TLS context is unusable, returned by every request
   bool host_is_ip = false;
+  // How far the server's certificate starts after this device's clock, when it is not yet
+  // valid (set by the verify callback, on the thread running the request).
+  std::int64_t clock_behind_s = 0;
   std::atomic<std::uint64_t> sent{0};
   std::atomic<std::uint64_t> received{0};
   std::atomic<int> connections{0};

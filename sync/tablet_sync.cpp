@@ -243,6 +243,9 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
   SyncReport report;
   const std::uint64_t sent_before = client.bytes_sent();
   const std::uint64_t received_before = client.bytes_received();
+  // Dossiers whose checksum differed, to receive whole at the next exchange (once per sync).
+  std::vector<std::string> repair;
+  bool repair_asked = false;
   for (int exchange = 0; exchange < 100000; ++exchange) {
     auto pending = replica.pending_changes(options.push_page);
     if (!pending) return fail(pending.error());
@@ -255,8 +258,10 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     auto resolved = replica.locally_resolved_conflicts();
     if (!resolved) return fail(resolved.error());
 
+    auto clock = replica.clock_reading();
+    if (!clock) return fail(clock.error());
     v1::SyncRequest req;
-    req.set_clock(replica.tick().value);
+    req.set_clock(clock->value);
     req.set_cursor(*cursor);
     std::vector<SequencedChange> push;
     push.reserve(pending->size());
@@ -271,6 +276,9 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     for (const auto& d : *evicted) req.add_evicted(d);
     for (const auto& id : *resolved) req.add_resolved_conflicts(id);
     req.set_want_checksum(options.verify_checksum);
+    req.set_restamps(true);
+    for (const auto& d : repair) req.add_repair(d);
+    repair.clear();
 
     auto r = client.request("POST", "/v1/sync", req.SerializeAsString());
     if (!r) return fail(r.error());
@@ -304,6 +312,17 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     auto tx = storage::Transaction::begin(replica.db());
     if (!tx) return fail(tx.error());
     CARNET_RETURN_IF_ERROR_R(replica.observe_clock(**tx, core::Hlc{resp.clock()}, kAcceptCentralClockMs));
+    // Changes refused for their clock stay the inspector's: new versions, pushed again.
+    std::set<std::uint32_t> clock_ahead;
+    for (const auto& o : resp.outcomes()) {
+      if (o.status() != v1::Outcome::STATUS_CLOCK_AHEAD) continue;
+      if (o.change() >= pending->size()) return fail(Status::io_error("sync.tablet_sync.reponse_incoherente"));
+      clock_ahead.insert(o.change());
+    }
+    std::vector<core::Change> restamp;  // in outbox order
+    for (const std::uint32_t i : clock_ahead) restamp.push_back((*pending)[i].change);
+    if (!restamp.empty()) CARNET_RETURN_IF_ERROR_R(replica.restamp(**tx, restamp, core::Hlc{resp.clock()}));
+    report.restamped += restamp.size();
     if (!pending->empty()) CARNET_RETURN_IF_ERROR_R(replica.acknowledge(**tx, pending->back().seq));
     // Only the last change of a field in this push decides its final state: an earlier one
     // that lost must not undo a later one that won.
@@ -345,9 +364,26 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
         default: break;  // applied (won, or a duplicate of an earlier push)
       }
     }
-    for (const auto& sc : *pulled) {
+    // A dossier sent whole to repair it is taken as the central node holds it; the page of
+    // the log that follows may repeat some of its fields, older: the newest of each counts.
+    std::map<std::string, std::map<std::tuple<std::string, std::string, std::string>, core::Change>, std::less<>> whole;
+    for (const auto& d : resp.repaired()) whole[d];
+    for (auto& sc : *pulled) {
+      if (auto w = whole.find(sc.change.scope); w != whole.end()) {
+        auto [it, fresh] = w->second.try_emplace({sc.change.entity_type, sc.change.entity_id, sc.change.field}, sc.change);
+        if (!fresh && it->second.version < sc.change.version) it->second = std::move(sc.change);
+        continue;
+      }
       auto applied = replica.apply_remote(**tx, sc.change);
       if (!applied) return fail(applied.error());
+    }
+    for (auto& [dossier, fields] : whole) {
+      std::vector<core::Change> snapshot;
+      snapshot.reserve(fields.size());
+      for (auto& [key, c] : fields) snapshot.push_back(std::move(c));
+      auto changed = replica.repair(**tx, dossier, snapshot);
+      if (!changed) return fail(changed.error());
+      report.repaired += *changed;
     }
     for (const auto& text : resp.grid_files()) {
       auto grid = storage::parse_grid(text, "grille du serveur central");
@@ -366,9 +402,9 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
     CARNET_RETURN_IF_ERROR_R(replica.replace_conflicts(**tx, conflicts));
     for (const auto& d : resp.evict()) CARNET_RETURN_IF_ERROR_R(replica.add_eviction(**tx, d));
     CARNET_RETURN_IF_ERROR_R(replica.forget_evictions(**tx, *evicted));
+    CARNET_RETURN_IF_ERROR_R(replica.save_clock(**tx));  // every version pulled, for the next local write
     CARNET_RETURN_IF_ERROR_R(replica.set_cursor(**tx, resp.cursor(), now_ms()));
-    CARNET_RETURN_IF_ERROR_R(replica.set_setting(
-        **tx, "clock_offset_ms", std::to_string(core::Hlc{resp.clock()}.physical_ms() - now_ms())));
+    CARNET_RETURN_IF_ERROR_R(replica.note_central_time(**tx, core::Hlc{resp.clock()}));
     CARNET_RETURN_IF_ERROR_R((*tx)->commit());
 
     // A dossier leaves the tablet once none of its changes is waiting to be sent.
@@ -403,6 +439,19 @@ Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const 
         auto mine = replica.scope_checksum(assigned);
         if (!mine) return fail(mine.error());
         report.checksum_ok = *mine == resp.scope_checksum();
+        if (!*report.checksum_ok && !repair_asked) {
+          // Repair: the dossiers that differ are asked whole, once (docs/sync.md, "Repair").
+          for (const auto& dc : resp.dossier_checksums()) {
+            auto one = replica.scope_checksum({dc.dossier()});
+            if (!one) return fail(one.error());
+            if (*one != dc.checksum()) repair.push_back(dc.dossier());
+          }
+          if (!repair.empty()) {
+            repair_asked = true;
+            report.checksum_ok.reset();
+            continue;
+          }
+        }
       }
       if (!options.blob_dir.empty()) {
         CARNET_RETURN_IF_ERROR_R(transfer_blobs(replica, client, options, resp.blob_size_limit(), report));

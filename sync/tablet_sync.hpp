@@ -51,6 +51,8 @@ struct SyncReport {
   std::size_t requests = 0;
   std::size_t conflicts_lost = 0;
   std::size_t quarantined = 0;
+  std::size_t repaired = 0;   // fields taken again from the central node, the checksums having differed
+  std::size_t restamped = 0;  // refused for the tablet's clock, given new versions and pushed again
   std::size_t evicted = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t bytes_received = 0;

@@ -294,7 +294,7 @@ test("a change refused by the central node is reviewed in the quarantine screen 
   claire.cmd("inspection", "sign", late);
   claire.cmd("sync");
   spare.cmd("inspection", "set", late, "batiments.nb_wc=5");
-  spare.cmd("sync");
+  spare.cmdExpecting(4, "sync");  // refused: the inspector is told by the exit code
   const held = central.json("quarantine", "list");
   assert.equal(held.length, 1, "the late edit is held, not applied");
 

@@ -17,10 +17,11 @@ constexpr std::int64_t kHourAhead = std::int64_t{60 * 60 * 1000} << 16;  // in H
 
 class QuarantineReview : public TwoTabletTest {
  protected:
-  // Tablet a writes nb_wc = 3 with its clock an hour ahead: quarantined ("horloge"), though
-  // the value itself is right. Returns the quarantine record's id.
+  // Tablet a, from before re-stamping, writes nb_wc = 3 with its clock an hour ahead:
+  // quarantined ("horloge"), though the value itself is right. Returns the record's id.
   std::int64_t quarantine_a_clock_ahead(const std::string& id) {
     EXPECT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+    a().transport->act_as_older_tablet();
     EXPECT_OK(a().replica->db().exec("UPDATE outbox SET hlc = hlc + " + std::to_string(kHourAhead) +
                                      " WHERE field = 'batiments.nb_wc'"));
     auto r = a().sync(false);

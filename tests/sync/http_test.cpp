@@ -145,6 +145,8 @@ struct TestPki {
   Pem other_expired_device =
       make_certificate("device-evil", "insp-42", &other_ca, "clientAuth", nullptr, -90L * 24 * 3600, -3600);
   Pem expired_server_cert = make_certificate("device-srv", "insp-42", &ca, "serverAuth", nullptr, -90L * 24 * 3600, -3600);
+  // A new central node's certificate, as a tablet whose clock is 26 h 30 min behind sees it.
+  Pem future_server = make_certificate("carnet-central", "", &ca, "serverAuth", "IP:127.0.0.1", 26L * 3600 + 1800, 30L * 24 * 3600);
 };
 
 const TestPki& pki() {
@@ -455,6 +457,21 @@ TEST_F(HttpTest, ServerCertificateForAnotherHostIsRefusedByClient) {
   ASSERT_FALSE(response.has_value());
   EXPECT_EQ(response.error().code(), StatusCode::kFailedPrecondition) << response.error().to_string();
   EXPECT_NE(response.error().message().find("localhost"), std::string::npos) << response.error().message();
+}
+
+// A tablet whose clock is a day behind met a new central node's certificate as « not yet
+// valid »: it is told that its own clock is wrong, and by how much.
+TEST_F(HttpTest, AServerCertificateNotYetValidSaysTheDevicesClockIsBehindAndByHowMuch) {
+  ServerOptions so = server_options();
+  so.cert_pem = pki().future_server.cert;
+  so.key_pem = pki().future_server.key;
+  start(so);
+  HttpsClient client(client_options());
+  auto response = client.request("GET", "/", "");
+  ASSERT_FALSE(response.has_value());
+  EXPECT_EQ(response.error().code(), StatusCode::kFailedPrecondition) << response.error().to_string();
+  EXPECT_NE(response.error().message().find("l'horloge de cet appareil retarde d'au moins 1 j 2 h"), std::string::npos)
+      << response.error().message();
 }
 
 TEST_F(HttpTest, PlainHttpOnTlsPortIsClosedAndServerKeepsServing) {

@@ -318,7 +318,7 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
     ASSERT_OK(tx);
     ASSERT_OK(a().replica->write(**tx, {core::entity::kAddendum, *kept, id_, "d1"},
                                  core::addendum_field::kText, Value::text("Texte changé."),
-                                 a().replica->tick(), grid->key(), grid->version()));
+                                 a().replica->tick(**tx).value(), grid->key(), grid->version()));
     ASSERT_OK((*tx)->commit());
   }
   auto late = a().sync();

@@ -20,7 +20,6 @@ using core::Json;
 
 constexpr const char* kJeanPassword = "Jean-Zorglub-mot-de-passe";
 constexpr const char* kMariePassword = "Marie-Zorglub-mot-de-passe";
-constexpr std::int64_t kHourAhead = std::int64_t{60 * 60 * 1000} << 16;  // in HLC units
 
 struct Signed {
   std::string cookie;  // "carnet_office=…"
@@ -86,7 +85,7 @@ class OfficeAppTest : public TwoTabletTest {
   }
 
   // An inspection both tablets hold, a conflict on batiments.nb_wc (a kept 2, b's 3 set
-  // aside, or the reverse) and a change quarantined for a clock an hour ahead.
+  // aside, or the reverse) and a malformed change quarantined (its version below its base's).
   std::string make_conflict_and_quarantine() {
     auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
     EXPECT_OK(id);
@@ -97,8 +96,9 @@ class OfficeAppTest : public TwoTabletTest {
     EXPECT_OK(b().sync());
     EXPECT_OK(a().sync());
     EXPECT_OK(a().capture().set(*id, {"batiments.nb_douches=4"}));
-    EXPECT_OK(a().replica->db().exec("UPDATE outbox SET hlc = hlc + " + std::to_string(kHourAhead) +
-                                     " WHERE field = 'batiments.nb_douches'"));
+    EXPECT_OK(a().sync(false));
+    EXPECT_OK(a().capture().set(*id, {"batiments.nb_douches=5"}));
+    EXPECT_OK(a().replica->db().exec("UPDATE outbox SET hlc = base_hlc - 1 WHERE field = 'batiments.nb_douches'"));
     EXPECT_OK(a().sync(false));
     return id.value_or("");
   }
@@ -199,11 +199,11 @@ TEST_F(OfficeAppTest, TheOfficeSignsInAndUsesEveryScreen) {
   auto quarantined = json(call("GET", "/bureau/api/quarantaine", std::nullopt, &jean));
   ASSERT_EQ(quarantined.as_array().size(), 1u);
   const Json& q = quarantined.as_array()[0];
-  EXPECT_NE(q.find("reason")->as_string().find("horloge"), std::string::npos) << q.dump();
+  EXPECT_NE(q.find("reason")->as_string().find("mal formé"), std::string::npos) << q.dump();
   // ...and the same reason as a message for the page to show in the reader's language.
   ASSERT_NE(q.find("raison"), nullptr) << q.dump();
   ASSERT_NE(q.find("raison")->find("cle"), nullptr) << q.dump();
-  EXPECT_EQ(q.find("raison")->find("cle")->as_string(), "stockage.central_sqlite.horloge_en_avance") << q.dump();
+  EXPECT_EQ(q.find("raison")->find("cle")->as_string(), "stockage.central_sqlite.version_sous_base") << q.dump();
   auto raison = core::message_from_json(*q.find("raison"));
   ASSERT_TRUE(raison.has_value()) << q.dump();
   EXPECT_EQ(raison->render(), q.find("reason")->as_string());

@@ -160,7 +160,7 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
       auto tx = storage::Transaction::begin(replica->db()).value();
       const storage::EntityRef dossier{"dossier", "ma-0042", "ma-0042", "ma-0042"};
       ASSERT_TRUE(replica->create_entity(*tx, dossier).ok());
-      auto written = replica->write(*tx, dossier, "name", core::Value::text("Nom falsifié"), replica->tick());
+      auto written = replica->write(*tx, dossier, "name", core::Value::text("Nom falsifié"), replica->tick(*tx).value());
       ASSERT_TRUE(written.has_value()) << written.error().to_string();
       ASSERT_TRUE(tx->commit().ok());
     }

@@ -22,7 +22,10 @@ SyncAttempt NodeSync::run(const sync::SyncOptions& options) {
     }
     client_ = std::make_unique<sync::HttpsClient>(*client_options);
   }
-  out.report = sync::sync_now(replica_, *client_, options);
+  sync::SyncOptions o = options;
+  if (verify_every_ > 0 && since_verified_ % verify_every_ == 0) o.verify_checksum = true;
+  out.report = sync::sync_now(replica_, *client_, o);
+  if (out.report) since_verified_ = o.verify_checksum ? 1 : since_verified_ + 1;
   if (!out.report) {
     forget_keys_if_revoked();
     out.final = replica_.setting("revoked").value_or(std::nullopt).has_value() || certificate_expired();

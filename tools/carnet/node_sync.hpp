@@ -29,6 +29,9 @@ struct SyncAttempt {
   bool final = false;
 };
 
+// How often `carnet sync --watch` and the app's background sync verify their copy.
+inline constexpr int kVerifyEvery = 10;
+
 class NodeSync {
  public:
   NodeSync(storage::Replica& replica, std::string data_dir, sync::RenewalOptions renewal = {})
@@ -37,6 +40,9 @@ class NodeSync {
   // One sync. The HTTPS connection is kept for the next call, and replaced after a renewal.
   // Errors are in `report` (sync_now's, or kFailedPrecondition for a tablet not enrolled).
   SyncAttempt run(const sync::SyncOptions& options);
+  // From now on the first successful sync and every `n`th after it verify the checksums, and
+  // so repair what differs (docs/sync.md, "Repair"); 0: only when `options` ask.
+  void verify_every(int n) { verify_every_ = n; }
 
  private:
   void forget_keys_if_revoked();
@@ -46,6 +52,8 @@ class NodeSync {
   const std::string dir_;
   const sync::RenewalOptions renewal_;
   std::unique_ptr<sync::HttpsClient> client_;
+  int verify_every_ = 0;
+  int since_verified_ = 0;  // successful syncs since the last verification
 };
 
 // When to sync again: `interval` after a success; after an error, 1 s doubling up to `max`,

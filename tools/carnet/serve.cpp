@@ -44,6 +44,8 @@ bool is_loopback(const std::string& host) { return host == "127.0.0.1" || host =
 // pressed) wakes it at once.
 void sync_loop(storage::Replica& replica, const std::string& dir, SyncMonitor& monitor, std::chrono::milliseconds interval) {
   NodeSync node_sync(replica, dir);
+  node_sync.verify_every(kVerifyEvery);
+  std::size_t repaired = 0;
   SyncBackoff backoff(interval, std::min<std::chrono::milliseconds>(interval * 10, std::chrono::minutes(5)));
   sync::SyncOptions options;
   options.blob_dir = dir + "/blobs";
@@ -58,7 +60,8 @@ void sync_loop(storage::Replica& replica, const std::string& dir, SyncMonitor& m
     state.phase = SyncState::Phase::kRunning;
     monitor.set(state);
     const SyncAttempt attempt = node_sync.run(options);
-    state = SyncState{SyncState::Phase::kIdle, Status::ok_status(), core::SystemClock::instance().now_ms()};
+    if (attempt.report) repaired += attempt.report->repaired;
+    state = SyncState{SyncState::Phase::kIdle, Status::ok_status(), core::SystemClock::instance().now_ms(), repaired};
     if (!attempt.report) {
       const Status& e = attempt.report.error();
       state.error = e;

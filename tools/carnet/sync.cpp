@@ -58,6 +58,8 @@ Json report_json(const sync::SyncReport& r) {
       .set("requests", r.requests)
       .set("conflicts_lost", r.conflicts_lost)
       .set("quarantined", r.quarantined)
+      .set("restamped", r.restamped)
+      .set("repaired", r.repaired)
       .set("evicted", r.evicted)
       .set("blobs_uploaded", r.blobs_uploaded)
       .set("blobs_downloaded", r.blobs_downloaded)
@@ -158,23 +160,36 @@ int cmd_sync(const cli::Args& args) {
       std::cout << "synchronisation terminée en " << report->requests << " requête(s)";
       if (report->conflicts_lost) std::cout << ", " << report->conflicts_lost << " conflit(s) à revoir";
       if (report->quarantined) std::cout << ", " << report->quarantined << " changement(s) refusé(s) (voir carnet status)";
+      if (report->repaired) std::cout << ", " << report->repaired << " réponse(s) reprise(s) du serveur central (copie réparée)";
+      if (report->restamped) {
+        std::cout << ", " << report->restamped
+                  << " changement(s) réhorodaté(s) : l'horloge de la tablette était en avance, les réponses sont gardées";
+      }
       if (report->evicted) std::cout << ", " << report->evicted << " dossier(s) retiré(s) de la tablette";
       if (report->blobs_uploaded) std::cout << ", " << report->blobs_uploaded << " pièce(s) jointe(s) envoyée(s)";
       if (report->blobs_downloaded) std::cout << ", " << report->blobs_downloaded << " pièce(s) jointe(s) reçue(s)";
       if (report->checksum_ok) std::cout << (*report->checksum_ok ? ", contenu vérifié" : ", CONTENU DIFFÉRENT du serveur central");
       std::cout << "\n";
     }
-    return report->checksum_ok.value_or(true) ? 0 : 6;
+    // Something the central node refused is not "done": the inspector must look (carnet status).
+    if (!report->checksum_ok.value_or(true)) return 6;
+    return report->quarantined > 0 ? 4 : 0;
   }
   // --watch: sync when online, back off exponentially with jitter after an error, never
   // stall; stop on SIGINT/SIGTERM.
   const sigset_t stop = cli::block_stop_signals();
   SyncBackoff backoff;
+  node_sync.verify_every(kVerifyEvery);
   while (true) {
     SyncAttempt attempt = node_sync.run(sync_options);
     if (attempt.report) {
       if (attempt.renewed && !json) std::cerr << "\ncertificat de la tablette renouvelé\n";
-      if (!json) std::cerr << "\n" << core::iso_timestamp(now_ms()) << " synchronisé\n";
+      if (!json) {
+        std::cerr << "\n" << core::iso_timestamp(now_ms()) << " synchronisé";
+        if (attempt.report->repaired) std::cerr << ", " << attempt.report->repaired << " réponse(s) reprise(s) du serveur central (copie réparée)";
+        if (attempt.report->checksum_ok == false) std::cerr << ", CONTENU DIFFÉRENT du serveur central";
+        std::cerr << "\n";
+      }
     } else if (attempt.final) {
       return failed(attempt.report.error(), args);
     }
@@ -198,6 +213,7 @@ int cmd_status(const cli::Args& args) {
   auto quarantined = (*replica)->quarantined();
   auto central = (*replica)->setting("central_url");
   auto offset = (*replica)->setting("clock_offset_ms");
+  auto lead = (*replica)->clock_lead_ms();
   auto evictions = (*replica)->evictions(false);
   // The device certificate, if the tablet is enrolled.
   std::optional<sync::CertificateInfo> certificate;
@@ -206,9 +222,11 @@ int cmd_status(const cli::Args& args) {
       if (auto info = sync::inspect_certificate(*pem)) certificate = *info;
     }
   }
-  if (!node || !pending || !last || !conflicts || !quarantined || !central || !offset || !evictions) {
+  if (!node || !pending || !last || !conflicts || !quarantined || !central || !offset || !lead || !evictions) {
     for (const Status& s : {node ? Status() : node.error(), pending ? Status() : pending.error(), last ? Status() : last.error(),
-                            conflicts ? Status() : conflicts.error(), quarantined ? Status() : quarantined.error()}) {
+                            conflicts ? Status() : conflicts.error(), quarantined ? Status() : quarantined.error(),
+                            central ? Status() : central.error(), offset ? Status() : offset.error(),
+                            lead ? Status() : lead.error(), evictions ? Status() : evictions.error()}) {
       if (!s.ok()) return failed(s, args);
     }
     return failed(Status::internal("outils.sync.etat_illisible"), args);
@@ -233,6 +251,7 @@ int cmd_status(const cli::Args& args) {
                         .set("pending", *pending)
                         .set("last_sync", *last ? Json(core::iso_timestamp(**last)) : Json())
                         .set("clock_offset_ms", *offset ? Json(static_cast<std::int64_t>(std::stoll(**offset))) : Json())
+                        .set("clock_lead_ms", *lead)
                         .set("certificate_expires",
                              certificate ? Json(core::iso_timestamp(certificate->not_after * 1000)) : Json())
                         .set("conflicts", conflicts->size())
@@ -245,6 +264,10 @@ int cmd_status(const cli::Args& args) {
             << "Changements en attente d'envoi : " << *pending << "\n"
             << "Dernière synchronisation : " << (*last ? core::iso_timestamp(**last) : "jamais") << "\n";
   if (*offset) std::cout << "Décalage d'horloge avec le serveur central : " << std::stoll(**offset) / 1000 << " s\n";
+  if (*lead > storage::Replica::kClockMarginMs) {
+    std::cout << "Horloge de Carnet en avance sur le serveur central : " << *lead / 60000
+              << " min (les changements trop en avance sont réhorodatés à la synchronisation)\n";
+  }
   if (certificate) {
     if (certificate->not_after <= now_ms() / 1000) {
       std::cout << "Certificat de la tablette : " << sync::certificate_expired(certificate->not_after).render() << "\n";
@@ -288,8 +311,9 @@ int cmd_conflicts(const cli::Args& args) {
                      .set("when", core::iso_timestamp(s.their_ms))
                      .set("kept", s.kept_mine ? "mine" : "theirs"));
       } else {
-        std::cout << c.id << "  " << c.field << " : moi «" << s.mine->display() << "», " << s.their_author << " «"
-                  << s.theirs->display() << "» (" << core::iso_timestamp(s.their_ms) << ") — retenu : "
+        std::cout << c.id << "  " << core::field_label(nullptr, c.field) << " : moi «"
+                  << core::conflict_value_text(c.field, *s.mine) << "», " << s.their_author << " «"
+                  << core::conflict_value_text(c.field, *s.theirs) << "» (" << core::iso_timestamp(s.their_ms) << ") — retenu : "
                   << (s.kept_mine ? "le mien" : "le sien") << "\n";
       }
     }

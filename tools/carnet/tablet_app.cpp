@@ -312,7 +312,8 @@ Json TabletApp::state_json() {
                        .set("state", phase_name(sync.phase))
                        .set("message", sync.error.message())
                        .set("erreur", sync.error.ok() ? Json() : web::status_json(sync.error))
-                       .set("last_attempt", sync.last_attempt_ms ? Json(core::iso_timestamp(sync.last_attempt_ms)) : Json()));
+                       .set("last_attempt", sync.last_attempt_ms ? Json(core::iso_timestamp(sync.last_attempt_ms)) : Json())
+                       .set("repaired", sync.repaired));
   return j;
 }
 
@@ -362,9 +363,9 @@ Result<Json> TabletApp::conflicts_json() {
                  .set("field", c.field)
                  .set("label", core::field_label(view ? &*view : nullptr, c.field))
                  .set("mine", core::value_json(*s.mine))
-                 .set("mine_text", s.mine->is_null() ? std::string("—") : s.mine->display())
+                 .set("mine_text", core::conflict_value_text(c.field, *s.mine))
                  .set("theirs", core::value_json(*s.theirs))
-                 .set("theirs_text", s.theirs->is_null() ? std::string("—") : s.theirs->display())
+                 .set("theirs_text", core::conflict_value_text(c.field, *s.theirs))
                  .set("who", s.their_author)
                  .set("when", core::iso_timestamp(s.their_ms))
                  .set("kept", s.kept_mine ? "mine" : "theirs"));

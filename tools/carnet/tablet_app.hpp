@@ -46,6 +46,7 @@ struct SyncState {
   Phase phase = Phase::kIdle;
   Status error;                      // for kOffline / kError / kBlocked
   std::int64_t last_attempt_ms = 0;  // 0: none yet
+  std::size_t repaired = 0;          // fields taken again from the central node since the start (checksums differed)
 };
 
 // Shared by the app (which reads the state and asks for a sync) and the sync thread (which

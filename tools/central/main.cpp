@@ -539,8 +539,9 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
         arr.push(conflict_json(c));
       } else {
         std::cout << c.record.id << "\t" << c.status << "\t" << c.record.scope << "\t" << c.record.field << "\t«"
-                  << c.record.winner_value.display() << "» (" << c.record.winner_author << ") contre «"
-                  << c.record.loser_value.display() << "» (" << c.record.loser_author << ")\n";
+                  << core::conflict_value_text(c.record.field, c.record.winner_value) << "» (" << c.record.winner_author
+                  << ") contre «" << core::conflict_value_text(c.record.field, c.record.loser_value) << "» ("
+                  << c.record.loser_author << ")\n";
       }
     }
     if (args.json()) cli::print_json(arr);
@@ -557,9 +558,9 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
     } else {
       const auto& r = (*c)->record;
       std::cout << "Conflit " << r.id << " (" << (*c)->status << ")\n  dossier " << r.scope << ", " << r.entity_type << " "
-                << r.entity_id << ", champ " << r.field << "\n  retenu : «" << r.winner_value.display() << "» par "
+                << r.entity_id << ", champ " << r.field << "\n  retenu : «" << core::conflict_value_text(r.field, r.winner_value) << "» par "
                 << r.winner_author << " le " << core::iso_timestamp(r.winner_version.hlc.physical_ms()) << "\n  écarté : «"
-                << r.loser_value.display() << "» par " << r.loser_author << " le "
+                << core::conflict_value_text(r.field, r.loser_value) << "» par " << r.loser_author << " le "
                 << core::iso_timestamp(r.loser_version.hlc.physical_ms()) << "\n";
     }
     return 0;

@@ -289,9 +289,9 @@ HttpResponse OfficeApp::conflicts() {
     Json j = conflict_json(c);
     j.set("label", core::field_label(view ? &*view : nullptr, c.record.field))
         .set("dossier_name", dossier_names[c.record.scope])
-        .set("winner_text", value_text(c.record.winner_value))
+        .set("winner_text", core::conflict_value_text(c.record.field, c.record.winner_value))
         .set("winner_name", names(c.record.winner_author))
-        .set("loser_text", value_text(c.record.loser_value))
+        .set("loser_text", core::conflict_value_text(c.record.field, c.record.loser_value))
         .set("loser_name", names(c.record.loser_author));
     arr.push(std::move(j));
   }

@@ -139,6 +139,10 @@ export class Tablet {
   cmd(...args) {
     return run(BIN, ["--data", this.dir, ...args], { env: this.env });
   }
+  // The same, for a command expected to exit with `expect` (`sync` is 4 when a change was refused).
+  cmdExpecting(expect, ...args) {
+    return run(BIN, ["--data", this.dir, ...args], { env: this.env, expect });
+  }
   json(...args) {
     return JSON.parse(this.cmd(...args, "--json"));
   }
