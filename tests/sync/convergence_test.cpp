@@ -255,7 +255,11 @@ TEST_P(DeletedRow, AnEditToARowAnotherTabletDeletedIsAConflictNeverSilent) {
 
 INSTANTIATE_TEST_SUITE_P(BothOrdersBothOutcomes, DeletedRow,
                          ::testing::Values(DeletionCase{true, true, true}, DeletionCase{false, true, false},
-                                           DeletionCase{true, false, false}, DeletionCase{false, false, true}));
+                                           DeletionCase{true, false, false}, DeletionCase{false, false, true}),
+                         [](const ::testing::TestParamInfo<DeletionCase>& i) {
+                           return std::string(i.param.deleter_first ? "DeletionFirst" : "EditFirst") +
+                                  (i.param.restore ? "Restored" : "Confirmed") + (i.param.at_office ? "AtTheOffice" : "OnATablet");
+                         });
 
 // Two tablets adding 600 rows each to a table capped at 1,000: the merge keeps all 1,200
 // (nobody's answers dropped), further additions are refused with a message saying what to do,
