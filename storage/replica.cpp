@@ -91,12 +91,16 @@ struct BootTime {
 };
 
 std::optional<BootTime> boot_time() {
+  // The boot id does not change while this process lives: read once.
+  static const std::string boot_id = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string id;
+    if (!std::getline(in, id) || id.size() > 64) id.clear();
+    return id;
+  }();
   timespec ts{};
-  if (::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return std::nullopt;
-  std::ifstream in("/proc/sys/kernel/random/boot_id");
-  std::string id;
-  if (!std::getline(in, id) || id.empty() || id.size() > 64) return std::nullopt;
-  return BootTime{id, static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000};
+  if (boot_id.empty() || ::clock_gettime(CLOCK_BOOTTIME, &ts) != 0) return std::nullopt;
+  return BootTime{boot_id, static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000};
 }
 
 // meta 'central_time': "CENTRAL_MS WALL_MS BOOT_MS BOOT_ID", what the last sync saw.
