@@ -241,10 +241,15 @@ async function runAt(viewport, size) {
     await until(async () => (await control.inputValue()) === shownAfter,
       `${size}, ${k}: ${step}: the field shows « ${shownAfter} » again (it shows « ${await control.inputValue()} »)`, 5000);
   };
+  // « Effacer »: the answer is cleared, and the focus goes to « Annuler l'effacement » in its
+  // place (the button pressed is gone).
   const clearAnswer = async (field, k, label) => {
     await field.getByRole("button", { name: `Effacer la réponse : ${label}` }).click();
     clears += 1;
     await expectStored(k, null, "« Effacer »");
+    const undo = field.getByRole("button", { name: `Annuler l'effacement : ${label}` });
+    await until(() => undo.evaluate((el) => el === document.activeElement), `${size}, ${k}: the focus on « Annuler l'effacement »`, 5000);
+    return undo;
   };
   const typeInto = async (control, text) => {
     await control.focus();
@@ -296,6 +301,13 @@ async function runAt(viewport, size) {
     await page.keyboard.press("Delete");
     await leave(page, input);
     await expectStored(k, 3, "« 3 » by deleting the first digit");
+    // « Effacer », undone, and again.
+    const undo = await clearAnswer(field, k, label);
+    assert.equal(await input.inputValue(), "");
+    await page.keyboard.press("Enter");
+    await expectStored(k, 3, "« Annuler l'effacement »");
+    assert.equal(await input.inputValue(), "3");
+    assert.ok(await undo.isHidden(), "« Annuler l'effacement » is gone once used");
     await clearAnswer(field, k, label);
     assert.equal(await input.inputValue(), "");
     // Empty, nothing saved: leaving it is not an error.
@@ -368,6 +380,9 @@ async function runAt(viewport, size) {
     await expectStored(k, "non", "arrow to « Non »");
     await field.locator("label", { hasText: "Sans objet" }).click();
     await expectStored(k, "so", "« Sans objet » tapped");
+    await (await clearAnswer(field, k, label)).click();
+    await expectStored(k, "so", "« Annuler l'effacement »");
+    assert.ok(await field.locator('input[value="so"]').isChecked());
     await clearAnswer(field, k, label);
     assert.equal(await field.locator("input:checked").count(), 0);
   }

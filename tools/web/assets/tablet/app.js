@@ -264,6 +264,12 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
   const clearButton = locked ? null : h("button", {
     type: "button", class: "clear", hidden: saved === null, "aria-label": t("tablette.saisie.effacer_de", { champ: spec.label }),
   }, t("tablette.saisie.effacer"));
+  // After « Effacer », in its place until the next change: puts the answer back (a clearing
+  // made by a stray tap or key is one tap from undone).
+  const undoButton = locked ? null : h("button", {
+    type: "button", class: "clear", hidden: true, "aria-label": t("tablette.saisie.annuler_effacement_de", { champ: spec.label }),
+  }, t("tablette.saisie.annuler_effacement"));
+  let erased = null;
 
   const say = (text, error) => {
     status.textContent = text;
@@ -302,8 +308,8 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
     mark(false);
     say("", false);
   };
-  // Sends one change; resolves true once the node has it on disk (then says "enregistré").
-  const put = (body) => {
+  // Sends one change; resolves true once the node has it on disk (then says `done`).
+  const put = (body, done = t("tablette.saisie.enregistre")) => {
     say(t("tablette.saisie.envoi"), false);
     return enqueue(async () => {
       const view = await api("PUT", `/api/inspections/${encodeURIComponent(current.view.id)}`, body());
@@ -312,9 +318,11 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
     }).then((view) => {
       saved = valueOf(view);
       if (clearButton) clearButton.hidden = saved === null;
+      if (undoButton) undoButton.hidden = true;
+      erased = null;
       refusal = null;
       mark(false);
-      say(t("tablette.saisie.enregistre"), false);
+      say(done, false);
       return true;
     }, (e) => {
       // A refusal of the value (400) marks the control invalid; any other failure still
@@ -325,7 +333,20 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
   };
   const send = (text) => put(() => ({ set: { [keyOf()]: text } }));
   clearButton?.addEventListener("click", async () => {
-    if (await put(() => ({ effacer: [keyOf()] }))) show(null);
+    const before = saved;
+    if (!(await put(() => ({ effacer: [keyOf()] }), t("tablette.saisie.effacee")))) return;
+    show(null);
+    erased = before;
+    undoButton.hidden = false;
+    undoButton.focus();
+  });
+  undoButton?.addEventListener("click", async () => {
+    if (erased === null) return;
+    // The answer as text the node reads back: a box as oui/non, a number in French.
+    const text = typeof erased === "boolean" ? (erased ? "oui" : "non") : inputText(spec, erased);
+    if (!(await send(text))) return;
+    show(saved);
+    clearButton.focus();
   });
 
   if (spec.type === "oui_non") {
@@ -336,7 +357,7 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
     targets = options.map((l) => l.querySelector("input"));
     show = (value) => targets.forEach((radio) => (radio.checked = radio.value === value));
     add(wrap, h("fieldset", { class: "choices", "aria-describedby": described },
-      h("legend", { id }, spec.label), help, h("div", { class: "row" }, h("div", { class: "segmented" }, options), clearButton)), status);
+      h("legend", { id }, spec.label), help, h("div", { class: "row" }, h("div", { class: "segmented" }, options), clearButton, undoButton)), status);
     return wrap;
   }
   if (spec.type === "case") {
@@ -344,7 +365,7 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
     box.addEventListener("change", () => send(box.checked ? "oui" : "non"));
     targets = [box];
     show = (value) => (box.checked = value === true);
-    add(wrap, h("div", { class: "answer" }, h("label", { class: "check", for: id }, box, spec.label), clearButton), help, status);
+    add(wrap, h("div", { class: "answer" }, h("label", { class: "check", for: id }, box, spec.label), clearButton, undoButton), help, status);
     return wrap;
   }
   if (spec.type === "photo") {
@@ -368,12 +389,14 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
       }).then((view) => {
         saved = valueOf(view) ?? view.photo ?? null;
         if (clearButton) clearButton.hidden = saved === null;
+        if (undoButton) undoButton.hidden = true;
+        erased = null;
         if (view.photo) showPhoto(preview, view.photo);
         mark(false);
         say(t("tablette.saisie.enregistre"), false);
       }, (e) => refuse(fieldError(e, spec.label), e instanceof ApiError && e.status === 400));
     });
-    add(wrap, h("label", { for: id }, spec.label), help, h("div", { class: "answer" }, file, clearButton), preview, status);
+    add(wrap, h("label", { for: id }, spec.label), help, h("div", { class: "answer" }, file, clearButton, undoButton), preview, status);
     return wrap;
   }
 
@@ -460,7 +483,7 @@ function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
     unsent.delete(flush);
   };
   add(wrap, h("label", { for: id }, spec.label), help,
-    h("div", { class: "answer" }, unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, clearButton),
+    h("div", { class: "answer" }, unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, clearButton, undoButton),
     status);
   return wrap;
 }
