@@ -119,9 +119,11 @@ Status check_field(const FieldSpec& f, const Value& v) {
   return Status::ok_status();
 }
 
+bool is_blank_input(std::string_view text) { return trim(text).empty(); }
+
 Result<Value> parse_field(const FieldSpec& f, std::string_view raw) {
+  if (is_blank_input(raw)) return Value();
   const std::string text = trim(raw);
-  if (text.empty()) return Value();
   Value v;
   switch (f.type) {
     case ItemType::kYesNo: {

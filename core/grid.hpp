@@ -105,9 +105,11 @@ struct FieldSpec {
 };
 
 // Converts what a person typed into a value of the field's type (accepting "oui"/"o"/"yes",
-// "12,5", "12 €", "DD/MM/YYYY", a choice's value or label), then check_field(). An empty
-// (or blank) text is null. Errors are kInvalidArgument / kOutOfRange in French naming the field.
+// "12,5", "12 €", "DD/MM/YYYY", a choice's value or label), then check_field(). A blank text
+// (is_blank_input) is null. Errors are kInvalidArgument / kOutOfRange in French naming the field.
 Result<Value> parse_field(const FieldSpec& spec, std::string_view text);
+// True if parse_field() reads `text` as no answer: empty, or spaces, tabs and line breaks only.
+bool is_blank_input(std::string_view text);
 // Checks that a typed value fits the field: kind, choices, bounds, sizes, UTF-8.
 Status check_field(const FieldSpec& spec, const Value& value);
 

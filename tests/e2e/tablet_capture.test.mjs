@@ -91,11 +91,11 @@ test("a whole shelter inspection captured offline at phone size, signed, synced 
   await answer(page, "accompagnateur", "insp-namur-03");
   await page.locator('[data-table="personnes"]').getByRole("button", { name: "Ajouter une ligne" }).click();
   const person = page.locator('[data-table="personnes"] .table-row').last();
-  await person.getByLabel("Nom, prénom").fill("Mme Dubois");
-  await person.getByLabel("Nom, prénom").press("Tab");
+  await person.getByLabel("Nom, prénom", { exact: true }).fill("Mme Dubois");
+  await person.getByLabel("Nom, prénom", { exact: true }).press("Tab");
   await person.locator(".saved", { hasText: "Enregistré" }).first().waitFor();
-  await person.getByLabel("Fonction").fill("directrice");
-  await person.getByLabel("Fonction").press("Tab");
+  await person.getByLabel("Fonction", { exact: true }).fill("directrice");
+  await person.getByLabel("Fonction", { exact: true }).press("Tab");
   await person.locator(".saved", { hasText: "Enregistré" }).nth(1).waitFor();
   await person.getByText("Ligne 1").waitFor();
   const previous = page.locator('[data-table="recommandations_precedentes"] .table-row');

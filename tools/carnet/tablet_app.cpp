@@ -1,8 +1,10 @@
 #include "tools/carnet/tablet_app.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "core/form_json.hpp"
+#include "core/grid.hpp"
 #include "core/report.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/files.hpp"
@@ -44,6 +46,62 @@ std::string sniff_type(std::string_view b) {
   if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "image/webp";
   if (b.starts_with("%PDF-")) return "application/pdf";
   return "application/octet-stream";
+}
+
+// The assignments of a save, {set: {KEY: TEXT…}, effacer: [KEY…]}, as Capture::set takes them
+// ("KEY=TEXT"). A TEXT is an answer: a blank one is refused, because Capture::set would read it
+// as clearing; an answer is cleared only when it is named in "effacer" (each KEY becomes
+// "KEY="), so that nothing a page fails to read can erase what is stored. A KEY is in one
+// list at most; a cell of a row not made yet ("[+…]") cannot be cleared.
+Result<std::vector<std::string>> save_assignments(const Json& body) {
+  const Json* set = body.find("set");
+  const Json* erase = body.find("effacer");
+  if (set != nullptr && set->kind() != Json::Kind::kObject) {
+    return core::fail(Status::invalid_argument("outils.tablet_app.set_objet"));
+  }
+  if (erase != nullptr && erase->kind() != Json::Kind::kArray) {
+    return core::fail(Status::invalid_argument("outils.tablet_app.effacer_liste"));
+  }
+  if ((set == nullptr || set->as_object().empty()) &&
+      (erase == nullptr || erase->as_array().empty())) {
+    return core::fail(Status::invalid_argument("outils.tablet_app.set_objet"));
+  }
+  const auto valid_key = [](const std::string& k) {
+    return !k.empty() && k.find('=') == std::string::npos;
+  };
+  std::vector<std::string> assignments;
+  std::set<std::string, std::less<>> set_keys;
+  if (set != nullptr) {
+    for (const auto& [key, value] : set->as_object()) {
+      if (!valid_key(key) || value.kind() != Json::Kind::kString) {
+        return core::fail(Status::invalid_argument("outils.tablet_app.set_cle", {{"cle", key}}));
+      }
+      if (core::is_blank_input(value.as_string())) {
+        return core::fail(
+            Status::invalid_argument("outils.tablet_app.valeur_vide", {{"champ", key}}));
+      }
+      set_keys.insert(key);
+      assignments.push_back(key + "=" + value.as_string());
+    }
+  }
+  if (erase != nullptr) {
+    for (const Json& k : erase->as_array()) {
+      if (k.kind() != Json::Kind::kString || !valid_key(k.as_string())) {
+        return core::fail(Status::invalid_argument("outils.tablet_app.effacer_liste"));
+      }
+      const std::string& key = k.as_string();
+      if (set_keys.contains(key)) {
+        return core::fail(
+            Status::invalid_argument("outils.tablet_app.effacer_et_set", {{"cle", key}}));
+      }
+      if (key.find("[+") != std::string::npos) {
+        return core::fail(
+            Status::invalid_argument("outils.tablet_app.effacer_nouvelle_ligne", {{"cle", key}}));
+      }
+      assignments.push_back(key + "=");
+    }
+  }
+  return assignments;
 }
 
 Json rows_json(const std::vector<core::Column>& columns, const std::vector<core::TableRow>& rows) {
@@ -201,18 +259,9 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
   } else if (action.empty() && m == "PUT") {
     auto body = web::json_body(request);
     if (!body) return web::error_response(body.error());
-    const Json* set = body->find("set");
-    if (set == nullptr || set->kind() != Json::Kind::kObject || set->as_object().empty()) {
-      return web::error_response(Status::invalid_argument("outils.tablet_app.set_objet"));
-    }
-    std::vector<std::string> assignments;
-    for (const auto& [key, value] : set->as_object()) {
-      if (key.empty() || key.find('=') != std::string::npos || value.kind() != Json::Kind::kString) {
-        return web::error_response(Status::invalid_argument("outils.tablet_app.set_cle", {{"cle", key}}));
-      }
-      assignments.push_back(key + "=" + value.as_string());
-    }
-    auto n = capture.set(id, assignments);
+    auto assignments = save_assignments(*body);
+    if (!assignments) return web::error_response(assignments.error());
+    auto n = capture.set(id, *assignments);
     if (!n) done = n.error();
   } else if (action == "supprimer-ligne" && m == "POST") {
     auto body = web::json_body(request);

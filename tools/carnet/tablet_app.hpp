@@ -8,7 +8,9 @@
 //   GET  inspections/ID                the inspection: report JSON (values, computed values,
 //                                      relevance, findings, from the core engine), the form
 //                                      (grid and canvas fields), field values, table rows
-//   PUT  inspections/ID {set:{KEY: TEXT…}}   saves answers, all or nothing → the inspection
+//   PUT  inspections/ID {set:{KEY: TEXT…}, effacer:[KEY…]}   saves answers and clears the
+//                                      ones named in "effacer", all or nothing; a blank TEXT is
+//                                      refused (clearing is only by "effacer") → the inspection
 //   POST inspections/ID/supprimer-ligne {table, position}  → the inspection
 //   POST inspections/ID/photo?cle=KEY  body: the image → the inspection, with "photo": SHA
 //   POST inspections/ID/cloturer | signer                  → the inspection

@@ -38,21 +38,25 @@ export function t(key, vars = {}) {
 }
 
 // A message from the server ({cle, params}, as web::message_json makes it): a parameter is a
-// value or a list of messages of its own, joined with the list separator.
-export function tMessage(m) {
+// value or a list of messages of its own, joined with the list separator. `replace` gives
+// some parameters another value, in the message and in those it holds (a field's key, as
+// the server names it, by the label the reader sees: {champ: "Nombre de WC"}).
+export function tMessage(m, replace = {}) {
   const vars = {};
   for (const [name, value] of Object.entries(m.params ?? {})) {
-    vars[name] = Array.isArray(value) ? value.map(tMessage).join(t("commun.separateur_liste")) : value;
+    vars[name] = Array.isArray(value) ? value.map((v) => tMessage(v, replace)).join(t("commun.separateur_liste")) : value;
   }
+  for (const name of Object.keys(replace)) if (name in vars) vars[name] = replace[name];
   return t(m.cle, vars);
 }
 
 // The text of an error answer's "erreur" object in the reader's language: its contexts, then
-// the message. Falls back to the server's French text when the answer has no key.
-export function tError(e) {
+// the message (`replace` as for tMessage). Falls back to the server's French text when the
+// answer has no key.
+export function tError(e, replace = {}) {
   if (!e) return "";
   if (typeof e.cle !== "string") return e.message ?? "";
-  return [...(e.contexte ?? []), e].map(tMessage).join(t("commun.separateur_contexte"));
+  return [...(e.contexte ?? []), e].map((m) => tMessage(m, replace)).join(t("commun.separateur_contexte"));
 }
 
 export function currentLanguage() {

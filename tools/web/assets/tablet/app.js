@@ -22,11 +22,13 @@ function takeKey() {
 }
 let key = null;
 
+// `erreur` is the answer's error object ({cle, params, contexte}) when it has one.
 class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, erreur = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.erreur = erreur;
   }
 }
 
@@ -63,13 +65,17 @@ async function apiOnce(method, path, body, contentType) {
   if (!response.ok) {
     let message = t("tablette.erreur.inconnue", { statut: response.status });
     let code = `http_${response.status}`;
+    let erreur = null;
     if (type.startsWith("application/json")) {
-      const j = await response.json();
-      message = tError(j.erreur) || message;
-      code = j.erreur?.code || code;
+      erreur = (await response.json()).erreur ?? null;
+      message = tError(erreur) || message;
+      code = erreur?.code || code;
     }
-    if (response.status === 401) message = t("tablette.erreur.cle");
-    throw new ApiError(response.status, code, message);
+    if (response.status === 401) {
+      message = t("tablette.erreur.cle");
+      erreur = null;
+    }
+    throw new ApiError(response.status, code, message, erreur);
   }
   if (type.startsWith("application/json")) return response.json();
   if (type.startsWith("text/html")) return response.text();
@@ -100,6 +106,14 @@ function announce(text) {
   const el = document.getElementById("annonce");
   el.textContent = "";
   setTimeout(() => (el.textContent = text), 50);
+}
+
+// Why a field's change was not saved, naming the field by its label: the node's message with
+// its field parameter ("champ", the item's key) replaced by the label.
+function fieldError(e, label) {
+  let text = t("tablette.erreur.inconnue", { statut: "?" });
+  if (e instanceof ApiError) text = e.erreur ? tError(e.erreur, { champ: label }) : e.message;
+  return text.includes(label) ? text : t("tablette.saisie.erreur_de", { champ: label, message: text });
 }
 
 function errorNotice(e) {
@@ -218,119 +232,259 @@ function inputText(spec, value) {
   return String(value);
 }
 
-// Saves one assignment; `keyOf` is called when the change is sent, so that a row's position
-// is the one it has then. Shows "enregistré" only once the node has it on disk.
-function save(keyOf, text, status) {
-  status.textContent = t("tablette.saisie.envoi");
-  status.className = "saved";
-  return enqueue(async () => {
-    const key = keyOf();
-    const view = await api("PUT", `/api/inspections/${encodeURIComponent(current.view.id)}`, { set: { [key]: text } });
-    updateView(view);
-    status.textContent = t("tablette.saisie.enregistre");
-    return view;
-  }).catch((e) => {
-    status.textContent = e.message;
-    status.className = "error";
-    status.setAttribute("role", "alert");
-  });
-}
-
-function controlFor(spec, value, keyOf, idBase, { locked }) {
+// One answer's control. An answer changes in two ways only: to a complete value the inspector
+// gave (sent as {set: {KEY: TEXT}}), or cleared by its « Effacer » button (sent as
+// {effacer: [KEY]}). Whatever else the control holds — an emptied field, a date with a part
+// missing or an impossible one, a text the node refuses — is refused: the control is marked
+// invalid, the reason names the item by its label in the status line the control is described
+// by (announced), nothing is sent, and once the control is left it shows the saved answer
+// again. `keyOf` is called when a change is sent, so that a row's position is the one it has
+// then; `valueOf(view)` is the answer the node holds in a view of the inspection.
+function controlFor(spec, keyOf, valueOf, idBase, { locked }) {
   const id = `f-${idBase}`;
   const status = h("p", { class: "saved", id: `${id}-etat`, "aria-live": "polite" });
   const wrap = h("div", { class: "field", dataset: { key: idBase } });
   const help = spec.help ? h("p", { class: "help", id: `${id}-aide` }, spec.help) : null;
   const described = [help ? `${id}-aide` : null, `${id}-etat`].filter(Boolean).join(" ");
   const unit = spec.type === "montant" ? "€" : spec.type === "pourcentage" ? "%" : spec.unit || "";
-  const onChange = (text) => save(keyOf, text, status);
+  let saved = valueOf(current.view);
 
   if (spec.computed) {
     add(wrap, h("p", { class: "label", id }, h("strong", {}, spec.label)),
-      h("div", { class: "computed", "aria-live": "polite", "aria-labelledby": id, dataset: { computed: spec.key } }, shownValue(spec, value)));
+      h("div", { class: "computed", "aria-live": "polite", "aria-labelledby": id, dataset: { computed: spec.key } }, shownValue(spec, saved)));
     return wrap;
   }
+
+  // Set by each kind of control below: the elements marked invalid, how a stored answer (or
+  // null) is shown in them, and whether a refusal shows the saved answer at once (a pick) or
+  // once the control is left (typing).
+  let targets = [];
+  let show = () => {};
+  let picked = true;
+  const clearButton = locked ? null : h("button", {
+    type: "button", class: "clear", hidden: saved === null, "aria-label": t("tablette.saisie.effacer_de", { champ: spec.label }),
+  }, t("tablette.saisie.effacer"));
+  // After « Effacer », in its place until the next change: puts the answer back (a clearing
+  // made by a stray tap or key is one tap from undone).
+  const undoButton = locked ? null : h("button", {
+    type: "button", class: "clear", hidden: true, "aria-label": t("tablette.saisie.annuler_effacement_de", { champ: spec.label }),
+  }, t("tablette.saisie.annuler_effacement"));
+  let erased = null;
+
+  const say = (text, error) => {
+    status.textContent = text;
+    status.className = error ? "error" : "saved";
+    if (error) status.setAttribute("role", "alert");
+    else status.removeAttribute("role");
+  };
+  const mark = (invalid) => {
+    for (const el of targets) {
+      if (invalid) el.setAttribute("aria-invalid", "true");
+      else el.removeAttribute("aria-invalid");
+    }
+  };
+  // The refusal of what the control holds now (null: none); `restored` once the saved answer
+  // is shown again.
+  let refusal = null;
+  let restored = false;
+  let afterRestore = () => {};
+  const restore = () => {
+    restored = true;
+    show(saved);
+    afterRestore();
+    say(t(saved === null ? "tablette.saisie.refus_rien" : "tablette.saisie.refus_garde",
+      { raison: refusal, valeur: shownValue(spec, saved) }), true);
+  };
+  const refuse = (reason, invalid = true) => {
+    refusal = reason;
+    restored = false;
+    mark(invalid);
+    say(reason, true);
+    if (picked || !targets.includes(document.activeElement)) restore();
+  };
+  const editing = () => {
+    if (refusal === null) return;
+    refusal = null;
+    mark(false);
+    say("", false);
+  };
+  // Sends one change; resolves true once the node has it on disk (then says `done`).
+  const put = (body, done = t("tablette.saisie.enregistre")) => {
+    say(t("tablette.saisie.envoi"), false);
+    return enqueue(async () => {
+      const view = await api("PUT", `/api/inspections/${encodeURIComponent(current.view.id)}`, body());
+      updateView(view);
+      return view;
+    }).then((view) => {
+      saved = valueOf(view);
+      if (clearButton) clearButton.hidden = saved === null;
+      if (undoButton) undoButton.hidden = true;
+      erased = null;
+      refusal = null;
+      mark(false);
+      say(done, false);
+      return true;
+    }, (e) => {
+      // A refusal of the value (400) marks the control invalid; any other failure still
+      // means the answer was not saved.
+      refuse(fieldError(e, spec.label), e instanceof ApiError && e.status === 400);
+      return false;
+    });
+  };
+  const send = (text) => put(() => ({ set: { [keyOf()]: text } }));
+  clearButton?.addEventListener("click", async () => {
+    const before = saved;
+    if (!(await put(() => ({ effacer: [keyOf()] }), t("tablette.saisie.effacee")))) return;
+    show(null);
+    erased = before;
+    undoButton.hidden = false;
+    undoButton.focus();
+  });
+  undoButton?.addEventListener("click", async () => {
+    if (erased === null) return;
+    // The answer as text the node reads back: a box as oui/non, a number in French.
+    const text = typeof erased === "boolean" ? (erased ? "oui" : "non") : inputText(spec, erased);
+    if (!(await send(text))) return;
+    show(saved);
+    clearButton.focus();
+  });
+
   if (spec.type === "oui_non") {
     const name = `${id}-r`;
     const options = ["oui", "non", "so"].map((v) => h("label", {},
-      h("input", { type: "radio", name, value: v, checked: value === v, disabled: locked, onchange: () => onChange(v) }),
+      h("input", { type: "radio", name, value: v, checked: saved === v, disabled: locked, onchange: () => send(v) }),
       h("span", {}, t(`tablette.oui_non.${v}`))));
-    const clearButton = locked ? null : h("button", { type: "button", class: "clear", "aria-label": t("tablette.saisie.effacer_de", { champ: spec.label }) },
-      t("tablette.saisie.effacer"));
-    clearButton?.addEventListener("click", () => {
-      for (const radio of wrap.querySelectorAll('input[type="radio"]')) radio.checked = false;
-      onChange("");
-    });
+    targets = options.map((l) => l.querySelector("input"));
+    show = (value) => targets.forEach((radio) => (radio.checked = radio.value === value));
     add(wrap, h("fieldset", { class: "choices", "aria-describedby": described },
-      h("legend", { id }, spec.label), help, h("div", { class: "row" }, h("div", { class: "segmented" }, options), clearButton)), status);
+      h("legend", { id }, spec.label), help, h("div", { class: "row" }, h("div", { class: "segmented" }, options), clearButton, undoButton)), status);
     return wrap;
   }
   if (spec.type === "case") {
-    const box = h("input", { type: "checkbox", id, checked: value === true, disabled: locked, "aria-describedby": described });
-    box.addEventListener("change", () => onChange(box.checked ? "oui" : "non"));
-    add(wrap, h("label", { class: "check", for: id }, box, spec.label), help, status);
+    const box = h("input", { type: "checkbox", id, checked: saved === true, disabled: locked, "aria-describedby": described });
+    box.addEventListener("change", () => send(box.checked ? "oui" : "non"));
+    targets = [box];
+    show = (value) => (box.checked = value === true);
+    add(wrap, h("div", { class: "answer" }, h("label", { class: "check", for: id }, box, spec.label), clearButton, undoButton), help, status);
     return wrap;
   }
   if (spec.type === "photo") {
     const file = h("input", { type: "file", id, accept: "image/*", capture: "environment", disabled: locked, "aria-describedby": described });
     const preview = h("div", { class: "photo" });
-    if (value) showPhoto(preview, value);
+    targets = [file];
+    show = (value) => {
+      file.value = "";
+      if (value) showPhoto(preview, value);
+      else clear(preview);
+    };
+    show(saved);
     file.addEventListener("change", () => {
       const chosen = file.files[0];
       if (!chosen) return;
-      status.textContent = t("tablette.saisie.envoi");
+      say(t("tablette.saisie.envoi"), false);
       enqueue(async () => {
         const view = await api("POST", `/api/inspections/${encodeURIComponent(current.view.id)}/photo?cle=${encodeURIComponent(keyOf())}`, chosen);
         updateView(view);
-        const sha = view.photo;
-        if (sha) showPhoto(preview, sha);
-        status.textContent = t("tablette.saisie.enregistre");
-      }).catch((e) => {
-        status.textContent = e.message;
-        status.className = "error";
-      });
+        return view;
+      }).then((view) => {
+        saved = valueOf(view) ?? view.photo ?? null;
+        if (clearButton) clearButton.hidden = saved === null;
+        if (undoButton) undoButton.hidden = true;
+        erased = null;
+        if (view.photo) showPhoto(preview, view.photo);
+        mark(false);
+        say(t("tablette.saisie.enregistre"), false);
+      }, (e) => refuse(fieldError(e, spec.label), e instanceof ApiError && e.status === 400));
     });
-    add(wrap, h("label", { for: id }, spec.label), help, file, preview, status);
+    add(wrap, h("label", { for: id }, spec.label), help, h("div", { class: "answer" }, file, clearButton, undoButton), preview, status);
     return wrap;
   }
+
+  const numeric = ["entier", "decimal", "montant", "pourcentage"].includes(spec.type);
   let input;
+  let placeholder = null;
   if (spec.type === "choix") {
-    input = h("select", { id, disabled: locked, "aria-describedby": described },
-      h("option", { value: "" }, t("tablette.saisie.aucun_choix")),
-      (spec.choices || []).map((c) => h("option", { value: c.value, selected: c.value === value }, c.label)));
+    // "— choisir —" stands for no answer; it cannot be picked to clear one.
+    placeholder = h("option", { value: "", disabled: saved !== null, selected: saved === null }, t("tablette.saisie.aucun_choix"));
+    input = h("select", { id, disabled: locked, "aria-describedby": described }, placeholder,
+      (spec.choices || []).map((c) => h("option", { value: c.value, selected: c.value === saved }, c.label)));
   } else if (spec.type === "texte" && spec.long) {
     input = h("textarea", { id, disabled: locked, "aria-describedby": described });
-    input.value = inputText(spec, value);
   } else {
-    const numeric = ["entier", "decimal", "montant", "pourcentage"].includes(spec.type);
     input = h("input", {
       id, type: spec.type === "date" ? "date" : "text", disabled: locked, "aria-describedby": described,
       inputmode: numeric ? (spec.type === "entier" ? "numeric" : "decimal") : undefined, autocomplete: "off",
     });
-    input.value = inputText(spec, value);
   }
-  // Sent when the field is left, and after a pause in typing (so that a dying battery loses
-  // at most the last second and a half of a long text).
-  let lastSent = input.value;
+  targets = [input];
+  picked = false;
+  // The text last sent, or shown from the node: sent again only once it changes.
+  let lastSent = "";
+  show = (value) => {
+    if (placeholder) placeholder.disabled = value !== null && value !== undefined;
+    input.value = inputText(spec, value);
+    lastSent = input.value;
+  };
+  show(saved);
+  // What the control holds: a text to send (the node checks it), nothing, or an incomplete or
+  // impossible date (the browser's date input then gives an empty value and says badInput).
+  const read = () => {
+    if (input.validity?.badInput) return { reason: t("tablette.saisie.date_incomplete", { champ: spec.label }) };
+    if (input.value.trim() === "") return { empty: true };
+    return { text: input.value };
+  };
+  // Sent when the control is left (or a choice picked, or the page left), and after a pause in
+  // typing, so that a dying battery loses at most the last second and a half. A number that
+  // ends with a sign or a separator ("1,") is still being typed: it waits for the control to
+  // be left, as the node would read it as another number. `final`: the inspector is done with
+  // the control; an empty one is then a refusal when there is an answer to keep.
+  const unfinished = (text) => numeric && /[-+.,]\s*$/.test(text);
   let timer = null;
-  const send = () => {
+  const commit = (final) => {
     clearTimeout(timer);
     timer = null;
-    unsent.delete(send);
-    if (input.value === lastSent) return;
-    lastSent = input.value;
-    onChange(input.value);
+    unsent.delete(flush);
+    const r = read();
+    if (r.text !== undefined) {
+      if (r.text === lastSent) return;
+      if (!final && unfinished(r.text)) {
+        unsent.add(flush);
+        return;
+      }
+      lastSent = r.text;
+      send(r.text);
+    } else if (refusal === null && r.reason) {
+      refuse(r.reason);
+    } else if (refusal === null && final && saved !== null) {
+      refuse(t("tablette.saisie.vide", { champ: spec.label }));
+    }
   };
-  input.addEventListener("change", send);
-  if (input.tagName === "TEXTAREA" || input.type === "text") {
-    input.addEventListener("input", () => {
-      clearTimeout(timer);
-      unsent.add(send);
-      timer = setTimeout(send, 1500);
-    });
-  }
+  const flush = () => commit(true);
+  const later = () => {
+    clearTimeout(timer);
+    unsent.add(flush);
+    timer = setTimeout(() => commit(false), 1500);
+  };
+  const typed = input.tagName === "TEXTAREA" || input.type === "text" || input.type === "date";
+  input.addEventListener("input", () => {
+    editing();
+    if (typed) later();
+  });
+  // A date input fires "change" at each part typed (with the focus, for a moment, elsewhere):
+  // only leaving it is final.
+  input.addEventListener("change", () => (input.type === "date" ? later() : commit(true)));
+  input.addEventListener("blur", () => {
+    commit(true);
+    if (refusal !== null && !restored) restore();
+  });
+  afterRestore = () => {
+    clearTimeout(timer);
+    timer = null;
+    unsent.delete(flush);
+  };
   add(wrap, h("label", { for: id }, spec.label), help,
-    unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, status);
+    h("div", { class: "answer" }, unit ? h("div", { class: "with-unit" }, input, h("span", { class: "unit", "aria-hidden": "true" }, unit)) : input, clearButton, undoButton),
+    status);
   return wrap;
 }
 
@@ -369,13 +523,13 @@ function tableFor(spec, tableKey, rows, locked) {
         const n = number();
         return n ? `${tableKey}[${n}].${col.key}` : `${tableKey}[+].${col.key}`;
       };
-      const value = row ? row.cells[col.key] : null;
-      const control = controlFor(col, value, () => {
+      const control = controlFor(col, () => {
         const before = new Set(current.view.tables[tableKey].map((r) => r.id));
         const k = keyOf();
         if (!block.dataset.row) block.pendingIds = before;
         return k;
-      }, `${tableKey}-${row ? row.id : "n" + Math.random().toString(36).slice(2, 8)}-${col.key}`, { locked });
+      }, (view) => view.tables[tableKey].find((r) => r.id === block.dataset.row)?.cells[col.key] ?? null,
+      `${tableKey}-${row ? row.id : "n" + Math.random().toString(36).slice(2, 8)}-${col.key}`, { locked });
       add(block, control);
     }
     if (!locked) {
@@ -499,7 +653,7 @@ async function showInspection(id, sectionKey, seq) {
   const metaSpec = new Map(view.meta.fields.map((f) => [f.key, f]));
   const metaControl = (key, extra = {}) => {
     const spec = { ...metaSpec.get(key), ...extra };
-    return controlFor(spec, view.values[key] ?? null, () => key, key, { locked });
+    return controlFor(spec, () => key, (v) => v.values[key] ?? null, key, { locked });
   };
   if (sectionKey === "visite") {
     add(form, h("h3", {}, t("tablette.inspection.visite")));
@@ -520,7 +674,7 @@ async function showInspection(id, sectionKey, seq) {
       const st = states.get(item.key) || {};
       const el = item.type === "tableau"
         ? tableFor(item, item.key, view.tables[item.key] || [], locked)
-        : controlFor(item, st.value ?? null, () => item.key, item.key, { locked });
+        : controlFor(item, () => item.key, (v) => itemStates(v).get(item.key)?.value ?? null, item.key, { locked });
       if (item.type === "tableau") el.classList.add("field"), (el.dataset.key = item.key);
       el.hidden = st.relevant === false;
       add(form, el);
@@ -532,7 +686,7 @@ async function showInspection(id, sectionKey, seq) {
     for (const prefix of ["remarques", "recommandations"]) {
       const k = `${prefix}.${section.key}`;
       add(texts, controlFor({ key: k, label: t(`tablette.inspection.${prefix}`), type: "texte", long: true },
-        view.values[k] ?? null, () => k, k, { locked }));
+        () => k, (v) => v.values[k] ?? null, k, { locked }));
     }
     add(root, texts);
   }
