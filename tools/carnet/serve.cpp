@@ -130,7 +130,7 @@ int cmd_serve(const cli::Args& args) {
 
   // The address with this launch's key, for the tablet's launcher (owner only).
   const std::string url_file = *dir + "/serve.url";
-  if (auto s = storage::write_file_atomically(url_file, url + "\n"); !s.ok()) return failed(s, args);
+  if (auto s = storage::write_file_durably(url_file, url + "\n"); !s.ok()) return failed(s, args);
 
   std::thread syncer([&] { sync_loop(**sync_replica, *dir, monitor, interval); });
   if (args.json()) {
