@@ -19,7 +19,7 @@ using core::Status;
 
 namespace {
 
-// A file descriptor closed when it leaves scope (unless released).
+// A file descriptor, closed when it leaves scope unless close() was called.
 class Fd {
  public:
   explicit Fd(int fd) : fd_(fd) {}
