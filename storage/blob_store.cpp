@@ -31,13 +31,9 @@ std::string hex_digest(EVP_MD_CTX* ctx) {
   return to_hex(md, n);
 }
 
-Status ensure_dir(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::io_error("stockage.blob_store.creation_dossier", {{"chemin", dir}, {"detail", ec.message()}});
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
-  return Status::ok_status();
-}
+// The blob directory, owner only; made durably, so that a blob's entry in it is not lost
+// with the directory itself.
+Status ensure_dir(const std::string& dir) { return create_directories_durably(dir, 0700); }
 
 Status check_name(std::string_view sha256) {
   if (!core::is_sha256_hex(sha256)) return Status::invalid_argument("stockage.blob_store.empreinte_invalide");
@@ -128,6 +124,22 @@ Result<std::uint64_t> sealed_total(int fd, const std::string& file) {
   return total;
 }
 
+// Appends to `out` the sealed segments of `data`, the blob's bytes from segment `index` on.
+bool append_sealed(Aead& aead, std::string_view sha256, std::uint64_t total, std::uint64_t index,
+                   std::string_view data, std::string& out) {
+  for (std::size_t pos = 0; pos < data.size(); pos += kSegment, ++index) {
+    const std::size_t n = std::min<std::size_t>(kSegment, data.size() - pos);
+    const std::size_t at = out.size();
+    out.resize(at + n + kSealOverhead);
+    auto* sealed = reinterpret_cast<std::uint8_t*>(out.data() + at);
+    if (!aead.seal(as_bytes(data.substr(pos, n)), as_bytes(segment_aad(sha256, total, index)), sealed,
+                   std::span<std::uint8_t, kSealOverhead>(sealed + n, kSealOverhead))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Segment `index` of a sealed file, opened.
 Result<std::string> open_segment(Aead& aead, int fd, const std::string& file, std::string_view sha256,
                                  std::uint64_t total, std::uint64_t index, std::uint64_t plain_bytes) {
@@ -189,21 +201,11 @@ Status BlobStore::write_at(const std::string& file, std::string_view sha256, std
     data = std::move(*head);
   }
   data.append(bytes);
-  std::uint64_t at = kHeaderBytes + index * kSealedSegment;
-  if (::ftruncate(f.fd, static_cast<off_t>(at)) != 0) {
-    return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
-  }
+  const std::uint64_t at = kHeaderBytes + index * kSealedSegment;
   std::string sealed;
-  for (std::size_t pos = 0; pos < data.size(); pos += kSegment, ++index) {
-    const std::size_t n = std::min<std::size_t>(kSegment, data.size() - pos);
-    sealed.assign(n + kSealOverhead, '\0');
-    auto* out = reinterpret_cast<std::uint8_t*>(sealed.data());
-    if (!aead.seal(as_bytes(std::string_view(data).substr(pos, n)), as_bytes(segment_aad(sha256, total, index)), out,
-                   std::span<std::uint8_t, kSealOverhead>(out + n, kSealOverhead)) ||
-        !pwrite_all(f.fd, sealed.data(), sealed.size(), at)) {
-      return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
-    }
-    at += sealed.size();
+  if (::ftruncate(f.fd, static_cast<off_t>(at)) != 0 || !append_sealed(aead, sha256, total, index, data, sealed) ||
+      !pwrite_all(f.fd, sealed.data(), sealed.size(), at)) {
+    return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
   }
   if (::fsync(f.fd) != 0) return Status::io_error("stockage.blob_store.ecriture", {{"chemin", file}});
   return Status::ok_status();
@@ -283,11 +285,18 @@ Result<std::string> BlobStore::put(std::string_view content) {
   const std::string sha = hex_digest(ctx.get());
   if (has(sha)) return sha;
   CARNET_RETURN_IF_ERROR_R(ensure_dir(dir_));
-  const std::string tmp = path(sha) + ".tmp";
-  CARNET_RETURN_IF_ERROR_R(write_at(tmp, sha, 0, content.size(), content));
-  std::error_code ec;
-  fs::rename(tmp, path(sha), ec);
-  if (ec) return fail(Status::io_error("stockage.blob_store.ecriture", {{"chemin", path(sha)}}));
+  std::string file;
+  if (key_) {
+    file.assign(kMagic, sizeof kMagic);
+    put_u64(file, content.size());
+    Aead aead(*key_);
+    if (!append_sealed(aead, sha, content.size(), 0, content, file)) {
+      return fail(Status::io_error("stockage.blob_store.ecriture", {{"chemin", path(sha)}}));
+    }
+  }
+  // On stable storage under its name before the caller records it (the attachment's field
+  // on a tablet, the upload's answer on the central node).
+  CARNET_RETURN_IF_ERROR_R(write_file_durably(path(sha), key_ ? std::string_view(file) : content));
   return sha;
 }
 
@@ -369,8 +378,8 @@ Result<std::uint64_t> BlobStore::append(std::string_view sha256, std::uint64_t o
     fs::remove(part, ec);
     return fail(Status::invalid_argument("stockage.blob_store.empreinte_differente"));
   }
-  fs::rename(part, path(sha256), ec);
-  if (ec) return fail(Status::io_error("stockage.blob_store.ecriture", {{"chemin", path(sha256)}}));
+  // Durable before the last chunk is answered: the sender may then forget the blob.
+  CARNET_RETURN_IF_ERROR_R(rename_durably(part, path(sha256)));
   return now_held;
 }
 

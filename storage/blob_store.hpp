@@ -1,7 +1,9 @@
 // BlobStore: photos and scanned documents, content-addressed by SHA-256, as files in a
 // directory (one per blob, named by its lower-case hex hash, mode 0600). A blob arrives
 // whole (a local file) or in chunks at increasing offsets ("<hash>.part"), and becomes
-// visible only once its bytes hash to its name. Thread safety: none; one writer per blob.
+// visible only once its bytes hash to its name; when put() or the last append() returns, the
+// blob is on stable storage under its name (storage/files.hpp). Thread safety: none; one
+// writer per blob.
 //
 // With a data key (the tablet) every file is sealed in segments, so that no photo is on the
 // card in clear and an altered byte is detected, not read:

@@ -1,8 +1,15 @@
 #include "storage/database.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "storage/encrypted_vfs.hpp"
+#include "storage/files.hpp"
 
 namespace carnet::storage {
 
@@ -245,12 +252,35 @@ class SqliteDatabase final : public Database {
   std::unique_ptr<VfsKey> key_;  // outlives the connection: the WAL opens later
 };
 
+// Creates the empty file `path` with mode 0600 if nothing is there, and makes its entry in the
+// directory durable. SQLite would create it 0644 less the umask, and it gives the -wal and
+// -shm files the mode of the database file: all three hold the data (personal data on the
+// central node, ciphertext on a tablet), readable by the owner alone.
+Status create_private_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status::ok_status();  // SQLite opens what is there
+    return Status::io_error("stockage.database.creation_fichier", {{"chemin", path}, {"detail", std::strerror(errno)}});
+  }
+  const int chmodded = ::fchmod(fd, 0600);  // the umask may have taken bits
+  const int err = errno;
+  ::close(fd);
+  if (chmodded != 0) {
+    ::unlink(path.c_str());
+    return Status::io_error("stockage.database.creation_fichier", {{"chemin", path}, {"detail", std::strerror(err)}});
+  }
+  return sync_directory(parent_directory(path));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode mode, const DataKey* key) {
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
-  if (mode == Mode::kCreate) flags |= SQLITE_OPEN_CREATE;
+  if (mode == Mode::kCreate) {
+    flags |= SQLITE_OPEN_CREATE;
+    if (const Status s = create_private_file(path); !s.ok()) return core::fail(s);
+  }
   std::unique_ptr<VfsKey> vfs_key;
   std::string name = path;
   const char* vfs = nullptr;
@@ -292,8 +322,11 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path, Mode m
   }
   // journal_mode returns a row; the others do not. Reading the schema here also detects a
   // file that is not a database before anything else touches it. Temporary tables and
-  // indices stay in memory: nothing is spilled to a file in clear.
-  for (const char* pragma : {"PRAGMA temp_store=MEMORY", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+  // indices stay in memory: nothing is spilled to a file in clear. synchronous=FULL: in WAL
+  // mode, each COMMIT syncs the log before it returns, so that what a person or a tablet is
+  // told is saved survives a power cut (NORMAL syncs only at checkpoints: the commits since
+  // the last one would be lost, the database still consistent).
+  for (const char* pragma : {"PRAGMA temp_store=MEMORY", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                              "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON", "SELECT count(*) FROM sqlite_master"}) {
     const Status s = db->exec(pragma);
     if (!s.ok()) return core::fail(s.with_context("stockage.database.fichier", {{"chemin", path}}));

@@ -2,7 +2,9 @@
 // to an SQLite file (Database::open) or a PostgreSQL database (storage/postgres.hpp).
 //
 // - Database owns a connection and a cache of prepared statements. An SQLite file is opened
-//   in WAL mode, synchronous=NORMAL, with foreign keys and a busy timeout.
+//   in WAL mode with synchronous=FULL (a commit is on stable storage when COMMIT returns),
+//   foreign keys and a busy timeout; a new file is created mode 0600, and so are its -wal
+//   and -shm files, which SQLite gives the database file's mode.
 // - Statement is a cached prepared statement with typed bind/column; it resets itself when
 //   it leaves scope, and only bound parameters ever carry values into SQL. Parameters are
 //   written ?1, ?2… (or ?) in both dialects; the PostgreSQL backend numbers them $1, $2….
@@ -94,11 +96,11 @@ class Database {
   enum class Mode { kReadWrite, kCreate };
   // Where the SQL of the few statements that differ comes from.
   enum class Dialect { kSqlite, kPostgres };
-  // Opens (or with kCreate creates) the SQLite file at `path`; with a `key`, through the
-  // encrypting VFS (storage/encrypted_vfs.hpp), so that the file and its WAL hold only
-  // ciphertext. Errors: kIoError when the file cannot be opened, kCorruption when it is not
-  // a database or a page fails its authentication (altered, or another key), kBusy when
-  // locked.
+  // Opens (or with kCreate creates, mode 0600, its directory entry synced) the SQLite file at
+  // `path`; with a `key`, through the encrypting VFS (storage/encrypted_vfs.hpp), so that the
+  // file and its WAL hold only ciphertext. Errors: kIoError when the file cannot be created
+  // or opened, kCorruption when it is not a database or a page fails its authentication
+  // (altered, or another key), kBusy when locked.
   static Result<std::unique_ptr<Database>> open(const std::string& path, Mode mode, const DataKey* key = nullptr);
   virtual ~Database();
   Database(const Database&) = delete;

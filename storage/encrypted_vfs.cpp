@@ -144,9 +144,10 @@ int x_read(sqlite3_file* file, void* out, int amount, sqlite3_int64 offset) {
       if (rc == SQLITE_IOERR_SHORT_READ) std::memset(dst, 0, n);
       if (rc == SQLITE_IOERR_DATA && f->kind == Kind::kWal && offset == r.start - kFrameHeader && end >= r.end) {
         // A whole frame read at once is WAL recovery after a crash: a frame that power loss
-        // tore (synchronous=NORMAL does not sync the WAL at commit) fails its tag. Handing
-        // SQLite zeros makes its own checksum reject the frame, so the log ends before it,
-        // as it would without encryption. Page reads of the log (never whole frames) still fail.
+        // tore (written after the last sync, so of a transaction that had not committed)
+        // fails its tag. Handing SQLite zeros makes its own checksum reject the frame, so the
+        // log ends before it, as it would without encryption. Page reads of the log (never
+        // whole frames) still fail.
         std::memset(dst, 0, n);
         rc = SQLITE_OK;
       }
@@ -175,8 +176,11 @@ int x_write(sqlite3_file* file, const void* in, int amount, sqlite3_int64 offset
     if (!r.sealed) {
       rc = f->real->pMethods->xWrite(f->real, src, static_cast<int>(stop - pos), pos);
     } else {
-      // SQLite writes whole pages (WAL mode with synchronous=NORMAL never splits a frame);
-      // a partial page write would have to be sealed with bytes we do not have.
+      // SQLite writes whole pages: in WAL mode a frame is split only by the padding that
+      // synchronous=FULL adds up to a sector boundary on a device without powersafe
+      // overwrite, and the unix VFS, which this one forwards xDeviceCharacteristics to,
+      // claims it (SQLITE_POWERSAFE_OVERWRITE). A partial page write would have to be
+      // sealed with bytes we do not have.
       if (pos != r.start || stop != r.end) return SQLITE_IOERR_WRITE;
       if (f->kind == Kind::kDatabase && r.index == 1) {
         // Page 1 carries the header: the page size and the reserved bytes we rely on.

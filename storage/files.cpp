@@ -1,11 +1,15 @@
 #include "storage/files.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <random>
+#include <vector>
 
 namespace carnet::storage {
 
@@ -13,50 +17,154 @@ using core::fail;
 using core::Result;
 using core::Status;
 
-Status write_file_atomically(const std::string& path, std::string_view content) {
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::io_error("stockage.files.ecriture", {{"chemin", path}, {"detail", std::strerror(errno)}});
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::io_error("stockage.files.ecriture", {{"chemin", path}, {"detail", std::strerror(err)}});
-    }
-    done += static_cast<std::size_t>(n);
+namespace {
+
+// A file descriptor, closed when it leaves scope unless close() was called.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return Status::io_error("stockage.files.ecriture", {{"chemin", path}, {"detail", std::strerror(errno)}});
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now; false (errno set) when close() reports a failed write.
+  bool close() {
+    const int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return Status::io_error("stockage.files.ecriture", {{"chemin", path}, {"detail", std::strerror(err)}});
-  }
+
+ private:
+  int fd_;
+};
+
+Status io_error(core::MessageKey key, const std::string& path, int err) {
+  return Status::io_error(key, {{"chemin", path}, {"detail", std::strerror(err)}});
+}
+
+// A name beside `path` that nothing is likely to hold: `path`.tmp-<16 hex digits>.
+std::string temporary_name(const std::string& path) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device rd;
+  std::uint64_t bits = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  std::string name = path + ".tmp-";
+  for (int i = 0; i < 16; ++i, bits >>= 4) name += kHex[bits & 0xF];
+  return name;
+}
+
+// rename() that never replaces `to`: -1 with errno EEXIST when anything is there.
+int rename_no_replace(const char* from, const char* to) {
+  if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  // A file system without RENAME_NOREPLACE: link() does not replace either.
+  if (::link(from, to) != 0) return -1;
+  ::unlink(from);
+  return 0;
+}
+
+// kAlreadyExists when something (a symbolic link included, never followed) is at `path`.
+Status refuse_existing(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return Status::ok_status();
+  if (S_ISLNK(st.st_mode)) return Status::already_exists("stockage.files.lien_symbolique", {{"chemin", path}});
+  return Status::already_exists("stockage.files.deja_present", {{"chemin", path}});
+}
+
+}  // namespace
+
+std::string parent_directory(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const auto slash = p.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return p.substr(0, slash);
+}
+
+Status sync_directory(const std::string& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return io_error("stockage.files.ouverture_dossier", dir, errno);
+  if (::fsync(fd.get()) != 0) return io_error("stockage.files.ecriture_dossier", dir, errno);
   return Status::ok_status();
 }
 
+Status write_file_durably(const std::string& path, std::string_view content, Existing existing, mode_t mode) {
+  if (existing == Existing::kRefuse) CARNET_RETURN_IF_ERROR(refuse_existing(path));
+  std::string tmp;
+  int raw = -1;
+  for (int attempt = 0; attempt < 8 && raw < 0; ++attempt) {
+    tmp = temporary_name(path);
+    raw = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (raw < 0 && errno != EEXIST) break;
+  }
+  if (raw < 0) return io_error("stockage.files.ecriture", path, errno);
+  Fd fd(raw);
+  // From here on a failure removes the temporary file.
+  auto failed = [&](core::MessageKey key, int err) {
+    ::unlink(tmp.c_str());
+    return io_error(key, path, err);
+  };
+  if (::fchmod(fd.get(), mode) != 0) return failed("stockage.files.ecriture", errno);  // the umask took bits
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return failed("stockage.files.ecriture", errno);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) return failed("stockage.files.ecriture", errno);
+  if (!fd.close()) return failed("stockage.files.ecriture", errno);
+  if (existing == Existing::kRefuse) {
+    if (rename_no_replace(tmp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(tmp.c_str());
+      if (err == EEXIST) {
+        const Status taken = refuse_existing(path);
+        return taken.ok() ? Status::already_exists("stockage.files.deja_present", {{"chemin", path}}) : taken;
+      }
+      return io_error("stockage.files.ecriture", path, err);
+    }
+  } else if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return failed("stockage.files.remplacement", errno);
+  }
+  return sync_directory(parent_directory(path));
+}
+
+Status create_secret_file(const std::string& path, std::string_view content) {
+  return write_file_durably(path, content, Existing::kRefuse, 0600);
+}
+
 Status rename_durably(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) {
-    return Status::io_error("stockage.files.remplacement", {{"chemin", to}, {"detail", std::strerror(errno)}});
+  if (::rename(from.c_str(), to.c_str()) != 0) return io_error("stockage.files.remplacement", to, errno);
+  return sync_directory(parent_directory(to));
+}
+
+Status create_directories_durably(const std::string& dir, mode_t mode) {
+  // The missing directories, deepest first.
+  std::vector<std::string> missing;
+  for (std::string p = dir;;) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return io_error("stockage.files.creation_dossier", p, ENOTDIR);
+      break;
+    }
+    if (errno != ENOENT) return io_error("stockage.files.creation_dossier", p, errno);
+    missing.push_back(p);
+    const std::string parent = parent_directory(p);
+    if (parent == p) break;
+    p = parent;
   }
-  const auto slash = to.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : to.substr(0, slash);
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return Status::io_error("stockage.files.ouverture_dossier", {{"chemin", dir}, {"detail", std::strerror(errno)}});
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (::mkdir(it->c_str(), mode) != 0 && errno != EEXIST) return io_error("stockage.files.creation_dossier", *it, errno);
+    if (::chmod(it->c_str(), mode) != 0) return io_error("stockage.files.creation_dossier", *it, errno);
+    CARNET_RETURN_IF_ERROR(sync_directory(parent_directory(*it)));
   }
-  const int synced = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (synced != 0) {
-    return Status::io_error("stockage.files.ecriture_dossier", {{"chemin", dir}, {"detail", std::strerror(err)}});
-  }
+  // The directory itself gets exactly `mode` even when it was there already.
+  if (missing.empty() && ::chmod(dir.c_str(), mode) != 0) return io_error("stockage.files.creation_dossier", dir, errno);
   return Status::ok_status();
 }
 

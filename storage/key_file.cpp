@@ -128,15 +128,22 @@ Result<Parsed> parse(const std::string& path, const std::string& text) {
 Secret::~Secret() { OPENSSL_cleanse(value.data(), value.size()); }
 
 Result<DataKey> create_key_file(const std::string& path, const Secret& secret, const KdfParams& params) {
+  // Checked before the costly wrapping, and again when the file takes its name (a symbolic
+  // link counts: it is never followed).
   std::error_code ec;
-  if (std::filesystem::exists(path, ec)) {
+  if (std::filesystem::symlink_status(path, ec).type() != std::filesystem::file_type::not_found) {
     return fail(Status::already_exists("stockage.key_file.deja_present", {{"chemin", path}}));
   }
   auto key = DataKey::random();
   if (!key) return fail(key.error());
   auto text = wrap(*key, secret, params);
   if (!text) return fail(text.error());
-  CARNET_RETURN_IF_ERROR_R(write_file_atomically(path, *text));
+  if (const Status s = create_secret_file(path, *text); !s.ok()) {
+    if (s.code() == core::StatusCode::kAlreadyExists) {
+      return fail(Status::already_exists("stockage.key_file.deja_present", {{"chemin", path}}));
+    }
+    return fail(s);
+  }
   return key;
 }
 
@@ -173,7 +180,7 @@ Status rewrap_key_file(const std::string& path, const Secret& current, const Sec
   if (!key) return key.error();
   auto text = wrap(*key, next, params);
   if (!text) return text.error();
-  return write_file_atomically(path, *text);
+  return write_file_durably(path, *text, Existing::kReplace, 0600);
 }
 
 }  // namespace carnet::storage

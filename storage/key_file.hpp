@@ -38,8 +38,9 @@ using KdfParams = ScryptParams;
 // The least a passphrase may have (characters, counted as bytes).
 inline constexpr std::size_t kMinPassphraseBytes = 8;
 
-// Makes a new random data key, writes it wrapped under `secret` to `path` and returns it.
-// kAlreadyExists if `path` exists; kInvalidArgument for a passphrase shorter than
+// Makes a new random data key, writes it wrapped under `secret` to `path` (a secret file,
+// storage/files.hpp: mode 0600, durable) and returns it. kAlreadyExists if anything is at
+// `path`, a symbolic link included; kInvalidArgument for a passphrase shorter than
 // kMinPassphraseBytes or a key file shorter than 32 bytes; kIoError.
 core::Result<DataKey> create_key_file(const std::string& path, const Secret& secret, const KdfParams& params = {});
 
@@ -48,8 +49,9 @@ core::Result<DataKey> create_key_file(const std::string& path, const Secret& sec
 // kCorruption for a file that does not parse.
 core::Result<DataKey> unlock_key_file(const std::string& path, const Secret& secret);
 
-// Wraps the data key of `path` under `next` instead of `current`, atomically (the old file or
-// the new one, never neither). Errors as unlock_key_file and create_key_file.
+// Wraps the data key of `path` under `next` instead of `current`, atomically and durably (the
+// old file or the new one, never neither; mode 0600). Errors as unlock_key_file and
+// create_key_file.
 core::Status rewrap_key_file(const std::string& path, const Secret& current, const Secret& next,
                              const KdfParams& params = {});
 

@@ -229,7 +229,12 @@ class PgDatabase final : public Database {
 
   Status connect_settings() {
     // Text results in the forms the backend reads; a bounded wait for a lock (kBusy after).
-    return exec("SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET lock_timeout = '30s'");
+    // A COMMIT returns once its write-ahead log is flushed: synchronous_commit = off, which a
+    // role, a database or postgresql.conf may set, would let a power cut lose commits already
+    // acknowledged. Any other value (on, local, remote_write, remote_apply) is kept.
+    return exec(
+        "SET client_encoding = 'UTF8'; SET bytea_output = 'hex'; SET lock_timeout = '30s'; "
+        "SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'");
   }
 
  protected:

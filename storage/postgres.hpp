@@ -10,6 +10,9 @@
 //   up to a number never misses a smaller one committed later (DESIGN.md, "Storage").
 // - A connection that broke (the server restarted) is opened again at the next statement
 //   outside a transaction; inside one, the transaction fails and rolls back.
+// - A commit is durable when it returns: every connection sets synchronous_commit back to on
+//   where the server, the database or the role turned it off. fsync and full_page_writes are
+//   the server's own settings and must stay on (docs/durability.md).
 #pragma once
 
 #include <memory>

@@ -135,8 +135,8 @@ Status install_device_credentials(const DeviceFiles& files, std::string_view key
   if (!lock) return lock.error();
   CARNET_RETURN_IF_ERROR(recover_locked(files));  // no leftover of an earlier one
   CARNET_RETURN_IF_ERROR(write_private_key_file(files.next_key, key_pem, files.seal));
-  if (ca_pem) CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_ca, *ca_pem));
-  CARNET_RETURN_IF_ERROR(storage::write_file_atomically(files.next_certificate, cert_pem));
+  if (ca_pem) CARNET_RETURN_IF_ERROR(storage::write_file_durably(files.next_ca, *ca_pem));
+  CARNET_RETURN_IF_ERROR(storage::write_file_durably(files.next_certificate, cert_pem));
   // The staging is complete: finishing it is what recovery after a crash does.
   return recover_locked(files);
 }

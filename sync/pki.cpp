@@ -791,12 +791,7 @@ Status write_private_key_file(const std::string& path, std::string_view pem,
     content = std::string(kSealedKeyMagic) + "\n" +
               storage::to_hex(reinterpret_cast<const unsigned char*>(sealed->data()), sealed->size()) + "\n";
   }
-  CARNET_RETURN_IF_ERROR(storage::write_file_atomically(path, content));
-  // write_file_atomically creates the file 0600 less the umask; make it exactly 0600.
-  if (::chmod(path.c_str(), 0600) != 0) {
-    return Status::io_error("sync.pki.protection_impossible", {{"chemin", path}, {"detail", errno_text(errno)}});
-  }
-  return Status::ok_status();
+  return storage::create_secret_file(path, content);
 }
 
 Result<std::string> read_private_key_file(const std::string& path, const std::optional<storage::DataKey>& seal) {

@@ -112,8 +112,10 @@ std::string sha256_hex(std::string_view data);
 // `n` cryptographically random bytes (OpenSSL RAND_bytes).
 Result<std::string> random_bytes(std::size_t n);
 
-// Writes a private key file with mode 0600 (atomically). Reading refuses a key file that is
-// readable or writable by group or others (kFailedPrecondition, naming the file and mode).
+// Creates a private key file: a secret file (storage/files.hpp: mode 0600, durable, written
+// whole or not at all), refused with kAlreadyExists when anything is at `path`, a symbolic
+// link included (never followed). Reading refuses a key file that is readable or writable by
+// group or others (kFailedPrecondition, naming the file and mode).
 // Both refuse (kInvalidArgument) content that is not a PEM private key; reading: kNotFound if
 // there is no such file, kIoError if it cannot be read.
 //

@@ -2,6 +2,7 @@
 
 #include "core/report_signature.hpp"
 #include "support/replica_fixture.hpp"
+#include "support/sync_counting_vfs.hpp"
 
 namespace carnet::testing {
 namespace {
@@ -26,6 +27,23 @@ struct FakeSigner {
 };
 FakeSigner fake_signer;
 storage::ReportSigner signer() { return fake_signer.get(); }
+
+// The replica opened through a VFS that counts syncs (made before SetUp opens it).
+class CaptureDurability : public ReplicaTest {
+ protected:
+  SyncCountingVfs counting_;
+};
+
+// What `carnet inspection set` answers with exit 0, and the tablet app with « Enregistré »,
+// is on stable storage: the replica's log is synced before the save returns.
+TEST_F(CaptureDurability, ASaveIsOnStableStorageWhenItReturns) {
+  const std::string id = start();
+  for (int i = 0; i < 5; ++i) {
+    counting_.reset();
+    ASSERT_OK(capture().set(id, {"s.places=" + std::to_string(20 + i)}));
+    EXPECT_GE(counting_.syncs("carnet.db-wal"), 1) << "save " << i << " returned before the WAL was synced";
+  }
+}
 
 TEST_F(Capture, StartCopiesThePreviousVisitAndItsRecommendations) {
   const std::string id = start();

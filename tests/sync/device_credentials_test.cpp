@@ -380,11 +380,14 @@ class Replacement : public DeviceCertificates {
     new_cert_ = sync::sign_certificate_request(ca_, request->csr_pem, node_.to_string(), "lead", 90)
                     .value();
   }
+  // Leaves `content` at `path` as an interrupted installation would have (a key file replaced
+  // by a rename, which write_private_key_file never does itself).
   void write(const std::string& path, const std::string& content) {
     if (path.ends_with(".key")) {
+      std::filesystem::remove(path);
       ASSERT_OK(sync::write_private_key_file(path, content));
     } else {
-      ASSERT_OK(storage::write_file_atomically(path, content));
+      ASSERT_OK(storage::write_file_durably(path, content));
     }
   }
   void expect_set(const std::string& key, const std::string& cert) {

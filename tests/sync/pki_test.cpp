@@ -637,12 +637,19 @@ TEST(PkiTest, PrivateKeyFileIsWrittenWithMode0600AndReadBack) {
   ASSERT_OK(key);
   EXPECT_EQ(*key, test_ca().key_pem);
 
-  // Replacing a key file that had lax permissions leaves a 0600 file.
+  // A key file is created, never written over what is there: a file (O_EXCL), a symbolic
+  // link planted to make the key land elsewhere (O_NOFOLLOW).
   const std::string lax = dir.file("lax.key");
   std::ofstream(lax) << "old";
   ASSERT_EQ(::chmod(lax.c_str(), 0644), 0);
-  ASSERT_OK(write_private_key_file(lax, test_ca().key_pem));
-  EXPECT_EQ(mode_of(lax), 0600u);
+  EXPECT_EQ(write_private_key_file(lax, test_ca().key_pem).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(mode_of(lax), 0644u);
+  const std::string planted = dir.file("planted.key");
+  const std::string elsewhere = dir.file("readable-by-all");
+  ASSERT_EQ(::symlink(elsewhere.c_str(), planted.c_str()), 0);
+  EXPECT_EQ(write_private_key_file(planted, test_ca().key_pem).code(), StatusCode::kAlreadyExists);
+  EXPECT_FALSE(std::filesystem::exists(elsewhere));
+  EXPECT_EQ(write_private_key_file(path, test_ca().key_pem).code(), StatusCode::kAlreadyExists);
 
   // Owner read-only is fine.
   ASSERT_EQ(::chmod(path.c_str(), 0400), 0);
@@ -670,6 +677,7 @@ TEST(PkiTest, ASealedKeyFileHoldsNoKeyInClearAndOpensOnlyWithItsDataKey) {
   std::ofstream(path, std::ios::trunc) << altered;
   EXPECT_EQ(code_of(read_private_key_file(path, data_key)), StatusCode::kCorruption);
   // A plain key (the central node's, or one written before sealing) is still read.
+  std::filesystem::remove(path);
   ASSERT_OK(write_private_key_file(path, test_ca().key_pem));
   EXPECT_OK(read_private_key_file(path, data_key));
 }

@@ -3,7 +3,14 @@
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
 
 #include "core/json.hpp"
 #include "support/central_cli.hpp"
@@ -98,6 +105,88 @@ TEST_F(CentralCli, ANotedHeadRevealsTheEndCutTogetherWithTheRecordedHead) {
   EXPECT_EQ(r.exit_code, 6);
   EXPECT_NE(r.err.find("entrée n° 10 manquante"), std::string::npos) << r.err;
   EXPECT_EQ(central({"audit", "verify", "--head", "10:zz"}).exit_code, 2);
+}
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// What a traced process did to files, in order: the system calls of `strace -o`, with file
+// descriptors replaced by the paths they were opened on.
+struct FileEvent {
+  std::string call;   // openat, fsync, rename
+  std::string path;   // for a rename, the source
+  std::string to;     // for a rename
+  std::string flags;  // for an openat
+};
+
+std::vector<FileEvent> file_events(const std::string& trace_file) {
+  static const std::regex open_re(R"re(^openat\(AT_FDCWD, "([^"]*)", ([A-Z_|]+)[^)]*\)\s+= (\d+))re");
+  static const std::regex sync_re(R"re(^f(?:data)?sync\((\d+)\)\s+= 0)re");
+  static const std::regex rename_re(R"re(^rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]*)", (?:AT_FDCWD, )?"([^"]*)"[^)]*\)\s+= 0)re");
+  std::ifstream in(trace_file);
+  std::map<std::string, std::string> open_fds;
+  std::vector<FileEvent> events;
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_search(line, m, open_re)) {
+      open_fds[m[3]] = m[1];
+      events.push_back({"openat", m[1], "", m[2]});
+    } else if (std::regex_search(line, m, sync_re)) {
+      events.push_back({"fsync", open_fds[m[1]], "", ""});
+    } else if (std::regex_search(line, m, rename_re)) {
+      events.push_back({"rename", m[1], m[2], ""});
+    }
+  }
+  return events;
+}
+
+// Every file `carnet-central init` creates is written to a temporary file made with O_EXCL |
+// O_NOFOLLOW, fsynced, renamed to its name and its directory fsynced after the rename; the
+// store is created 0600 before SQLite opens it and its WAL is synced. All of it owner only,
+// whatever the umask.
+TEST_F(CentralCliTest, InitWritesEveryFileDurablyAndForTheOwnerOnly) {
+  const std::string strace = "/usr/bin/strace";
+  ASSERT_TRUE(std::filesystem::exists(strace)) << "strace is needed (tools/dev installs it)";
+  const std::string data = dir_.file("central");
+  const std::string trace = dir_.file("init.strace");
+  const mode_t old = ::umask(022);
+  const auto r = run_process(strace, {"-qq", "-o", trace, "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2",
+                                      CARNET_CENTRAL_BIN, "init", "--data", data});
+  ::umask(old);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::vector<FileEvent> events = file_events(trace);
+  ASSERT_FALSE(events.empty());
+
+  EXPECT_EQ(mode_of(data), 0700u);
+  for (const char* name : {"ca.key", "server.key", "ca.pem", "server.pem"}) {
+    const std::string path = data + "/" + name;
+    EXPECT_EQ(mode_of(path), 0600u) << name;
+    const auto renamed = std::find_if(events.begin(), events.end(), [&](const FileEvent& e) {
+      return e.call == "rename" && e.to == path && e.path.starts_with(path + ".tmp-");
+    });
+    ASSERT_NE(renamed, events.end()) << name << " is not renamed from a temporary file";
+    const std::string tmp = renamed->path;
+    const auto created = std::find_if(events.begin(), renamed, [&](const FileEvent& e) { return e.call == "openat" && e.path == tmp; });
+    ASSERT_NE(created, renamed) << name;
+    EXPECT_NE(created->flags.find("O_EXCL"), std::string::npos) << name << ": " << created->flags;
+    EXPECT_NE(created->flags.find("O_NOFOLLOW"), std::string::npos) << name << ": " << created->flags;
+    EXPECT_NE(std::find_if(created, renamed, [&](const FileEvent& e) { return e.call == "fsync" && e.path == tmp; }), renamed)
+        << name << " is renamed before its bytes are synced";
+    const auto next_sync = std::find_if(renamed, events.end(), [](const FileEvent& e) { return e.call == "fsync"; });
+    ASSERT_NE(next_sync, events.end()) << name << ": nothing is synced after the rename";
+    EXPECT_EQ(next_sync->path, data) << name << ": the directory is not synced right after the rename";
+  }
+
+  const std::string store = data + "/central.db";
+  EXPECT_EQ(mode_of(store), 0600u);
+  const auto created = std::find_if(events.begin(), events.end(), [&](const FileEvent& e) { return e.call == "openat" && e.path == store; });
+  ASSERT_NE(created, events.end());
+  EXPECT_NE(created->flags.find("O_EXCL"), std::string::npos) << created->flags;
+  const auto wal_syncs = std::count_if(events.begin(), events.end(), [&](const FileEvent& e) { return e.call == "fsync" && e.path == store + "-wal"; });
+  EXPECT_GE(wal_syncs, 4) << "one at least per commit: the grids are published one transaction each";
 }
 
 }  // namespace

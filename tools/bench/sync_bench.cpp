@@ -276,7 +276,7 @@ std::uint16_t start_nginx(const fs::path& prefix, const std::vector<std::uint16_
                                  {"@LISTEN@", "127.0.0.1:" + std::to_string(port)}, {"@UPSTREAMS@", upstreams}}) {
     for (auto at = conf.find(from); at != std::string::npos; at = conf.find(from)) conf.replace(at, from.size(), to);
   }
-  check(storage::write_file_atomically((prefix / "nginx.conf").string(), conf));
+  check(storage::write_file_durably((prefix / "nginx.conf").string(), conf));
   pid = ::fork();
   if (pid == 0) {
     const std::string p = prefix.string(), c = (prefix / "nginx.conf").string(), e = (prefix / "startup.log").string();

@@ -1,7 +1,5 @@
 #include "tools/carnet/node.hpp"
 
-#include <sys/stat.h>
-
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -94,12 +92,8 @@ int cmd_init(const cli::Args& args) {
     return failed(Status::invalid_argument("outils.node.inspector_invalide"), args);
   }
   if (name->size() > 200) return failed(Status::invalid_argument("outils.node.nom_trop_long"), args);
-  std::error_code ec;
-  fs::create_directories(*dir, ec);
-  if (ec)
-    return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
-                  args);
-  ::chmod(dir->c_str(), 0700);  // the replica holds personal data: owner only
+  // The replica holds personal data: owner only.
+  if (const Status made = storage::create_directories_durably(*dir, 0700); !made.ok()) return failed(made, args);
 
   // Check the built-in grids before touching the disk.
   std::vector<std::pair<std::shared_ptr<const core::Grid>, std::string_view>> grids;

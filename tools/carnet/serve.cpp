@@ -101,8 +101,8 @@ int cmd_serve(const cli::Args& args) {
   if (!dir) return failed(dir.error(), args);
   auto replica = open_node(args);
   if (!replica) return failed(replica.error(), args);
-  // What the page shows as saved must survive a power cut: the WAL is synced at each commit.
-  if (auto s = (*replica)->db().exec("PRAGMA synchronous=FULL"); !s.ok()) return failed(s, args);
+  // What the page shows as saved survives a power cut: every connection to the replica commits
+  // with synchronous=FULL, the WAL synced before COMMIT returns (storage/database.hpp).
   auto sync_replica = storage::Replica::open(replica_path(*dir), storage::Database::Mode::kReadWrite,
                                              core::SystemClock::instance(), (*replica)->key());
   if (!sync_replica) return failed(sync_replica.error(), args);
@@ -133,7 +133,7 @@ int cmd_serve(const cli::Args& args) {
 
   // The address with this launch's key, for the tablet's launcher (owner only).
   const std::string url_file = *dir + "/serve.url";
-  if (auto s = storage::write_file_atomically(url_file, url + "\n"); !s.ok()) return failed(s, args);
+  if (auto s = storage::write_file_durably(url_file, url + "\n"); !s.ok()) return failed(s, args);
 
   std::thread syncer([&] { sync_loop(**sync_replica, *dir, monitor, interval); });
   if (args.json()) {

@@ -2,7 +2,6 @@
 #include <signal.h>
 
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -22,7 +21,6 @@
 namespace carnet::tool {
 namespace {
 
-namespace fs = std::filesystem;
 using core::Json;
 
 std::int64_t now_ms() {
@@ -86,12 +84,7 @@ int cmd_enroll(const cli::Args& args) {
   for (const auto* r : {&dir, &central, &code, &fingerprint}) {
     if (!*r) return failed(r->error(), args);
   }
-  std::error_code ec;
-  fs::create_directories(*dir, ec);
-  if (ec)
-    return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
-                  args);
-  fs::permissions(*dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (const Status made = storage::create_directories_durably(*dir, 0700); !made.ok()) return failed(made, args);
   auto replica = open_replica(args, *dir, storage::Database::Mode::kCreate);
   if (!replica) return failed(replica.error(), args);
   const std::string device_name = args.option("--device-name").value_or("tablette");

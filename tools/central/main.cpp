@@ -1,7 +1,6 @@
 // carnet-central: the central node. See README.md for the commands.
 #include <pwd.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -159,11 +158,8 @@ int cmd_init(const cli::Args& args) {
     }
     p.store = *store;
   }
-  fs::create_directories(*dir, ec);
-  if (ec)
-    return failed(Status::io_error("outils.node.creation_impossible", {{"chemin", *dir}, {"detail", ec.message()}}),
-                  args);
-  ::chmod(dir->c_str(), 0700);
+  // Owner only: the store, the CA key and the server key live here.
+  if (const Status made = storage::create_directories_durably(*dir, 0700); !made.ok()) return failed(made, args);
   std::vector<std::string> names = {"localhost"};
   for (std::size_t i = 1; i < args.positional().size(); ++i) names.push_back(args.positional()[i]);
   if (auto h = args.option("--host")) names.push_back(*h);
@@ -179,19 +175,21 @@ int cmd_init(const cli::Args& args) {
     auto grids = (*store)->published_grids();
     if (!grids) return failed(grids.error(), args);
     if (!grids->empty()) return failed(Status::already_exists("outils.main.base_deja_initialisee"), args);
-    const Status conf = storage::write_file_atomically(
-        NodeConfig::file(*dir), "# Magasin central partagé par les nœuds (docs/scale-out.md)\nstore = " + p.store + "\n");
+    // Mode 0600: the address may carry the database's password.
+    const Status conf = storage::write_file_durably(
+        NodeConfig::file(*dir), "# Magasin central partagé par les nœuds (docs/scale-out.md)\nstore = " + p.store + "\n",
+        storage::Existing::kRefuse);
     if (!conf.ok()) return failed(conf, args);
-    ::chmod(NodeConfig::file(*dir).c_str(), 0600);
   }
   for (const auto& g : storage::builtin_grids()) {
     auto grid = storage::parse_grid(g.text, g.file_name);
     if (!grid) return failed(grid.error(), args);
     if (auto s = (*store)->publish_grid(**grid, g.text); !s.ok()) return failed(s, args);
   }
-  for (const Status& s : {sync::write_private_key_file(p.ca_key, ca->key_pem), storage::write_file_atomically(p.ca_cert, ca->cert_pem),
+  for (const Status& s : {sync::write_private_key_file(p.ca_key, ca->key_pem),
+                          storage::write_file_durably(p.ca_cert, ca->cert_pem, storage::Existing::kRefuse),
                           sync::write_private_key_file(p.server_key, server->key_pem),
-                          storage::write_file_atomically(p.server_cert, server->cert_pem)}) {
+                          storage::write_file_durably(p.server_cert, server->cert_pem, storage::Existing::kRefuse)}) {
     if (!s.ok()) return failed(s, args);
   }
   auto fp = sync::certificate_fingerprint(ca->cert_pem);

@@ -25,7 +25,7 @@ int write_report(const cli::Args& args, const core::InspectionView& view, const 
   const std::string content = format == "html" ? core::report_html(view, names, signature)
                                                 : core::report_json(view, names, signature).dump(2) + "\n";
   if (auto out = args.option("--output")) {
-    if (auto s = storage::write_file_atomically(*out, content); !s.ok()) return report_error(s, args.json(), program);
+    if (auto s = storage::write_file_durably(*out, content); !s.ok()) return report_error(s, args.json(), program);
     if (args.json()) print_json(core::Json::object().set("path", *out).set("format", format));
     else std::cout << "rapport écrit dans " << *out << "\n";
   } else {
