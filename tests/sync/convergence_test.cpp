@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <random>
@@ -362,6 +363,17 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
   if (const char* n = std::getenv("CARNET_CONVERGENCE_SEEDS")) last = static_cast<unsigned>(std::stoul(n));
   if (const char* one = std::getenv("CARNET_TEST_SEED")) first = last = static_cast<unsigned>(std::stoul(one));
   const bool trace = std::getenv("CARNET_TEST_TRACE") != nullptr;
+  // Its files in memory when the machine has a tmpfs: the test is about convergence, and every
+  // commit syncs to disk (durability has its own tests, docs/durability.md).
+  struct ScratchInMemory {
+    std::string before = std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "";
+    bool moved = std::filesystem::is_directory("/dev/shm") && ::setenv("TMPDIR", "/dev/shm", 1) == 0;
+    ~ScratchInMemory() {
+      if (!moved) return;
+      if (before.empty()) ::unsetenv("TMPDIR");
+      else ::setenv("TMPDIR", before.c_str(), 1);
+    }
+  } scratch;
   SyncWorld world;
   const std::vector<std::string> inspectors = {"i1", "i2", "i3"};
   std::map<std::string, std::unique_ptr<storage::Replica>> apps;  // each tablet's second writer
@@ -412,6 +424,23 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     auto id = world.tablet("i1").capture().start(dossier, std::nullopt, core::Date::parse("2025-03-10").value());
     ASSERT_OK(id);
     for (const auto& i : inspectors) ASSERT_OK(world.tablet(i).sync());
+    // The grid's table with the smallest cap and a text column, to fill up to its cap.
+    std::string capped, capped_column;
+    std::size_t cap = 0;
+    {
+      auto view = world.tablet("i1").capture().load(*id);
+      ASSERT_OK(view);
+      for (int i = 0; i < view->grid->item_count(); ++i) {
+        const core::Item& item = view->grid->item(i);
+        if (item.type != core::ItemType::kTable || (cap != 0 && static_cast<std::size_t>(item.max_rows) >= cap)) continue;
+        for (const auto& c : item.columns) {
+          if (c.type != core::ItemType::kText) continue;
+          capped = item.key, capped_column = c.key, cap = static_cast<std::size_t>(item.max_rows);
+          break;
+        }
+      }
+      ASSERT_FALSE(capped.empty());
+    }
 
     for (int op = 0; op < 40; ++op) {
       const std::string& who = inspectors[rng() % inspectors.size()];
@@ -420,7 +449,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
       // One of the two writers of this tablet's replica.
       const bool by_app = rng() % 2 == 0;
       storage::Capture writer = by_app ? storage::Capture(*apps[who]) : t.capture();
-      const int action = static_cast<int>(rng() % 16);
+      const int action = static_cast<int>(rng() % 17);
       auto rows = t.capture().load(*id);
       ASSERT_OK(rows);
       const std::size_t n_rows = rows->table("personnes").size();
@@ -458,7 +487,21 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
       } else if (action == 12) {
         what = "horloge remise à l'heure";
         t.clock->set_offset(0);
-      } else if (action < 15) {
+      } else if (action == 15 && rng() % 3 == 0) {  // one time in three: it writes many rows
+        // Filled up to its cap here: two tablets doing so go over it after the merge.
+        const std::size_t have = rows->table(capped).size();
+        if (have < cap) {
+          what = "tableau rempli jusqu'à son plafond";
+          std::vector<std::string> fill;
+          for (std::size_t r = 1; r <= cap - have; ++r) {
+            fill.push_back(capped + "[+" + std::to_string(r) + "]." + capped_column + "=p");
+          }
+          ASSERT_OK(writer.set(*id, fill));
+        } else {
+          what = "ligne refusée : tableau à son plafond";
+          EXPECT_FALSE(writer.set(*id, {capped + "[+]." + capped_column + "=p"}));
+        }
+      } else if (action < 16) {
         what = "synchronisation";
         ASSERT_OK(sync_once(t, rng() % 4 == 0));
       } else {
@@ -487,6 +530,13 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
       ASSERT_OK(view);
       for (const auto& key : keys) EXPECT_EQ(view->field(key).display(), central->field(key).display()) << i << " " << key;
       EXPECT_EQ(view->table("personnes").size(), central->table("personnes").size()) << i;
+      EXPECT_EQ(view->table(capped).size(), central->table(capped).size()) << i;
+    }
+    if (central->table(capped).size() > cap) {  // every row kept, and the table to be checked
+      done["tableau au-delà de son plafond après la fusion"]++;
+      const auto findings = central->findings();
+      EXPECT_TRUE(std::any_of(findings.begin(), findings.end(),
+                              [&](const core::Finding& f) { return f.norm_id == core::kTableCapNorm && f.item == capped; }));
     }
     if (::testing::Test::HasFailure()) break;
     // The dossier leaves the tablets, so that every seed syncs a scope of one dossier.
