@@ -17,28 +17,17 @@ using core::fail;
 using core::Result;
 using core::Status;
 
+FileDescriptor::~FileDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool FileDescriptor::close() {
+  const int fd = fd_;
+  fd_ = -1;
+  return ::close(fd) == 0;
+}
+
 namespace {
-
-// A file descriptor, closed when it leaves scope unless close() was called.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now; false (errno set) when close() reports a failed write.
-  bool close() {
-    const int fd = fd_;
-    fd_ = -1;
-    return ::close(fd) == 0;
-  }
-
- private:
-  int fd_;
-};
 
 Status io_error(core::MessageKey key, const std::string& path, int err) {
   return Status::io_error(key, {{"chemin", path}, {"detail", std::strerror(err)}});
@@ -84,7 +73,7 @@ std::string parent_directory(const std::string& path) {
 }
 
 Status sync_directory(const std::string& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return io_error("stockage.files.ouverture_dossier", dir, errno);
   if (::fsync(fd.get()) != 0) return io_error("stockage.files.ecriture_dossier", dir, errno);
   return Status::ok_status();
@@ -100,7 +89,7 @@ Status write_file_durably(const std::string& path, std::string_view content, Exi
     if (raw < 0 && errno != EEXIST) break;
   }
   if (raw < 0) return io_error("stockage.files.ecriture", path, errno);
-  Fd fd(raw);
+  FileDescriptor fd(raw);
   // From here on a failure removes the temporary file.
   auto failed = [&](core::MessageKey key, int err) {
     ::unlink(tmp.c_str());

@@ -20,6 +20,21 @@
 
 namespace carnet::storage {
 
+// A file descriptor, closed when it leaves scope unless close() was called.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  ~FileDescriptor();
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  // Closes now; false (errno set) when close() reports a failed write.
+  bool close();
+
+ private:
+  int fd_;
+};
+
 // Reads the whole file at `path`, refusing one larger than `max_bytes`. Errors: kNotFound,
 // kOutOfRange, kIoError, in French naming the file.
 core::Result<std::string> read_file(const std::string& path, std::size_t max_bytes);

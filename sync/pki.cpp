@@ -531,20 +531,6 @@ core::MessageKey verify_error_key(int error) {
 
 // ---- Files. ----
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 std::string errno_text(int error) { return std::generic_category().message(error); }
 
 std::string octal_mode(mode_t mode) {
@@ -796,7 +782,7 @@ Status write_private_key_file(const std::string& path, std::string_view pem,
 
 Result<std::string> read_private_key_file(const std::string& path, const std::optional<storage::DataKey>& seal) {
   const ErrorQueueScope errors;
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  const storage::FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) {
     const int error = errno;
     if (error == ENOENT) return fail(Status::not_found("sync.pki.cle_introuvable", {{"chemin", path}}));
