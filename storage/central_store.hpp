@@ -130,7 +130,7 @@ struct AddendumRecord {
   std::string dossier_id;
 };
 
-// A staff account of the office web app (tools/web/office_auth.hpp). `role` is "office"
+// A staff account of the office web app (tools/central/office_auth.hpp). `role` is "office"
 // (dossiers, inspections, conflicts, quarantine, audit) or "admin" (all that, and staff
 // accounts and devices).
 struct StaffUser {
