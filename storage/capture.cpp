@@ -108,106 +108,97 @@ Result<std::string> Capture::start(std::string_view dossier_id, std::optional<st
   return id;
 }
 
-Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vector<std::string>& assignments) {
+Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vector<Edit>& edits) {
   auto h = read_header(replica_, inspection_id);
   if (!h) return fail(h.error());
   const core::Grid& grid = *h->grid;
-  if (assignments.empty()) return fail(Status::invalid_argument("stockage.capture.rien_a_enregistrer"));
-  if (assignments.size() > 10000) return fail(Status::out_of_range("stockage.capture.trop_de_valeurs"));
+  if (edits.empty()) return fail(Status::invalid_argument("stockage.capture.rien_a_enregistrer"));
+  if (edits.size() > 10000) return fail(Status::out_of_range("stockage.capture.trop_de_valeurs"));
 
   std::vector<Write> writes;
-  std::map<std::string, std::string> new_rows;               // "table[+label]" -> new row id
-  std::map<std::string, std::vector<TableRow>> rows_cache;   // existing rows per table
+  std::map<std::pair<std::string, std::size_t>, std::string>
+      new_rows;                                             // (table, number) -> new row id
+  std::map<std::string, std::vector<TableRow>> rows_cache;  // existing rows per table
   std::map<std::string, std::size_t> added_per_table;
   bool content_edit = false;
   // A field given twice in one command would write two changes with one version: refused.
   std::set<std::tuple<std::string, std::string, std::string>> written;
-  auto once = [&](const Write& w, const std::string& key) -> Status {
+  auto once = [&](const Write& w, const KeyPath& path) -> Status {
     if (written.emplace(w.entity_type, w.entity_id, w.field).second) return Status::ok_status();
-    if (const auto open = key.find("[+"); open != std::string::npos) {
-      const auto close = key.find(']', open);
-      return Status::invalid_argument("stockage.capture.nouvelle_ligne_repetee",
-                                      {{"cle", key}, {"tableau", key.substr(0, open)}, {"colonne", key.substr(close + 2)}});
+    if (path.is_new_row_cell()) {
+      return Status::invalid_argument(
+          "stockage.capture.nouvelle_ligne_repetee",
+          {{"cle", path.text()}, {"tableau", path.key}, {"colonne", path.column}});
     }
-    return Status::invalid_argument("stockage.capture.cle_repetee", {{"cle", key}});
+    return Status::invalid_argument("stockage.capture.cle_repetee", {{"cle", path.text()}});
+  };
+  auto rows_of = [&](const TableRef& t) -> Result<const std::vector<TableRow>*> {
+    auto it = rows_cache.find(t.key);
+    if (it == rows_cache.end()) {
+      auto rows = read_table_rows(replica_, h->id, t);
+      if (!rows) return fail(rows.error());
+      it = rows_cache.emplace(t.key, std::move(*rows)).first;
+    }
+    return &it->second;
   };
 
-  for (const std::string& a : assignments) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return fail(Status::invalid_argument("stockage.capture.cle_valeur_attendu", {{"texte", a}}));
-    }
-    const std::string key = a.substr(0, eq);
-    const std::string text = a.substr(eq + 1);
+  for (const Edit& edit : edits) {
+    const KeyPath& path = edit.path;
+    const std::string& key = path.key;
+    const std::string_view text =
+        edit.text ? std::string_view(*edit.text) : std::string_view();  // blank clears
     CARNET_RETURN_IF_ERROR_R(core::check_edit(h->status, key));
     if (key != field::kHolderAnswer) content_edit = true;
 
-    if (const auto open = key.find('['); open != std::string::npos) {
-      // A table cell: TABLE[SPEC].COLUMN
-      const auto close = key.find(']', open);
-      if (close == std::string::npos || close + 1 >= key.size() || key[close + 1] != '.') {
-        return fail(Status::invalid_argument("stockage.capture.cellule_attendue", {{"cle", key}}));
-      }
-      const std::string table = key.substr(0, open);
-      const std::string spec = key.substr(open + 1, close - open - 1);
-      const std::string column = key.substr(close + 2);
-      auto t = find_table(grid, table);
+    if (path.row) {
+      auto t = find_table(grid, key);
       if (!t) {
         return fail(Status::invalid_argument("stockage.capture.pas_un_tableau",
-                                             {{"tableau", table}, {"grille", grid.key()}}));
+                                             {{"tableau", key}, {"grille", grid.key()}}));
       }
       const auto keys = t->column_keys();
-      const auto col_it = std::find(keys.begin(), keys.end(), column);
+      const auto col_it = std::find(keys.begin(), keys.end(), path.column);
       if (col_it == keys.end()) {
         std::string list;
         for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-        return fail(Status::invalid_argument("stockage.capture.colonne_inconnue",
-                                             {{"tableau", table}, {"colonne", column}, {"colonnes", list}}));
+        return fail(Status::invalid_argument(
+            "stockage.capture.colonne_inconnue",
+            {{"tableau", key}, {"colonne", path.column}, {"colonnes", list}}));
       }
       const auto col = static_cast<std::size_t>(col_it - keys.begin());
-      auto value = t->item >= 0 ? grid.parse_cell(t->item, static_cast<int>(col), text)
-                                : core::parse_field(spec_of((*t->columns)[col], table + "[" + column + "]"), text);
+      auto value =
+          t->item >= 0
+              ? grid.parse_cell(t->item, static_cast<int>(col), text)
+              : core::parse_field(spec_of((*t->columns)[col], key + "[" + path.column + "]"), text);
       if (!value) return fail(value.error());
+      auto rows = rows_of(*t);
+      if (!rows) return fail(rows.error());
       std::string row_id;
-      if (!spec.empty() && spec[0] == '+') {
-        const std::string label = table + "[" + (spec.size() == 1 ? "+1" : spec) + "]";
-        auto it = new_rows.find(label);
+      if (const auto* added = std::get_if<NewRow>(&*path.row)) {
+        auto it = new_rows.find({key, added->number});
         if (it == new_rows.end()) {
-          if (spec.size() > 1 && !std::all_of(spec.begin() + 1, spec.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-            return fail(Status::invalid_argument("stockage.capture.nouvelle_ligne_attendue", {{"cle", key}}));
-          }
-          if (!rows_cache.contains(table)) {
-            auto rows = read_table_rows(replica_, h->id, *t);
-            if (!rows) return fail(rows.error());
-            rows_cache[table] = std::move(*rows);
-          }
-          if (rows_cache[table].size() + ++added_per_table[table] > static_cast<std::size_t>(t->max_rows)) {
+          if ((*rows)->size() + ++added_per_table[key] > static_cast<std::size_t>(t->max_rows)) {
             return fail(Status::out_of_range("stockage.capture.trop_de_lignes",
-                                             {{"tableau", table}, {"max", t->max_rows}}));
+                                             {{"tableau", key}, {"max", t->max_rows}}));
           }
-          it = new_rows.emplace(label, replica_.new_id().to_string()).first;
+          it = new_rows.emplace(std::pair(key, added->number), replica_.new_id().to_string()).first;
           writes.push_back({std::string(entity::kRow), it->second, std::string(row_field::kInspection), Value::text(h->id)});
-          writes.push_back({std::string(entity::kRow), it->second, std::string(row_field::kTable), Value::text(table)});
+          writes.push_back({std::string(entity::kRow), it->second, std::string(row_field::kTable),
+                            Value::text(key)});
         }
         row_id = it->second;
       } else {
-        if (spec.empty() || spec.size() > 6 || !std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-          return fail(Status::invalid_argument("stockage.capture.numero_ligne_attendu", {{"cle", key}}));
+        const std::size_t position = std::get<ExistingRow>(*path.row).position;
+        if (position < 1 || position > (*rows)->size()) {
+          return fail(Status::out_of_range(
+              "stockage.capture.ligne_absente",
+              {{"tableau", key}, {"ligne", position}, {"n", (*rows)->size()}}));
         }
-        if (!rows_cache.contains(table)) {
-          auto rows = read_table_rows(replica_, h->id, *t);
-          if (!rows) return fail(rows.error());
-          rows_cache[table] = std::move(*rows);
-        }
-        const auto position = std::stoul(spec);
-        if (position < 1 || position > rows_cache[table].size()) {
-          return fail(Status::out_of_range("stockage.capture.ligne_absente",
-                                           {{"tableau", table}, {"ligne", spec}, {"n", rows_cache[table].size()}}));
-        }
-        row_id = rows_cache[table][position - 1].id;
+        row_id = (**rows)[position - 1].id;
       }
-      writes.push_back({std::string(entity::kRow), row_id, std::string(row_field::kCellPrefix) + column, std::move(*value)});
-      CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
+      writes.push_back({std::string(entity::kRow), row_id,
+                        std::string(row_field::kCellPrefix) + path.column, std::move(*value)});
+      CARNET_RETURN_IF_ERROR_R(once(writes.back(), path));
       continue;
     }
 
@@ -221,7 +212,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
       auto value = core::parse_field(spec_of(text_column, key), text);
       if (!value) return fail(value.error());
       writes.push_back({std::string(entity::kInspection), h->id, key, std::move(*value)});
-      CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
+      CARNET_RETURN_IF_ERROR_R(once(writes.back(), path));
       continue;
     }
 
@@ -232,7 +223,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
       auto value = core::parse_field(spec_of(meta->spec, key), text);
       if (!value) return fail(value.error());
       writes.push_back({std::string(entity::kInspection), h->id, key, std::move(*value)});
-      CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
+      CARNET_RETURN_IF_ERROR_R(once(writes.back(), path));
       continue;
     }
 
@@ -244,7 +235,7 @@ Result<std::size_t> Capture::set(std::string_view inspection_id, const std::vect
     auto value = grid.parse_input(*item, text);
     if (!value) return fail(value.error());
     writes.push_back({std::string(entity::kInspection), h->id, key, std::move(*value)});
-    CARNET_RETURN_IF_ERROR_R(once(writes.back(), key));
+    CARNET_RETURN_IF_ERROR_R(once(writes.back(), path));
   }
 
   std::vector<std::string> created;

@@ -21,6 +21,7 @@
 #include "core/findings.hpp"
 #include "core/inspection.hpp"
 #include "core/inspection_view.hpp"
+#include "storage/edit.hpp"
 #include "storage/inspection_reader.hpp"
 #include "storage/replica.hpp"
 
@@ -52,17 +53,18 @@ class Capture {
   Result<std::string> start(std::string_view dossier_id, std::optional<std::string> grid_key,
                             std::optional<core::Date> visit_date);
 
-  // Applies "KEY=VALUE" assignments, all or nothing. KEY is one of:
-  //   an item of the grid                   agrement.places_subventionnees=25
-  //   an inspection field                   date=2025-03-10, suivi=avec_delai, conclusions=…
-  //   a section's remarks/recommendations   remarques.batiments=…, recommandations.batiments=…
-  //   a cell of a new row                   personnel.art94[+].nom=…  ([+2] for a second new row)
-  //   a cell of an existing row (1-based)   personnel.art94[2].etp_subv=0,5
+  // Applies `edits` (storage/edit.hpp), all or nothing. An edit's path is one of:
+  //   an item of the grid                   agrement.places_subventionnees
+  //   an inspection field                   date, suivi, conclusions…
+  //   a section's remarks/recommendations   remarques.batiments, recommandations.batiments
+  //   a cell of a new row                   personnel.art94 + NewRow{n} + nom
+  //   a cell of an existing row             personnel.art94 + ExistingRow{2} + etp_subv
   // where a table is a table item of the grid, `personnes` or `recommandations_precedentes`.
-  // An empty VALUE clears the answer. A field given twice (`[1]` and `[01]` alike, or one cell
-  // of one new row) is refused, nothing written: two changes of one command would share a
-  // version. `[+]` is `[+1]`. Returns the number of fields changed.
-  Result<std::size_t> set(std::string_view inspection_id, const std::vector<std::string>& assignments);
+  // A field given twice (one cell of one existing or new row alike) is refused, nothing
+  // written: two changes of one command would share a version. The edits of one command that
+  // name one NewRow number fill one new row. Returns the number of fields changed; errors name
+  // the path as the command line writes it (KeyPath::text).
+  Result<std::size_t> set(std::string_view inspection_id, const std::vector<Edit>& edits);
   // Sets one field of an inspection or of one of its rows to a typed value (settling a
   // conflict), with the same checks as set().
   Status set_value(std::string_view entity_type, std::string_view entity_id, std::string_view field,

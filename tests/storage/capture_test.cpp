@@ -9,6 +9,9 @@ namespace {
 
 using core::InspectionStatus;
 using core::StatusCode;
+using storage::Edit;
+using storage::ExistingRow;
+using storage::NewRow;
 
 using Capture = ReplicaTest;
 
@@ -40,7 +43,7 @@ TEST_F(CaptureDurability, ASaveIsOnStableStorageWhenItReturns) {
   const std::string id = start();
   for (int i = 0; i < 5; ++i) {
     counting_.reset();
-    ASSERT_OK(capture().set(id, {"s.places=" + std::to_string(20 + i)}));
+    ASSERT_OK(capture().set(id, {Edit::answer("s.places", std::to_string(20 + i))}));
     EXPECT_GE(counting_.syncs("carnet.db-wal"), 1) << "save " << i << " returned before the WAL was synced";
   }
 }
@@ -70,10 +73,17 @@ TEST_F(Capture, StartRefusesUnknownDossierAndUnknownGrid) {
 
 TEST_F(Capture, AnswersFieldsRemarksAndRowsInOneCommand) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.places=20", "s.nuits=5841", "s.conforme=oui", "conclusions=RAS", "remarques.s=Bien tenu",
-                               "recommandations.s=Continuer", "personnes[+].nom=M. Directeur", "personnes[+].fonction=directeur",
-                               "s.personnel[+].nom=A", "s.personnel[+].etp=0,5", "s.personnel[+2].nom=B",
-                               "s.personnel[+2].etp=0.5", "recommandations_precedentes[1].reponse=Affiché"}));
+  ASSERT_OK(capture().set(
+      id, {Edit::answer("s.places", "20"), Edit::answer("s.nuits", "5841"),
+           Edit::answer("s.conforme", "oui"), Edit::answer("conclusions", "RAS"),
+           Edit::answer("remarques.s", "Bien tenu"), Edit::answer("recommandations.s", "Continuer"),
+           Edit::cell("personnes", NewRow{1}, "nom", "M. Directeur"),
+           Edit::cell("personnes", NewRow{1}, "fonction", "directeur"),
+           Edit::cell("s.personnel", NewRow{1}, "nom", "A"),
+           Edit::cell("s.personnel", NewRow{1}, "etp", "0,5"),
+           Edit::cell("s.personnel", NewRow{2}, "nom", "B"),
+           Edit::cell("s.personnel", NewRow{2}, "etp", "0.5"),
+           Edit::cell("recommandations_precedentes", ExistingRow{1}, "reponse", "Affiché")}));
   auto view = capture().load(id);
   ASSERT_OK(view);
   EXPECT_EQ(view->status, InspectionStatus::kInProgress);
@@ -90,8 +100,10 @@ TEST_F(Capture, AnswersFieldsRemarksAndRowsInOneCommand) {
 
 TEST_F(Capture, EditsAnExistingRowAndDeletesOne) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.personnel[+1].nom=A", "s.personnel[+2].nom=B", "s.personnel[+3].nom=C"}));
-  ASSERT_OK(capture().set(id, {"s.personnel[2].etp=1"}));
+  ASSERT_OK(capture().set(id, {Edit::cell("s.personnel", NewRow{1}, "nom", "A"),
+                               Edit::cell("s.personnel", NewRow{2}, "nom", "B"),
+                               Edit::cell("s.personnel", NewRow{3}, "nom", "C")}));
+  ASSERT_OK(capture().set(id, {Edit::cell("s.personnel", ExistingRow{2}, "etp", "1")}));
   ASSERT_OK(capture().delete_row(id, "s.personnel", 1));
   auto view = capture().load(id);
   ASSERT_OK(view);
@@ -104,47 +116,58 @@ TEST_F(Capture, EditsAnExistingRowAndDeletesOne) {
 
 TEST_F(Capture, TableRowLimitIsEnforced) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.personnel[+1].nom=A", "s.personnel[+2].nom=B", "s.personnel[+3].nom=C"}));
-  auto r = capture().set(id, {"s.personnel[+].nom=D"});
+  ASSERT_OK(capture().set(id, {Edit::cell("s.personnel", NewRow{1}, "nom", "A"),
+                               Edit::cell("s.personnel", NewRow{2}, "nom", "B"),
+                               Edit::cell("s.personnel", NewRow{3}, "nom", "C")}));
+  auto r = capture().set(id, {Edit::cell("s.personnel", NewRow{1}, "nom", "D")});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), StatusCode::kOutOfRange);
 }
 
 TEST_F(Capture, BadInputIsRefusedWholeWithAClearMessage) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.places=20"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "20")}));
   const auto pending = replica_->pending_count().value();
   struct Case {
-    std::string assignment;
+    storage::Edit edit;
     StatusCode code;
     std::string message_part;
   };
+  // What the command line's syntax refuses before an edit is made is tested with its parser
+  // (tests/tools/edit_syntax_test.cpp).
   const Case cases[] = {
-      {"s.inconnu=1", StatusCode::kInvalidArgument, "clé inconnue « s.inconnu »"},
-      {"s.places=vingt", StatusCode::kInvalidArgument, "« vingt » n'est pas un nombre"},
-      {"s.places=2000", StatusCode::kOutOfRange, "hors limites"},
-      {"s.places=1.5", StatusCode::kInvalidArgument, "entier"},
-      {"s.conforme=peut-être", StatusCode::kInvalidArgument, "oui, non ou so"},
-      {"s.visite=2025-02-30", StatusCode::kInvalidArgument, "date valide"},
-      {"s.visite=10-03-2025", StatusCode::kInvalidArgument, "n'est pas une date"},
-      {"s.taux=80", StatusCode::kInvalidArgument, "calculé"},
-      {"s.personnel=x", StatusCode::kInvalidArgument, "tableau"},
-      {"s.personnel[+].age=3", StatusCode::kInvalidArgument, "colonne inconnue"},
-      {"s.personnel[9].nom=x", StatusCode::kOutOfRange, "pas de ligne 9"},
-      {"s.personnel[x].nom=x", StatusCode::kInvalidArgument, "numéro de ligne"},
-      {"remarques.zz=x", StatusCode::kInvalidArgument, "section inconnue"},
-      {"statut=signed", StatusCode::kInvalidArgument, "géré par Carnet"},
-      {"suivi=parfois", StatusCode::kInvalidArgument, "choix possible"},
-      {"sans_egal", StatusCode::kInvalidArgument, "CLÉ=VALEUR"},
-      {"s.note=" + std::string(20000, 'x'), StatusCode::kOutOfRange, "trop long"},
-      {"s.note=\x01", StatusCode::kInvalidArgument, "UTF-8"},
+      {Edit::answer("s.inconnu", "1"), StatusCode::kInvalidArgument, "clé inconnue « s.inconnu »"},
+      {Edit::answer("s.places", "vingt"), StatusCode::kInvalidArgument,
+       "« vingt » n'est pas un nombre"},
+      {Edit::answer("s.places", "2000"), StatusCode::kOutOfRange, "hors limites"},
+      {Edit::answer("s.places", "1.5"), StatusCode::kInvalidArgument, "entier"},
+      {Edit::answer("s.conforme", "peut-être"), StatusCode::kInvalidArgument, "oui, non ou so"},
+      {Edit::answer("s.visite", "2025-02-30"), StatusCode::kInvalidArgument, "date valide"},
+      {Edit::answer("s.visite", "10-03-2025"), StatusCode::kInvalidArgument, "n'est pas une date"},
+      {Edit::answer("s.taux", "80"), StatusCode::kInvalidArgument, "calculé"},
+      {Edit::answer("s.personnel", "x"), StatusCode::kInvalidArgument, "tableau"},
+      {Edit::cell("s.personnel", NewRow{1}, "age", "3"), StatusCode::kInvalidArgument,
+       "colonne inconnue"},
+      {Edit::cell("s.personnel", ExistingRow{9}, "nom", "x"), StatusCode::kOutOfRange,
+       "pas de ligne 9"},
+      {Edit::cell("s.personnel", ExistingRow{0}, "nom", "x"), StatusCode::kOutOfRange,
+       "pas de ligne 0"},
+      {Edit::cell("s.places", NewRow{1}, "nom", "x"), StatusCode::kInvalidArgument,
+       "n'est pas un tableau"},
+      {Edit::answer("remarques.zz", "x"), StatusCode::kInvalidArgument, "section inconnue"},
+      {Edit::answer("statut", "signed"), StatusCode::kInvalidArgument, "géré par Carnet"},
+      {Edit::answer("suivi", "parfois"), StatusCode::kInvalidArgument, "choix possible"},
+      {Edit::answer("s.note", std::string(20000, 'x')), StatusCode::kOutOfRange, "trop long"},
+      {Edit::answer("s.note", "\x01"), StatusCode::kInvalidArgument, "UTF-8"},
   };
   for (const auto& c : cases) {
-    // A valid assignment before the bad one must not be written either.
-    auto r = capture().set(id, {"s.nuits=100", c.assignment});
-    ASSERT_FALSE(r) << c.assignment;
-    EXPECT_EQ(r.error().code(), c.code) << c.assignment << " → " << r.error().to_string();
-    EXPECT_NE(r.error().message().find(c.message_part), std::string::npos) << c.assignment << " → " << r.error().message();
+    const std::string path = c.edit.path.text();
+    // A valid edit before the bad one must not be written either.
+    auto r = capture().set(id, {Edit::answer("s.nuits", "100"), c.edit});
+    ASSERT_FALSE(r) << path;
+    EXPECT_EQ(r.error().code(), c.code) << path << " → " << r.error().to_string();
+    EXPECT_NE(r.error().message().find(c.message_part), std::string::npos)
+        << path << " → " << r.error().message();
   }
   EXPECT_EQ(replica_->pending_count().value(), pending);
   auto view = capture().load(id);
@@ -153,8 +176,8 @@ TEST_F(Capture, BadInputIsRefusedWholeWithAClearMessage) {
 
 TEST_F(Capture, EmptyValueClearsAnAnswer) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.places=20"}));
-  ASSERT_OK(capture().set(id, {"s.places="}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "20")}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", std::nullopt)}));
   auto view = capture().load(id);
   EXPECT_TRUE(view->field("s.places").is_null());
   EXPECT_EQ(replica_->pending_changes(1000)->back().change.value, core::Value());
@@ -166,13 +189,13 @@ TEST_F(Capture, LifecycleFromDraftToSigned) {
   auto missing = capture().complete(id);
   EXPECT_EQ(missing.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(missing.message().find("suivi"), std::string::npos) << missing.message();
-  ASSERT_OK(capture().set(id, {"suivi=avec_delai"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("suivi", "avec_delai")}));
   EXPECT_NE(capture().complete(id).message().find("suivi_delai"), std::string::npos);
-  ASSERT_OK(capture().set(id, {"suivi_delai=30"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("suivi_delai", "30")}));
   ASSERT_OK(capture().complete(id));
   EXPECT_EQ(capture().load(id)->status, InspectionStatus::kCompleted);
   // An edit after completion reopens it.
-  ASSERT_OK(capture().set(id, {"conclusions=Ajout"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("conclusions", "Ajout")}));
   EXPECT_EQ(capture().load(id)->status, InspectionStatus::kInProgress);
   ASSERT_OK(capture().complete(id));
   ASSERT_OK(capture().sign(id, signer()));
@@ -184,21 +207,24 @@ TEST_F(Capture, LifecycleFromDraftToSigned) {
 
 TEST_F(Capture, SignedInspectionRefusesEveryEditButTheHolderAnswer) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"suivi=aucun", "s.places=20"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("suivi", "aucun"), Edit::answer("s.places", "20")}));
   ASSERT_OK(capture().complete(id));
   ASSERT_OK(capture().sign(id, signer()));
   const auto pending = replica_->pending_count().value();
-  for (const std::string a : {"s.places=21", "conclusions=x", "remarques.s=x", "s.personnel[+].nom=x", "date=2025-01-01"}) {
-    auto r = capture().set(id, {a});
-    ASSERT_FALSE(r) << a;
-    EXPECT_EQ(r.error().code(), StatusCode::kFailedPrecondition) << a;
+  for (const auto& edit :
+       {Edit::answer("s.places", "21"), Edit::answer("conclusions", "x"),
+        Edit::answer("remarques.s", "x"), Edit::cell("s.personnel", NewRow{1}, "nom", "x"),
+        Edit::answer("date", "2025-01-01")}) {
+    auto r = capture().set(id, {edit});
+    ASSERT_FALSE(r) << edit.path.text();
+    EXPECT_EQ(r.error().code(), StatusCode::kFailedPrecondition) << edit.path.text();
     EXPECT_NE(r.error().message().find("signée"), std::string::npos);
   }
   EXPECT_EQ(capture().delete_row(id, "recommandations_precedentes", 1).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(capture().complete(id).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(capture().sign(id, signer()).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(replica_->pending_count().value(), pending);
-  ASSERT_OK(capture().set(id, {"avis_titulaire=Nous avons pris note."}));
+  ASSERT_OK(capture().set(id, {Edit::answer("avis_titulaire", "Nous avons pris note.")}));
   auto view = capture().load(id);
   EXPECT_EQ(view->status, InspectionStatus::kSigned);
   EXPECT_EQ(view->field("avis_titulaire").as_text(), "Nous avons pris note.");
@@ -226,7 +252,8 @@ TEST_F(Capture, ListsInspections) {
 
 TEST_F(Capture, SigningSignsTheCanonicalReportAndWritesTheSignatureBeforeTheStatus) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"suivi=aucun", "s.places=20", "s.personnel[+].nom=Alice"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("suivi", "aucun"), Edit::answer("s.places", "20"),
+                               Edit::cell("s.personnel", NewRow{1}, "nom", "Alice")}));
   ASSERT_OK(capture().complete(id));
   const auto before = static_cast<std::size_t>(replica_->pending_count().value());
   FakeSigner recorder;
@@ -254,7 +281,7 @@ TEST_F(Capture, SigningSignsTheCanonicalReportAndWritesTheSignatureBeforeTheStat
 
 TEST_F(Capture, AFailingSignerWritesNothing) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"suivi=aucun"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("suivi", "aucun")}));
   ASSERT_OK(capture().complete(id));
   const auto before = replica_->pending_count().value();
   storage::ReportSigner broken{"device-1", "pem", [](std::string_view) -> core::Result<std::string> {
@@ -274,7 +301,7 @@ namespace {
 
 TEST_F(Capture, AnAddendumIsOnlyForASignedReportAndLeavesTheReportUntouched) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"suivi=aucun"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("suivi", "aucun")}));
   auto early = capture().add_addendum(id, "Oubli : extincteur vérifié.");
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error().code(), StatusCode::kFailedPrecondition);

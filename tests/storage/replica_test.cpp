@@ -14,6 +14,8 @@ namespace carnet::testing {
 namespace {
 
 using core::StatusCode;
+using storage::Edit;
+using storage::NewRow;
 
 // Everything that a write may touch, to compare before and after a failed operation.
 struct Snapshot {
@@ -59,10 +61,10 @@ TEST_F(ReplicaStore, LocalWriteAppendsOneChangePerFieldWithBaseVersion) {
   const std::string id = start();
   auto before = replica_->pending_count();
   ASSERT_OK(before);
-  ASSERT_OK(capture().set(id, {"s.places=20", "s.nuits=5000"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "20"), Edit::answer("s.nuits", "5000")}));
   auto after = replica_->pending_count();
   EXPECT_EQ(*after - *before, 3);  // two answers and the status (draft -> in progress)
-  ASSERT_OK(capture().set(id, {"s.places=21"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "21")}));
   auto changes = replica_->pending_changes(1000);
   ASSERT_OK(changes);
   const core::Change& last = changes->back().change;
@@ -77,9 +79,9 @@ TEST_F(ReplicaStore, LocalWriteAppendsOneChangePerFieldWithBaseVersion) {
 
 TEST_F(ReplicaStore, WritingTheSameValueAgainChangesNothing) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.places=20"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "20")}));
   const auto before = replica_->pending_count().value();
-  auto n = capture().set(id, {"s.places=20"});
+  auto n = capture().set(id, {Edit::answer("s.places", "20")});
   ASSERT_OK(n);
   EXPECT_EQ(*n, 0u);
   EXPECT_EQ(replica_->pending_count().value(), before);
@@ -87,14 +89,17 @@ TEST_F(ReplicaStore, WritingTheSameValueAgainChangesNothing) {
 
 TEST_F(ReplicaStore, InjectedFailureAtAnyStepLeavesDataAndOutboxUntouched) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.places=20"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "20")}));
   // Fail the 1st, 2nd, ... statement of a multi-field write until one succeeds: every
   // failure must leave the database exactly as it was.
   bool succeeded = false;
   for (int n = 1; n < 200 && !succeeded; ++n) {
     const Snapshot before = snapshot(replica_->db());
     replica_->db().fail_after(n);
-    auto r = capture().set(id, {"s.places=30", "s.nuits=7000", "s.note=texte", "s.personnel[+].nom=A", "s.personnel[+].etp=0,5"});
+    auto r = capture().set(
+        id, {Edit::answer("s.places", "30"), Edit::answer("s.nuits", "7000"),
+             Edit::answer("s.note", "texte"), Edit::cell("s.personnel", NewRow{1}, "nom", "A"),
+             Edit::cell("s.personnel", NewRow{1}, "etp", "0,5")});
     replica_->db().fail_after(0);
     if (r) {
       succeeded = true;
@@ -124,7 +129,9 @@ TEST_F(ReplicaStore, KilledProcessLeavesBothOrNeitherAndKeepsAcknowledgedWrites)
     if (!r) ::_exit(3);
     storage::Capture cap(**r);
     for (int v = 1;; ++v) {
-      if (!cap.set(id, {"s.nuits=" + std::to_string(v), "s.note=n" + std::to_string(v)})) ::_exit(4);
+      if (!cap.set(id, {Edit::answer("s.nuits", std::to_string(v)),
+                        Edit::answer("s.note", "n" + std::to_string(v))}))
+        ::_exit(4);
       if (::write(pipe_fds[1], &v, sizeof v) != sizeof v) ::_exit(5);
     }
   }
@@ -154,11 +161,11 @@ TEST_F(ReplicaStore, KilledProcessLeavesBothOrNeitherAndKeepsAcknowledgedWrites)
 
 TEST_F(ReplicaStore, ClockNeverGoesBackAcrossRestartsEvenIfTheWallClockDoes) {
   const std::string id = start();
-  ASSERT_OK(capture().set(id, {"s.places=1"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "1")}));
   const core::Version first = replica_->pending_changes(1000)->back().change.version;
   clock_.advance(-3'600'000);  // the tablet's clock is set back an hour
   reopen();
-  ASSERT_OK(capture().set(id, {"s.places=2"}));
+  ASSERT_OK(capture().set(id, {Edit::answer("s.places", "2")}));
   const core::Version second = replica_->pending_changes(1000)->back().change.version;
   EXPECT_GT(second.hlc, first.hlc);
 }

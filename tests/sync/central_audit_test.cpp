@@ -8,6 +8,9 @@
 namespace carnet::testing {
 namespace {
 
+using storage::Edit;
+using storage::NewRow;
+
 constexpr const char* kSentinel = "Zorglub-Sentinelle-7731";
 
 class CentralAudit : public TwoTabletTest {
@@ -37,9 +40,9 @@ class CentralAudit : public TwoTabletTest {
 TEST_F(CentralAudit, EachSyncRequestIsOneEntryWithItsCounts) {
   auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
   ASSERT_OK(id);
-  ASSERT_OK(
-      a().capture().set(*id, {"batiments.nb_wc=3", std::string("remarques.batiments=") + kSentinel,
-                              std::string("personnes[+].nom=") + kSentinel}));
+  ASSERT_OK(a().capture().set(
+      *id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("remarques.batiments", kSentinel),
+            Edit::cell("personnes", NewRow{1}, "nom", kSentinel)}));
   const std::size_t before = count();
   const int requests_before = a().transport->requests();
   auto r = a().sync(false);
@@ -65,7 +68,7 @@ TEST_F(CentralAudit, AQuarantinedChangeHasItsOwnEntryWithAReasonCodeNotTheValue)
   auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
   ASSERT_OK(id);
   ASSERT_OK(a().sync());
-  ASSERT_OK(a().capture().set(*id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(*id, {Edit::answer("batiments.nb_wc", "3")}));
   // A damaged or hostile tablet sends text for a number; the refusal message quotes it.
   ASSERT_OK(a().replica->db().exec(std::string("UPDATE outbox SET value = 't:") + kSentinel +
                                    "' WHERE field = 'batiments.nb_wc'"));
@@ -94,8 +97,8 @@ TEST_F(CentralAudit, ConflictResolutionsAtTheOfficeAndOnATabletAreRecorded) {
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   for (const char* field : {"batiments.nb_wc", "batiments.nb_douches"}) {
-    ASSERT_OK(a().capture().set(*id, {std::string(field) + "=3"}));
-    ASSERT_OK(b().capture().set(*id, {std::string(field) + "=5"}));
+    ASSERT_OK(a().capture().set(*id, {Edit::answer(field, "3")}));
+    ASSERT_OK(b().capture().set(*id, {Edit::answer(field, "5")}));
   }
   ASSERT_OK(b().sync());
   auto ra = a().sync();

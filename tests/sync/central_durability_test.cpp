@@ -13,6 +13,9 @@
 namespace carnet::testing {
 namespace {
 
+using storage::Edit;
+using storage::NewRow;
+
 // Calls the central service as LoopbackTransport does and notes, for each sync request, how
 // many changes it pushed and how many times the store's WAL was synced while it was handled.
 class WatchedTransport final : public sync::Transport {
@@ -74,7 +77,9 @@ TEST(CentralDurability, APushIsOnStableStorageBeforeItsAnswer) {
   }
   auto id = a.capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
   ASSERT_OK(id);
-  for (int i = 0; i < 120; ++i) ASSERT_OK(a.capture().set(*id, {"personnes[+].nom=p" + std::to_string(i)}));
+  for (int i = 0; i < 120; ++i)
+    ASSERT_OK(
+        a.capture().set(*id, {Edit::cell("personnes", NewRow{1}, "nom", "p" + std::to_string(i))}));
   auto watched = std::make_unique<WatchedTransport>(world.service(), counting, "central.db-wal", a);
   const WatchedTransport& w = *watched;
   sync::SyncOptions o;

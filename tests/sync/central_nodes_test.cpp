@@ -15,6 +15,9 @@
 namespace carnet::testing {
 namespace {
 
+using storage::Edit;
+using storage::NewRow;
+
 // Syncs, trying again while the store is busy (SQLite's lock wait is bounded; so is
 // PostgreSQL's), as a tablet's next sync would.
 Result<sync::SyncReport> sync_until_done(Tablet& t) {
@@ -45,7 +48,9 @@ TEST_F(CentralNodes, PullsWhileTwoNodesPushNeverSkipAChange) {
   std::atomic<int> failures{0};
   auto write = [&](Tablet& t, const std::string& who) {
     for (int round = 0; round < kRounds; ++round) {
-      if (!t.capture().set(id, {"personnes[+].nom=" + who + "-" + std::to_string(round)})) ++failures;
+      if (!t.capture().set(
+              id, {Edit::cell("personnes", NewRow{1}, "nom", who + "-" + std::to_string(round))}))
+        ++failures;
       if (!sync_until_done(t)) ++failures;
     }
     --writers;
@@ -80,7 +85,8 @@ TEST_F(CentralNodes, PullsWhileTwoNodesPushNeverSkipAChange) {
 
 TEST_F(CentralNodes, AChangeRetriedThroughTheOtherNodeIsAppliedOnce) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3", "batiments.nb_douches=2"}));
+  ASSERT_OK(a().capture().set(
+      id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("batiments.nb_douches", "2")}));
   const auto before = world_.central().totals()->changes;
   world_.route(a(), 0);
   a().transport->drop_next_responses(1);
@@ -99,7 +105,7 @@ TEST_F(CentralNodes, AChangeRetriedThroughTheOtherNodeIsAppliedOnce) {
 // read first, and the change is answered as a duplicate.
 TEST_F(CentralNodes, AChangeTheLogHoldsIsNeverLoggedTwice) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   const auto before = world_.central().totals()->changes;
   world_.route(a(), 0);
   a().transport->drop_next_responses(1);
@@ -119,8 +125,8 @@ TEST_F(CentralNodes, AChangeTheLogHoldsIsNeverLoggedTwice) {
 
 TEST_F(CentralNodes, AConflictBetweenChangesPushedThroughTwoNodesIsRecordedOnce) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=5"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "5")}));
   world_.route(a(), 0);
   world_.route(b(), 1);
   std::thread ta([&] { EXPECT_OK(sync_until_done(a())); });

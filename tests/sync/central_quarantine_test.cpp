@@ -11,6 +11,7 @@ namespace {
 using core::Status;
 using core::StatusCode;
 using core::Value;
+using storage::Edit;
 using storage::QuarantineDecision;
 
 constexpr std::int64_t kHourAhead = std::int64_t{60 * 60 * 1000} << 16;  // in HLC units
@@ -20,7 +21,7 @@ class QuarantineReview : public TwoTabletTest {
   // Tablet a, from before re-stamping, writes nb_wc = 3 with its clock an hour ahead:
   // quarantined ("horloge"), though the value itself is right. Returns the record's id.
   std::int64_t quarantine_a_clock_ahead(const std::string& id) {
-    EXPECT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+    EXPECT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
     a().transport->act_as_older_tablet();
     EXPECT_OK(a().replica->db().exec("UPDATE outbox SET hlc = hlc + " + std::to_string(kHourAhead) +
                                      " WHERE field = 'batiments.nb_wc'"));
@@ -114,8 +115,8 @@ TEST_F(QuarantineReview, ARejectedChangeIsKeptAndNeverApplied) {
 
 TEST_F(QuarantineReview, ASignedInspectionRefusesAppliquerAndSaysWhy) {
   const std::string id = shared_inspection();
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=2"}));  // b edits offline...
-  ASSERT_OK(a().capture().set(id, {"suivi=aucun"}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "2")}));  // b edits offline...
+  ASSERT_OK(a().capture().set(id, {Edit::answer("suivi", "aucun")}));
   ASSERT_OK(a().capture().complete(id));
   ASSERT_OK(a().sign(id));
   ASSERT_OK(a().sync());  // ...while a signs and syncs first
@@ -141,7 +142,7 @@ TEST_F(QuarantineReview, ASignedInspectionRefusesAppliquerAndSaysWhy) {
 
 TEST_F(QuarantineReview, AValueOfTheWrongTypeStillRefusesAppliquer) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   ASSERT_OK(a().replica->db().exec(
       "UPDATE outbox SET value = 't:trois' WHERE field = 'batiments.nb_wc'"));
   ASSERT_OK(a().sync(false));

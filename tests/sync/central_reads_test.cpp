@@ -11,6 +11,7 @@ namespace carnet::testing {
 namespace {
 
 using core::InspectionStatus;
+using storage::Edit;
 
 class CentralReads : public TwoTabletTest {};
 
@@ -73,7 +74,7 @@ TEST_F(CentralReads, ReadsFromOtherThreadsWhileTabletsSyncSeeAConsistentStore) {
     });
   }
   for (int i = 0; i < 10; ++i) {
-    ASSERT_OK(a().capture().set(*id, {"batiments.nb_wc=" + std::to_string(i)}));
+    ASSERT_OK(a().capture().set(*id, {Edit::answer("batiments.nb_wc", std::to_string(i))}));
     ASSERT_OK(a().sync(false));
   }
   while (reads < 20) std::this_thread::yield();

@@ -19,6 +19,9 @@ namespace carnet::testing {
 namespace {
 
 using core::Value;
+using storage::Edit;
+using storage::ExistingRow;
+using storage::NewRow;
 
 constexpr std::int64_t kMinute = 60 * 1000;
 // A restart of the tablet, as its replica sees it: the boot clock noted at the last sync
@@ -53,10 +56,10 @@ TEST_F(Convergence, AnEditByTheAppAfterItsSyncPulledANewerVersionIsAboveIt) {
   auto app = storage::Replica::open(world_.dir().file("a.db"), storage::Database::Mode::kReadWrite, *a().clock);
   ASSERT_OK(app);
   b().clock->set_offset(4 * kMinute);
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   ASSERT_OK(b().sync());
   ASSERT_OK(a().sync());  // the background sync pulls b's value
-  ASSERT_OK(storage::Capture(**app).set(id, {"batiments.nb_wc=4"}));
+  ASSERT_OK(storage::Capture(**app).set(id, {Edit::answer("batiments.nb_wc", "4")}));
   auto mine = (*app)->pending_changes(10);
   ASSERT_OK(mine);
   ASSERT_EQ(mine->size(), 1u);
@@ -69,9 +72,9 @@ TEST_F(Convergence, AnEditByTheAppAfterItsSyncPulledANewerVersionIsAboveIt) {
 // The central node refuses a change that is not above its base, whoever sent it.
 TEST_F(Convergence, AChangeNotAboveItsBaseIsQuarantinedNeverApplied) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   ASSERT_OK(a().sync());
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=4"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "4")}));
   // A tampered or broken tablet: its version pushed below its base.
   ASSERT_OK(a().replica->db().exec("UPDATE outbox SET hlc = base_hlc - 1 WHERE field = 'batiments.nb_wc'"));
   auto r = a().sync();
@@ -90,7 +93,9 @@ TEST_F(Convergence, AChangeNotAboveItsBaseIsQuarantinedNeverApplied) {
 // command is refused, whole, with nothing written.
 TEST_F(Convergence, AKeyGivenTwiceInOneCommandIsRefusedWithNothingWritten) {
   const std::string id = shared_inspection();
-  auto twice = a().capture().set(id, {"batiments.nb_wc=2", "batiments.nb_douches=1", "batiments.nb_wc=3"});
+  auto twice = a().capture().set(
+      id, {Edit::answer("batiments.nb_wc", "2"), Edit::answer("batiments.nb_douches", "1"),
+           Edit::answer("batiments.nb_wc", "3")});
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().message(),
             "« batiments.nb_wc » est donné deux fois : une seule valeur par réponse dans une même commande");
@@ -104,14 +109,18 @@ TEST_F(Convergence, AKeyGivenTwiceInOneCommandIsRefusedWithNothingWritten) {
 // and [+1], [+2] are two rows.
 TEST_F(Convergence, TheSameCellOfANewRowTwiceIsRefusedAndNumberedNewRowsAreDistinct) {
   const std::string id = shared_inspection();
-  auto twice = a().capture().set(id, {"personnes[+].nom=Dupont", "personnes[+].nom=Martin"});
+  auto twice = a().capture().set(id, {Edit::cell("personnes", NewRow{1}, "nom", "Dupont"),
+                                      Edit::cell("personnes", NewRow{1}, "nom", "Martin")});
   ASSERT_FALSE(twice);
   EXPECT_EQ(twice.error().message(),
             "« personnes[+].nom » est donné deux fois pour la même nouvelle ligne : pour deux lignes, écrire "
             "personnes[+1].nom=… et personnes[+2].nom=…");
-  ASSERT_FALSE(a().capture().set(id, {"personnes[+].nom=Dupont", "personnes[+1].nom=Martin"}));
-  ASSERT_OK(a().capture().set(id, {"personnes[+].nom=Dupont", "personnes[+].fonction=directeur"}));
-  ASSERT_OK(a().capture().set(id, {"personnes[+1].nom=Martin", "personnes[+2].nom=Durand"}));
+  ASSERT_FALSE(a().capture().set(id, {Edit::cell("personnes", NewRow{1}, "nom", "Dupont"),
+                                      Edit::cell("personnes", NewRow{1}, "nom", "Martin")}));
+  ASSERT_OK(a().capture().set(id, {Edit::cell("personnes", NewRow{1}, "nom", "Dupont"),
+                                   Edit::cell("personnes", NewRow{1}, "fonction", "directeur")}));
+  ASSERT_OK(a().capture().set(id, {Edit::cell("personnes", NewRow{1}, "nom", "Martin"),
+                                   Edit::cell("personnes", NewRow{2}, "nom", "Durand")}));
   auto view = a().capture().load(id);
   ASSERT_OK(view);
   const auto rows = view->table("personnes");
@@ -119,7 +128,8 @@ TEST_F(Convergence, TheSameCellOfANewRowTwiceIsRefusedAndNumberedNewRowsAreDisti
   std::set<std::string> people;
   for (const auto& r : rows) people.insert(r.cells[0].display() + "/" + r.cells[1].display());
   EXPECT_EQ(people, (std::set<std::string>{"Dupont/directeur", "Martin/", "Durand/"}));
-  ASSERT_FALSE(a().capture().set(id, {"personnes[1].fonction=a", "personnes[01].fonction=b"}));
+  ASSERT_FALSE(a().capture().set(id, {Edit::cell("personnes", ExistingRow{1}, "fonction", "a"),
+                                      Edit::cell("personnes", ExistingRow{1}, "fonction", "b")}));
   converge();
   auto central = world_.central().inspection_view(id);
   ASSERT_OK(central);
@@ -134,10 +144,12 @@ TEST_F(Convergence, AClockRunningAheadAfterASyncIsBoundedByTheCentralNodesTime) 
   const std::string id = shared_inspection();
   for (const std::int64_t ahead : {10 * kMinute, 30 * 24 * 60 * kMinute}) {
     a().clock->set_offset(ahead);
-    ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=" + std::to_string(ahead / kMinute)}));
+    ASSERT_OK(
+        a().capture().set(id, {Edit::answer("batiments.nb_wc", std::to_string(ahead / kMinute))}));
     EXPECT_LE(a().replica->clock_lead_ms().value(), storage::Replica::kClockMarginMs) << ahead;
     a().clock->set_offset(0);
-    ASSERT_OK(a().capture().set(id, {"batiments.nb_douches=" + std::to_string(ahead / kMinute)}));
+    ASSERT_OK(a().capture().set(
+        id, {Edit::answer("batiments.nb_douches", std::to_string(ahead / kMinute))}));
     auto r = a().sync();
     ASSERT_OK(r);
     EXPECT_EQ(r->quarantined, 0u) << ahead;
@@ -156,14 +168,15 @@ TEST_F(Convergence, AClockRunningAheadAfterASyncIsBoundedByTheCentralNodesTime) 
 // inspector's, only their time was wrong.
 TEST_F(Convergence, ChangesStampedByAClockAMonthAheadAreRestampedNeverTakenOffTheTablet) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=1"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "1")}));
   ASSERT_OK(a().sync());
   // A restart: the boot clock of the last sync no longer measures the time since.
   ASSERT_OK(a().replica->db().exec(kRestart));
   a().clock->set_offset(30 * 24 * 60 * kMinute);
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=2"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "2")}));
   a().clock->set_offset(0);
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_douches=1", "personnes[+].nom=Dupont"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_douches", "1"),
+                                   Edit::cell("personnes", NewRow{1}, "nom", "Dupont")}));
   auto r = a().sync();
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 0u);
@@ -175,7 +188,7 @@ TEST_F(Convergence, ChangesStampedByAClockAMonthAheadAreRestampedNeverTakenOffTh
   EXPECT_EQ(central_field(id, "batiments.nb_douches").display(), "1");
   EXPECT_EQ(field(a(), id, "batiments.nb_wc").display(), "2");
   // The clock no longer holds the tablet's work: the next edit goes through as it is.
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   auto next = a().sync();
   ASSERT_OK(next);
   EXPECT_EQ(next->restamped, 0u);
@@ -200,14 +213,16 @@ class DeletedRow : public Convergence, public ::testing::WithParamInterface<Dele
 TEST_P(DeletedRow, AnEditToARowAnotherTabletDeletedIsAConflictNeverSilent) {
   const DeletionCase k = GetParam();
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"personnes[+1].nom=Dupont", "personnes[+2].nom=Martin"}));
+  ASSERT_OK(a().capture().set(id, {Edit::cell("personnes", NewRow{1}, "nom", "Dupont"),
+                                   Edit::cell("personnes", NewRow{2}, "nom", "Martin")}));
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   ASSERT_OK(a().capture().delete_row(id, "personnes", 1));
   const auto rows_b = b().capture().load(id)->table("personnes");
   ASSERT_EQ(rows_b.size(), 2u);
   const std::string row = rows_b[0].id;
-  ASSERT_OK(b().capture().set(id, {"personnes[1].fonction=directeur"}));
+  ASSERT_OK(
+      b().capture().set(id, {Edit::cell("personnes", ExistingRow{1}, "fonction", "directeur")}));
   if (k.deleter_first) {
     ASSERT_OK(a().sync());
     ASSERT_OK(b().sync());
@@ -284,8 +299,9 @@ TEST_F(Convergence, ATableOverItsCapAfterAMergeKeepsEveryRowAndRefusesAdditions)
   const std::string column = grid.item(*grid.find_item(table)).columns.front().key;
   const int half = cap / 2 + 1;
   for (auto* t : {&a(), &b()}) {
-    std::vector<std::string> rows;
-    for (int r = 1; r <= half; ++r) rows.push_back(table + "[+" + std::to_string(r) + "]." + column + "=x");
+    std::vector<storage::Edit> rows;
+    for (int r = 1; r <= half; ++r)
+      rows.push_back(Edit::cell(table, NewRow{static_cast<std::size_t>(r)}, column, "x"));
     ASSERT_OK(t->capture().set(id, rows));
   }
   converge();
@@ -301,10 +317,10 @@ TEST_F(Convergence, ATableOverItsCapAfterAMergeKeepsEveryRowAndRefusesAdditions)
     EXPECT_EQ(over->status, core::FindingStatus::kUnknown);
     EXPECT_NE(over->message.find(std::to_string(2 * half) + " lignes"), std::string::npos) << over->message;
   }
-  auto more = a().capture().set(id, {table + "[+]." + column + "=x"});
+  auto more = a().capture().set(id, {Edit::cell(table, NewRow{1}, column, "x")});
   ASSERT_FALSE(more);
   EXPECT_NE(more.error().message().find("supprimez-en avant d'en ajouter"), std::string::npos);
-  ASSERT_OK(a().capture().set(id, {table + "[1]." + column + "=y"}));
+  ASSERT_OK(a().capture().set(id, {Edit::cell(table, ExistingRow{1}, column, "y")}));
   for (int r = 0; r < 2 * half - cap; ++r) ASSERT_OK(b().capture().delete_row(id, table, 1));
   converge();
   auto v = a().capture().load(id);
@@ -319,7 +335,9 @@ TEST_F(Convergence, ATableOverItsCapAfterAMergeKeepsEveryRowAndRefusesAdditions)
 // many answers it repaired. A local change still pending is never overwritten.
 TEST_F(Convergence, AReplicaSplitOnPurposeHealsAtTheNextVerification) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3", "batiments.nb_douches=2", "batiments.nb_lavabos=10"}));
+  ASSERT_OK(a().capture().set(
+      id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("batiments.nb_douches", "2"),
+           Edit::answer("batiments.nb_lavabos", "10")}));
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   auto& db = b().replica->db();
@@ -327,7 +345,7 @@ TEST_F(Convergence, AReplicaSplitOnPurposeHealsAtTheNextVerification) {
   ASSERT_OK(db.exec("DELETE FROM fields WHERE field = 'batiments.nb_douches'"));
   ASSERT_OK(db.exec("INSERT INTO fields SELECT entity_type, entity_id, 'batiments.fantome', value, hlc, node "
                     "FROM fields WHERE field = 'batiments.nb_wc'"));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_lavabos=12"}));  // pending, kept
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_lavabos", "12")}));  // pending, kept
   ASSERT_OK(db.exec("UPDATE fields SET hlc = hlc + 1 WHERE field = 'batiments.nb_lavabos'"));
   auto unverified = b().sync(false);
   ASSERT_OK(unverified);
@@ -457,22 +475,24 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
       if (action < 6) {
         const std::string key = keys[rng() % keys.size()];
         what = "set " + key;
-        ASSERT_OK(writer.set(*id, {key + "=" + std::to_string(rng() % 20)}));
+        ASSERT_OK(writer.set(*id, {Edit::answer(key, std::to_string(rng() % 20))}));
       } else if (action == 6) {
         what = "clé répétée";
         const auto before = t.replica->pending_count().value();
         const std::string key = keys[rng() % keys.size()];
-        EXPECT_FALSE(writer.set(*id, {key + "=1", key + "=2"}));
+        EXPECT_FALSE(writer.set(*id, {Edit::answer(key, "1"), Edit::answer(key, "2")}));
         EXPECT_EQ(t.replica->pending_count().value(), before);
       } else if (action == 7) {
         what = "ligne ajoutée";
-        ASSERT_OK(writer.set(*id, {"personnes[+1].nom=n" + std::to_string(rng() % 100), "personnes[+2].nom=m"}));
+        ASSERT_OK(writer.set(
+            *id, {Edit::cell("personnes", NewRow{1}, "nom", "n" + std::to_string(rng() % 100)),
+                  Edit::cell("personnes", NewRow{2}, "nom", "m")}));
       } else if ((action == 8 || action == 9) && n_rows == 0) {
         continue;  // no row to edit or delete
       } else if (action == 8) {
         what = "ligne modifiée";
-        ASSERT_OK(writer.set(*id, {"personnes[" + std::to_string(1 + rng() % n_rows) + "].fonction=f" +
-                                   std::to_string(rng() % 100)}));
+        ASSERT_OK(writer.set(*id, {Edit::cell("personnes", ExistingRow{1 + rng() % n_rows},
+                                              "fonction", "f" + std::to_string(rng() % 100))}));
       } else if (action == 9) {
         what = "ligne supprimée";
         ASSERT_OK(writer.delete_row(*id, "personnes", static_cast<int>(1 + rng() % n_rows)));
@@ -492,14 +512,13 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
         const std::size_t have = rows->table(capped).size();
         if (have < cap) {
           what = "tableau rempli jusqu'à son plafond";
-          std::vector<std::string> fill;
-          for (std::size_t r = 1; r <= cap - have; ++r) {
-            fill.push_back(capped + "[+" + std::to_string(r) + "]." + capped_column + "=p");
-          }
+          std::vector<storage::Edit> fill;
+          for (std::size_t r = 1; r <= cap - have; ++r)
+            fill.push_back(Edit::cell(capped, NewRow{r}, capped_column, "p"));
           ASSERT_OK(writer.set(*id, fill));
         } else {
           what = "ligne refusée : tableau à son plafond";
-          EXPECT_FALSE(writer.set(*id, {capped + "[+]." + capped_column + "=p"}));
+          EXPECT_FALSE(writer.set(*id, {Edit::cell(capped, NewRow{1}, capped_column, "p")}));
         }
       } else if (action < 16) {
         what = "synchronisation";

@@ -14,6 +14,8 @@ namespace {
 
 using core::SignatureState;
 using core::Value;
+using storage::Edit;
+using storage::NewRow;
 
 TEST(ReportSigning, SignedBytesVerifyWithTheCertificateAndNothingElse) {
   auto ca = sync::make_ca("Autorité", 30);
@@ -53,8 +55,10 @@ class SignedReports : public TwoTabletTest {
     ASSERT_OK(id);
     id_ = *id;
     ASSERT_OK(a().capture().set(
-        id_, {"suivi=aucun", "batiments.nb_wc=3", "conclusions=Bon fonctionnement.",
-              "personnes[+].nom=M. Martin", "personnes[+].fonction=directeur"}));
+        id_, {Edit::answer("suivi", "aucun"), Edit::answer("batiments.nb_wc", "3"),
+              Edit::answer("conclusions", "Bon fonctionnement."),
+              Edit::cell("personnes", NewRow{1}, "nom", "M. Martin"),
+              Edit::cell("personnes", NewRow{1}, "fonction", "directeur")}));
     ASSERT_OK(a().sync());
     ASSERT_OK(b().sync());
   }
@@ -164,7 +168,7 @@ TEST_F(SignedReports, AValidSignatureIsAcceptedAndVerifiesAtTheCentralNode) {
   ASSERT_OK(other);
   EXPECT_EQ(sync::verify_report_signature(view, other->cert_pem).code, "certificat_inconnu");
   // The holder's answer may still be added: it is outside the signature.
-  ASSERT_OK(a().capture().set(id_, {"avis_titulaire=Pris note."}));
+  ASSERT_OK(a().capture().set(id_, {Edit::answer("avis_titulaire", "Pris note.")}));
   ASSERT_OK(a().sync());
   EXPECT_TRUE(sync::verify_report_signature(central_view(), world_.ca().cert_pem).valid());
 }
@@ -206,7 +210,8 @@ TEST_F(SignedReports, ASignatureNamingAnotherDeviceIsRefused) {
 }
 
 TEST_F(SignedReports, AReportChangedCentrallyBeforeTheSignatureArrivesIsRefused) {
-  ASSERT_OK(b().capture().set(id_, {"batiments.nb_wc=5"}));  // b edits, a never sees it...
+  ASSERT_OK(b().capture().set(
+      id_, {Edit::answer("batiments.nb_wc", "5")}));  // b edits, a never sees it...
   ASSERT_OK(b().sync());
   ASSERT_OK(a().capture().complete(id_));
   ASSERT_OK(a().sign(id_));  // ...and signs without it
@@ -335,8 +340,8 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
 }
 
 TEST_F(SignedReports, TheOfficeCannotChangeASignedReportByResolvingAConflict) {
-  ASSERT_OK(a().capture().set(id_, {"batiments.nb_wc=4"}));
-  ASSERT_OK(b().capture().set(id_, {"batiments.nb_wc=6"}));
+  ASSERT_OK(a().capture().set(id_, {Edit::answer("batiments.nb_wc", "4")}));
+  ASSERT_OK(b().capture().set(id_, {Edit::answer("batiments.nb_wc", "6")}));
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());  // b wrote last: its value wins, a conflict is recorded
   ASSERT_OK(a().sync());

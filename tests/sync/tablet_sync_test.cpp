@@ -14,14 +14,16 @@ namespace carnet::testing {
 namespace {
 
 using core::Value;
+using storage::Edit;
+using storage::NewRow;
 
 class Sync : public TwoTabletTest {
  protected:
   // a and b set batiments.nb_wc of `inspection` to 3 and 5 offline and sync (b first); a
   // then settles the conflict with its own value, 3, as `carnet conflicts resolve` does.
   storage::ConflictRecord settle_a_conflict_on_a(const std::string& inspection) {
-    EXPECT_OK(a().capture().set(inspection, {"batiments.nb_wc=3"}));
-    EXPECT_OK(b().capture().set(inspection, {"batiments.nb_wc=5"}));
+    EXPECT_OK(a().capture().set(inspection, {Edit::answer("batiments.nb_wc", "3")}));
+    EXPECT_OK(b().capture().set(inspection, {Edit::answer("batiments.nb_wc", "5")}));
     EXPECT_OK(b().sync());
     EXPECT_OK(a().sync());
     const auto conflict = a().replica->conflicts()->front();
@@ -49,8 +51,10 @@ TEST_F(Sync, NoOpSyncIsOneRequest) {
 
 TEST_F(Sync, DifferentSectionsMergeCleanly) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3", "remarques.batiments=RAS"}));
-  ASSERT_OK(b().capture().set(id, {"introduction.ca_hommes=4", "personnes[+].nom=Mme Dubois"}));
+  ASSERT_OK(a().capture().set(
+      id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("remarques.batiments", "RAS")}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("introduction.ca_hommes", "4"),
+                                   Edit::cell("personnes", NewRow{1}, "nom", "Mme Dubois")}));
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   auto ra = a().sync();
@@ -67,8 +71,9 @@ TEST_F(Sync, DifferentSectionsMergeCleanly) {
 
 TEST_F(Sync, SameItemOneWinnerEverywhereAndOneConflictWithBothValues) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=5"}));  // written later: higher version
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
+  ASSERT_OK(b().capture().set(
+      id, {Edit::answer("batiments.nb_wc", "5")}));  // written later: higher version
   ASSERT_OK(b().sync());
   auto ra = a().sync();
   ASSERT_OK(ra);
@@ -93,8 +98,8 @@ TEST_F(Sync, SameItemOneWinnerEverywhereAndOneConflictWithBothValues) {
 
 TEST_F(Sync, ConflictResolvedAtTheOfficeReachesBothTablets) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=5"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "5")}));
   ASSERT_OK(b().sync());
   ASSERT_OK(a().sync());
   auto conflicts = world_.central().conflicts(true);
@@ -142,8 +147,8 @@ TEST_F(Sync, AConflictSettledWhileAnExchangeIsInFlightStaysSettled) {
 
 TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
   const std::string id = shared_inspection();
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=2"}));  // b edits offline...
-  ASSERT_OK(a().capture().set(id, {"suivi=aucun"}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "2")}));  // b edits offline...
+  ASSERT_OK(a().capture().set(id, {Edit::answer("suivi", "aucun")}));
   ASSERT_OK(a().capture().complete(id));
   ASSERT_OK(a().sign(id));
   ASSERT_OK(a().sync());  // ...while a signs and syncs first
@@ -181,7 +186,7 @@ TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
 
 TEST_F(Sync, UnassignedDossierIsEvictedOnlyAfterItsChangesAreAcknowledged) {
   const std::string id = shared_inspection();
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=4"}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "4")}));
   ASSERT_OK(world_.central().unassign("d1", "second"));
   auto rb = b().sync();  // pushes the pending change, then evicts
   ASSERT_OK(rb);
@@ -226,7 +231,7 @@ TEST_F(Sync, ChangesToADossierNeverAssignedAreQuarantined) {
 
 TEST_F(Sync, IllTypedValueIsQuarantined) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   // A damaged or hostile tablet sends text for a number.
   ASSERT_OK(a().replica->db().exec("UPDATE outbox SET value = 't:trois' WHERE field = 'batiments.nb_wc'"));
   auto r = a().sync();
@@ -254,7 +259,7 @@ TEST_F(Sync, IllTypedValueIsQuarantined) {
 TEST_F(Sync, ChangeWithAClockHoursAheadFromAnOlderTabletIsQuarantined) {
   const std::string id = shared_inspection();
   a().transport->act_as_older_tablet();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   const std::uint64_t three_hours = (3ull * 3600 * 1000) << 16;
   ASSERT_OK(a().replica->db().exec("UPDATE outbox SET hlc = hlc + " + std::to_string(three_hours) +
                                    " WHERE field = 'batiments.nb_wc'"));
@@ -272,7 +277,7 @@ TEST_F(Sync, ChangeWithAClockHoursAheadFromAnOlderTabletIsQuarantined) {
 TEST_F(Sync, ARetriedQuarantinedPushGetsItsReasonMessageAgain) {
   const std::string id = shared_inspection();
   a().transport->act_as_older_tablet();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   const std::uint64_t three_hours = (3ull * 3600 * 1000) << 16;
   ASSERT_OK(a().replica->db().exec("UPDATE outbox SET hlc = hlc + " + std::to_string(three_hours) +
                                    " WHERE field = 'batiments.nb_wc'"));
@@ -296,7 +301,8 @@ TEST_F(Sync, ARetriedQuarantinedPushGetsItsReasonMessageAgain) {
 
 TEST_F(Sync, LostResponseIsRetriedWithoutApplyingTwice) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3", "batiments.nb_douches=2"}));
+  ASSERT_OK(a().capture().set(
+      id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("batiments.nb_douches", "2")}));
   const auto changes_before = world_.central().totals()->changes;
   a().transport->drop_next_responses(1);
   EXPECT_FALSE(a().sync());  // applied centrally, but a never heard back
@@ -310,7 +316,7 @@ TEST_F(Sync, LostResponseIsRetriedWithoutApplyingTwice) {
 
 TEST_F(Sync, OfflineSyncFailsCleanlyAndKeepsEverything) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_wc=3"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
   a().transport->set_offline(true);
   auto r = a().sync();
   ASSERT_FALSE(r);
@@ -323,9 +329,9 @@ TEST_F(Sync, OfflineSyncFailsCleanlyAndKeepsEverything) {
 
 TEST_F(Sync, ConnectionCutInTheMiddleOfAPullResumesWithNothingAppliedTwice) {
   const std::string id = shared_inspection();
-  std::vector<std::string> answers;
-  for (int i = 0; i < 300; ++i) answers.push_back("batiments.nb_wc=" + std::to_string(i));  // 300 changes
-  for (const auto& a_answer : answers) ASSERT_OK(a().capture().set(id, {a_answer}));
+  for (int i = 0; i < 300; ++i) {  // 300 changes
+    ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", std::to_string(i))}));
+  }
   ASSERT_OK(a().sync());
   // b pulls 50 changes a page; the answer to its second request is lost on the way.
   sync::SyncOptions o;
@@ -346,10 +352,10 @@ TEST_F(Sync, ConnectionCutInTheMiddleOfAPullResumesWithNothingAppliedTwice) {
 
 TEST_F(Sync, APulledChangeDoesNotOverwriteALocalChangeNotYetPushed) {
   const std::string id = shared_inspection();
-  ASSERT_OK(a().capture().set(id, {"batiments.nb_douches=7"}));
+  ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_douches", "7")}));
   ASSERT_OK(a().sync());
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_wc=1"}));
-  ASSERT_OK(b().capture().set(id, {"batiments.nb_douches=4"}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "1")}));
+  ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_douches", "4")}));
   // One change per request: the first exchange pushes nb_wc and pulls a's nb_douches while
   // b's own nb_douches is still waiting; b must keep its value until the central decides.
   sync::SyncOptions o;

@@ -17,6 +17,7 @@ namespace carnet::testing {
 namespace {
 
 using core::Json;
+using storage::Edit;
 
 constexpr const char* kJeanPassword = "Jean-Zorglub-mot-de-passe";
 constexpr const char* kMariePassword = "Marie-Zorglub-mot-de-passe";
@@ -91,13 +92,13 @@ class OfficeAppTest : public TwoTabletTest {
     EXPECT_OK(id);
     EXPECT_OK(a().sync());
     EXPECT_OK(b().sync());
-    EXPECT_OK(a().capture().set(*id, {"batiments.nb_wc=2"}));
-    EXPECT_OK(b().capture().set(*id, {"batiments.nb_wc=3"}));
+    EXPECT_OK(a().capture().set(*id, {Edit::answer("batiments.nb_wc", "2")}));
+    EXPECT_OK(b().capture().set(*id, {Edit::answer("batiments.nb_wc", "3")}));
     EXPECT_OK(b().sync());
     EXPECT_OK(a().sync());
-    EXPECT_OK(a().capture().set(*id, {"batiments.nb_douches=4"}));
+    EXPECT_OK(a().capture().set(*id, {Edit::answer("batiments.nb_douches", "4")}));
     EXPECT_OK(a().sync(false));
-    EXPECT_OK(a().capture().set(*id, {"batiments.nb_douches=5"}));
+    EXPECT_OK(a().capture().set(*id, {Edit::answer("batiments.nb_douches", "5")}));
     EXPECT_OK(a().replica->db().exec("UPDATE outbox SET hlc = base_hlc - 1 WHERE field = 'batiments.nb_douches'"));
     EXPECT_OK(a().sync(false));
     return id.value_or("");

@@ -25,6 +25,8 @@
 namespace carnet::testing {
 namespace {
 
+using storage::Edit;
+
 class SyncEndToEnd : public CentralNodeTest {
  protected:
   // Every change reached the central node exactly once: the log holds each change id once
@@ -292,8 +294,9 @@ TEST_F(SyncEndToEnd, TabletKilledDuringASyncResumesWithNothingLostOrAppliedTwice
     ASSERT_TRUE(replica);
     storage::Capture capture(**replica);
     for (int i = 0; i < 3000; ++i) {
-      auto n = capture.set(id, {"batiments.nb_wc=" + std::to_string(i % 97), "batiments.nb_douches=" + std::to_string(i % 89),
-                                "introduction.ca_hommes=" + std::to_string(i % 83)});
+      auto n = capture.set(id, {Edit::answer("batiments.nb_wc", std::to_string(i % 97)),
+                                Edit::answer("batiments.nb_douches", std::to_string(i % 89)),
+                                Edit::answer("introduction.ca_hommes", std::to_string(i % 83))});
       ASSERT_TRUE(n);
     }
     written = (*replica)->pending_count().value();
@@ -327,7 +330,9 @@ TEST_F(SyncEndToEnd, ACentralNodeKilledDuringASyncLosesNothingAndTheNextSyncGoes
     ASSERT_TRUE(replica);
     storage::Capture capture(**replica);
     for (int i = 0; i < 3000; ++i) {
-      ASSERT_TRUE(capture.set(id, {"batiments.nb_wc=" + std::to_string(i % 97), "introduction.ca_hommes=" + std::to_string(i % 83)}));
+      ASSERT_TRUE(
+          capture.set(id, {Edit::answer("batiments.nb_wc", std::to_string(i % 97)),
+                           Edit::answer("introduction.ca_hommes", std::to_string(i % 83))}));
     }
     written = (*replica)->pending_count().value();
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/status.hpp"
+#include "storage/edit.hpp"
 #include "tools/cli/args.hpp"
 
 namespace carnet::bench {
@@ -37,7 +38,7 @@ inline void check(const core::Status& s) {
 
 // The answers an inspector types for a shelter, cycled with changing values so that every
 // one is a real change.
-inline std::string answer(std::size_t i) {
+inline storage::Edit answer(std::size_t i) {
   static const std::vector<std::pair<const char*, int>> kItems = {
       {"agrement.places_subventionnees", 0}, {"fonctionnement.nuitees_totales", 1}, {"fonctionnement.nuitees_agreees", 1},
       {"fonctionnement.nuitees_enfants", 1}, {"batiments.nb_heberges", 0},          {"batiments.nb_wc", 0},
@@ -60,7 +61,7 @@ inline std::string answer(std::size_t i) {
       break;
     }
   }
-  return std::string(key) + "=" + value;
+  return storage::Edit::answer(key, std::move(value));
 }
 
 inline std::size_t count_option(const cli::Args& args, const char* name, std::size_t fallback) {

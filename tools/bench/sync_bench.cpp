@@ -327,7 +327,7 @@ sync::SyncReport sync_or_die(TabletHandle& t) {
 void capture_answers(TabletHandle& t, const std::string& dossier, std::size_t count) {
   storage::Capture capture(*t.replica);
   const std::string id = check(capture.start(dossier, std::nullopt, core::Date::parse("2026-03-10").value()));
-  std::vector<std::string> batch;
+  std::vector<storage::Edit> batch;
   for (std::size_t i = 0; i < count; ++i) {
     batch.push_back(answer(i));
     if (batch.size() == 14 || i + 1 == count) {  // 14 distinct items: each batch changes all

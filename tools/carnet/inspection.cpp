@@ -5,8 +5,9 @@
 #include "storage/blob_store.hpp"
 #include "storage/files.hpp"
 #include "sync/report_signing.hpp"
-#include "tools/cli/documents.hpp"
+#include "tools/carnet/edit_syntax.hpp"
 #include "tools/carnet/node.hpp"
+#include "tools/cli/documents.hpp"
 
 namespace carnet::tool {
 namespace {
@@ -135,8 +136,9 @@ int cmd_inspection(const cli::Args& args) {
   auto id = args.required(2, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
   if (sub == "set") {
-    std::vector<std::string> assignments(args.positional().begin() + 3, args.positional().end());
-    auto n = capture.set(*id, assignments);
+    auto edits = parse_assignments({args.positional().begin() + 3, args.positional().end()});
+    if (!edits) return failed(edits.error(), args);
+    auto n = capture.set(*id, *edits);
     if (!n) return failed(n.error(), args);
     if (args.json()) cli::print_json(Json::object().set("changed", *n));
     else std::cout << *n << " valeur(s) enregistrée(s)\n";
@@ -150,6 +152,8 @@ int cmd_inspection(const cli::Args& args) {
     auto file = args.required(4, "outils.args.quoi_fichier");
     if (!key) return failed(key.error(), args);
     if (!file) return failed(file.error(), args);
+    auto path = parse_key_path(*key);
+    if (!path) return failed(path.error(), args);
     auto dir = cli::data_dir(args);
     storage::BlobStore blobs(*dir + "/blobs", kMaxAttachmentBytes, (*replica)->key());
     auto sha = blobs.put_file(*file);
@@ -158,7 +162,7 @@ int cmd_inspection(const cli::Args& args) {
     if (!tx) return failed(tx.error(), args);
     if (auto s = (*replica)->add_blob(**tx, *sha, *blobs.size(*sha)); !s.ok()) return failed(s, args);
     if (auto s = (*tx)->commit(); !s.ok()) return failed(s, args);
-    auto n = capture.set(*id, {*key + "=" + *sha});
+    auto n = capture.set(*id, {storage::Edit{*path, *sha}});
     if (!n) return failed(n.error(), args);
     if (args.json()) cli::print_json(Json::object().set("sha256", *sha).set("key", *key));
     else std::cout << "pièce jointe enregistrée (" << *sha << ")\n";

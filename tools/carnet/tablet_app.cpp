@@ -11,6 +11,7 @@
 #include "sync/device_credentials.hpp"
 #include "sync/report_signing.hpp"
 #include "tools/carnet/conflicts.hpp"
+#include "tools/carnet/edit_syntax.hpp"
 #include "tools/carnet/node.hpp"
 
 namespace carnet::tool {
@@ -48,12 +49,12 @@ std::string sniff_type(std::string_view b) {
   return "application/octet-stream";
 }
 
-// The assignments of a save, {set: {KEY: TEXT…}, effacer: [KEY…]}, as Capture::set takes them
-// ("KEY=TEXT"). A TEXT is an answer: a blank one is refused, because Capture::set would read it
-// as clearing; an answer is cleared only when it is named in "effacer" (each KEY becomes
-// "KEY="), so that nothing a page fails to read can erase what is stored. A KEY is in one
+// The edits of a save, {set: {KEY: TEXT…}, effacer: [KEY…]}, each KEY a path as the command
+// line writes it (tools/carnet/edit_syntax.hpp). A TEXT is an answer: a blank one is refused,
+// because Capture would read it as clearing; an answer is cleared only when it is named in
+// "effacer", so that nothing a page fails to read can erase what is stored. A KEY is in one
 // list at most; a cell of a row not made yet ("[+…]") cannot be cleared.
-Result<std::vector<std::string>> save_assignments(const Json& body) {
+Result<std::vector<storage::Edit>> save_edits(const Json& body) {
   const Json* set = body.find("set");
   const Json* erase = body.find("effacer");
   if (set != nullptr && set->kind() != Json::Kind::kObject) {
@@ -69,7 +70,7 @@ Result<std::vector<std::string>> save_assignments(const Json& body) {
   const auto valid_key = [](const std::string& k) {
     return !k.empty() && k.find('=') == std::string::npos;
   };
-  std::vector<std::string> assignments;
+  std::vector<storage::Edit> edits;
   std::set<std::string, std::less<>> set_keys;
   if (set != nullptr) {
     for (const auto& [key, value] : set->as_object()) {
@@ -80,8 +81,10 @@ Result<std::vector<std::string>> save_assignments(const Json& body) {
         return core::fail(
             Status::invalid_argument("outils.tablet_app.valeur_vide", {{"champ", key}}));
       }
+      auto path = parse_key_path(key);
+      if (!path) return core::fail(path.error());
       set_keys.insert(key);
-      assignments.push_back(key + "=" + value.as_string());
+      edits.push_back({std::move(*path), value.as_string()});
     }
   }
   if (erase != nullptr) {
@@ -94,14 +97,16 @@ Result<std::vector<std::string>> save_assignments(const Json& body) {
         return core::fail(
             Status::invalid_argument("outils.tablet_app.effacer_et_set", {{"cle", key}}));
       }
-      if (key.find("[+") != std::string::npos) {
+      auto path = parse_key_path(key);
+      if (!path) return core::fail(path.error());
+      if (path->is_new_row_cell()) {
         return core::fail(
             Status::invalid_argument("outils.tablet_app.effacer_nouvelle_ligne", {{"cle", key}}));
       }
-      assignments.push_back(key + "=");
+      edits.push_back({std::move(*path), std::nullopt});
     }
   }
-  return assignments;
+  return edits;
 }
 
 Json rows_json(const std::vector<core::Column>& columns, const std::vector<core::TableRow>& rows) {
@@ -259,9 +264,9 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
   } else if (action.empty() && m == "PUT") {
     auto body = web::json_body(request);
     if (!body) return web::error_response(body.error());
-    auto assignments = save_assignments(*body);
-    if (!assignments) return web::error_response(assignments.error());
-    auto n = capture.set(id, *assignments);
+    auto edits = save_edits(*body);
+    if (!edits) return web::error_response(edits.error());
+    auto n = capture.set(id, *edits);
     if (!n) done = n.error();
   } else if (action == "supprimer-ligne" && m == "POST") {
     auto body = web::json_body(request);
@@ -283,6 +288,8 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
       return web::error_response(Status::invalid_argument("outils.tablet_app.cle_photo"));
     }
     if (request.body.empty()) return web::error_response(Status::invalid_argument("outils.tablet_app.photo_vide"));
+    auto path = parse_key_path(*key);
+    if (!path) return web::error_response(path.error());
     storage::BlobStore blobs(dir_ + "/blobs", kMaxAttachmentBytes, replica_.key());
     auto sha = blobs.put(request.body);
     if (!sha) return web::error_response(sha.error());
@@ -290,7 +297,7 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
     if (!tx) return web::error_response(tx.error());
     if (auto s = replica_.add_blob(**tx, *sha, request.body.size()); !s.ok()) return web::error_response(s);
     if (auto s = (*tx)->commit(); !s.ok()) return web::error_response(s);
-    auto n = capture.set(id, {*key + "=" + *sha});
+    auto n = capture.set(id, {storage::Edit{std::move(*path), *sha}});
     if (!n) done = n.error();
     photo = *sha;
   } else if (action == "cloturer" && m == "POST") {
