@@ -44,6 +44,8 @@ struct Change {
   // A row's deletion: the central sequence its writer had pulled when it wrote it (0 when
   // unknown), which tells the central node which edits of the row the writer had not seen.
   std::uint64_t seen_cursor = 0;
+
+  friend bool operator==(const Change&, const Change&) = default;
 };
 
 // What the central node does with a change, given the field's current state (DESIGN.md,

@@ -53,6 +53,8 @@ struct ConflictRecord {
   core::Version loser_version;
   std::string loser_author;
   std::int64_t created_ms = 0;
+
+  friend bool operator==(const ConflictRecord&, const ConflictRecord&) = default;
 };
 
 class EntityStore {

@@ -1,10 +1,8 @@
 #include "sync/central_service.hpp"
 
 #include <cstdio>
-#include <cstring>
 #include <sstream>
 
-#include "carnet/v1/sync.pb.h"
 #include "core/date.hpp"
 #include "core/text.hpp"
 #include "sync/codec.hpp"
@@ -25,53 +23,81 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-HttpResponse proto_response(const google::protobuf::Message& m) {
+// A 200 answer with `body`, an encoded message (sync/codec.hpp).
+HttpResponse message_response(std::string body) {
   HttpResponse r;
-  r.body = m.SerializeAsString();
+  r.body = std::move(body);
   return r;
 }
 
-v1::Outcome::Status wire_status(storage::ChangeOutcome::Status s) {
-  switch (s) {
-    case storage::ChangeOutcome::Status::kDuplicate: return v1::Outcome::STATUS_DUPLICATE;
-    case storage::ChangeOutcome::Status::kConflictWon: return v1::Outcome::STATUS_CONFLICT_WON;
-    case storage::ChangeOutcome::Status::kConflictLost: return v1::Outcome::STATUS_CONFLICT_LOST;
-    case storage::ChangeOutcome::Status::kQuarantined: return v1::Outcome::STATUS_QUARANTINED;
-    case storage::ChangeOutcome::Status::kSuperseded: return v1::Outcome::STATUS_SUPERSEDED;
-    case storage::ChangeOutcome::Status::kClockAhead: return v1::Outcome::STATUS_CLOCK_AHEAD;
-  }
-  return v1::Outcome::STATUS_UNSPECIFIED;
-}
-
-void set_side(v1::ConflictSide& side, const core::Value& value, const core::Version& version, const std::string& author) {
-  *side.mutable_value() = encode_value(value);
-  side.set_hlc(version.hlc.value);
-  side.set_node(std::string(reinterpret_cast<const char*>(version.node.bytes().data()), 16));
-  side.set_author(author);
-}
-
-}  // namespace
-
-namespace {
-
-HttpResponse error_answer(int http_status, int code, const std::vector<core::Message>& parts, std::string text) {
-  v1::Error e;
-  e.set_code(static_cast<v1::Error::Code>(code));
-  e.set_message(std::move(text));
-  encode_parts(parts, *e.mutable_parts());
-  HttpResponse r = proto_response(e);
+HttpResponse refusal_response(int http_status, const Refusal& refusal) {
+  HttpResponse r = message_response(encode(refusal));
   r.status = http_status;
   return r;
 }
 
-}  // namespace
-
-HttpResponse error_response(int http_status, int code, const Status& refusal) {
-  return error_answer(http_status, code, refusal.parts(), refusal.message());
+Outcome::Status outcome_status(storage::ChangeOutcome::Status s) {
+  switch (s) {
+    case storage::ChangeOutcome::Status::kDuplicate: return Outcome::Status::kDuplicate;
+    case storage::ChangeOutcome::Status::kConflictWon: return Outcome::Status::kConflictWon;
+    case storage::ChangeOutcome::Status::kConflictLost: return Outcome::Status::kConflictLost;
+    case storage::ChangeOutcome::Status::kQuarantined: return Outcome::Status::kQuarantined;
+    case storage::ChangeOutcome::Status::kSuperseded: return Outcome::Status::kSuperseded;
+    case storage::ChangeOutcome::Status::kClockAhead: return Outcome::Status::kClockAhead;
+  }
+  return Outcome::Status::kUnspecified;
 }
 
-HttpResponse error_response(int http_status, int code, const core::Message& message) {
-  return error_answer(http_status, code, {message}, message.render());
+// What a device pushed, as the store takes it.
+storage::SyncInput sync_input(const storage::DeviceRecord& device, SyncRequest in) {
+  storage::SyncInput input;
+  input.device = device.id;
+  input.inspector_id = device.inspector_id;
+  input.device_clock = in.clock;
+  input.cursor = in.cursor;
+  input.push = std::move(in.push);
+  input.max_pull = in.max_pull == 0 ? 1000 : in.max_pull;
+  input.grids_held = std::move(in.grids);
+  input.evicted = std::move(in.evicted);
+  input.resolved_conflicts = std::move(in.resolved_conflicts);
+  input.want_checksum = in.want_checksum;
+  input.restamps = in.restamps;
+  input.repair = std::move(in.repair);
+  return input;
+}
+
+// What the store answered, as the device receives it.
+SyncResponse sync_response(storage::SyncOutput out, std::uint64_t blob_size_limit) {
+  SyncResponse r;
+  r.clock = out.clock;
+  r.outcomes.reserve(out.outcomes.size());
+  for (auto& o : out.outcomes) {
+    r.outcomes.push_back({static_cast<std::uint32_t>(o.index), outcome_status(o.status), std::move(o.reason),
+                          std::move(o.reason_message), std::move(o.state)});
+  }
+  r.pull.reserve(out.pull.size());
+  for (auto& lc : out.pull) r.pull.push_back({std::move(lc.change), lc.seq});
+  r.cursor = out.cursor;
+  r.has_more = out.has_more;
+  r.assigned = std::move(out.assigned);
+  r.evict = std::move(out.evict);
+  r.grid_files = std::move(out.grid_files);
+  r.conflicts = std::move(out.conflicts);
+  r.scope_checksum = std::move(out.checksum);
+  r.dossier_checksums = std::move(out.dossier_checksums);
+  r.repaired = std::move(out.repaired);
+  r.blob_size_limit = blob_size_limit;
+  return r;
+}
+
+}  // namespace
+
+HttpResponse error_response(int http_status, ErrorCode code, const Status& refusal) {
+  return refusal_response(http_status, {code, refusal.message(), 0, refusal.parts()});
+}
+
+HttpResponse error_response(int http_status, ErrorCode code, const core::Message& message) {
+  return refusal_response(http_status, {code, message.render(), 0, {message}});
 }
 
 CentralService::CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options)
@@ -96,19 +122,17 @@ HttpResponse CentralService::handle(const HttpRequest& request) {
   } else if (path.starts_with("/v1/blobs/") && !options_.blob_dir.empty()) {
     response = blob(request, path);
   } else {
-    response = error_response(404, v1::Error::CODE_NOT_FOUND, core::Message("sync.central_service.point_acces_inconnu", {{"methode", request.method}, {"chemin", path}}));
+    response = error_response(404, ErrorCode::kNotFound, core::Message("sync.central_service.point_acces_inconnu", {{"methode", request.method}, {"chemin", path}}));
   }
   bytes_out_ += response.body.size();
   return response;
 }
 
 HttpResponse CentralService::enroll(const HttpRequest& request) {
-  v1::EnrollRequest in;
-  if (!in.ParseFromString(request.body)) {
-    return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.enrolement_illisible"));
-  }
-  if (in.code().empty() || in.code().size() > 64 || in.node_id().size() != 16 || in.device_name().size() > 200) {
-    return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.enrolement_incomplet"));
+  auto in = decode<EnrollRequest>(request.body, Status::invalid_argument("sync.central_service.enrolement_illisible"));
+  if (!in) return error_response(400, ErrorCode::kBadRequest, in.error());
+  if (in->code.empty() || in->code.size() > 64 || !in->node_id || in->device_name.size() > 200) {
+    return error_response(400, ErrorCode::kBadRequest, core::Message("sync.central_service.enrolement_incomplet"));
   }
   // Guessing codes is slowed down: a few wrong ones per address, then a pause.
   const auto now = std::chrono::steady_clock::now();
@@ -118,7 +142,7 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
     while (!recent.empty() && now - recent.front() > options_.enrollment_window) recent.pop_front();
     if (static_cast<int>(recent.size()) >= options_.enrollment_failures_allowed) {
       const auto wait = std::chrono::duration_cast<std::chrono::minutes>(options_.enrollment_window - (now - recent.front()));
-      return error_response(429, v1::Error::CODE_RATE_LIMITED,
+      return error_response(429, ErrorCode::kRateLimited,
                             core::Message("sync.central_service.trop_de_codes", {{"minutes", wait.count() + 1}}));
     }
   }
@@ -126,29 +150,27 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
     std::lock_guard lock(failures_mu_);
     failures_[request.remote_address].push_back(now);
   };
-  std::array<std::uint8_t, 16> node_bytes{};
-  std::memcpy(node_bytes.data(), in.node_id().data(), 16);
-  const core::Uuid device_id = core::Uuid::from_bytes(node_bytes);
+  const core::Uuid device_id = *in->node_id;
   auto existing = store_.device(device_id);
-  if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+  if (!existing) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   if (*existing && (*existing)->revoked_ms) {
-    return error_response(403, v1::Error::CODE_ENROLLMENT, core::Message("sync.central_service.appareil_revoque_enrolement"));
+    return error_response(403, ErrorCode::kEnrollment, core::Message("sync.central_service.appareil_revoque_enrolement"));
   }
-  const std::string code_hash = sha256_hex(in.code());
+  const std::string code_hash = sha256_hex(in->code);
   auto inspector = store_.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
     count_failure();
-    return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error());
+    return error_response(403, ErrorCode::kEnrollment, inspector.error());
   }
-  auto cert = sign_certificate_request(ca_, in.csr_pem(), device_id.to_string(), inspector->id,
+  auto cert = sign_certificate_request(ca_, in->csr_pem, device_id.to_string(), inspector->id,
                                        options_.device_certificate_days);
-  if (!cert) return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error());
+  if (!cert) return error_response(400, ErrorCode::kBadRequest, cert.error());
   auto info = inspect_certificate(*cert);
-  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+  if (!info) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   storage::DeviceRecord d;
   d.id = device_id;
   d.inspector_id = inspector->id;
-  d.name = in.device_name();
+  d.name = in->device_name;
   d.serial_hex = info->serial_hex;
   d.fingerprint = info->fingerprint;
   d.not_after = info->not_after;
@@ -159,23 +181,18 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   // the earlier ones are refused from now on.
   if (auto s = *existing ? store_.reenroll_device(code_hash, now_ms(), d) : store_.enroll_device(code_hash, now_ms(), d);
       !s.ok()) {
-    if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, v1::Error::CODE_ENROLLMENT, s);
-    return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+    if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, ErrorCode::kEnrollment, s);
+    return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   }
   ++enrollments_;
-  v1::EnrollResponse out;
-  out.set_certificate_pem(*cert);
-  out.set_device_id(in.node_id());
-  out.set_inspector_id(inspector->id);
-  out.set_inspector_name(inspector->name);
-  out.set_not_after(info->not_after);
-  return proto_response(out);
+  return message_response(
+      encode(EnrollResponse{*cert, device_id, inspector->id, inspector->name, info->not_after}));
 }
 
 HttpResponse CentralService::sync(const HttpRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   ++syncs_;
-  auto refuse = [&](int http, int code, const auto& refusal) {
+  auto refuse = [&](int http, ErrorCode code, const auto& refusal) {
     ++sync_errors_;
     return error_response(http, code, refusal);
   };
@@ -185,80 +202,20 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
     return *refused;
   }
   const auto& device = std::get<storage::DeviceRecord>(who);
-  const core::Uuid* device_id = &device.id;
-  v1::SyncRequest in;
-  if (!in.ParseFromString(request.body)) return refuse(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.synchronisation_illisible"));
-  auto pushed = decode_batch(in.push());
-  if (!pushed) return refuse(400, v1::Error::CODE_BAD_REQUEST, pushed.error());
-  storage::SyncInput input;
-  input.device = *device_id;
-  input.inspector_id = device.inspector_id;
-  input.device_clock = core::Hlc{in.clock()};
-  input.cursor = in.cursor();
-  input.push.reserve(pushed->size());
-  for (auto& sc : *pushed) input.push.push_back(std::move(sc.change));
-  input.max_pull = in.max_pull() == 0 ? 1000 : in.max_pull();
-  for (const auto& g : in.grids()) input.grids_held.emplace_back(g.key(), g.version());
-  input.evicted.assign(in.evicted().begin(), in.evicted().end());
-  input.resolved_conflicts.assign(in.resolved_conflicts().begin(), in.resolved_conflicts().end());
-  input.want_checksum = in.want_checksum();
-  input.restamps = in.restamps();
-  if (static_cast<std::size_t>(in.repair_size()) > kMaxRepairDossiers) {
-    return refuse(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.trop_de_reparations"));
+  auto in = decode<SyncRequest>(request.body,
+                                Status::invalid_argument("sync.central_service.synchronisation_illisible"));
+  if (!in) return refuse(400, ErrorCode::kBadRequest, in.error());
+  if (in->repair.size() > kMaxRepairDossiers) {
+    return refuse(400, ErrorCode::kBadRequest, core::Message("sync.central_service.trop_de_reparations"));
   }
-  input.repair.assign(in.repair().begin(), in.repair().end());
-  auto out = store_.sync(input);
-  if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL,
+  auto out = store_.sync(sync_input(device, std::move(*in)));
+  if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, ErrorCode::kInternal,
                           out.error().with_context("sync.central_service.erreur_serveur"));
   changes_applied_ += out->applied;
   conflicts_ += out->conflicts_recorded;
   quarantined_ += out->quarantined;
   changes_pulled_ += out->pull.size();
-
-  v1::SyncResponse resp;
-  resp.set_clock(out->clock.value);
-  for (const auto& o : out->outcomes) {
-    v1::Outcome* w = resp.add_outcomes();
-    w->set_change(static_cast<std::uint32_t>(o.index));
-    w->set_status(wire_status(o.status));
-    w->set_reason(o.reason);
-    if (o.reason_message) encode_parts({*o.reason_message}, *w->mutable_reason_parts());
-    if (o.state) {
-      w->set_has_state(true);
-      *w->mutable_value() = encode_value(o.state->first);
-      w->set_hlc(o.state->second.hlc.value);
-      w->set_node(std::string(reinterpret_cast<const char*>(o.state->second.node.bytes().data()), 16));
-    }
-  }
-  std::vector<SequencedChange> pull;
-  pull.reserve(out->pull.size());
-  for (auto& lc : out->pull) pull.push_back({std::move(lc.change), lc.seq});
-  *resp.mutable_pull() = encode_batch(pull);
-  resp.set_cursor(out->cursor);
-  resp.set_has_more(out->has_more);
-  for (const auto& d : out->assigned) resp.add_assigned(d);
-  for (const auto& d : out->evict) resp.add_evict(d);
-  for (const auto& g : out->grid_files) resp.add_grid_files(g);
-  for (const auto& c : out->conflicts) {
-    v1::Conflict* w = resp.add_conflicts();
-    w->set_id(c.id);
-    w->set_entity_type(c.entity_type);
-    w->set_entity_id(c.entity_id);
-    w->set_field(c.field);
-    w->set_scope(c.scope);
-    set_side(*w->mutable_winner(), c.winner_value, c.winner_version, c.winner_author);
-    set_side(*w->mutable_loser(), c.loser_value, c.loser_version, c.loser_author);
-    w->set_created(c.created_ms);
-  }
-  resp.set_scope_checksum(out->checksum);
-  for (const auto& [dossier, sum] : out->dossier_checksums) {
-    v1::DossierChecksum* w = resp.add_dossier_checksums();
-    w->set_dossier(dossier);
-    w->set_checksum(sum);
-  }
-  for (const auto& d : out->repaired) resp.add_repaired(d);
-  resp.set_blob_size_limit(options_.blob_size_limit);
-  HttpResponse r = proto_response(resp);
+  HttpResponse r = message_response(encode(sync_response(std::move(*out), options_.blob_size_limit)));
   observe_latency(std::chrono::steady_clock::now() - started);
   return r;
 }
@@ -271,68 +228,58 @@ HttpResponse CentralService::renew(const HttpRequest& request) {
   auto who = authenticate(request);
   if (auto* refused = std::get_if<HttpResponse>(&who)) return *refused;
   const auto& device = std::get<storage::DeviceRecord>(who);
-  v1::RenewRequest in;
-  if (!in.ParseFromString(request.body) || in.csr_pem().empty()) {
-    return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.renouvellement_illisible"));
+  auto in = decode<RenewRequest>(request.body, Status::invalid_argument("sync.central_service.renouvellement_illisible"));
+  if (!in || in->csr_pem.empty()) {
+    return error_response(400, ErrorCode::kBadRequest, core::Message("sync.central_service.renouvellement_illisible"));
   }
-  auto cert = sign_certificate_request(ca_, in.csr_pem(), device.id.to_string(), device.inspector_id,
+  auto cert = sign_certificate_request(ca_, in->csr_pem, device.id.to_string(), device.inspector_id,
                                        options_.device_certificate_days);
   if (!cert) {
     if (cert.error().code() == core::StatusCode::kInvalidArgument) {
-      return error_response(400, v1::Error::CODE_BAD_REQUEST, cert.error());
+      return error_response(400, ErrorCode::kBadRequest, cert.error());
     }
-    return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+    return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   }
   auto info = inspect_certificate(*cert);
-  if (!info) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+  if (!info) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   // A renewed certificate is recognised by its later expiry; one that would not outlast
   // the current one (a shorter lifetime configured since) is not worth having.
   if (info->not_after <= device.not_after) {
-    return error_response(409, v1::Error::CODE_BAD_REQUEST,
+    return error_response(409, ErrorCode::kBadRequest,
                           core::Message("sync.central_service.renouvellement_inutile"));
   }
   ++renewals_;
-  v1::RenewResponse out;
-  out.set_certificate_pem(*cert);
-  out.set_not_after(info->not_after);
-  return proto_response(out);
+  return message_response(encode(RenewResponse{*cert, info->not_after}));
 }
 
 std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(const HttpRequest& request) {
-  if (!request.peer) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.certificat_requis"));
+  if (!request.peer) return error_response(401, ErrorCode::kUnauthenticated, core::Message("sync.central_service.certificat_requis"));
   auto device_id = core::Uuid::parse(request.peer->common_name);
-  if (!device_id) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.certificat_invalide"));
+  if (!device_id) return error_response(401, ErrorCode::kUnauthenticated, core::Message("sync.central_service.certificat_invalide"));
   auto device = store_.device(*device_id);
-  if (!device) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+  if (!device) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
-    return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.appareil_inconnu"));
+    return error_response(401, ErrorCode::kUnauthenticated, core::Message("sync.central_service.appareil_inconnu"));
   }
   if ((*device)->revoked_ms) {
-    return error_response(403, v1::Error::CODE_REVOKED, core::Message("sync.central_service.appareil_revoque"));
+    return error_response(403, ErrorCode::kRevoked, core::Message("sync.central_service.appareil_revoque"));
   }
   if (request.peer->expired || request.peer->not_after <= now_seconds()) {
-    v1::Error e;
-    e.set_code(v1::Error::CODE_CERT_EXPIRED);
     const core::Message expired("sync.central_service.certificat_expire",
                                 {{"quand", core::iso_timestamp(request.peer->not_after * 1000)}});
-    e.set_message(expired.render());
-    encode_parts({expired}, *e.mutable_parts());
-    e.set_not_after(request.peer->not_after);
-    HttpResponse r = proto_response(e);
-    r.status = 401;
-    return r;
+    return refusal_response(401, {ErrorCode::kCertExpired, expired.render(), request.peer->not_after, {expired}});
   }
   storage::DeviceRecord current = **device;
   if (request.peer->fingerprint != current.fingerprint) {
     if (request.peer->not_after <= current.not_after) {
-      return error_response(401, v1::Error::CODE_UNAUTHENTICATED,
+      return error_response(401, ErrorCode::kUnauthenticated,
                             core::Message("sync.central_service.certificat_remplace"));
     }
     // The device has switched to a renewed certificate: it is the recorded one from now on.
     if (auto s = store_.set_device_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
                                                request.peer->not_after);
         !s.ok()) {
-      return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+      return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
     }
     current.serial_hex = request.peer->serial_hex;
     current.fingerprint = request.peer->fingerprint;
@@ -348,7 +295,7 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   auto who = authenticate(request);
   if (auto* refused = std::get_if<HttpResponse>(&who)) return *refused;
   const std::string sha = path.substr(std::string_view("/v1/blobs/").size());
-  if (!core::is_sha256_hex(sha)) return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.empreinte_invalide"));
+  if (!core::is_sha256_hex(sha)) return error_response(400, ErrorCode::kBadRequest, core::Message("sync.central_service.empreinte_invalide"));
   const std::string query = request.target.find('?') == std::string::npos ? "" : request.target.substr(request.target.find('?') + 1);
   auto param = [&](std::string_view name) -> std::optional<std::uint64_t> {
     const std::string key = std::string(name) + "=";
@@ -366,26 +313,22 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
     return std::nullopt;
   };
   auto status_response = [&](int http) {
-    v1::BlobStatus st;
-    st.set_sha256(sha);
-    st.set_received(blobs_.received(sha));
-    st.set_complete(blobs_.has(sha));
-    HttpResponse r = proto_response(st);
+    HttpResponse r = message_response(encode(BlobStatus{sha, blobs_.received(sha), blobs_.has(sha)}));
     r.status = http;
     return r;
   };
   if (request.method == "PUT") {
     const auto offset = param("offset");
     const auto total = param("size");
-    if (!offset || !total) return error_response(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.offset_size_attendus"));
+    if (!offset || !total) return error_response(400, ErrorCode::kBadRequest, core::Message("sync.central_service.offset_size_attendus"));
     auto held = blobs_.append(sha, *offset, *total, request.body);
     if (!held) {
       switch (held.error().code()) {
         case core::StatusCode::kFailedPrecondition: return status_response(409);
-        case core::StatusCode::kOutOfRange: return error_response(413, v1::Error::CODE_TOO_LARGE, held.error());
+        case core::StatusCode::kOutOfRange: return error_response(413, ErrorCode::kTooLarge, held.error());
         case core::StatusCode::kInvalidArgument:
-          return error_response(422, v1::Error::CODE_HASH_MISMATCH, held.error());
-        default: return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+          return error_response(422, ErrorCode::kHashMismatch, held.error());
+        default: return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
       }
     }
     return status_response(200);
@@ -393,14 +336,14 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   if (request.method == "GET" && query == "status") return status_response(200);
   if (request.method == "GET") {
     auto allowed = store_.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
-    if (!allowed || !*allowed) return error_response(403, v1::Error::CODE_FORBIDDEN, core::Message("sync.central_service.piece_hors_perimetre"));
+    if (!allowed || !*allowed) return error_response(403, ErrorCode::kForbidden, core::Message("sync.central_service.piece_hors_perimetre"));
     auto size = blobs_.size(sha);
-    if (!size) return error_response(404, v1::Error::CODE_NOT_FOUND, core::Message("sync.central_service.piece_pas_recue"));
+    if (!size) return error_response(404, ErrorCode::kNotFound, core::Message("sync.central_service.piece_pas_recue"));
     auto bytes = blobs_.read(sha, 0, static_cast<std::size_t>(*size));
-    if (!bytes) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
+    if (!bytes) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
     return {200, "application/octet-stream", std::move(*bytes), {}};
   }
-  return error_response(405, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.methode_non_permise"));
+  return error_response(405, ErrorCode::kBadRequest, core::Message("sync.central_service.methode_non_permise"));
 }
 
 void CentralService::observe_latency(std::chrono::steady_clock::duration d) {

@@ -17,17 +17,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <string>
-
 #include <deque>
 #include <map>
 #include <mutex>
+#include <string>
 #include <variant>
 
 #include "storage/blob_store.hpp"
 #include "storage/central_store.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
+#include "sync/protocol.hpp"
 
 namespace carnet::sync {
 
@@ -84,8 +84,8 @@ class CentralService {
   std::atomic<std::uint64_t> latency_sum_us_{0};
 };
 
-// An Error response (status + protobuf body): the French text and its catalogue parts.
-HttpResponse error_response(int http_status, int code, const Status& refusal);
-HttpResponse error_response(int http_status, int code, const core::Message& message);
+// A refusal (status + Refusal body, sync/codec.hpp): the French text and its catalogue parts.
+HttpResponse error_response(int http_status, ErrorCode code, const Status& refusal);
+HttpResponse error_response(int http_status, ErrorCode code, const core::Message& message);
 
 }  // namespace carnet::sync

@@ -1,281 +1,340 @@
 #include "sync/codec.hpp"
 
-#include <algorithm>
+#include <array>
 #include <cstring>
-#include <limits>
-#include <map>
+#include <iterator>
+#include <utility>
 
-#include "core/text.hpp"
+#include "sync/codec_wire.hpp"
 
 namespace carnet::sync {
 namespace {
 
 using core::fail;
 
-std::string uuid_bytes(const core::Uuid& u) {
-  return std::string(reinterpret_cast<const char*>(u.bytes().data()), u.bytes().size());
+// Each enum of sync/protocol.hpp as the wire numbers it, in the order of its values.
+constexpr v1::Outcome::Status kOutcomeStatuses[] = {
+    v1::Outcome::STATUS_UNSPECIFIED,  v1::Outcome::STATUS_DUPLICATE,
+    v1::Outcome::STATUS_CONFLICT_WON, v1::Outcome::STATUS_CONFLICT_LOST,
+    v1::Outcome::STATUS_QUARANTINED,  v1::Outcome::STATUS_SUPERSEDED,
+    v1::Outcome::STATUS_CLOCK_AHEAD};
+static_assert(std::size(kOutcomeStatuses) ==
+              static_cast<std::size_t>(Outcome::Status::kClockAhead) + 1);
+constexpr v1::Error::Code kErrorCodes[] = {
+    v1::Error::CODE_UNSPECIFIED,  v1::Error::CODE_BAD_REQUEST,   v1::Error::CODE_UNAUTHENTICATED,
+    v1::Error::CODE_FORBIDDEN,    v1::Error::CODE_NOT_FOUND,     v1::Error::CODE_TOO_LARGE,
+    v1::Error::CODE_ENROLLMENT,   v1::Error::CODE_CLOCK_SKEW,    v1::Error::CODE_INTERNAL,
+    v1::Error::CODE_RATE_LIMITED, v1::Error::CODE_HASH_MISMATCH, v1::Error::CODE_REVOKED,
+    v1::Error::CODE_CERT_EXPIRED};
+static_assert(std::size(kErrorCodes) == static_cast<std::size_t>(ErrorCode::kCertExpired) + 1);
+
+template <class Enum, class Wire, std::size_t N>
+Wire wire_number(Enum value, const Wire (&table)[N]) {
+  return table[static_cast<std::size_t>(value)];
 }
 
-Result<core::Uuid> uuid_from(const std::string& bytes) {
-  if (bytes.size() != 16) return fail(Status::invalid_argument("sync.codec.identifiant_16_octets"));
+// A number this node does not know (a newer peer's) reads as the first value, unspecified.
+template <class Enum, class Wire, std::size_t N>
+Enum from_wire_number(int wire, const Wire (&table)[N]) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (table[i] == wire) return static_cast<Enum>(i);
+  }
+  return Enum{};
+}
+
+bool parse(google::protobuf::MessageLite& message, std::string_view bytes) {
+  return message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+}
+
+// 16 bytes as a uuid; the nil uuid for any other size (a version's node from the central node).
+core::Uuid uuid_or_nil(const std::string& bytes) {
   std::array<std::uint8_t, 16> b{};
-  std::memcpy(b.data(), bytes.data(), 16);
+  if (bytes.size() == b.size()) std::memcpy(b.data(), bytes.data(), b.size());
   return core::Uuid::from_bytes(b);
 }
 
-// Interns strings into a repeated field, returning their index.
-template <class Key>
-class Table {
- public:
-  std::uint32_t index(const Key& key, const std::function<void()>& append) {
-    auto [it, inserted] = map_.emplace(key, static_cast<std::uint32_t>(map_.size()));
-    if (inserted) append();
-    return it->second;
-  }
+void encode_side(const core::Value& value, const core::Version& version, const std::string& author,
+                 v1::ConflictSide& side) {
+  *side.mutable_value() = encode_value(value);
+  side.set_hlc(version.hlc.value);
+  side.set_node(uuid_bytes(version.node));
+  side.set_author(author);
+}
 
- private:
-  std::map<Key, std::uint32_t> map_;
-};
+void encode_conflict(const storage::ConflictRecord& c, v1::Conflict& w) {
+  w.set_id(c.id);
+  w.set_entity_type(c.entity_type);
+  w.set_entity_id(c.entity_id);
+  w.set_field(c.field);
+  w.set_scope(c.scope);
+  encode_side(c.winner_value, c.winner_version, c.winner_author, *w.mutable_winner());
+  encode_side(c.loser_value, c.loser_version, c.loser_author, *w.mutable_loser());
+  w.set_created(c.created_ms);
+}
+
+Result<storage::ConflictRecord> decode_conflict(const v1::Conflict& w) {
+  auto winner = decode_value(w.winner().value());
+  auto loser = decode_value(w.loser().value());
+  if (!winner || !loser) return fail(Status::io_error("sync.tablet_sync.conflit_illisible"));
+  auto version = [](const v1::ConflictSide& side) {
+    return core::Version{core::Hlc{side.hlc()}, uuid_or_nil(side.node())};
+  };
+  return storage::ConflictRecord{w.id(),
+                                 w.entity_type(),
+                                 w.entity_id(),
+                                 w.field(),
+                                 w.scope(),
+                                 std::move(*winner),
+                                 version(w.winner()),
+                                 w.winner().author(),
+                                 std::move(*loser),
+                                 version(w.loser()),
+                                 w.loser().author(),
+                                 w.created()};
+}
+
+void encode_outcome(const Outcome& o, v1::Outcome& w) {
+  w.set_change(o.change);
+  w.set_status(wire_number(o.status, kOutcomeStatuses));
+  w.set_reason(o.reason);
+  if (o.reason_message) encode_parts({*o.reason_message}, *w.mutable_reason_parts());
+  if (o.state) {
+    w.set_has_state(true);
+    *w.mutable_value() = encode_value(o.state->first);
+    w.set_hlc(o.state->second.hlc.value);
+    w.set_node(uuid_bytes(o.state->second.node));
+  }
+}
+
+Result<Outcome> decode_outcome(const v1::Outcome& w) {
+  Outcome o;
+  o.change = w.change();
+  o.status = from_wire_number<Outcome::Status>(w.status(), kOutcomeStatuses);
+  o.reason = w.reason();
+  // The reason as a message when this node knows its key; its French text in any case.
+  if (auto parts = decode_parts(w.reason_parts()); parts && parts->size() == 1) {
+    o.reason_message = std::move(parts->front());
+  }
+  if (w.has_state()) {
+    auto value = decode_value(w.value());
+    if (!value) return fail(value.error());
+    o.state =
+        std::pair(std::move(*value), core::Version{core::Hlc{w.hlc()}, uuid_or_nil(w.node())});
+  }
+  return o;
+}
+
+v1::GridRef grid_ref(const std::string& key, int version) {
+  v1::GridRef ref;
+  ref.set_key(key);
+  ref.set_version(version);
+  return ref;
+}
+
+std::vector<std::string> strings(const google::protobuf::RepeatedPtrField<std::string>& repeated) {
+  return {repeated.begin(), repeated.end()};
+}
+
+// ---- Each message of sync/protocol.hpp: to_wire() gives its protobuf message, from_wire()
+// takes it back (validating what came from the network).
+
+v1::SyncRequest to_wire(const SyncRequest& r) {
+  v1::SyncRequest w;
+  w.set_clock(r.clock.value);
+  w.set_cursor(r.cursor);
+  *w.mutable_push() = encode_batch(r.push);
+  w.set_max_pull(r.max_pull);
+  for (const auto& [key, version] : r.grids) *w.add_grids() = grid_ref(key, version);
+  for (const auto& d : r.evicted) w.add_evicted(d);
+  for (const auto& id : r.resolved_conflicts) w.add_resolved_conflicts(id);
+  w.set_want_checksum(r.want_checksum);
+  w.set_restamps(r.restamps);
+  for (const auto& d : r.repair) w.add_repair(d);
+  return w;
+}
+
+Result<SyncRequest> from_wire(const v1::SyncRequest& w) {
+  auto pushed = decode_batch(w.push());
+  if (!pushed) return fail(pushed.error());
+  SyncRequest r;
+  r.clock = core::Hlc{w.clock()};
+  r.cursor = w.cursor();
+  r.push.reserve(pushed->size());
+  for (auto& sc : *pushed) r.push.push_back(std::move(sc.change));
+  r.max_pull = w.max_pull();
+  for (const auto& g : w.grids()) r.grids.emplace_back(g.key(), g.version());
+  r.evicted = strings(w.evicted());
+  r.resolved_conflicts = strings(w.resolved_conflicts());
+  r.want_checksum = w.want_checksum();
+  r.restamps = w.restamps();
+  r.repair = strings(w.repair());
+  return r;
+}
+
+v1::SyncResponse to_wire(const SyncResponse& r) {
+  v1::SyncResponse w;
+  w.set_clock(r.clock.value);
+  for (const auto& o : r.outcomes) encode_outcome(o, *w.add_outcomes());
+  *w.mutable_pull() = encode_batch(r.pull);
+  w.set_cursor(r.cursor);
+  w.set_has_more(r.has_more);
+  for (const auto& d : r.assigned) w.add_assigned(d);
+  for (const auto& d : r.evict) w.add_evict(d);
+  for (const auto& g : r.grid_files) w.add_grid_files(g);
+  for (const auto& c : r.conflicts) encode_conflict(c, *w.add_conflicts());
+  w.set_scope_checksum(r.scope_checksum);
+  for (const auto& [dossier, sum] : r.dossier_checksums) {
+    v1::DossierChecksum* dc = w.add_dossier_checksums();
+    dc->set_dossier(dossier);
+    dc->set_checksum(sum);
+  }
+  for (const auto& d : r.repaired) w.add_repaired(d);
+  w.set_blob_size_limit(r.blob_size_limit);
+  return w;
+}
+
+Result<SyncResponse> from_wire(const v1::SyncResponse& w) {
+  auto pulled = decode_batch(w.pull());
+  if (!pulled) return fail(pulled.error().with_context("sync.tablet_sync.reponse_central"));
+  SyncResponse r;
+  r.clock = core::Hlc{w.clock()};
+  r.outcomes.reserve(static_cast<std::size_t>(w.outcomes_size()));
+  for (const auto& o : w.outcomes()) {
+    auto outcome = decode_outcome(o);
+    if (!outcome) return fail(outcome.error());
+    r.outcomes.push_back(std::move(*outcome));
+  }
+  r.pull = std::move(*pulled);
+  r.cursor = w.cursor();
+  r.has_more = w.has_more();
+  r.assigned = strings(w.assigned());
+  r.evict = strings(w.evict());
+  r.grid_files = strings(w.grid_files());
+  for (const auto& c : w.conflicts()) {
+    auto conflict = decode_conflict(c);
+    if (!conflict) return fail(conflict.error());
+    r.conflicts.push_back(std::move(*conflict));
+  }
+  r.scope_checksum = w.scope_checksum();
+  for (const auto& dc : w.dossier_checksums())
+    r.dossier_checksums.emplace_back(dc.dossier(), dc.checksum());
+  r.repaired = strings(w.repaired());
+  r.blob_size_limit = w.blob_size_limit();
+  return r;
+}
+
+v1::EnrollRequest to_wire(const EnrollRequest& r) {
+  v1::EnrollRequest w;
+  w.set_code(r.code);
+  w.set_csr_pem(r.csr_pem);
+  w.set_device_name(r.device_name);
+  if (r.node_id) w.set_node_id(uuid_bytes(*r.node_id));
+  return w;
+}
+
+EnrollRequest from_wire(const v1::EnrollRequest& w) {
+  EnrollRequest r{w.code(), w.csr_pem(), w.device_name(), std::nullopt};
+  if (w.node_id().size() == 16) r.node_id = uuid_or_nil(w.node_id());
+  return r;
+}
+
+v1::EnrollResponse to_wire(const EnrollResponse& r) {
+  v1::EnrollResponse w;
+  w.set_certificate_pem(r.certificate_pem);
+  w.set_device_id(uuid_bytes(r.device_id));
+  w.set_inspector_id(r.inspector_id);
+  w.set_inspector_name(r.inspector_name);
+  w.set_not_after(r.not_after);
+  return w;
+}
+
+EnrollResponse from_wire(const v1::EnrollResponse& w) {
+  return {w.certificate_pem(), uuid_or_nil(w.device_id()), w.inspector_id(), w.inspector_name(),
+          w.not_after()};
+}
+
+v1::RenewRequest to_wire(const RenewRequest& r) {
+  v1::RenewRequest w;
+  w.set_csr_pem(r.csr_pem);
+  return w;
+}
+
+RenewRequest from_wire(const v1::RenewRequest& w) { return {w.csr_pem()}; }
+
+v1::RenewResponse to_wire(const RenewResponse& r) {
+  v1::RenewResponse w;
+  w.set_certificate_pem(r.certificate_pem);
+  w.set_not_after(r.not_after);
+  return w;
+}
+
+RenewResponse from_wire(const v1::RenewResponse& w) { return {w.certificate_pem(), w.not_after()}; }
+
+v1::BlobStatus to_wire(const BlobStatus& s) {
+  v1::BlobStatus w;
+  w.set_sha256(s.sha256);
+  w.set_received(s.received);
+  w.set_complete(s.complete);
+  return w;
+}
+
+BlobStatus from_wire(const v1::BlobStatus& w) { return {w.sha256(), w.received(), w.complete()}; }
+
+v1::Error to_wire(const Refusal& r) {
+  v1::Error w;
+  w.set_code(wire_number(r.code, kErrorCodes));
+  w.set_message(r.message);
+  w.set_not_after(r.not_after);
+  encode_parts(r.parts, *w.mutable_parts());
+  return w;
+}
+
+Refusal from_wire(const v1::Error& w) {
+  return {from_wire_number<ErrorCode>(w.code(), kErrorCodes), w.message(), w.not_after(),
+          decode_parts(w.parts()).value_or(std::vector<core::Message>{})};
+}
 
 }  // namespace
 
-v1::Value encode_value(const core::Value& value) {
-  v1::Value out;
-  switch (value.kind()) {
-    case core::ValueKind::kNull: break;
-    case core::ValueKind::kBool: out.set_boolean(value.as_bool()); break;
-    case core::ValueKind::kNumber: out.set_number(value.as_number().canonical()); break;
-    case core::ValueKind::kDate: out.set_date(value.as_date().iso()); break;
-    case core::ValueKind::kText: out.set_text(value.as_text()); break;
-  }
-  return out;
+template <class Message>
+std::string encode(const Message& message) {
+  return to_wire(message).SerializeAsString();
 }
 
-Result<core::Value> decode_value(const v1::Value& value) {
-  switch (value.kind_case()) {
-    case v1::Value::KIND_NOT_SET: return core::Value();
-    case v1::Value::kBoolean: return core::Value::boolean(value.boolean());
-    case v1::Value::kNumber: {
-      auto n = core::Number::parse_canonical(value.number());
-      if (!n) return fail(Status::invalid_argument("sync.codec.nombre_mal_encode"));
-      return core::Value::number(*n);
-    }
-    case v1::Value::kDate: {
-      auto d = core::Date::parse(value.date());
-      if (!d || d->iso() != value.date()) return fail(Status::invalid_argument("sync.codec.date_mal_encodee"));
-      return core::Value::date(*d);
-    }
-    case v1::Value::kText:
-      if (value.text().size() > kMaxValueBytes) return fail(Status::out_of_range("sync.codec.texte_trop_long"));
-      if (!core::valid_utf8_text(value.text())) return fail(Status::invalid_argument("sync.codec.texte_non_utf8"));
-      return core::Value::text(value.text());
-  }
-  return fail(Status::invalid_argument("sync.codec.valeur_inconnue"));
+template <class Message>
+Result<Message> decode(std::string_view bytes, Status unreadable) {
+  decltype(to_wire(std::declval<const Message&>())) w;
+  if (!parse(w, bytes)) return fail(std::move(unreadable));
+  return from_wire(w);
 }
 
-void encode_entity_id(const std::string& id, v1::Entity& entity, bool parent) {
-  auto uuid = core::Uuid::parse(id);
-  const bool binary = uuid && uuid->to_string() == id;
-  if (parent) {
-    if (binary) entity.set_parent_uuid(uuid_bytes(*uuid));
-    else if (!id.empty()) entity.set_parent_name(id);
-  } else {
-    if (binary) entity.set_uuid(uuid_bytes(*uuid));
-    else entity.set_name(id);
-  }
+// The messages of sync/protocol.hpp, the only ones encode() and decode() take.
+template std::string encode(const SyncRequest&);
+template std::string encode(const SyncResponse&);
+template std::string encode(const EnrollRequest&);
+template std::string encode(const EnrollResponse&);
+template std::string encode(const RenewRequest&);
+template std::string encode(const RenewResponse&);
+template std::string encode(const BlobStatus&);
+template std::string encode(const Refusal&);
+template Result<SyncRequest> decode(std::string_view, Status);
+template Result<SyncResponse> decode(std::string_view, Status);
+template Result<EnrollRequest> decode(std::string_view, Status);
+template Result<EnrollResponse> decode(std::string_view, Status);
+template Result<RenewRequest> decode(std::string_view, Status);
+template Result<RenewResponse> decode(std::string_view, Status);
+template Result<BlobStatus> decode(std::string_view, Status);
+
+Refusal decode_refusal(std::string_view bytes) {
+  v1::Error w;
+  return parse(w, bytes) ? from_wire(w) : Refusal{};
 }
 
-v1::ChangeBatch encode_batch(const std::vector<SequencedChange>& changes) {
-  v1::ChangeBatch batch;
-  if (changes.empty()) return batch;
-  std::uint64_t base = std::numeric_limits<std::uint64_t>::max();
-  for (const auto& sc : changes) base = std::min(base, sc.change.version.hlc.value);
-  batch.set_base_hlc(base);
-  batch.add_grids();  // index 0: no grid
-  Table<core::Uuid> nodes;
-  Table<std::pair<std::string, std::string>> entities;
-  Table<std::string> fields;
-  Table<std::string> scopes;
-  Table<std::pair<std::string, int>> grids;
-  auto node_index = [&](const core::Uuid& u) { return nodes.index(u, [&] { batch.add_nodes(uuid_bytes(u)); }); };
-  for (const auto& sc : changes) {
-    const core::Change& c = sc.change;
-    v1::Change* out = batch.add_changes();
-    out->set_id(uuid_bytes(c.id));
-    out->set_entity(entities.index({c.entity_type, c.entity_id}, [&] {
-      v1::Entity* e = batch.add_entities();
-      e->set_type(c.entity_type);
-      encode_entity_id(c.entity_id, *e, false);
-      encode_entity_id(c.parent, *e, true);
-      e->set_scope(scopes.index(c.scope, [&] { batch.add_scopes(c.scope); }));
-    }));
-    out->set_field(fields.index(c.field, [&] { batch.add_fields(c.field); }));
-    *out->mutable_value() = encode_value(c.value);
-    out->set_hlc(c.version.hlc.value - base);
-    out->set_node(node_index(c.version.node));
-    if (!c.base.is_zero()) {
-      out->set_base_hlc(static_cast<std::int64_t>(c.base.hlc.value - base));
-      out->set_base_node(node_index(c.base.node));
-    }
-    if (!c.grid_key.empty()) {
-      out->set_grid(grids.index({c.grid_key, c.grid_version}, [&] {
-                      v1::GridRef* g = batch.add_grids();
-                      g->set_key(c.grid_key);
-                      g->set_version(c.grid_version);
-                    }) + 1);
-    }
-    out->set_seq(sc.seq);
-    out->set_seen_cursor(c.seen_cursor);
-  }
-  return batch;
-}
-
-namespace {
-
-constexpr int kMaxParts = 8;
-constexpr int kMaxPartDepth = 4;
-
-void encode_text(const core::Message& m, v1::Text& out) {
-  out.set_key(std::string(m.key()));
-  for (const core::MessageParam& p : m.params()) {
-    v1::Text::Param& wire = *out.add_params();
-    wire.set_name(p.name);
-    wire.set_value(p.value);
-    for (const core::Message& sub : p.messages) encode_text(sub, *wire.add_messages());
-  }
-}
-
-std::optional<core::Message> decode_text(const v1::Text& t, int depth) {
-  if (depth > kMaxPartDepth || t.params_size() > kMaxParts) return std::nullopt;
-  std::vector<core::MessageParam> params;
-  for (const v1::Text::Param& p : t.params()) {
-    if (p.messages_size() == 0) {
-      params.emplace_back(p.name(), p.value());
-      continue;
-    }
-    if (p.messages_size() > kMaxParts) return std::nullopt;
-    std::vector<core::Message> list;
-    for (const v1::Text& sub : p.messages()) {
-      auto m = decode_text(sub, depth + 1);
-      if (!m) return std::nullopt;
-      list.push_back(std::move(*m));
-    }
-    params.emplace_back(p.name(), std::move(list));
-  }
-  return core::Message::received(t.key(), std::move(params));
-}
-
-}  // namespace
-
-void encode_parts(const std::vector<core::Message>& parts, google::protobuf::RepeatedPtrField<v1::Text>& out) {
-  for (const core::Message& m : parts) encode_text(m, *out.Add());
-}
-
-std::optional<std::vector<core::Message>> decode_parts(const google::protobuf::RepeatedPtrField<v1::Text>& parts) {
-  if (parts.empty() || parts.size() > kMaxParts) return std::nullopt;
-  std::vector<core::Message> out;
-  for (const v1::Text& t : parts) {
-    auto m = decode_text(t, 1);
-    if (!m) return std::nullopt;
-    out.push_back(std::move(*m));
-  }
-  return out;
-}
-
-std::vector<core::Message> refusal_parts(std::string_view body, int http_status, v1::Error* error) {
-  v1::Error e;
-  if (!e.ParseFromArray(body.data(), static_cast<int>(body.size()))) e.Clear();
-  if (error != nullptr) *error = e;
-  if (auto parts = decode_parts(e.parts())) return std::move(*parts);
-  if (!e.message().empty()) return {core::Message("sync.codec.texte_central", {{"message", e.message()}})};
+std::vector<core::Message> refusal_parts(const Refusal& refusal, int http_status) {
+  if (!refusal.parts.empty()) return refusal.parts;
+  if (!refusal.message.empty())
+    return {core::Message("sync.codec.texte_central", {{"message", refusal.message}})};
   return {core::Message("sync.codec.reponse_http", {{"statut", http_status}})};
-}
-
-Result<std::vector<SequencedChange>> decode_batch(const v1::ChangeBatch& batch) {
-  if (static_cast<std::size_t>(batch.changes_size()) > kMaxBatchChanges) {
-    return fail(Status::out_of_range("sync.codec.trop_de_changements", {{"max", kMaxBatchChanges}}));
-  }
-  std::vector<core::Uuid> nodes;
-  for (const auto& n : batch.nodes()) {
-    auto u = uuid_from(n);
-    if (!u) return fail(u.error().with_context("sync.codec.noeud"));
-    nodes.push_back(*u);
-  }
-  std::vector<SequencedChange> out;
-  out.reserve(static_cast<std::size_t>(batch.changes_size()));
-  for (int i = 0; i < batch.changes_size(); ++i) {
-    const v1::Change& in = batch.changes(i);
-    auto bad = [&](core::MessageKey what) {
-      return fail(Status::invalid_argument("sync.codec.changement", {{"n", i + 1}, {"detail", {core::Message(what)}}}));
-    };
-    SequencedChange sc;
-    core::Change& c = sc.change;
-    auto id = uuid_from(in.id());
-    if (!id) return bad("sync.codec.identifiant_invalide");
-    c.id = *id;
-    if (in.entity() >= static_cast<std::uint32_t>(batch.entities_size())) return bad("sync.codec.entite_inconnue");
-    const v1::Entity& e = batch.entities(static_cast<int>(in.entity()));
-    if (e.type().empty() || e.type().size() > 32) return bad("sync.codec.type_entite_invalide");
-    c.entity_type = e.type();
-    if (e.id_case() == v1::Entity::kUuid) {
-      auto u = uuid_from(e.uuid());
-      if (!u) return bad("sync.codec.identifiant_entite_invalide");
-      c.entity_id = u->to_string();
-    } else if (e.id_case() == v1::Entity::kName && !e.name().empty() && e.name().size() <= 64) {
-      c.entity_id = e.name();
-    } else {
-      return bad("sync.codec.identifiant_entite_invalide");
-    }
-    if (e.parent_case() == v1::Entity::kParentUuid) {
-      auto u = uuid_from(e.parent_uuid());
-      if (!u) return bad("sync.codec.parent_invalide");
-      c.parent = u->to_string();
-    } else if (e.parent_case() == v1::Entity::kParentName) {
-      if (e.parent_name().size() > 64) return bad("sync.codec.parent_invalide");
-      c.parent = e.parent_name();
-    }
-    if (e.scope() >= static_cast<std::uint32_t>(batch.scopes_size())) return bad("sync.codec.dossier_inconnu");
-    c.scope = batch.scopes(static_cast<int>(e.scope()));
-    if (c.scope.size() > 64) return bad("sync.codec.dossier_invalide");
-    if (in.field() >= static_cast<std::uint32_t>(batch.fields_size())) return bad("sync.codec.champ_inconnu");
-    c.field = batch.fields(static_cast<int>(in.field()));
-    if (c.field.empty() || c.field.size() > 200) return bad("sync.codec.nom_champ_invalide");
-    auto value = decode_value(in.value());
-    if (!value) {
-      return fail(Status::invalid_argument("sync.codec.changement", {{"n", i + 1}, {"detail", value.error().parts()}}));
-    }
-    c.value = std::move(*value);
-    if (in.node() >= nodes.size()) return bad("sync.codec.noeud_inconnu");
-    // Versions stay within int64 (an HLC of 2^63 is a year beyond 285 000), so that every
-    // difference encode_batch writes between two of them fits its sint64.
-    constexpr auto kMaxHlc = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-    if (batch.base_hlc() > kMaxHlc || in.hlc() > kMaxHlc - batch.base_hlc()) return bad("sync.codec.horloge_invalide");
-    c.version = {core::Hlc{batch.base_hlc() + in.hlc()}, nodes[in.node()]};
-    if (in.has_base_hlc()) {
-      if (in.base_node() >= nodes.size()) return bad("sync.codec.noeud_base_inconnu");
-      // batch.base_hlc + base_hlc without signed overflow (both come from the network).
-      const auto origin = static_cast<std::int64_t>(batch.base_hlc());
-      const std::int64_t delta = in.base_hlc();
-      constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
-      constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
-      if ((delta > 0 && origin > kMax - delta) || (delta < 0 && origin < kMin - delta)) {
-        return bad("sync.codec.version_base_invalide");
-      }
-      const std::int64_t base = origin + delta;
-      if (base < 0) return bad("sync.codec.version_base_invalide");
-      c.base = {core::Hlc{static_cast<std::uint64_t>(base)}, nodes[in.base_node()]};
-    }
-    if (in.grid() > 0) {
-      if (in.grid() >= static_cast<std::uint32_t>(batch.grids_size())) return bad("sync.codec.grille_inconnue");
-      const v1::GridRef& g = batch.grids(static_cast<int>(in.grid()));
-      c.grid_key = g.key();
-      c.grid_version = g.version();
-    }
-    sc.seq = in.seq();
-    c.seen_cursor = in.seen_cursor();
-    out.push_back(std::move(sc));
-  }
-  return out;
 }
 
 }  // namespace carnet::sync

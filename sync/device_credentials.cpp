@@ -7,11 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <memory>
 #include <iterator>
+#include <memory>
 #include <system_error>
 
-#include "carnet/v1/sync.pb.h"
 #include "core/date.hpp"
 #include "storage/files.hpp"
 #include "sync/codec.hpp"
@@ -67,9 +66,11 @@ class CredentialsLock {
 
 // A refused renewal, with the central node's message.
 Status renewal_failure(const HttpResponse& r) {
-  v1::Error e;
-  std::vector<core::Message> parts = refusal_parts(r.body, r.status, &e);
-  if (e.code() == v1::Error::CODE_CERT_EXPIRED) return Status::failed_precondition(certificate_expired(e.not_after()));
+  const Refusal refusal = decode_refusal(r.body);
+  if (refusal.code == ErrorCode::kCertExpired) {
+    return Status::failed_precondition(certificate_expired(refusal.not_after));
+  }
+  std::vector<core::Message> parts = refusal_parts(refusal, r.status);
   if (r.status >= 500) {
     return Status(core::StatusCode::kIoError, std::move(parts)).with_context("sync.device_credentials.renouvellement_serveur");
   }
@@ -161,29 +162,27 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
 
   auto request = make_certificate_request(current->common_name);
   if (!request) return fail(request.error());
-  v1::RenewRequest in;
-  in.set_csr_pem(request->csr_pem);
-  auto r = client.request("POST", "/v1/renew", in.SerializeAsString());
+  auto r = client.request("POST", "/v1/renew", encode(RenewRequest{request->csr_pem}));
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(renewal_failure(*r));
-  v1::RenewResponse out;
-  if (!out.ParseFromString(r->body))
-    return fail(Status::io_error("sync.device_credentials.reponse_illisible"));
+  auto out =
+      decode<RenewResponse>(r->body, Status::io_error("sync.device_credentials.reponse_illisible"));
+  if (!out) return fail(out.error());
 
   auto ca = storage::read_file(files.ca, kMaxPemFile);
   if (!ca) return fail(ca.error());
-  if (auto s = verify_certificate_chain(out.certificate_pem(), *ca); !s.ok()) {
+  if (auto s = verify_certificate_chain(out->certificate_pem, *ca); !s.ok()) {
     return fail(Status(core::StatusCode::kFailedPrecondition, s.parts())
                     .with_context("sync.device_credentials.renouvele_refuse"));
   }
-  auto fresh = inspect_certificate(out.certificate_pem());
+  auto fresh = inspect_certificate(out->certificate_pem);
   if (!fresh) return fail(fresh.error());
   if (fresh->common_name != current->common_name ||
       fresh->organizational_unit != current->organizational_unit) {
     return fail(Status::failed_precondition("sync.device_credentials.renouvele_autre_appareil"));
   }
   CARNET_RETURN_IF_ERROR_R(
-      install_device_credentials(files, request->key_pem, out.certificate_pem()));
+      install_device_credentials(files, request->key_pem, out->certificate_pem));
   return RenewalResult{true, std::move(*fresh)};
 }
 

@@ -2,13 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
-#include "carnet/v1/sync.pb.h"
 #include "storage/blob_store.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
@@ -26,18 +25,23 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// A failed HTTP exchange as a Status, with the central node's message.
-Status http_failure(const HttpResponse& r) {
-  std::vector<core::Message> parts = refusal_parts(r.body, r.status);
-  if (r.status == 401 || r.status == 403 || r.status == 409) return Status(core::StatusCode::kFailedPrecondition, std::move(parts));
-  if (r.status == 400 || r.status == 413) return Status(core::StatusCode::kInvalidArgument, std::move(parts));
+// A refused HTTP exchange (status `http_status`) as a Status, with the central node's message.
+Status http_failure(int http_status, const Refusal& refusal) {
+  std::vector<core::Message> parts = refusal_parts(refusal, http_status);
+  if (http_status == 401 || http_status == 403 || http_status == 409) {
+    return Status(core::StatusCode::kFailedPrecondition, std::move(parts));
+  }
+  if (http_status == 400 || http_status == 413)
+    return Status(core::StatusCode::kInvalidArgument, std::move(parts));
   return Status(core::StatusCode::kIoError, std::move(parts)).with_context("sync.tablet_sync.serveur_central");
 }
 
-core::Version version_of(std::uint64_t hlc, const std::string& node) {
-  std::array<std::uint8_t, 16> b{};
-  if (node.size() == 16) std::memcpy(b.data(), node.data(), 16);
-  return {core::Hlc{hlc}, core::Uuid::from_bytes(b)};
+Status http_failure(const HttpResponse& r) {
+  return http_failure(r.status, decode_refusal(r.body));
+}
+
+Status unreadable_blob_status() {
+  return Status::io_error("sync.tablet_sync.reponse_piece_illisible");
 }
 
 // An unusable address of the central node.
@@ -111,33 +115,32 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
   core::Uuid node_id = node ? node->node_id : replica.new_id();
   auto request = make_certificate_request(node_id.to_string());
   if (!request) return fail(request.error());
-  v1::EnrollRequest in;
-  in.set_code(code);
-  in.set_csr_pem(request->csr_pem);
-  in.set_device_name(device_name);
-  in.set_node_id(std::string(reinterpret_cast<const char*>(node_id.bytes().data()), 16));
   ClientOptions opts;
   opts.host = address->host;
   opts.port = address->port;
   opts.ca_pem = ca_pem;
   HttpsClient client(opts);
-  auto r = client.request("POST", "/v1/enroll", in.SerializeAsString());
+  auto r = client.request("POST", "/v1/enroll",
+                          encode(EnrollRequest{code, request->csr_pem, device_name, node_id}));
   if (!r) return fail(r.error());
   if (r->status != 200) return fail(http_failure(*r));
-  v1::EnrollResponse out;
-  if (!out.ParseFromString(r->body)) return fail(Status::io_error("sync.tablet_sync.reponse_enrolement_illisible"));
-  if (node && node->inspector_id != out.inspector_id()) {
-    return fail(Status::failed_precondition("sync.tablet_sync.code_autre_inspecteur",
-                                            {{"code_de", out.inspector_id()}, {"tablette_de", node->inspector_id}}));
+  auto out = decode<EnrollResponse>(
+      r->body, Status::io_error("sync.tablet_sync.reponse_enrolement_illisible"));
+  if (!out) return fail(out.error());
+  if (node && node->inspector_id != out->inspector_id) {
+    return fail(Status::failed_precondition(
+        "sync.tablet_sync.code_autre_inspecteur",
+        {{"code_de", out->inspector_id}, {"tablette_de", node->inspector_id}}));
   }
-  if (!node) CARNET_RETURN_IF_ERROR_R(initialise(out.inspector_id(), out.inspector_name(), node_id));
+  if (!node) CARNET_RETURN_IF_ERROR_R(initialise(out->inspector_id, out->inspector_name, node_id));
   const DeviceFiles files(data_dir, replica.key());
-  CARNET_RETURN_IF_ERROR_R(install_device_credentials(files, request->key_pem, out.certificate_pem(), ca_pem));
+  CARNET_RETURN_IF_ERROR_R(
+      install_device_credentials(files, request->key_pem, out->certificate_pem, ca_pem));
   auto tx = storage::Transaction::begin(replica.db());
   if (!tx) return fail(tx.error());
   CARNET_RETURN_IF_ERROR_R(replica.set_setting(**tx, "central_url", central_url));
   CARNET_RETURN_IF_ERROR_R((*tx)->commit());
-  return EnrollResult{out.inspector_id(), out.inspector_name(), out.not_after()};
+  return EnrollResult{out->inspector_id, out->inspector_name, out->not_after};
 }
 
 Result<ClientOptions> device_client_options(storage::Replica& replica, const std::string& data_dir) {
@@ -168,12 +171,6 @@ Result<ClientOptions> device_client_options(storage::Replica& replica, const std
 
 namespace {
 
-Result<v1::BlobStatus> blob_status(const HttpResponse& r) {
-  v1::BlobStatus st;
-  if (!st.ParseFromString(r.body)) return fail(Status::io_error("sync.tablet_sync.reponse_piece_illisible"));
-  return st;
-}
-
 // After an eviction: the WAL's older page versions and the attachments no remaining field
 // refers to (and none waiting to be sent) leave the card.
 Status erase_evicted(storage::Replica& replica, const SyncOptions& options) {
@@ -202,19 +199,19 @@ Status transfer_blobs(storage::Replica& replica, Transport& client, const SyncOp
     auto r = client.request("GET", "/v1/blobs/" + sha + "?status", "");
     if (!r) return r.error();
     if (r->status != 200) return http_failure(*r);
-    auto st = blob_status(*r);
+    auto st = decode<BlobStatus>(r->body, unreadable_blob_status());
     if (!st) return st.error();
-    std::uint64_t held = st->received();
-    while (!st->complete() && held < size) {  // resume from what the central node holds
+    std::uint64_t held = st->received;
+    while (!st->complete && held < size) {  // resume from what the central node holds
       auto chunk = store.read(sha, held, static_cast<std::size_t>(std::min<std::uint64_t>(options.blob_chunk, size - held)));
       if (!chunk) return chunk.error();
       auto put = client.request("PUT", "/v1/blobs/" + sha + "?offset=" + std::to_string(held) + "&size=" + std::to_string(size),
                                 *chunk, "application/octet-stream");
       if (!put) return put.error();
       if (put->status != 200 && put->status != 409) return http_failure(*put);
-      st = blob_status(*put);
+      st = decode<BlobStatus>(put->body, unreadable_blob_status());
       if (!st) return st.error();
-      held = st->received();
+      held = st->received;
     }
     auto tx = storage::Transaction::begin(replica.db());
     if (!tx) return tx.error();
@@ -237,229 +234,313 @@ Status transfer_blobs(storage::Replica& replica, Transport& client, const SyncOp
   return Status::ok_status();
 }
 
-}  // namespace
+constexpr int kMaxExchanges = 100000;
 
-Result<SyncReport> sync_now(storage::Replica& replica, Transport& client, const SyncOptions& options) {
-  SyncReport report;
-  const std::uint64_t sent_before = client.bytes_sent();
-  const std::uint64_t received_before = client.bytes_received();
+// One sync_now(): exchanges with the central node until nothing is left to push, pull or
+// report, then the scope's checksum and the attachments. Each exchange reads what to send
+// (prepare), sends it (send), takes the answer in one transaction (take) and evicts what may
+// leave the tablet. Lives on the caller's thread for one call.
+class SyncSession {
+ public:
+  SyncSession(storage::Replica& replica, Transport& client, const SyncOptions& options)
+      : replica_(replica),
+        client_(client),
+        options_(options),
+        sent_before_(client.bytes_sent()),
+        received_before_(client.bytes_received()) {}
+
+  Result<SyncReport> run();
+
+ private:
+  // A request and the outbox page it pushes.
+  struct Outbound {
+    std::vector<storage::PendingChange> pending;
+    SyncRequest request;
+  };
+
+  Result<Outbound> prepare();
+  Result<SyncResponse> send(const SyncRequest& request);
+  Status refused(const HttpResponse& response);
+  Status take(const Outbound& out, SyncResponse& in);
+  Status settle_pushed(storage::Transaction& tx, const std::vector<storage::PendingChange>& pending,
+                       const SyncResponse& in);
+  Status apply_pulled(storage::Transaction& tx, SyncResponse& in);
+  Status take_scope(storage::Transaction& tx, const SyncRequest& sent, const SyncResponse& in);
+  Status evict_sent_dossiers();
+  void count(const Outbound& out, const SyncResponse& in);
+  Result<bool> settled(const Outbound& out, const SyncResponse& in);
+  Result<bool> ask_repair(const SyncResponse& in);
+
+  storage::Replica& replica_;
+  Transport& client_;
+  const SyncOptions& options_;
+  const std::uint64_t sent_before_;
+  const std::uint64_t received_before_;
+  SyncReport report_;
   // Dossiers whose checksum differed, to receive whole at the next exchange (once per sync).
-  std::vector<std::string> repair;
-  bool repair_asked = false;
-  for (int exchange = 0; exchange < 100000; ++exchange) {
-    auto pending = replica.pending_changes(options.push_page);
-    if (!pending) return fail(pending.error());
-    auto cursor = replica.cursor();
-    if (!cursor) return fail(cursor.error());
-    auto grids = replica.grids();
-    if (!grids) return fail(grids.error());
-    auto evicted = replica.evictions(true);
-    if (!evicted) return fail(evicted.error());
-    auto resolved = replica.locally_resolved_conflicts();
-    if (!resolved) return fail(resolved.error());
+  std::vector<std::string> repair_;
+  bool repair_asked_ = false;
+};
 
-    auto clock = replica.clock_reading();
-    if (!clock) return fail(clock.error());
-    v1::SyncRequest req;
-    req.set_clock(clock->value);
-    req.set_cursor(*cursor);
-    std::vector<SequencedChange> push;
-    push.reserve(pending->size());
-    for (const auto& p : *pending) push.push_back({p.change, 0});
-    *req.mutable_push() = encode_batch(push);
-    req.set_max_pull(static_cast<std::uint32_t>(options.pull_page));
-    for (const auto& g : *grids) {
-      v1::GridRef* ref = req.add_grids();
-      ref->set_key(g.key);
-      ref->set_version(g.version);
+Result<SyncReport> SyncSession::run() {
+  for (int exchange = 0; exchange < kMaxExchanges; ++exchange) {
+    auto out = prepare();
+    if (!out) return fail(out.error());
+    auto in = send(out->request);
+    if (!in) return fail(in.error());
+    CARNET_RETURN_IF_ERROR_R(take(*out, *in));
+    CARNET_RETURN_IF_ERROR_R(evict_sent_dossiers());
+    count(*out, *in);
+    auto done = settled(*out, *in);
+    if (!done) return fail(done.error());
+    if (!*done) continue;
+    if (options_.verify_checksum) {
+      auto repairing = ask_repair(*in);
+      if (!repairing) return fail(repairing.error());
+      if (*repairing) continue;
     }
-    for (const auto& d : *evicted) req.add_evicted(d);
-    for (const auto& id : *resolved) req.add_resolved_conflicts(id);
-    req.set_want_checksum(options.verify_checksum);
-    req.set_restamps(true);
-    for (const auto& d : repair) req.add_repair(d);
-    repair.clear();
-
-    auto r = client.request("POST", "/v1/sync", req.SerializeAsString());
-    if (!r) return fail(r.error());
-    ++report.requests;
-    if (r->status != 200) {
-      v1::Error e;
-      const bool parsed = e.ParseFromString(r->body);
-      if (parsed && e.code() == v1::Error::CODE_CERT_EXPIRED) {
-        // Nothing is lost: enrolling again (carnet enroll) keeps the replica and its outbox.
-        return fail(Status::failed_precondition(certificate_expired(e.not_after())));
-      }
-      if (parsed && e.code() == v1::Error::CODE_REVOKED) {
-        // A lost or stolen tablet: nothing of its dossiers may stay on it.
-        auto tx = storage::Transaction::begin(replica.db());
-        if (!tx) return fail(tx.error());
-        CARNET_RETURN_IF_ERROR_R(replica.wipe(**tx));
-        CARNET_RETURN_IF_ERROR_R((*tx)->commit());
-        if (!options.blob_dir.empty()) {
-          std::error_code ec;
-          std::filesystem::remove_all(options.blob_dir, ec);
-        }
-        return fail(Status::failed_precondition("sync.tablet_sync.appareil_revoque"));
-      }
-      return fail(http_failure(*r));
+    if (!options_.blob_dir.empty()) {
+      CARNET_RETURN_IF_ERROR_R(
+          transfer_blobs(replica_, client_, options_, in->blob_size_limit, report_));
     }
-    v1::SyncResponse resp;
-    if (!resp.ParseFromString(r->body)) return fail(Status::io_error("sync.tablet_sync.reponse_sync_illisible"));
-    auto pulled = decode_batch(resp.pull());
-    if (!pulled) return fail(pulled.error().with_context("sync.tablet_sync.reponse_central"));
-
-    auto tx = storage::Transaction::begin(replica.db());
-    if (!tx) return fail(tx.error());
-    CARNET_RETURN_IF_ERROR_R(replica.observe_clock(**tx, core::Hlc{resp.clock()}, kAcceptCentralClockMs));
-    // Changes refused for their clock stay the inspector's: new versions, pushed again.
-    std::set<std::uint32_t> clock_ahead;
-    for (const auto& o : resp.outcomes()) {
-      if (o.status() != v1::Outcome::STATUS_CLOCK_AHEAD) continue;
-      if (o.change() >= pending->size()) return fail(Status::io_error("sync.tablet_sync.reponse_incoherente"));
-      clock_ahead.insert(o.change());
-    }
-    std::vector<core::Change> restamp;  // in outbox order
-    for (const std::uint32_t i : clock_ahead) restamp.push_back((*pending)[i].change);
-    if (!restamp.empty()) CARNET_RETURN_IF_ERROR_R(replica.restamp(**tx, restamp, core::Hlc{resp.clock()}));
-    report.restamped += restamp.size();
-    if (!pending->empty()) CARNET_RETURN_IF_ERROR_R(replica.acknowledge(**tx, pending->back().seq));
-    // Only the last change of a field in this push decides its final state: an earlier one
-    // that lost must not undo a later one that won.
-    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> last_of_field;
-    for (std::size_t i = 0; i < pending->size(); ++i) {
-      const core::Change& c = (*pending)[i].change;
-      last_of_field[{c.entity_type, c.entity_id, c.field}] = i;
-    }
-    for (const auto& o : resp.outcomes()) {
-      if (o.change() >= pending->size()) return fail(Status::io_error("sync.tablet_sync.reponse_incoherente"));
-      const core::Change& c = (*pending)[o.change()].change;
-      std::optional<std::pair<core::Value, core::Version>> state;
-      if (o.has_state()) {
-        auto v = decode_value(o.value());
-        if (!v) return fail(v.error());
-        state = std::make_pair(std::move(*v), version_of(o.hlc(), o.node()));
-      }
-      const bool last = last_of_field[{c.entity_type, c.entity_id, c.field}] == o.change();
-      switch (o.status()) {
-        case v1::Outcome::STATUS_QUARANTINED: {
-          ++report.quarantined;
-          // The reason as a message when this node knows its key; its French text in any case.
-          std::optional<core::Message> reason_message;
-          if (auto parts = decode_parts(o.reason_parts()); parts && parts->size() == 1) {
-            reason_message = std::move(parts->front());
-          }
-          CARNET_RETURN_IF_ERROR_R(replica.add_quarantined(
-              **tx,
-              {c.id, c.entity_type, c.entity_id, c.field, c.value, o.reason(), std::move(reason_message), now_ms()}));
-          if (last) CARNET_RETURN_IF_ERROR_R(replica.take_state(**tx, c.entity_type, c.entity_id, c.field, state));
-          break;
-        }
-        case v1::Outcome::STATUS_CONFLICT_LOST:
-          ++report.conflicts_lost;
-          [[fallthrough]];
-        case v1::Outcome::STATUS_SUPERSEDED:
-          if (last) CARNET_RETURN_IF_ERROR_R(replica.take_state(**tx, c.entity_type, c.entity_id, c.field, state));
-          break;
-        default: break;  // applied (won, or a duplicate of an earlier push)
-      }
-    }
-    // A dossier sent whole to repair it is taken as the central node holds it; the page of
-    // the log that follows may repeat some of its fields, older: the newest of each counts.
-    std::map<std::string, std::map<std::tuple<std::string, std::string, std::string>, core::Change>, std::less<>> whole;
-    for (const auto& d : resp.repaired()) whole[d];
-    for (auto& sc : *pulled) {
-      if (auto w = whole.find(sc.change.scope); w != whole.end()) {
-        auto [it, fresh] = w->second.try_emplace({sc.change.entity_type, sc.change.entity_id, sc.change.field}, sc.change);
-        if (!fresh && it->second.version < sc.change.version) it->second = std::move(sc.change);
-        continue;
-      }
-      auto applied = replica.apply_remote(**tx, sc.change);
-      if (!applied) return fail(applied.error());
-    }
-    for (auto& [dossier, fields] : whole) {
-      std::vector<core::Change> snapshot;
-      snapshot.reserve(fields.size());
-      for (auto& [key, c] : fields) snapshot.push_back(std::move(c));
-      auto changed = replica.repair(**tx, dossier, snapshot);
-      if (!changed) return fail(changed.error());
-      report.repaired += *changed;
-    }
-    for (const auto& text : resp.grid_files()) {
-      auto grid = storage::parse_grid(text, "grille du serveur central");
-      if (!grid) return fail(grid.error());
-      CARNET_RETURN_IF_ERROR_R(replica.install_grid(**tx, **grid, text));
-    }
-    std::vector<storage::ConflictRecord> conflicts;
-    for (const auto& c : resp.conflicts()) {
-      auto winner = decode_value(c.winner().value());
-      auto loser = decode_value(c.loser().value());
-      if (!winner || !loser) return fail(Status::io_error("sync.tablet_sync.conflit_illisible"));
-      conflicts.push_back({c.id(), c.entity_type(), c.entity_id(), c.field(), c.scope(), *winner,
-                           version_of(c.winner().hlc(), c.winner().node()), c.winner().author(), *loser,
-                           version_of(c.loser().hlc(), c.loser().node()), c.loser().author(), c.created()});
-    }
-    CARNET_RETURN_IF_ERROR_R(replica.replace_conflicts(**tx, conflicts));
-    for (const auto& d : resp.evict()) CARNET_RETURN_IF_ERROR_R(replica.add_eviction(**tx, d));
-    CARNET_RETURN_IF_ERROR_R(replica.forget_evictions(**tx, *evicted));
-    CARNET_RETURN_IF_ERROR_R(replica.save_clock(**tx));  // every version pulled, for the next local write
-    CARNET_RETURN_IF_ERROR_R(replica.set_cursor(**tx, resp.cursor(), now_ms()));
-    CARNET_RETURN_IF_ERROR_R(replica.note_central_time(**tx, core::Hlc{resp.clock()}));
-    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
-
-    // A dossier leaves the tablet once none of its changes is waiting to be sent.
-    auto to_evict = replica.evictions(false);
-    if (!to_evict) return fail(to_evict.error());
-    for (const auto& d : *to_evict) {
-      auto waiting = replica.pending_count(d);
-      if (!waiting) return fail(waiting.error());
-      if (*waiting > 0) continue;
-      auto etx = storage::Transaction::begin(replica.db());
-      if (!etx) return fail(etx.error());
-      CARNET_RETURN_IF_ERROR_R(replica.evict(**etx, d));
-      CARNET_RETURN_IF_ERROR_R((*etx)->commit());
-      ++report.evicted;
-    }
-    if (report.evicted > 0) CARNET_RETURN_IF_ERROR_R(erase_evicted(replica, options));
-
-    report.pushed += pending->size();
-    report.pulled += pulled->size();
-    report.bytes_sent = client.bytes_sent() - sent_before;
-    report.bytes_received = client.bytes_received() - received_before;
-    if (options.progress) options.progress(report);
-
-    auto left = replica.pending_count();
-    if (!left) return fail(left.error());
-    auto evictions_to_report = replica.evictions(true);
-    if (!evictions_to_report) return fail(evictions_to_report.error());
-    if (!resp.has_more() && *left == 0 && evictions_to_report->empty() &&
-        (*resolved).empty()) {
-      if (options.verify_checksum) {
-        std::vector<std::string> assigned(resp.assigned().begin(), resp.assigned().end());
-        auto mine = replica.scope_checksum(assigned);
-        if (!mine) return fail(mine.error());
-        report.checksum_ok = *mine == resp.scope_checksum();
-        if (!*report.checksum_ok && !repair_asked) {
-          // Repair: the dossiers that differ are asked whole, once (docs/sync.md, "Repair").
-          for (const auto& dc : resp.dossier_checksums()) {
-            auto one = replica.scope_checksum({dc.dossier()});
-            if (!one) return fail(one.error());
-            if (*one != dc.checksum()) repair.push_back(dc.dossier());
-          }
-          if (!repair.empty()) {
-            repair_asked = true;
-            report.checksum_ok.reset();
-            continue;
-          }
-        }
-      }
-      if (!options.blob_dir.empty()) {
-        CARNET_RETURN_IF_ERROR_R(transfer_blobs(replica, client, options, resp.blob_size_limit(), report));
-      }
-      return report;
-    }
+    return report_;
   }
   return fail(Status::internal("sync.tablet_sync.trop_d_echanges"));
+}
+
+// What the tablet sends: a page of its outbox, its cursor and clock, the grids it holds, the
+// dossiers it evicted and the conflicts it settled since the last exchange, the dossiers to
+// repair.
+Result<SyncSession::Outbound> SyncSession::prepare() {
+  auto pending = replica_.pending_changes(options_.push_page);
+  if (!pending) return fail(pending.error());
+  auto cursor = replica_.cursor();
+  if (!cursor) return fail(cursor.error());
+  auto grids = replica_.grids();
+  if (!grids) return fail(grids.error());
+  auto evicted = replica_.evictions(true);
+  if (!evicted) return fail(evicted.error());
+  auto resolved = replica_.locally_resolved_conflicts();
+  if (!resolved) return fail(resolved.error());
+  auto clock = replica_.clock_reading();
+  if (!clock) return fail(clock.error());
+  Outbound out{std::move(*pending), {}};
+  SyncRequest& r = out.request;
+  r.clock = *clock;
+  r.cursor = *cursor;
+  r.push.reserve(out.pending.size());
+  for (const auto& p : out.pending) r.push.push_back(p.change);
+  r.max_pull = static_cast<std::uint32_t>(options_.pull_page);
+  for (const auto& g : *grids) r.grids.emplace_back(g.key, g.version);
+  r.evicted = std::move(*evicted);
+  r.resolved_conflicts = std::move(*resolved);
+  r.want_checksum = options_.verify_checksum;
+  r.restamps = true;
+  r.repair = std::exchange(repair_, {});
+  return out;
+}
+
+Result<SyncResponse> SyncSession::send(const SyncRequest& request) {
+  auto r = client_.request("POST", "/v1/sync", encode(request));
+  if (!r) return fail(r.error());
+  ++report_.requests;
+  if (r->status != 200) return fail(refused(*r));
+  return decode<SyncResponse>(r->body, Status::io_error("sync.tablet_sync.reponse_sync_illisible"));
+}
+
+// A refused exchange. An expired certificate leaves everything as it is: enrolling again
+// (carnet enroll) keeps the replica and its outbox. A revoked device is a lost or stolen
+// tablet: nothing of its dossiers may stay on it.
+Status SyncSession::refused(const HttpResponse& response) {
+  const Refusal refusal = decode_refusal(response.body);
+  if (refusal.code == ErrorCode::kCertExpired) {
+    return Status::failed_precondition(certificate_expired(refusal.not_after));
+  }
+  if (refusal.code == ErrorCode::kRevoked) {
+    auto tx = storage::Transaction::begin(replica_.db());
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(replica_.wipe(**tx));
+    CARNET_RETURN_IF_ERROR((*tx)->commit());
+    if (!options_.blob_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(options_.blob_dir, ec);
+    }
+    return Status::failed_precondition("sync.tablet_sync.appareil_revoque");
+  }
+  return http_failure(response.status, refusal);
+}
+
+// Takes an answer in one transaction, so that the cursor moves with what it covers.
+Status SyncSession::take(const Outbound& out, SyncResponse& in) {
+  auto tx = storage::Transaction::begin(replica_.db());
+  if (!tx) return tx.error();
+  CARNET_RETURN_IF_ERROR(replica_.observe_clock(**tx, in.clock, kAcceptCentralClockMs));
+  CARNET_RETURN_IF_ERROR(settle_pushed(**tx, out.pending, in));
+  CARNET_RETURN_IF_ERROR(apply_pulled(**tx, in));
+  CARNET_RETURN_IF_ERROR(take_scope(**tx, out.request, in));
+  return (*tx)->commit();
+}
+
+// The outbox page leaves the outbox; what the central node did not apply is settled: a change
+// refused for its clock gets a new version and is pushed again (it stays the inspector's), a
+// quarantined one is recorded, and a field whose change lost takes the central node's state.
+Status SyncSession::settle_pushed(storage::Transaction& tx,
+                                  const std::vector<storage::PendingChange>& pending,
+                                  const SyncResponse& in) {
+  for (const Outcome& o : in.outcomes) {
+    if (o.change >= pending.size()) return Status::io_error("sync.tablet_sync.reponse_incoherente");
+  }
+  std::set<std::uint32_t> clock_ahead;
+  for (const Outcome& o : in.outcomes) {
+    if (o.status == Outcome::Status::kClockAhead) clock_ahead.insert(o.change);
+  }
+  std::vector<core::Change> restamp;  // in outbox order
+  for (const std::uint32_t i : clock_ahead) restamp.push_back(pending[i].change);
+  if (!restamp.empty()) CARNET_RETURN_IF_ERROR(replica_.restamp(tx, restamp, in.clock));
+  report_.restamped += restamp.size();
+  if (!pending.empty()) CARNET_RETURN_IF_ERROR(replica_.acknowledge(tx, pending.back().seq));
+  // Only the last change of a field in this push decides its final state: an earlier one
+  // that lost must not undo a later one that won.
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> last_of_field;
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    const core::Change& c = pending[i].change;
+    last_of_field[{c.entity_type, c.entity_id, c.field}] = i;
+  }
+  for (const Outcome& o : in.outcomes) {
+    const core::Change& c = pending[o.change].change;
+    const bool last = last_of_field[{c.entity_type, c.entity_id, c.field}] == o.change;
+    switch (o.status) {
+      case Outcome::Status::kQuarantined:
+        ++report_.quarantined;
+        CARNET_RETURN_IF_ERROR(
+            replica_.add_quarantined(tx, {c.id, c.entity_type, c.entity_id, c.field, c.value,
+                                          o.reason, o.reason_message, now_ms()}));
+        if (last)
+          CARNET_RETURN_IF_ERROR(
+              replica_.take_state(tx, c.entity_type, c.entity_id, c.field, o.state));
+        break;
+      case Outcome::Status::kConflictLost:
+        ++report_.conflicts_lost;
+        [[fallthrough]];
+      case Outcome::Status::kSuperseded:
+        if (last)
+          CARNET_RETURN_IF_ERROR(
+              replica_.take_state(tx, c.entity_type, c.entity_id, c.field, o.state));
+        break;
+      default:
+        break;  // applied (won, or a duplicate of an earlier push)
+    }
+  }
+  return Status::ok_status();
+}
+
+// The page pulled. A dossier sent whole to repair it is taken as the central node holds it;
+// the page of the log that follows may repeat some of its fields, older: the newest of each
+// counts.
+Status SyncSession::apply_pulled(storage::Transaction& tx, SyncResponse& in) {
+  std::map<std::string, std::map<std::tuple<std::string, std::string, std::string>, core::Change>,
+           std::less<>>
+      whole;
+  for (const auto& d : in.repaired) whole[d];
+  for (auto& sc : in.pull) {
+    if (auto w = whole.find(sc.change.scope); w != whole.end()) {
+      auto [it, fresh] = w->second.try_emplace(
+          {sc.change.entity_type, sc.change.entity_id, sc.change.field}, sc.change);
+      if (!fresh && it->second.version < sc.change.version) it->second = std::move(sc.change);
+      continue;
+    }
+    auto applied = replica_.apply_remote(tx, sc.change);
+    if (!applied) return applied.error();
+  }
+  for (auto& [dossier, fields] : whole) {
+    std::vector<core::Change> snapshot;
+    snapshot.reserve(fields.size());
+    for (auto& [key, c] : fields) snapshot.push_back(std::move(c));
+    auto changed = replica_.repair(tx, dossier, snapshot);
+    if (!changed) return changed.error();
+    report_.repaired += *changed;
+  }
+  return Status::ok_status();
+}
+
+// What the answer says of the scope: the grids the tablet lacked, the open conflicts, the
+// dossiers to evict; then the evictions reported are forgotten and the clock and the cursor
+// move past everything pulled.
+Status SyncSession::take_scope(storage::Transaction& tx, const SyncRequest& sent,
+                               const SyncResponse& in) {
+  for (const auto& text : in.grid_files) {
+    auto grid = storage::parse_grid(text, "grille du serveur central");
+    if (!grid) return grid.error();
+    CARNET_RETURN_IF_ERROR(replica_.install_grid(tx, **grid, text));
+  }
+  CARNET_RETURN_IF_ERROR(replica_.replace_conflicts(tx, in.conflicts));
+  for (const auto& d : in.evict) CARNET_RETURN_IF_ERROR(replica_.add_eviction(tx, d));
+  CARNET_RETURN_IF_ERROR(replica_.forget_evictions(tx, sent.evicted));
+  CARNET_RETURN_IF_ERROR(
+      replica_.save_clock(tx));  // every version pulled, for the next local write
+  CARNET_RETURN_IF_ERROR(replica_.set_cursor(tx, in.cursor, now_ms()));
+  return replica_.note_central_time(tx, in.clock);
+}
+
+// A dossier leaves the tablet once none of its changes is waiting to be sent.
+Status SyncSession::evict_sent_dossiers() {
+  auto to_evict = replica_.evictions(false);
+  if (!to_evict) return to_evict.error();
+  for (const auto& d : *to_evict) {
+    auto waiting = replica_.pending_count(d);
+    if (!waiting) return waiting.error();
+    if (*waiting > 0) continue;
+    auto tx = storage::Transaction::begin(replica_.db());
+    if (!tx) return tx.error();
+    CARNET_RETURN_IF_ERROR(replica_.evict(**tx, d));
+    CARNET_RETURN_IF_ERROR((*tx)->commit());
+    ++report_.evicted;
+  }
+  return report_.evicted > 0 ? erase_evicted(replica_, options_) : Status::ok_status();
+}
+
+void SyncSession::count(const Outbound& out, const SyncResponse& in) {
+  report_.pushed += out.pending.size();
+  report_.pulled += in.pull.size();
+  report_.bytes_sent = client_.bytes_sent() - sent_before_;
+  report_.bytes_received = client_.bytes_received() - received_before_;
+  if (options_.progress) options_.progress(report_);
+}
+
+// True when nothing is left to push, to pull or to report.
+Result<bool> SyncSession::settled(const Outbound& out, const SyncResponse& in) {
+  auto left = replica_.pending_count();
+  if (!left) return fail(left.error());
+  auto evictions_to_report = replica_.evictions(true);
+  if (!evictions_to_report) return fail(evictions_to_report.error());
+  return !in.has_more && *left == 0 && evictions_to_report->empty() &&
+         out.request.resolved_conflicts.empty();
+}
+
+// Checks the scope against the central node's checksum. When they differ, the dossiers that
+// differ are asked whole at one more exchange, once per sync (docs/sync.md, "Repair"): true
+// then.
+Result<bool> SyncSession::ask_repair(const SyncResponse& in) {
+  auto mine = replica_.scope_checksum(in.assigned);
+  if (!mine) return fail(mine.error());
+  report_.checksum_ok = *mine == in.scope_checksum;
+  if (*report_.checksum_ok || repair_asked_) return false;
+  for (const auto& [dossier, checksum] : in.dossier_checksums) {
+    auto one = replica_.scope_checksum({dossier});
+    if (!one) return fail(one.error());
+    if (*one != checksum) repair_.push_back(dossier);
+  }
+  if (repair_.empty()) return false;
+  repair_asked_ = true;
+  report_.checksum_ok.reset();
+  return true;
+}
+
+}  // namespace
+
+Result<SyncReport> sync_now(storage::Replica& replica, Transport& client,
+                            const SyncOptions& options) {
+  return SyncSession(replica, client, options).run();
 }
 
 }  // namespace carnet::sync

@@ -22,7 +22,7 @@
 #include "core/validation.hpp"
 #include "storage/builtin_grids.hpp"
 #include "storage/grid_file.hpp"
-#include "sync/codec.hpp"
+#include "sync/codec_wire.hpp"
 
 namespace {
 

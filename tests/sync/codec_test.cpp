@@ -1,4 +1,5 @@
-// The sync codec: what decode_batch() refuses from the network.
+// The codec's protobuf-level pieces: what decode_batch() refuses from the network, catalogue
+// messages on the wire, refusals (tests/sync/wire_compat_test.cpp: whole messages).
 #include "sync/codec.hpp"
 
 #include <gmock/gmock.h>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "support/status_matchers.hpp"
+#include "sync/codec_wire.hpp"
 
 namespace carnet::sync {
 namespace {
@@ -120,15 +122,15 @@ TEST(CodecTest, ARefusalFallsBackToTheSendersTextThenToTheHttpStatus) {
   v1::Error e;
   e.set_message("texte du nœud central");
   e.add_parts()->set_key("une.cle.inconnue.ici");
-  auto parts = refusal_parts(e.SerializeAsString(), 403);
+  auto parts = refusal_parts(decode_refusal(e.SerializeAsString()), 403);
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].render(), "texte du nœud central");
-  parts = refusal_parts("pas du protobuf \xff\xff", 502);
+  parts = refusal_parts(decode_refusal("pas du protobuf \xff\xff"), 502);
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].render(), "réponse HTTP 502");
   e.clear_parts();
   encode_parts({core::Message("sync.central_service.appareil_inconnu")}, *e.mutable_parts());
-  parts = refusal_parts(e.SerializeAsString(), 401);
+  parts = refusal_parts(decode_refusal(e.SerializeAsString()), 401);
   ASSERT_EQ(parts.size(), 1u);
   EXPECT_EQ(parts[0].key(), "sync.central_service.appareil_inconnu");
 }
