@@ -74,7 +74,7 @@ HttpResponse error_response(int http_status, int code, const core::Message& mess
   return error_answer(http_status, code, {message}, message.render());
 }
 
-CentralService::CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options)
+CentralService::CentralService(storage::Central& store, Credentials ca, CentralServiceOptions options)
     : store_(store), ca_(std::move(ca)), options_(options), blobs_(options.blob_dir, options.blob_size_limit) {}
 
 HttpResponse CentralService::handle(const HttpRequest& request) {
@@ -129,13 +129,13 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   std::array<std::uint8_t, 16> node_bytes{};
   std::memcpy(node_bytes.data(), in.node_id().data(), 16);
   const core::Uuid device_id = core::Uuid::from_bytes(node_bytes);
-  auto existing = store_.device(device_id);
+  auto existing = store_.devices.find(device_id);
   if (!existing) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   if (*existing && (*existing)->revoked_ms) {
     return error_response(403, v1::Error::CODE_ENROLLMENT, core::Message("sync.central_service.appareil_revoque_enrolement"));
   }
   const std::string code_hash = sha256_hex(in.code());
-  auto inspector = store_.check_enrollment_code(code_hash, now_ms());
+  auto inspector = store_.devices.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
     count_failure();
     return error_response(403, v1::Error::CODE_ENROLLMENT, inspector.error());
@@ -157,7 +157,7 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   // refused above leaves it usable. An enrolled device enrolling again (its certificate
   // expired or its key lost) keeps its scope and cursor: only its certificate changes, and
   // the earlier ones are refused from now on.
-  if (auto s = *existing ? store_.reenroll_device(code_hash, now_ms(), d) : store_.enroll_device(code_hash, now_ms(), d);
+  if (auto s = *existing ? store_.devices.reenroll(code_hash, now_ms(), d) : store_.devices.enroll(code_hash, now_ms(), d);
       !s.ok()) {
     if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, v1::Error::CODE_ENROLLMENT, s);
     return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
@@ -207,7 +207,7 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
     return refuse(400, v1::Error::CODE_BAD_REQUEST, core::Message("sync.central_service.trop_de_reparations"));
   }
   input.repair.assign(in.repair().begin(), in.repair().end());
-  auto out = store_.sync(input);
+  auto out = store_.sync_log.sync(input);
   if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL,
                           out.error().with_context("sync.central_service.erreur_serveur"));
   changes_applied_ += out->applied;
@@ -302,7 +302,7 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
   if (!request.peer) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.certificat_requis"));
   auto device_id = core::Uuid::parse(request.peer->common_name);
   if (!device_id) return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.certificat_invalide"));
-  auto device = store_.device(*device_id);
+  auto device = store_.devices.find(*device_id);
   if (!device) return error_response(500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
   if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
     return error_response(401, v1::Error::CODE_UNAUTHENTICATED, core::Message("sync.central_service.appareil_inconnu"));
@@ -329,7 +329,7 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
                             core::Message("sync.central_service.certificat_remplace"));
     }
     // The device has switched to a renewed certificate: it is the recorded one from now on.
-    if (auto s = store_.set_device_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
+    if (auto s = store_.devices.set_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
                                                request.peer->not_after);
         !s.ok()) {
       return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, v1::Error::CODE_INTERNAL, core::Message("sync.central_service.erreur_interne"));
@@ -392,7 +392,7 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   }
   if (request.method == "GET" && query == "status") return status_response(200);
   if (request.method == "GET") {
-    auto allowed = store_.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
+    auto allowed = store_.devices.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
     if (!allowed || !*allowed) return error_response(403, v1::Error::CODE_FORBIDDEN, core::Message("sync.central_service.piece_hors_perimetre"));
     auto size = blobs_.size(sha);
     if (!size) return error_response(404, v1::Error::CODE_NOT_FOUND, core::Message("sync.central_service.piece_pas_recue"));
@@ -426,7 +426,7 @@ std::string CentralService::metrics_text() {
   counter("carnet_certificate_renewals_total", "Device certificates renewed.", renewals_.load());
   counter("carnet_bytes_received_total", "Request body bytes received.", bytes_in_.load());
   counter("carnet_bytes_sent_total", "Response body bytes sent.", bytes_out_.load());
-  if (auto t = store_.totals()) {
+  if (auto t = store_.catalogue.totals()) {
     out << "# HELP carnet_conflicts_open Conflicts waiting for review.\n# TYPE carnet_conflicts_open gauge\n"
         << "carnet_conflicts_open " << t->conflicts_open << "\n";
     out << "# HELP carnet_devices Enrolled devices not revoked.\n# TYPE carnet_devices gauge\ncarnet_devices " << t->devices

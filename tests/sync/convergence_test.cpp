@@ -78,7 +78,7 @@ TEST_F(Convergence, AChangeNotAboveItsBaseIsQuarantinedNeverApplied) {
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 1u);
   EXPECT_EQ(central_field(id, "batiments.nb_wc").display(), "3");
-  auto q = world_.central().quarantine(true);
+  auto q = world_.central().conflicts.quarantine(true);
   ASSERT_OK(q);
   ASSERT_EQ(q->size(), 1u);
   ASSERT_TRUE(q->front().reason_message.has_value());
@@ -121,7 +121,7 @@ TEST_F(Convergence, TheSameCellOfANewRowTwiceIsRefusedAndNumberedNewRowsAreDisti
   EXPECT_EQ(people, (std::set<std::string>{"Dupont/directeur", "Martin/", "Durand/"}));
   ASSERT_FALSE(a().capture().set(id, {"personnes[1].fonction=a", "personnes[01].fonction=b"}));
   converge();
-  auto central = world_.central().inspection_view(id);
+  auto central = world_.central().catalogue.inspection(id);
   ASSERT_OK(central);
   EXPECT_EQ(central->table("personnes").size(), 3u);
 }
@@ -170,7 +170,7 @@ TEST_F(Convergence, ChangesStampedByAClockAMonthAheadAreRestampedNeverTakenOffTh
   EXPECT_EQ(r->restamped, 5u);  // nb_wc, nb_douches, the new row's inspection, table and name
   EXPECT_EQ(a().replica->pending_count().value(), 0);
   EXPECT_LE(a().replica->clock_lead_ms().value(), storage::Replica::kClockMarginMs);
-  EXPECT_EQ(world_.central().quarantine(false)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.quarantine(false)->size(), 0u);
   EXPECT_EQ(central_field(id, "batiments.nb_wc").display(), "2");
   EXPECT_EQ(central_field(id, "batiments.nb_douches").display(), "1");
   EXPECT_EQ(field(a(), id, "batiments.nb_wc").display(), "2");
@@ -182,7 +182,7 @@ TEST_F(Convergence, ChangesStampedByAClockAMonthAheadAreRestampedNeverTakenOffTh
   EXPECT_EQ(central_field(id, "batiments.nb_wc").display(), "3");
   converge();
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").display(), "3");
-  EXPECT_EQ(world_.central().inspection_view(id)->table("personnes").size(), 1u);
+  EXPECT_EQ(world_.central().catalogue.inspection(id)->table("personnes").size(), 1u);
 }
 
 // A row deleted on one tablet while another, offline, edited it: after both synced, the edit
@@ -216,7 +216,7 @@ TEST_P(DeletedRow, AnEditToARowAnotherTabletDeletedIsAConflictNeverSilent) {
     ASSERT_OK(a().sync());
   }
   converge();
-  auto open = world_.central().conflicts(true);
+  auto open = world_.central().conflicts.list(true);
   ASSERT_OK(open);
   ASSERT_EQ(open->size(), 1u);
   const auto& c = open->front().record;
@@ -236,14 +236,14 @@ TEST_P(DeletedRow, AnEditToARowAnotherTabletDeletedIsAConflictNeverSilent) {
   EXPECT_EQ(b().capture().load(id)->table("personnes").size(), 1u);
 
   if (k.at_office) {
-    ASSERT_OK(world_.central().resolve_conflict(c.id, Value::boolean(!k.restore), "bureau"));
+    ASSERT_OK(world_.central().conflicts.resolve(c.id, Value::boolean(!k.restore), "bureau"));
   } else {
     const auto mine = b().replica->conflicts();
     ASSERT_OK(mine);
     ASSERT_OK(b().settle(mine->front(), Value::boolean(!k.restore)));
   }
   converge();
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 0u);
   for (auto* t : {&a(), &b()}) {
     EXPECT_EQ(t->replica->conflicts()->size(), 0u);
     const auto rows = t->capture().load(id)->table("personnes");
@@ -417,7 +417,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     const std::string dossier = "d" + std::to_string(seed);
     world.add_dossier(dossier);
     for (const auto& i : inspectors) {
-      ASSERT_OK(world.central().assign(dossier, i));
+      ASSERT_OK(world.central().catalogue.assign(dossier, i));
       world.tablet(i).clock->set_offset(0);
       ASSERT_OK(world.tablet(i).sync());
     }
@@ -519,7 +519,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     for (int pass = 0; pass < 2; ++pass) {
       for (const auto& i : inspectors) ASSERT_OK(sync_once(world.tablet(i), false));
     }
-    auto central = world.central().inspection_view(*id);
+    auto central = world.central().catalogue.inspection(*id);
     ASSERT_OK(central);
     for (const auto& i : inspectors) {
       auto r = sync_once(world.tablet(i), true);
@@ -541,7 +541,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     if (::testing::Test::HasFailure()) break;
     // The dossier leaves the tablets, so that every seed syncs a scope of one dossier.
     for (const auto& i : inspectors) {
-      ASSERT_OK(world.central().unassign(dossier, i));
+      ASSERT_OK(world.central().catalogue.unassign(dossier, i));
       ASSERT_OK(sync_once(world.tablet(i), false));
     }
   }
@@ -557,9 +557,9 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
       log.emplace(std::make_tuple(c->entity_type, c->entity_id, c->field), *c);
     }
   }
-  auto conflicts = world.central().conflicts(false);
+  auto conflicts = world.central().conflicts.list(false);
   ASSERT_OK(conflicts);
-  auto quarantine = world.central().quarantine(false);
+  auto quarantine = world.central().conflicts.quarantine(false);
   ASSERT_OK(quarantine);
   for (const auto& c : taken) {
     if (known(c.id, "SELECT 1 FROM changes WHERE change_id = ?1")) {

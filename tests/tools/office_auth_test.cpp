@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "storage/central/central.hpp"
 #include "storage/password.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
@@ -33,9 +34,9 @@ class OfficeAuth : public ::testing::Test {
                                                std::tuple{"marie", "admin", kMariePassword}}) {
       auto h = storage::hash_password(password);
       ASSERT_OK(h);
-      ASSERT_OK(store_->add_staff_user({name, role, *h, 0, std::nullopt}));
+      ASSERT_OK(store_->staff.add_user({name, role, *h, 0, std::nullopt}));
     }
-    auth_ = std::make_unique<web::OfficeAuth>(*store_);
+    auth_ = std::make_unique<web::OfficeAuth>(store_->staff);
   }
 
   web::AuthResult<web::OfficeLogin> login(const std::string& name, const std::string& password,
@@ -53,13 +54,13 @@ class OfficeAuth : public ::testing::Test {
     return request(method, "theme=clair; carnet_office=" + l.token);
   }
   std::vector<storage::AuditEntry> entries() {
-    auto all = store_->audit_entries(0);
+    auto all = store_->audit.entries(0);
     EXPECT_OK(all);
     return all.value_or(std::vector<storage::AuditEntry>());
   }
 
   TempDir dir_;
-  std::unique_ptr<storage::CentralStore> store_;
+  std::unique_ptr<storage::Central> store_;
   std::unique_ptr<web::OfficeAuth> auth_;
   std::int64_t now_ = kStart;
 };
@@ -144,7 +145,7 @@ TEST_F(OfficeAuth, FiveFailuresForOneNamePauseItFromEveryAddress) {
 TEST_F(OfficeAuth, ADisabledUserIsRefusedAtLoginAndItsSessionsEnd) {
   auto l = login("jean", kJeanPassword);
   ASSERT_TRUE(l);
-  ASSERT_OK(store_->disable_staff_user("jean"));
+  ASSERT_OK(store_->staff.disable_user("jean"));
   auto s = auth_->authenticate(with_session(*l), now_);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().http_status, 401);
@@ -282,7 +283,7 @@ TEST_F(OfficeAuth, TheAuditLogRecordsLoginsFailuresAndLogoutsWithoutSecrets) {
   EXPECT_EQ(all[2].detail, "raison=mot_de_passe");
   EXPECT_EQ(all[3].subject, "");
   EXPECT_EQ(all[3].detail, "raison=utilisateur_inconnu");
-  EXPECT_TRUE(store_->verify_audit()->ok);
+  EXPECT_TRUE(store_->audit.verify()->ok);
 }
 
 }  // namespace

@@ -54,8 +54,8 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-OfficeAuth::OfficeAuth(storage::CentralStore& store, OfficeAuthOptions options)
-    : store_(store), options_(options), dummy_hash_(make_dummy_hash()) {}
+OfficeAuth::OfficeAuth(storage::Staff& staff, OfficeAuthOptions options)
+    : staff_(staff), options_(options), dummy_hash_(make_dummy_hash()) {}
 
 std::int64_t OfficeAuth::pause_ms(std::map<std::string, Failures, std::less<>>& counters,
                                   std::string_view key, std::int64_t now_ms) {
@@ -103,7 +103,7 @@ void OfficeAuth::note_failure(std::string_view name, std::string_view address,
 AuthFailure OfficeAuth::refuse_login(std::string_view name, std::string_view address,
                                      std::int64_t now_ms, std::string_view reason) {
   note_failure(name, address, now_ms);
-  if (!store_.record_login_failure(name, reason).ok()) return internal_failure();
+  if (!staff_.record_login_failure(name, reason).ok()) return internal_failure();
   if (reason == "compte_desactive")
     return {403, core::Message("outils.office_auth.compte_desactive")};
   return {401, core::Message("outils.office_auth.identifiants_incorrects")};
@@ -124,7 +124,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
   }
   if (dummy_hash_.empty()) return std::unexpected(internal_failure());
   auto user = name.empty() ? core::Result<std::optional<storage::StaffUser>>(std::nullopt)
-                           : store_.staff_user(name);
+                           : staff_.user(name);
   if (!user) return std::unexpected(internal_failure());
   // The same work whether or not the name is an account's.
   const bool right =
@@ -141,7 +141,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
   session.user = out.user;
   session.csrf_token = out.csrf_token;
   session.created_ms = now_ms;
-  const core::Status s = store_.create_session(session);
+  const core::Status s = staff_.create_session(session);
   if (s.code() == core::StatusCode::kFailedPrecondition ||
       s.code() == core::StatusCode::kNotFound) {
     // Disabled or removed meanwhile.
@@ -165,7 +165,7 @@ AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& requ
   if (!token || token->size() != 2 * kTokenBytes || !core::is_sha256_hex(*token))
     return std::unexpected(sign_in);
   const std::string token_sha256 = sync::sha256_hex(*token);
-  auto session = store_.session(token_sha256, now_ms);
+  auto session = staff_.session(token_sha256, now_ms);
   if (!session) return std::unexpected(internal_failure());
   if (!*session)
     return std::unexpected(
@@ -174,7 +174,7 @@ AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& requ
 }
 
 core::Status OfficeAuth::logout(const OfficeSession& session) {
-  return store_.delete_session(session.token_sha256);
+  return staff_.delete_session(session.token_sha256);
 }
 
 bool is_state_changing(std::string_view method) {
