@@ -92,12 +92,7 @@ Result<std::vector<AuditEntry>> AuditLog::entries(std::size_t limit) {
         "(SELECT * FROM audit ORDER BY seq DESC LIMIT ?1) AS recent ORDER BY seq");
     if (!st) return fail(st.error());
     st->bind(1, limit == 0 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(limit));
-    std::vector<AuditEntry> out;
-    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
-      out.push_back(audit_entry_at(s));
-      return Status::ok_status();
-    }));
-    return out;
+    return collect(*st, audit_entry_at);
   });
 }
 

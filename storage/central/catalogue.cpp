@@ -129,12 +129,7 @@ Result<std::vector<Inspector>> Catalogue::inspectors() {
   return db_.read([&](Database& db) -> Result<std::vector<Inspector>> {
     auto st = db.prepare("SELECT id, name FROM inspectors ORDER BY id");
     if (!st) return fail(st.error());
-    std::vector<Inspector> out;
-    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
-      out.push_back({s.column_text(0), s.column_text(1)});
-      return Status::ok_status();
-    }));
-    return out;
+    return collect(*st, [](const Statement& s) { return Inspector{s.column_text(0), s.column_text(1)}; });
   });
 }
 
@@ -146,10 +141,7 @@ Result<std::optional<Inspector>> Catalogue::inspector(Database& held, std::strin
   auto st = held.prepare("SELECT id, name FROM inspectors WHERE id = ?1");
   if (!st) return fail(st.error());
   st->bind(1, id);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<Inspector>();
-  return std::optional<Inspector>(Inspector{st->column_text(0), st->column_text(1)});
+  return first_row(*st, [](const Statement& s) { return Inspector{s.column_text(0), s.column_text(1)}; });
 }
 
 Result<std::size_t> Catalogue::import_dossiers(const std::vector<core::Dossier>& dossiers) {
@@ -236,12 +228,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Catalogue::assignments(
   return db_.read([&](Database& db) -> Result<std::vector<std::pair<std::string, std::string>>> {
     auto st = db.prepare("SELECT dossier, inspector FROM assignments ORDER BY dossier, inspector");
     if (!st) return fail(st.error());
-    std::vector<std::pair<std::string, std::string>> out;
-    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
-      out.emplace_back(s.column_text(0), s.column_text(1));
-      return Status::ok_status();
-    }));
-    return out;
+    return collect(*st, [](const Statement& s) { return std::make_pair(s.column_text(0), s.column_text(1)); });
   });
 }
 

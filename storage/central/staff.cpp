@@ -24,10 +24,7 @@ Result<std::optional<StaffUser>> read_user(Database& db, std::string_view name) 
   auto st = db.prepare("SELECT name, role, password_hash, created_ms, disabled_ms FROM staff_users WHERE name = ?1");
   if (!st) return fail(st.error());
   st->bind(1, name);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<StaffUser>();
-  return std::optional<StaffUser>(staff_user_at(*st));
+  return first_row(*st, staff_user_at);
 }
 
 // Removes the sessions of a user; their count.
@@ -74,12 +71,7 @@ Result<std::vector<StaffUser>> Staff::users() {
   return db_.read([&](Database& db) -> Result<std::vector<StaffUser>> {
     auto st = db.prepare("SELECT name, role, password_hash, created_ms, disabled_ms FROM staff_users ORDER BY name");
     if (!st) return fail(st.error());
-    std::vector<StaffUser> out;
-    CARNET_RETURN_IF_ERROR_R(each_row(*st, [&](Statement& s) {
-      out.push_back(staff_user_at(s));
-      return Status::ok_status();
-    }));
-    return out;
+    return collect(*st, staff_user_at);
   });
 }
 

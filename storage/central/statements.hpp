@@ -2,7 +2,10 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "core/change.hpp"
 #include "core/inspection.hpp"
@@ -25,6 +28,27 @@ Status each_row(Statement& st, Fn&& fn) {
     if (!*row) return Status::ok_status();
     CARNET_RETURN_IF_ERROR(fn(st));
   }
+}
+
+// Every row of `st`, each as row(st), in order; the first failure of a step.
+template <class Row>
+Result<std::vector<std::invoke_result_t<Row&, const Statement&>>> collect(Statement& st, Row&& row) {
+  std::vector<std::invoke_result_t<Row&, const Statement&>> out;
+  CARNET_RETURN_IF_ERROR_R(each_row(st, [&](Statement& s) {
+    out.push_back(row(s));
+    return Status::ok_status();
+  }));
+  return out;
+}
+
+// The first row of `st` as row(st), nullopt when there is none.
+template <class Row>
+Result<std::optional<std::invoke_result_t<Row&, const Statement&>>> first_row(Statement& st, Row&& row) {
+  using T = std::invoke_result_t<Row&, const Statement&>;
+  auto found = st.step();
+  if (!found) return fail(found.error());
+  if (!*found) return std::optional<T>();
+  return std::optional<T>(row(st));
 }
 
 // The author of changes written at the central node, as tablets see it.
