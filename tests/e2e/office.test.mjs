@@ -221,12 +221,12 @@ test("assignments and devices with the keyboard alone, an enrollment QR code, th
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Affecter");
   await page.keyboard.press("Enter");
-  await page.getByText("Marc Dupont est affecté au dossier Service d'insertion sociale Le Tremplin.").waitFor();
+  await page.locator("#contenu").getByText("Marc Dupont est affecté au dossier Service d'insertion sociale Le Tremplin.").waitFor();
   assert.deepEqual(central.json("dossier", "list").find((d) => d.id === "sis-0107").inspectors, ["insp-namur-03"]);
   await checkLabelsAndTexts(page, "dossiers");
   await both(page, "08-dossiers");
   await pressOn(page, { name: "^Retirer Marc Dupont du dossier Service d'insertion sociale Le Tremplin" });
-  await page.getByText("Marc Dupont n'est plus affecté au dossier Service d'insertion sociale Le Tremplin.").waitFor();
+  await page.locator("#contenu").getByText("Marc Dupont n'est plus affecté au dossier Service d'insertion sociale Le Tremplin.").waitFor();
   assert.deepEqual(central.json("dossier", "list").find((d) => d.id === "sis-0107").inspectors, []);
 
   await page.getByRole("link", { name: "Journal d'audit" }).click();

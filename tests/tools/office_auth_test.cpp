@@ -1,7 +1,7 @@
 // The office app's sign-in and request checks (tools/web/office_auth.cpp) over a real
 // central store: logins, the same answer for a wrong name and a wrong password, rate
 // limiting per address and per name, sessions, CSRF, roles, and an audit log free of secrets.
-#include "tools/web/office_auth.hpp"
+#include "tools/central/office_auth.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 namespace carnet::testing {
 namespace {
 
-using web::OfficeArea;
+using central::OfficeArea;
 
 constexpr std::int64_t kMinute = 60 * 1000;
 constexpr std::int64_t kStart = 1'750'000'000'000;
@@ -36,10 +36,10 @@ class OfficeAuth : public ::testing::Test {
       ASSERT_OK(h);
       ASSERT_OK(store_->staff.add_user({name, role, *h, 0, std::nullopt}));
     }
-    auth_ = std::make_unique<web::OfficeAuth>(store_->staff);
+    auth_ = std::make_unique<central::OfficeAuth>(store_->staff);
   }
 
-  web::AuthResult<web::OfficeLogin> login(const std::string& name, const std::string& password,
+  central::AuthResult<central::OfficeLogin> login(const std::string& name, const std::string& password,
                                           const std::string& address = "192.0.2.1") {
     return auth_->login(name, password, address, now_);
   }
@@ -50,7 +50,7 @@ class OfficeAuth : public ::testing::Test {
     if (!cookie.empty()) r.headers["cookie"] = cookie;
     return r;
   }
-  sync::HttpRequest with_session(const web::OfficeLogin& l, const std::string& method = "GET") {
+  sync::HttpRequest with_session(const central::OfficeLogin& l, const std::string& method = "GET") {
     return request(method, "theme=clair; carnet_office=" + l.token);
   }
   std::vector<storage::AuditEntry> entries() {
@@ -61,7 +61,7 @@ class OfficeAuth : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<storage::Central> store_;
-  std::unique_ptr<web::OfficeAuth> auth_;
+  std::unique_ptr<central::OfficeAuth> auth_;
   std::int64_t now_ = kStart;
 };
 
@@ -203,57 +203,57 @@ TEST_F(OfficeAuth, AStateChangingRequestNeedsTheSessionsCsrfToken) {
   ASSERT_TRUE(l);
   auto s = auth_->authenticate(with_session(*l), now_);
   ASSERT_TRUE(s);
-  EXPECT_FALSE(web::check_csrf(with_session(*l, "GET"), *s));  // reading needs none
+  EXPECT_FALSE(central::check_csrf(with_session(*l, "GET"), *s));  // reading needs none
   for (const char* method : {"POST", "PUT", "DELETE"}) {
     auto r = with_session(*l, method);
-    auto missing = web::check_csrf(r, *s);
+    auto missing = central::check_csrf(r, *s);
     ASSERT_TRUE(missing) << method;
     EXPECT_EQ(missing->http_status, 403);
-    EXPECT_TRUE(web::check_csrf(r, *s, std::string(64, '0')));
-    EXPECT_TRUE(web::check_csrf(r, *s, l->csrf_token.substr(0, 63)));
-    EXPECT_TRUE(web::check_csrf(r, *s, std::string_view()));
-    EXPECT_FALSE(web::check_csrf(r, *s, l->csrf_token));  // the form field
+    EXPECT_TRUE(central::check_csrf(r, *s, std::string(64, '0')));
+    EXPECT_TRUE(central::check_csrf(r, *s, l->csrf_token.substr(0, 63)));
+    EXPECT_TRUE(central::check_csrf(r, *s, std::string_view()));
+    EXPECT_FALSE(central::check_csrf(r, *s, l->csrf_token));  // the form field
     r.headers["x-csrf-token"] = l->csrf_token;
-    EXPECT_FALSE(web::check_csrf(r, *s));  // the header
+    EXPECT_FALSE(central::check_csrf(r, *s));  // the header
     r.headers["x-csrf-token"] = std::string(64, '0');
-    EXPECT_TRUE(web::check_csrf(r, *s, l->csrf_token))
+    EXPECT_TRUE(central::check_csrf(r, *s, l->csrf_token))
         << "a wrong header is not saved by the form field";
   }
   // Another session's token does not do.
   auto other = login("marie", kMariePassword);
   ASSERT_TRUE(other);
-  EXPECT_TRUE(web::check_csrf(with_session(*l, "POST"), *s, other->csrf_token));
+  EXPECT_TRUE(central::check_csrf(with_session(*l, "POST"), *s, other->csrf_token));
 }
 
 TEST_F(OfficeAuth, AdminsManageAccountsAndDevicesAndDoEverythingTheOfficeDoes) {
-  EXPECT_TRUE(web::role_allows("admin", OfficeArea::kStaffAccounts));
-  EXPECT_TRUE(web::role_allows("admin", OfficeArea::kDevices));
-  EXPECT_TRUE(web::role_allows("admin", OfficeArea::kOffice));  // admin is a superset of office
-  EXPECT_TRUE(web::role_allows("office", OfficeArea::kOffice));
-  EXPECT_FALSE(web::role_allows("office", OfficeArea::kDevices));
-  EXPECT_FALSE(web::role_allows("office", OfficeArea::kStaffAccounts));
-  EXPECT_FALSE(web::role_allows("", OfficeArea::kOffice));
-  const web::OfficeSession office{"jean", "office", "x", "y"};
-  auto refused = web::check_role(office, OfficeArea::kDevices);
+  EXPECT_TRUE(central::role_allows("admin", OfficeArea::kStaffAccounts));
+  EXPECT_TRUE(central::role_allows("admin", OfficeArea::kDevices));
+  EXPECT_TRUE(central::role_allows("admin", OfficeArea::kOffice));  // admin is a superset of office
+  EXPECT_TRUE(central::role_allows("office", OfficeArea::kOffice));
+  EXPECT_FALSE(central::role_allows("office", OfficeArea::kDevices));
+  EXPECT_FALSE(central::role_allows("office", OfficeArea::kStaffAccounts));
+  EXPECT_FALSE(central::role_allows("", OfficeArea::kOffice));
+  const central::OfficeSession office{"jean", "office", "x", "y"};
+  auto refused = central::check_role(office, OfficeArea::kDevices);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->http_status, 403);
   EXPECT_NE(refused->message.render().find("administrateurs"), std::string::npos);
-  EXPECT_FALSE(web::check_role(office, OfficeArea::kOffice));
-  const web::OfficeSession admin{"marie", "admin", "x", "y"};
-  EXPECT_FALSE(web::check_role(admin, OfficeArea::kOffice));
-  EXPECT_FALSE(web::check_role(admin, OfficeArea::kDevices));
+  EXPECT_FALSE(central::check_role(office, OfficeArea::kOffice));
+  const central::OfficeSession admin{"marie", "admin", "x", "y"};
+  EXPECT_FALSE(central::check_role(admin, OfficeArea::kOffice));
+  EXPECT_FALSE(central::check_role(admin, OfficeArea::kDevices));
 }
 
 TEST_F(OfficeAuth, CookiesAreSecureHttpOnlyAndStrictAndTheHeaderIsParsed) {
-  EXPECT_EQ(web::session_cookie("abc"),
+  EXPECT_EQ(central::session_cookie("abc"),
             "carnet_office=abc; Path=/; Secure; HttpOnly; SameSite=Strict");
-  EXPECT_EQ(web::cleared_session_cookie(),
+  EXPECT_EQ(central::cleared_session_cookie(),
             "carnet_office=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
-  EXPECT_EQ(web::cookie_value("a=1; carnet_office=xyz; b=2", "carnet_office"), "xyz");
-  EXPECT_EQ(web::cookie_value("carnet_office=\"xyz\"", "carnet_office"), "xyz");
-  EXPECT_EQ(web::cookie_value("carnet_office=1;carnet_office=2", "carnet_office"), "1");
-  EXPECT_EQ(web::cookie_value("xcarnet_office=1", "carnet_office"), std::nullopt);
-  EXPECT_EQ(web::cookie_value("", "carnet_office"), std::nullopt);
+  EXPECT_EQ(central::cookie_value("a=1; carnet_office=xyz; b=2", "carnet_office"), "xyz");
+  EXPECT_EQ(central::cookie_value("carnet_office=\"xyz\"", "carnet_office"), "xyz");
+  EXPECT_EQ(central::cookie_value("carnet_office=1;carnet_office=2", "carnet_office"), "1");
+  EXPECT_EQ(central::cookie_value("xcarnet_office=1", "carnet_office"), std::nullopt);
+  EXPECT_EQ(central::cookie_value("", "carnet_office"), std::nullopt);
 }
 
 TEST_F(OfficeAuth, TheAuditLogRecordsLoginsFailuresAndLogoutsWithoutSecrets) {

@@ -260,15 +260,8 @@ int cmd_dossier(const cli::Args& args) {
   if (!replica) return failed(replica.error(), args);
   storage::Capture capture(**replica);
   if (sub == "import") {
-    auto file = args.required(2, "outils.args.quoi_fichier_dossiers");
-    if (!file) return failed(file.error(), args);
-    auto dossiers = cli::read_dossier_file(*file);
-    if (!dossiers) return failed(dossiers.error(), args);
-    auto n = capture.import_dossiers(*dossiers);
-    if (!n) return failed(n.error(), args);
-    if (args.json()) cli::print_json(Json::object().set("imported", *n));
-    else std::cout << *n << " dossier(s) importé(s)\n";
-    return 0;
+    const Status s = cli::import_dossier_file(args, [&](const auto& dossiers) { return capture.import_dossiers(dossiers); });
+    return s.ok() ? 0 : failed(s, args);
   }
   if (sub == "list") {
     auto dossiers = capture.dossiers();

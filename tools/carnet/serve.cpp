@@ -126,7 +126,7 @@ int cmd_serve(const cli::Args& args) {
     return a->handle(request);
   });
   if (!server) return failed(server.error(), args);
-  web::LocalGuard guard(listen->host, (*server)->port(), web::random_token(32));
+  LocalGuard guard(listen->host, (*server)->port(), web::random_token(32));
   const std::string url = guard.launch_url();
   TabletApp tablet_app(**replica, *dir, std::move(guard), monitor);
   app.store(&tablet_app);

@@ -149,7 +149,7 @@ bool SyncMonitor::wait(std::chrono::milliseconds timeout) {
   return !stopped_;
 }
 
-TabletApp::TabletApp(storage::Replica& replica, std::string data_dir, web::LocalGuard guard, SyncMonitor& monitor)
+TabletApp::TabletApp(storage::Replica& replica, std::string data_dir, LocalGuard guard, SyncMonitor& monitor)
     : replica_(replica),
       dir_(std::move(data_dir)),
       guard_(std::move(guard)),

@@ -35,7 +35,7 @@
 #include <string>
 
 #include "storage/replica.hpp"
-#include "tools/web/local_guard.hpp"
+#include "tools/carnet/local_guard.hpp"
 
 namespace carnet::tool {
 
@@ -72,7 +72,7 @@ class SyncMonitor {
 
 class TabletApp {
  public:
-  TabletApp(storage::Replica& replica, std::string data_dir, web::LocalGuard guard, SyncMonitor& monitor);
+  TabletApp(storage::Replica& replica, std::string data_dir, LocalGuard guard, SyncMonitor& monitor);
 
   web::HttpResponse handle(const web::HttpRequest& request);
 
@@ -86,7 +86,7 @@ class TabletApp {
 
   storage::Replica& replica_;  // guarded by mu_
   const std::string dir_;
-  const web::LocalGuard guard_;
+  const LocalGuard guard_;
   SyncMonitor& monitor_;
   const std::string report_style_hash_;
   std::mutex mu_;

@@ -42,15 +42,8 @@ int cmd_inspector(const cli::Args& args, storage::Central& store) {
 int cmd_dossier(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "import") {
-    auto file = args.required(2, "outils.args.quoi_fichier_dossiers");
-    if (!file) return failed(file.error(), args);
-    auto dossiers = cli::read_dossier_file(*file);
-    if (!dossiers) return failed(dossiers.error(), args);
-    auto n = store.catalogue.import_dossiers(*dossiers);
-    if (!n) return failed(n.error(), args);
-    if (args.json()) cli::print_json(Json::object().set("imported", *n));
-    else std::cout << *n << " dossier(s) importé(s)\n";
-    return 0;
+    const Status s = cli::import_dossier_file(args, [&](const auto& dossiers) { return store.catalogue.import_dossiers(dossiers); });
+    return s.ok() ? 0 : failed(s, args);
   }
   if (sub == "list") {
     auto all = store.catalogue.dossiers();

@@ -40,7 +40,7 @@ std::string_view failure_code(int http_status) {
   }
 }
 
-HttpResponse refused(const web::AuthFailure& f) {
+HttpResponse refused(const AuthFailure& f) {
   return web::error_response(f.http_status, failure_code(f.http_status), f.message);
 }
 
@@ -136,7 +136,7 @@ HttpResponse OfficeApp::report_page(const HttpRequest& request, const std::strin
   HttpResponse r;
   if (!session) {
     r = redirect("/bureau/#/connexion");
-  } else if (auto denied = web::check_role(*session, web::OfficeArea::kOffice)) {
+  } else if (auto denied = check_role(*session, OfficeArea::kOffice)) {
     r = refused(*denied);
   } else {
     std::string html;
@@ -163,11 +163,11 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
   }
   auto session = auth_.authenticate(request, now());
   if (!session) return refused(session.error());
-  if (auto bad = web::check_csrf(request, *session)) return refused(*bad);
-  const web::OfficeArea area = seg.size() >= 3 && (seg[2] == "appareils" || seg[2] == "enrolements")
-                                   ? web::OfficeArea::kDevices
-                                   : web::OfficeArea::kOffice;
-  if (auto denied = web::check_role(*session, area)) return refused(*denied);
+  if (auto bad = check_csrf(request, *session)) return refused(*bad);
+  const OfficeArea area = seg.size() >= 3 && (seg[2] == "appareils" || seg[2] == "enrolements")
+                                   ? OfficeArea::kDevices
+                                   : OfficeArea::kOffice;
+  if (auto denied = check_role(*session, area)) return refused(*denied);
 
   // What the clerk changes through the store is audited under the clerk's name.
   HttpResponse response;
@@ -179,7 +179,7 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
 }
 
 HttpResponse OfficeApp::signed_in_api(const HttpRequest& request, const web::Target& target,
-                                      const web::OfficeSession& session) {
+                                      const OfficeSession& session) {
   const auto& seg = target.segments;
   const std::string& m = request.method;
   const std::string what = seg.size() >= 3 ? seg[2] : "";
@@ -192,7 +192,7 @@ HttpResponse OfficeApp::signed_in_api(const HttpRequest& request, const web::Tar
   if (seg.size() == 3 && what == "deconnexion" && m == "POST") {
     if (auto s = auth_.logout(session); !s.ok()) return web::error_response(s);
     HttpResponse r = web::json_response(Json::object().set("deconnecte", true));
-    r.headers.emplace_back("Set-Cookie", web::cleared_session_cookie());
+    r.headers.emplace_back("Set-Cookie", cleared_session_cookie());
     return r;
   }
   if (seg.size() == 3 && m == "GET") {
@@ -228,7 +228,7 @@ HttpResponse OfficeApp::login(const HttpRequest& request) {
   if (!l) return refused(l.error());
   HttpResponse r = web::json_response(
       Json::object().set("utilisateur", l->user).set("role", l->role).set("csrf", l->csrf_token));
-  r.headers.emplace_back("Set-Cookie", web::session_cookie(l->token));
+  r.headers.emplace_back("Set-Cookie", session_cookie(l->token));
   return r;
 }
 
@@ -299,7 +299,7 @@ HttpResponse OfficeApp::conflicts() {
 }
 
 HttpResponse OfficeApp::resolve_conflict(const HttpRequest& request, const std::string& id,
-                                         const web::OfficeSession& session) {
+                                         const OfficeSession& session) {
   auto body = web::json_body(request);
   if (!body) return web::error_response(body.error());
   const std::string* keep = string_member(*body, "garder");
@@ -335,7 +335,7 @@ HttpResponse OfficeApp::quarantine() {
 }
 
 HttpResponse OfficeApp::review_quarantine(const HttpRequest& request, const std::string& id,
-                                          const web::OfficeSession& session) {
+                                          const OfficeSession& session) {
   auto body = web::json_body(request);
   if (!body) return web::error_response(body.error());
   const std::string* name = string_member(*body, "decision");

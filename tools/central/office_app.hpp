@@ -43,7 +43,7 @@
 #include <string_view>
 
 #include "storage/central/central.hpp"
-#include "tools/web/office_auth.hpp"
+#include "tools/central/office_auth.hpp"
 #include "tools/web/web_http.hpp"
 
 namespace carnet::central {
@@ -53,7 +53,7 @@ struct OfficeAppOptions {
   // The central node's address in enrollment links; empty: https:// and the request's Host.
   std::string central_url;
   std::function<std::int64_t()> now_ms;  // default: the system clock
-  web::OfficeAuthOptions auth;
+  OfficeAuthOptions auth;
 };
 
 class OfficeApp {
@@ -70,17 +70,17 @@ class OfficeApp {
   web::HttpResponse api(const web::HttpRequest& request, const web::Target& target);
   // The API once the session, its CSRF token and its role are checked.
   web::HttpResponse signed_in_api(const web::HttpRequest& request, const web::Target& target,
-                                  const web::OfficeSession& session);
+                                  const OfficeSession& session);
   web::HttpResponse login(const web::HttpRequest& request);
   web::HttpResponse report_page(const web::HttpRequest& request, const std::string& id);
   web::HttpResponse overview();
   web::HttpResponse inspections();
   web::HttpResponse conflicts();
   web::HttpResponse resolve_conflict(const web::HttpRequest& request, const std::string& id,
-                                     const web::OfficeSession& session);
+                                     const OfficeSession& session);
   web::HttpResponse quarantine();
   web::HttpResponse review_quarantine(const web::HttpRequest& request, const std::string& id,
-                                      const web::OfficeSession& session);
+                                      const OfficeSession& session);
   web::HttpResponse dossiers();
   web::HttpResponse assign(const web::HttpRequest& request);
   web::HttpResponse audit(const web::Target& target);
@@ -91,7 +91,7 @@ class OfficeApp {
 
   storage::Central& store_;
   const OfficeAppOptions options_;
-  web::OfficeAuth auth_;
+  OfficeAuth auth_;
   const std::string report_style_hash_;
 };
 

@@ -6,6 +6,8 @@
 
 namespace carnet::cli {
 
+namespace {
+
 Result<std::vector<core::Dossier>> read_dossier_file(const std::string& path) {
   auto text = storage::read_file(path, 16u << 20);
   if (!text) return core::fail(text.error());
@@ -14,6 +16,20 @@ Result<std::vector<core::Dossier>> read_dossier_file(const std::string& path) {
   auto dossiers = core::dossiers_from_json(*doc);
   if (!dossiers) return core::fail(dossiers.error().with_context("outils.documents.fichier", {{"chemin", path}}));
   return dossiers;
+}
+
+}  // namespace
+
+Status import_dossier_file(const cli::Args& args, const DossierImport& import) {
+  auto file = args.required(2, "outils.args.quoi_fichier_dossiers");
+  if (!file) return file.error();
+  auto dossiers = read_dossier_file(*file);
+  if (!dossiers) return dossiers.error();
+  auto n = import(*dossiers);
+  if (!n) return n.error();
+  if (args.json()) print_json(core::Json::object().set("imported", *n));
+  else std::cout << *n << " dossier(s) importé(s)\n";
+  return Status::ok_status();
 }
 
 int write_report(const cli::Args& args, const core::InspectionView& view, const core::InspectorNames& names,

@@ -2,6 +2,7 @@
 // inspection report.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,8 +12,11 @@
 
 namespace carnet::cli {
 
-// Reads and validates a dossier import file (docs/dossiers.md); errors name the file.
-Result<std::vector<core::Dossier>> read_dossier_file(const std::string& path);
+// `dossier import FILE`: reads and validates the dossier import file named by the command's
+// third word (docs/dossiers.md; errors name the file), hands its dossiers to `import` and
+// prints how many it took.
+using DossierImport = std::function<Result<std::size_t>(const std::vector<core::Dossier>&)>;
+Status import_dossier_file(const cli::Args& args, const DossierImport& import);
 
 // The report of `view` in `--format` (html or json): written atomically to `--output` (and
 // the path printed), or printed. Returns the process exit code.

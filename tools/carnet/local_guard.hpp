@@ -18,7 +18,7 @@
 
 #include "tools/web/web_http.hpp"
 
-namespace carnet::web {
+namespace carnet::tool {
 
 class LocalGuard {
  public:
@@ -27,7 +27,7 @@ class LocalGuard {
 
   // The answer refusing `request` (403 for a foreign Host, Origin or site, 401 for a
   // missing or wrong secret on /api/, 405 for OPTIONS), or nullopt when it may go on.
-  std::optional<HttpResponse> refuse(const HttpRequest& request, bool api) const;
+  std::optional<web::HttpResponse> refuse(const web::HttpRequest& request, bool api) const;
 
   const std::string& secret() const { return secret_; }
   // The address to open: http://127.0.0.1:PORT/#cle=SECRET (or the listen address).
@@ -41,4 +41,4 @@ class LocalGuard {
   std::uint16_t port_;
 };
 
-}  // namespace carnet::web
+}  // namespace carnet::tool

@@ -1,4 +1,4 @@
-#include "tools/web/office_auth.hpp"
+#include "tools/central/office_auth.hpp"
 
 #include <openssl/crypto.h>
 
@@ -8,7 +8,7 @@
 #include "storage/password.hpp"
 #include "sync/pki.hpp"
 
-namespace carnet::web {
+namespace carnet::central {
 namespace {
 
 constexpr std::size_t kTokenBytes = 32;
@@ -238,4 +238,4 @@ std::optional<std::string> cookie_value(std::string_view cookie_header, std::str
   return std::nullopt;
 }
 
-}  // namespace carnet::web
+}  // namespace carnet::central

@@ -32,7 +32,7 @@
 #include "storage/central/staff.hpp"
 #include "sync/http.hpp"
 
-namespace carnet::web {
+namespace carnet::central {
 
 inline constexpr std::string_view kSessionCookieName = "carnet_office";
 inline constexpr std::string_view kCsrfHeader = "x-csrf-token";  // as HttpRequest names headers
@@ -138,4 +138,4 @@ std::string cleared_session_cookie();
 // name appears more than once; nullopt when absent.
 std::optional<std::string> cookie_value(std::string_view cookie_header, std::string_view name);
 
-}  // namespace carnet::web
+}  // namespace carnet::central

@@ -1,9 +1,14 @@
-#include "tools/web/local_guard.hpp"
+#include "tools/carnet/local_guard.hpp"
 
 #include <algorithm>
 
-namespace carnet::web {
+namespace carnet::tool {
 namespace {
+
+using web::HttpRequest;
+using web::HttpResponse;
+using web::constant_time_equal;
+using web::error_response;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
@@ -65,4 +70,4 @@ std::string LocalGuard::launch_url() const {
   return "http://" + url_host_ + ":" + std::to_string(port_) + "/#cle=" + secret_;
 }
 
-}  // namespace carnet::web
+}  // namespace carnet::tool
