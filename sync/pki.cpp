@@ -26,7 +26,7 @@
 #include <utility>
 
 #include "storage/files.hpp"
-#include "storage/scope_checksum.hpp"
+#include "storage/encoding.hpp"
 #include "sync/openssl_ptr.hpp"
 
 namespace carnet::sync {
@@ -775,7 +775,7 @@ Status write_private_key_file(const std::string& path, std::string_view pem,
     auto sealed = storage::seal_message(*seal, pem, kSealedKeyMagic);
     if (!sealed) return sealed.error();
     content = std::string(kSealedKeyMagic) + "\n" +
-              storage::to_hex(reinterpret_cast<const unsigned char*>(sealed->data()), sealed->size()) + "\n";
+              storage::to_hex(*sealed) + "\n";
   }
   return storage::create_secret_file(path, content);
 }
