@@ -7,6 +7,7 @@
 #include "carnet/v1/sync.pb.h"
 #include "core/date.hpp"
 #include "core/text.hpp"
+#include "storage/sha256.hpp"
 #include "sync/codec.hpp"
 
 namespace carnet::sync {
@@ -134,7 +135,7 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   if (*existing && (*existing)->revoked_ms) {
     return error_response(403, v1::Error::CODE_ENROLLMENT, core::Message("sync.central_service.appareil_revoque_enrolement"));
   }
-  const std::string code_hash = sha256_hex(in.code());
+  const std::string code_hash = storage::sha256_hex(in.code());
   auto inspector = store_.devices.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
     count_failure();

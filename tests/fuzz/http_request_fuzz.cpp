@@ -33,6 +33,7 @@
 #include "storage/builtin_grids.hpp"
 #include "storage/central/central.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/sha256.hpp"
 #include "sync/beast_request.hpp"
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
@@ -91,7 +92,7 @@ struct Central {
       must(store->devices.add(r));
     }
     must(store->devices.revoke(*core::Uuid::parse(kRevoked), 2));
-    must(store->devices.add_enrollment_code(sync::sha256_hex("CODE-FUZZ"), "insp", std::numeric_limits<std::int64_t>::max()));
+    must(store->devices.add_enrollment_code(storage::sha256_hex("CODE-FUZZ"), "insp", std::numeric_limits<std::int64_t>::max()));
     sync::CentralServiceOptions options;
     options.blob_dir = dir.file("blobs");
     options.blob_size_limit = 1 << 16;

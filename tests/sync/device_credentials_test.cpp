@@ -12,6 +12,7 @@
 
 #include "carnet/v1/sync.pb.h"
 #include "storage/files.hpp"
+#include "storage/sha256.hpp"
 #include "support/sync_fixture.hpp"
 #include "sync/tablet_sync.hpp"
 
@@ -136,7 +137,7 @@ class DeviceCertificates : public ::testing::Test {
   int enroll_again(const std::string& inspector) {
     const std::string code = "CODE-" + std::to_string(++codes_);
     EXPECT_OK(
-        central_->devices.add_enrollment_code(sync::sha256_hex(code), inspector, now_s() * 1000 + 900000));
+        central_->devices.add_enrollment_code(storage::sha256_hex(code), inspector, now_s() * 1000 + 900000));
     auto request = sync::make_certificate_request(node_.to_string());
     EXPECT_OK(request);
     v1::EnrollRequest in;

@@ -7,6 +7,7 @@
 
 #include "carnet/v1/sync.pb.h"
 #include "core/inspection.hpp"
+#include "storage/sha256.hpp"
 #include "sync/pki.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -386,7 +387,7 @@ TEST_F(Sync, BytesThatAreNotProtobufAreRefusedAndTheServerKeepsServing) {
 }
 
 TEST_F(Sync, WrongEnrollmentCodesAreRateLimitedPerAddress) {
-  ASSERT_OK(world_.central().devices.add_enrollment_code(sync::sha256_hex("GOOD-CODE-0001"), "lead", 4102444800000));
+  ASSERT_OK(world_.central().devices.add_enrollment_code(storage::sha256_hex("GOOD-CODE-0001"), "lead", 4102444800000));
   auto enroll = [&](const std::string& code, const std::string& address) {
     v1::EnrollRequest in;
     in.set_code(code);
@@ -410,12 +411,12 @@ TEST_F(Sync, WrongEnrollmentCodesAreRateLimitedPerAddress) {
   // for its unusable certificate request)...
   EXPECT_EQ(enroll("GOOD-CODE-0001", "10.0.0.10").status, 400);
   // ...and that refusal did not use it up.
-  EXPECT_OK(world_.central().devices.check_enrollment_code(sync::sha256_hex("GOOD-CODE-0001"), 1));
+  EXPECT_OK(world_.central().devices.check_enrollment_code(storage::sha256_hex("GOOD-CODE-0001"), 1));
 }
 
 TEST_F(Sync, AttachmentRefusalsHashSizeOffsetAndScope) {
   const std::string bytes(5000, 'x');
-  const std::string sha = sync::sha256_hex(bytes);
+  const std::string sha = storage::sha256_hex(bytes);
   auto put = [&](const std::string& body, std::uint64_t offset, std::uint64_t size) {
     return a().transport->request("PUT", "/v1/blobs/" + sha + "?offset=" + std::to_string(offset) + "&size=" + std::to_string(size),
                                   body, "application/octet-stream");

@@ -11,6 +11,7 @@
 #include "core/message_json.hpp"
 #include "core/report.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 #include "support/sync_fixture.hpp"
 
 namespace carnet::testing {
@@ -329,7 +330,7 @@ TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEveryth
   const Json e = json(enrolled);
   const std::string code = e.find("code")->as_string();
   EXPECT_EQ(code.size(), 14u);
-  EXPECT_OK(world_.central().devices.check_enrollment_code(sync::sha256_hex(code), 0));
+  EXPECT_OK(world_.central().devices.check_enrollment_code(storage::sha256_hex(code), 0));
   EXPECT_TRUE(e.find("lien")->as_string().starts_with(
       "carnet://enroll?central=https%3A%2F%2Fcarnet.example%3A8443&code=" + code + "&ca="));
   EXPECT_TRUE(e.find("qr_svg")->as_string().starts_with("<svg"));

@@ -9,6 +9,7 @@
 
 #include "storage/central/central.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/pki.hpp"
@@ -77,7 +78,7 @@ TEST_F(OfficeAuth, TheRightPasswordOpensASessionThatAuthenticatesRequests) {
   ASSERT_TRUE(s) << s.error().message.render();
   EXPECT_EQ(s->user, "jean");
   EXPECT_EQ(s->csrf_token, l->csrf_token);
-  EXPECT_EQ(s->token_sha256, sync::sha256_hex(l->token));
+  EXPECT_EQ(s->token_sha256, storage::sha256_hex(l->token));
   auto other = login("jean", kJeanPassword);
   ASSERT_TRUE(other);
   EXPECT_NE(other->token, l->token);

@@ -4,6 +4,7 @@
 
 #include "core/date.hpp"
 #include "core/message_json.hpp"
+#include "storage/sha256.hpp"
 #include "sync/enrollment_link.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
@@ -47,7 +48,7 @@ Result<EnrollmentCode> issue_enrollment_code(storage::Central& store,
   auto code = new_code();
   if (!code) return core::fail(code.error());
   EnrollmentCode out{*code, std::string(inspector), *fp, now_ms + std::int64_t{minutes} * 60000};
-  if (auto s = store.devices.add_enrollment_code(sync::sha256_hex(out.code), inspector, out.expires_ms);
+  if (auto s = store.devices.add_enrollment_code(storage::sha256_hex(out.code), inspector, out.expires_ms);
       !s.ok())
     return core::fail(s);
   return out;

@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "core/text.hpp"
+#include "storage/encoding.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 #include "sync/pki.hpp"
 
 namespace carnet::central {
@@ -18,15 +20,7 @@ AuthFailure internal_failure() { return {500, core::Message("outils.office_auth.
 std::string random_hex(std::size_t bytes) {
   auto raw = sync::random_bytes(bytes);
   if (!raw) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw->size() * 2);
-  for (const char ch : *raw) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += kHex[c >> 4];
-    out += kHex[c & 0x0F];
-  }
-  return out;
+  return storage::to_hex(*raw);
 }
 
 // A hash of a random password, with the cost of real ones, for names that are not accounts.
@@ -137,7 +131,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
   OfficeLogin out{random_hex(kTokenBytes), random_hex(kTokenBytes), (*user)->name, (*user)->role};
   if (out.token.empty() || out.csrf_token.empty()) return std::unexpected(internal_failure());
   storage::StaffSession session;
-  session.token_sha256 = sync::sha256_hex(out.token);
+  session.token_sha256 = storage::sha256_hex(out.token);
   session.user = out.user;
   session.csrf_token = out.csrf_token;
   session.created_ms = now_ms;
@@ -164,7 +158,7 @@ AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& requ
   auto token = cookie_value(header->second, kSessionCookieName);
   if (!token || token->size() != 2 * kTokenBytes || !core::is_sha256_hex(*token))
     return std::unexpected(sign_in);
-  const std::string token_sha256 = sync::sha256_hex(*token);
+  const std::string token_sha256 = storage::sha256_hex(*token);
   auto session = staff_.session(token_sha256, now_ms);
   if (!session) return std::unexpected(internal_failure());
   if (!*session)
