@@ -18,8 +18,4 @@ if(CARNET_FUZZ)
   # Boost 1.74's Asio looks for clang's old <experimental/coroutine> only; clang 19 has the
   # standard coroutines that it uses with g++.
   add_compile_definitions(BOOST_ASIO_HAS_CO_AWAIT=1)
-  # The one clang warning on our code: the embedded grid files (storage/builtin_grids.cpp)
-  # are string literals longer than the 64 KiB the standard asks compilers to support;
-  # clang and g++ both take them. Everything else stays an error, as with g++.
-  target_compile_options(carnet_warnings INTERFACE -Wno-overlength-strings)
 endif()

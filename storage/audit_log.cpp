@@ -1,10 +1,8 @@
 #include "storage/audit_log.hpp"
 
-#include <openssl/evp.h>
-
 #include <array>
 
-#include "storage/scope_checksum.hpp"
+#include "storage/sha256.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -69,13 +67,7 @@ std::string audit_entry_encoding(const AuditEntry& e) {
   return out;
 }
 
-std::string audit_entry_hash(const AuditEntry& e) {
-  const std::string bytes = audit_entry_encoding(e);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
-  return to_hex(md, n);
-}
+std::string audit_entry_hash(const AuditEntry& e) { return sha256_hex(audit_entry_encoding(e)); }
 
 void AuditChainChecker::bad(std::uint64_t seq, core::Message problem) {
   if (!check_.ok) return;

@@ -1,7 +1,6 @@
 #include "storage/blob_store.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,11 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <memory>
 
 #include "core/text.hpp"
 #include "storage/files.hpp"
-#include "storage/scope_checksum.hpp"
+#include "storage/sha256.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -23,13 +21,6 @@ using core::fail;
 using core::Result;
 using core::Status;
 namespace fs = std::filesystem;
-
-std::string hex_digest(EVP_MD_CTX* ctx) {
-  unsigned char md[32];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(ctx, md, &n);
-  return to_hex(md, n);
-}
 
 // The blob directory, owner only; made durably, so that a blob's entry in it is not lost
 // with the directory itself.
@@ -45,12 +36,11 @@ Status check_name(std::string_view sha256) {
 Result<std::string> sha256_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(Status::not_found("stockage.files.introuvable", {{"chemin", path}}));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256 digest;
   char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) EVP_DigestUpdate(ctx.get(), buf, static_cast<std::size_t>(in.gcount()));
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) digest.update(std::string_view(buf, static_cast<std::size_t>(in.gcount())));
   if (in.bad()) return fail(Status::io_error("stockage.files.lecture_impossible", {{"chemin", path}}));
-  return hex_digest(ctx.get());
+  return digest.finish_hex();
 }
 
 namespace {
@@ -252,10 +242,7 @@ Result<std::string> BlobStore::hash_of(const std::string& file, std::string_view
   // One pass over the sealed file (at most the size limit): every segment opened and hashed.
   auto bytes = read_file_range(file, sha256, 0, static_cast<std::size_t>(*length));
   if (!bytes) return fail(bytes.error());
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx.get(), bytes->data(), bytes->size());
-  return hex_digest(ctx.get());
+  return sha256_hex(*bytes);
 }
 
 Result<std::string> BlobStore::put_file(const std::string& source) {
@@ -279,10 +266,7 @@ Result<std::string> BlobStore::put(std::string_view content) {
                                      {{"taille", content.size() / (1024 * 1024)},
                                       {"max", max_bytes_ / (1024 * 1024)}}));
   }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
-  EVP_DigestUpdate(ctx.get(), content.data(), content.size());
-  const std::string sha = hex_digest(ctx.get());
+  const std::string sha = sha256_hex(content);
   if (has(sha)) return sha;
   CARNET_RETURN_IF_ERROR_R(ensure_dir(dir_));
   std::string file;

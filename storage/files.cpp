@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <vector>
+
+#include "storage/encoding.hpp"
 
 namespace carnet::storage {
 
@@ -35,12 +38,13 @@ Status io_error(core::MessageKey key, const std::string& path, int err) {
 
 // A name beside `path` that nothing is likely to hold: `path`.tmp-<16 hex digits>.
 std::string temporary_name(const std::string& path) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::random_device rd;
-  std::uint64_t bits = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
-  std::string name = path + ".tmp-";
-  for (int i = 0; i < 16; ++i, bits >>= 4) name += kHex[bits & 0xF];
-  return name;
+  std::array<char, 8> bits{};
+  for (std::size_t i = 0; i < bits.size(); i += 4) {
+    const auto word = static_cast<std::uint32_t>(rd());
+    std::memcpy(bits.data() + i, &word, 4);
+  }
+  return path + ".tmp-" + to_hex(std::string_view(bits.data(), bits.size()));
 }
 
 // rename() that never replaces `to`: -1 with errno EEXIST when anything is there.

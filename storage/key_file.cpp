@@ -2,15 +2,15 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <array>
 #include <filesystem>
 #include <sstream>
 
+#include "storage/encoding.hpp"
 #include "storage/files.hpp"
 #include "storage/scrypt.hpp"
-#include "storage/scope_checksum.hpp"
+#include "storage/sha256.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -23,8 +23,6 @@ constexpr const char* kMagic = "carnet-key 1";
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kMinKeyFileBytes = 32;
 constexpr std::size_t kMaxKeyFileText = 4096;
-
-std::string hex(const std::uint8_t* p, std::size_t n) { return to_hex(p, n); }
 
 Status check_secret(const Secret& s) {
   if (s.kind == Secret::Kind::kPassphrase && s.value.size() < kMinPassphraseBytes) {
@@ -41,7 +39,7 @@ Result<DataKey> derive(const Secret& secret, const KdfParams& params, const std:
   std::array<std::uint8_t, kKeyBytes> kek{};
   if (secret.kind == Secret::Kind::kKeyFile) {
     std::string input = "carnet-keyfile-v1" + secret.value;
-    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), kek.data());
+    sha256(input, kek);
     OPENSSL_cleanse(input.data(), input.size());
   } else {
     const Status s = scrypt(secret.value, salt, params, kek);
@@ -63,7 +61,7 @@ Result<std::string> new_kdf_line(const Secret& secret, const KdfParams& params, 
     return fail(Status::internal("stockage.aead.alea_indisponible"));
   }
   return "kdf scrypt " + std::to_string(params.n) + " " + std::to_string(params.r) + " " + std::to_string(params.p) +
-         " " + hex(reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size());
+         " " + to_hex(salt);
 }
 
 // The text of a key file holding `key` wrapped under `secret`.
@@ -79,7 +77,7 @@ Result<std::string> wrap(const DataKey& key, const Secret& secret, const KdfPara
   auto sealed = seal_message(*kek, plain, aad);
   OPENSSL_cleanse(plain.data(), plain.size());
   if (!sealed) return fail(sealed.error());
-  return aad + "wrapped " + hex(reinterpret_cast<const std::uint8_t*>(sealed->data()), sealed->size()) + "\n";
+  return aad + "wrapped " + to_hex(*sealed) + "\n";
 }
 
 struct Parsed {

@@ -8,57 +8,14 @@
 #include <optional>
 #include <vector>
 
+#include "storage/encoding.hpp"
+
 namespace carnet::storage {
 namespace {
 
 constexpr std::string_view kScheme = "scrypt";
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kHashBytes = 32;
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
-    std::uint32_t v = 0;
-    for (std::size_t j = 0; j < 3; ++j) {
-      v = (v << 8) | (j < n ? static_cast<unsigned char>(bytes[i + j]) : 0u);
-    }
-    for (std::size_t j = 0; j < 4; ++j) {
-      out += j <= n ? kAlphabet[(v >> (18 - 6 * j)) & 0x3F] : '=';
-    }
-  }
-  return out;
-}
-
-// Strict: padded, canonical (the unused bits of the last character are zero).
-std::optional<std::string> unbase64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    std::uint32_t v = 0;
-    int pad = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      int d = -1;
-      if (c == '=' && i + 4 == text.size() && j >= 2) {
-        ++pad;
-        d = 0;
-      } else if (pad == 0) {
-        const char* p = std::char_traits<char>::find(kAlphabet, 64, c);
-        if (p != nullptr) d = static_cast<int>(p - kAlphabet);
-      }
-      if (d < 0) return std::nullopt;
-      v = (v << 6) | static_cast<std::uint32_t>(d);
-    }
-    if ((pad == 1 && (v & 0xFF) != 0) || (pad == 2 && (v & 0xFFFF) != 0)) return std::nullopt;
-    out += static_cast<char>((v >> 16) & 0xFF);
-    if (pad < 2) out += static_cast<char>((v >> 8) & 0xFF);
-    if (pad < 1) out += static_cast<char>(v & 0xFF);
-  }
-  return out;
-}
 
 struct Parsed {
   ScryptParams params;
@@ -87,8 +44,8 @@ std::optional<Parsed> parse(std::string_view stored) {
       !decimal(parts[3], p.params.p) || !scrypt_params_in_bounds(p.params)) {
     return std::nullopt;
   }
-  auto salt = unbase64(parts[4]);
-  auto hash = unbase64(parts[5]);
+  auto salt = from_base64(parts[4]);
+  auto hash = from_base64(parts[5]);
   if (!salt || salt->size() != kSaltBytes || !hash || hash->size() != kHashBytes)
     return std::nullopt;
   p.salt = std::move(*salt);
@@ -119,9 +76,9 @@ core::Result<std::string> hash_password(std::string_view password, const ScryptP
   std::array<std::uint8_t, kHashBytes> key{};
   CARNET_RETURN_IF_ERROR_R(scrypt(password, salt, params, key));
   std::string out = std::string(kScheme) + "$" + std::to_string(params.n) + "$" +
-                    std::to_string(params.r) + "$" + std::to_string(params.p) + "$" + base64(salt) +
+                    std::to_string(params.r) + "$" + std::to_string(params.p) + "$" + to_base64(salt) +
                     "$" +
-                    base64(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+                    to_base64(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
   OPENSSL_cleanse(key.data(), key.size());
   return out;
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "storage/grid_file.hpp"
+#include "storage/meta_table.hpp"
 #include "storage/replica_schema.hpp"
 #include "storage/scope_checksum.hpp"
 #include "storage/sqlite_values.hpp"
@@ -29,20 +30,10 @@ Result<std::unique_ptr<Replica>> Replica::open(const std::string& path, Database
   return r;
 }
 
-Result<std::optional<std::string>> Replica::meta(std::string_view key) {
-  auto st = db_->prepare("SELECT value FROM meta WHERE key = ?1");
-  if (!st) return fail(st.error());
-  st->bind(1, key);
-  auto row = st->step();
-  if (!row) return fail(row.error());
-  if (!*row) return std::optional<std::string>();
-  return std::optional<std::string>(st->column_text(0));
-}
+Result<std::optional<std::string>> Replica::meta(std::string_view key) { return read_meta(*db_, key); }
 
 Status Replica::set_meta(Transaction& tx, std::string_view key, std::string_view value) {
-  auto st = tx.db().prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
-  if (!st) return st.error();
-  return st->bind(1, key).bind(2, value).run();
+  return write_meta(tx, key, value);
 }
 
 Status Replica::load_clock() {

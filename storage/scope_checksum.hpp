@@ -3,7 +3,6 @@
 // exactly what the central node holds for its scope.
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,10 +10,6 @@
 #include "storage/database.hpp"
 
 namespace carnet::storage {
-
-// Lower-case hex of `n` bytes, and back (nullopt for anything but pairs of lower-case hex digits).
-std::string to_hex(const unsigned char* bytes, std::size_t n);
-std::optional<std::string> from_hex(std::string_view hex);
 
 // `scoped_fields_sql` selects (entity_type, entity_id, field, value, hlc, node) of the fields
 // of the dossier bound to ?1, ordered by entity_type, entity_id, field. Dossiers are hashed

@@ -5,6 +5,7 @@
 
 #include "core/date.hpp"
 #include "core/text.hpp"
+#include "storage/sha256.hpp"
 #include "sync/codec.hpp"
 
 namespace carnet::sync {
@@ -100,7 +101,7 @@ HttpResponse error_response(int http_status, ErrorCode code, const core::Message
   return refusal_response(http_status, {code, message.render(), 0, {message}});
 }
 
-CentralService::CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options)
+CentralService::CentralService(storage::Central& store, Credentials ca, CentralServiceOptions options)
     : store_(store), ca_(std::move(ca)), options_(options), blobs_(options.blob_dir, options.blob_size_limit) {}
 
 HttpResponse CentralService::handle(const HttpRequest& request) {
@@ -151,13 +152,13 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
     failures_[request.remote_address].push_back(now);
   };
   const core::Uuid device_id = *in->node_id;
-  auto existing = store_.device(device_id);
+  auto existing = store_.devices.find(device_id);
   if (!existing) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   if (*existing && (*existing)->revoked_ms) {
     return error_response(403, ErrorCode::kEnrollment, core::Message("sync.central_service.appareil_revoque_enrolement"));
   }
-  const std::string code_hash = sha256_hex(in->code);
-  auto inspector = store_.check_enrollment_code(code_hash, now_ms());
+  const std::string code_hash = storage::sha256_hex(in->code);
+  auto inspector = store_.devices.check_enrollment_code(code_hash, now_ms());
   if (!inspector) {
     count_failure();
     return error_response(403, ErrorCode::kEnrollment, inspector.error());
@@ -179,7 +180,7 @@ HttpResponse CentralService::enroll(const HttpRequest& request) {
   // refused above leaves it usable. An enrolled device enrolling again (its certificate
   // expired or its key lost) keeps its scope and cursor: only its certificate changes, and
   // the earlier ones are refused from now on.
-  if (auto s = *existing ? store_.reenroll_device(code_hash, now_ms(), d) : store_.enroll_device(code_hash, now_ms(), d);
+  if (auto s = *existing ? store_.devices.reenroll(code_hash, now_ms(), d) : store_.devices.enroll(code_hash, now_ms(), d);
       !s.ok()) {
     if (s.code() == core::StatusCode::kFailedPrecondition) return error_response(403, ErrorCode::kEnrollment, s);
     return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
@@ -208,7 +209,7 @@ HttpResponse CentralService::sync(const HttpRequest& request) {
   if (in->repair.size() > kMaxRepairDossiers) {
     return refuse(400, ErrorCode::kBadRequest, core::Message("sync.central_service.trop_de_reparations"));
   }
-  auto out = store_.sync(sync_input(device, std::move(*in)));
+  auto out = store_.sync_log.sync(sync_input(device, std::move(*in)));
   if (!out) return refuse(out.error().code() == core::StatusCode::kBusy ? 503 : 500, ErrorCode::kInternal,
                           out.error().with_context("sync.central_service.erreur_serveur"));
   changes_applied_ += out->applied;
@@ -256,7 +257,7 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
   if (!request.peer) return error_response(401, ErrorCode::kUnauthenticated, core::Message("sync.central_service.certificat_requis"));
   auto device_id = core::Uuid::parse(request.peer->common_name);
   if (!device_id) return error_response(401, ErrorCode::kUnauthenticated, core::Message("sync.central_service.certificat_invalide"));
-  auto device = store_.device(*device_id);
+  auto device = store_.devices.find(*device_id);
   if (!device) return error_response(500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
   if (!*device || (*device)->inspector_id != request.peer->organizational_unit) {
     return error_response(401, ErrorCode::kUnauthenticated, core::Message("sync.central_service.appareil_inconnu"));
@@ -276,7 +277,7 @@ std::variant<storage::DeviceRecord, HttpResponse> CentralService::authenticate(c
                             core::Message("sync.central_service.certificat_remplace"));
     }
     // The device has switched to a renewed certificate: it is the recorded one from now on.
-    if (auto s = store_.set_device_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
+    if (auto s = store_.devices.set_certificate(current.id, request.peer->serial_hex, request.peer->fingerprint,
                                                request.peer->not_after);
         !s.ok()) {
       return error_response(s.code() == core::StatusCode::kBusy ? 503 : 500, ErrorCode::kInternal, core::Message("sync.central_service.erreur_interne"));
@@ -335,7 +336,7 @@ HttpResponse CentralService::blob(const HttpRequest& request, const std::string&
   }
   if (request.method == "GET" && query == "status") return status_response(200);
   if (request.method == "GET") {
-    auto allowed = store_.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
+    auto allowed = store_.devices.blob_in_scope(std::get<storage::DeviceRecord>(who).id, sha);
     if (!allowed || !*allowed) return error_response(403, ErrorCode::kForbidden, core::Message("sync.central_service.piece_hors_perimetre"));
     auto size = blobs_.size(sha);
     if (!size) return error_response(404, ErrorCode::kNotFound, core::Message("sync.central_service.piece_pas_recue"));
@@ -369,7 +370,7 @@ std::string CentralService::metrics_text() {
   counter("carnet_certificate_renewals_total", "Device certificates renewed.", renewals_.load());
   counter("carnet_bytes_received_total", "Request body bytes received.", bytes_in_.load());
   counter("carnet_bytes_sent_total", "Response body bytes sent.", bytes_out_.load());
-  if (auto t = store_.totals()) {
+  if (auto t = store_.catalogue.totals()) {
     out << "# HELP carnet_conflicts_open Conflicts waiting for review.\n# TYPE carnet_conflicts_open gauge\n"
         << "carnet_conflicts_open " << t->conflicts_open << "\n";
     out << "# HELP carnet_devices Enrolled devices not revoked.\n# TYPE carnet_devices gauge\ncarnet_devices " << t->devices

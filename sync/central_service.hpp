@@ -1,5 +1,5 @@
 // CentralService: the central node's HTTP endpoints (proto/carnet/v1/sync.proto) over a
-// CentralStore: enrollment, certificate renewal, sync, /healthz and /metrics (Prometheus
+// storage::Central: enrollment, certificate renewal, sync, /healthz and /metrics (Prometheus
 // text format).
 //
 // Device authentication: the certificate (already verified by TLS against the central CA)
@@ -24,7 +24,7 @@
 #include <variant>
 
 #include "storage/blob_store.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 #include "sync/protocol.hpp"
@@ -42,7 +42,7 @@ struct CentralServiceOptions {
 class CentralService {
  public:
   // `ca` signs device certificates; `ca_pem` is served at /v1/ca.
-  CentralService(storage::CentralStore& store, Credentials ca, CentralServiceOptions options = {});
+  CentralService(storage::Central& store, Credentials ca, CentralServiceOptions options = {});
 
   HttpResponse handle(const HttpRequest& request);
 
@@ -59,7 +59,7 @@ class CentralService {
   std::variant<storage::DeviceRecord, HttpResponse> authenticate(const HttpRequest& request);
   void observe_latency(std::chrono::steady_clock::duration d);
 
-  storage::CentralStore& store_;
+  storage::Central& store_;
   Credentials ca_;
   CentralServiceOptions options_;
   storage::BlobStore blobs_;

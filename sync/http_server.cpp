@@ -18,12 +18,9 @@
 
 #include "sync/asio.hpp"
 #include "sync/beast_request.hpp"
+#include "sync/openssl_support.hpp"
 
-#include <openssl/asn1.h>
-#include <openssl/bn.h>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -95,18 +92,6 @@ bool valid_header(std::string_view name, std::string_view value) {
   return value.find_first_of("\r\n", 0) == std::string_view::npos && value.find('\0') == std::string_view::npos;
 }
 
-std::string utf8_entry(X509_NAME* name, int nid) {
-  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (index < 0) return {};
-  ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-  unsigned char* utf8 = nullptr;
-  const int n = ASN1_STRING_to_UTF8(&utf8, data);
-  if (n < 0) return {};
-  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
-  OPENSSL_free(utf8);
-  return out;
-}
-
 // Verification of client certificates: OpenSSL's verdict, except that an expired leaf is let
 // through. The chain has been built to the client CA (the only trust anchor) by then, and any
 // other error is still fatal, since the callback sees each error separately; the connection's
@@ -120,33 +105,16 @@ int verify_client_certificate(int preverified, X509_STORE_CTX* ctx) {
 std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
   const long verdict = SSL_get_verify_result(ssl);
   if (verdict != X509_V_OK && verdict != X509_V_ERR_CERT_HAS_EXPIRED) return std::nullopt;
-  X509* cert = SSL_get1_peer_certificate(ssl);
-  if (cert == nullptr) return std::nullopt;
+  const openssl::X509Ptr cert(SSL_get1_peer_certificate(ssl));
+  if (!cert) return std::nullopt;
   PeerCertificate peer;
-  X509_NAME* subject = X509_get_subject_name(cert);
-  peer.common_name = utf8_entry(subject, NID_commonName);
-  peer.organizational_unit = utf8_entry(subject, NID_organizationalUnitName);
+  const X509_NAME* subject = X509_get_subject_name(cert.get());
+  peer.common_name = openssl::name_entry(subject, NID_commonName).value_or("");
+  peer.organizational_unit = openssl::name_entry(subject, NID_organizationalUnitName).value_or("");
   peer.expired = verdict == X509_V_ERR_CERT_HAS_EXPIRED;
-  if (BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
-    if (char* hex = BN_bn2hex(serial)) {
-      peer.serial_hex = lower(hex);
-      OPENSSL_free(hex);
-    }
-    BN_free(serial);
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (unsigned int i = 0; i < md_len; ++i) {
-      if (i != 0) peer.fingerprint += ':';
-      peer.fingerprint += kHex[md[i] >> 4];
-      peer.fingerprint += kHex[md[i] & 0x0f];
-    }
-  }
-  std::tm tm{};
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) peer.not_after = static_cast<std::int64_t>(timegm(&tm));
-  X509_free(cert);
+  peer.serial_hex = openssl::serial_hex_of(cert.get()).value_or("");
+  peer.fingerprint = openssl::fingerprint_of(cert.get()).value_or("");
+  if (auto not_after = openssl::unix_time(X509_get0_notAfter(cert.get()))) peer.not_after = *not_after;
   return peer;
 }
 

@@ -25,9 +25,10 @@
 #include <system_error>
 #include <utility>
 
+#include "storage/encoding.hpp"
 #include "storage/files.hpp"
-#include "storage/scope_checksum.hpp"
-#include "sync/openssl_ptr.hpp"
+#include "sync/openssl_support.hpp"
+#include "sync/x509_names.hpp"
 
 namespace carnet::sync {
 
@@ -36,80 +37,10 @@ using core::StatusCode;
 
 namespace {
 
-// ---- Ownership of OpenSSL objects. ----
-
-using openssl::BioPtr;
-using openssl::Deleter;
-using openssl::PkeyPtr;
-using openssl::X509Ptr;
-
-void openssl_free(void* p) { OPENSSL_free(p); }
-
-using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ_free>>;
-using NamePtr = std::unique_ptr<X509_NAME, Deleter<X509_NAME_free>>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
-using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
-using GeneralNamePtr = std::unique_ptr<GENERAL_NAME, Deleter<GENERAL_NAME_free>>;
-using Ia5Ptr = std::unique_ptr<ASN1_IA5STRING, Deleter<ASN1_IA5STRING_free>>;
-using OctetsPtr = std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
-using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
-using OpenSslString = std::unique_ptr<char, Deleter<openssl_free>>;
-using OpenSslBytes = std::unique_ptr<unsigned char, Deleter<openssl_free>>;
-
-// ---- Errors. ----
-
-// Empties this thread's OpenSSL error queue on entry (stale errors of earlier calls are not
-// ours to report) and on exit (so that no caller mistakes ours for its own), whichever way
-// the public function returns.
-class ErrorQueueScope {
- public:
-  ErrorQueueScope() { ERR_clear_error(); }
-  ~ErrorQueueScope() { ERR_clear_error(); }
-  ErrorQueueScope(const ErrorQueueScope&) = delete;
-  ErrorQueueScope& operator=(const ErrorQueueScope&) = delete;
-};
-
-// Drains the error queue into one line of OpenSSL's reasons ("" if it was empty).
-std::string drain_openssl_errors() {
-  std::string out;
-  while (const unsigned long e = ERR_get_error()) {
-    std::string reason;
-    if (const char* r = ERR_reason_error_string(e)) {
-      reason = r;
-    } else {
-      char buf[256];
-      ERR_error_string_n(e, buf, sizeof buf);
-      reason = buf;
-    }
-    if (out.find(reason) != std::string::npos) continue;
-    if (!out.empty()) out += " ; ";
-    out += reason;
-  }
-  return out;
-}
-
-// A Status for a failed OpenSSL call: `what`, then OpenSSL's own reasons.
-Status openssl_failure(StatusCode code, core::Message what) {
-  const std::string detail = drain_openssl_errors();
-  if (detail.empty()) return Status(code, std::move(what));
-  return Status(code, core::Message("sync.pki.avec_openssl", {{"message", {std::move(what)}}, {"detail", detail}}));
-}
-
-// A failed OpenSSL function, named.
-Status openssl_internal(std::string_view function) {
-  return openssl_failure(StatusCode::kInternal, core::Message("sync.pki.echec_fonction", {{"fonction", function}}));
-}
-
-// A failed step, described by `step` ("la génération d'une clé EC P-256").
-Status openssl_internal(core::Message step) {
-  return openssl_failure(StatusCode::kInternal, core::Message("sync.pki.echec_etape", {{"etape", {std::move(step)}}}));
-}
+using namespace openssl;  // the OpenSSL plumbing of sync/openssl_support.hpp
 
 // ---- Limits. ----
 
-constexpr std::size_t kMaxPemBytes = 1 << 20;
 constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
 constexpr int kMaxValidDays = 36500;
 constexpr long kClockSkewSeconds = 5 * 60;
@@ -135,59 +66,7 @@ Status check_valid_days(int valid_days) {
   return Status::ok_status();
 }
 
-// ---- PEM in and out. ----
-
-// A read-only memory BIO over `pem` (which must outlive it).
-Result<BioPtr> read_bio(std::string_view pem, const core::Message& what) {
-  if (pem.empty()) return fail(Status::invalid_argument("sync.pki.vide", {{"quoi", {what}}}));
-  if (pem.size() > kMaxPemBytes) {
-    return fail(Status::invalid_argument("sync.pki.trop_grand", {{"quoi", {what}}, {"max", kMaxPemBytes}}));
-  }
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return fail(openssl_internal("BIO_new_mem_buf"));
-  return bio;
-}
-
-Result<BioPtr> write_bio() {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio) return fail(openssl_internal("BIO_new"));
-  return bio;
-}
-
-std::string bio_contents(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  if (n <= 0 || data == nullptr) return {};
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
-// Never ask for a passphrase (the default callback would prompt on the terminal): an
-// encrypted key simply does not parse.
-int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
-
-Result<X509Ptr> parse_certificate(std::string_view pem, const core::Message& what) {
-  auto bio = read_bio(pem, what);
-  if (!bio) return fail(bio.error());
-  X509Ptr cert(PEM_read_bio_X509(bio->get(), nullptr, nullptr, nullptr));
-  if (!cert) {
-    return fail(openssl_failure(StatusCode::kInvalidArgument,
-                                core::Message("sync.pki.certificat_illisible", {{"quoi", {what}}})));
-  }
-  return cert;
-}
-
-Result<PkeyPtr> parse_private_key(std::string_view pem, const core::Message& what) {
-  auto bio = read_bio(pem, what);
-  if (!bio) return fail(bio.error());
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio->get(), nullptr, no_passphrase, nullptr));
-  if (!key) {
-    // OpenSSL's reasons here ("unsupported", "bad decrypt") say nothing useful, and nothing
-    // about a key belongs in a message.
-    drain_openssl_errors();
-    return fail(Status::invalid_argument("sync.pki.cle_illisible", {{"quoi", {what}}}));
-  }
-  return key;
-}
+// ---- Requests. ----
 
 Result<ReqPtr> parse_request(std::string_view pem) {
   auto bio = read_bio(pem, core::Message("sync.pki.demande"));
@@ -197,24 +76,6 @@ Result<ReqPtr> parse_request(std::string_view pem) {
     return fail(openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.demande_illisible")));
   }
   return req;
-}
-
-Result<std::string> certificate_pem(X509* cert) {
-  auto bio = write_bio();
-  if (!bio) return fail(bio.error());
-  if (PEM_write_bio_X509(bio->get(), cert) != 1) {
-    return fail(openssl_internal("PEM_write_bio_X509"));
-  }
-  return bio_contents(bio->get());
-}
-
-Result<std::string> private_key_pem(EVP_PKEY* key) {
-  auto bio = write_bio();
-  if (!bio) return fail(bio.error());
-  if (PEM_write_bio_PrivateKey(bio->get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return fail(openssl_internal("PEM_write_bio_PrivateKey"));
-  }
-  return bio_contents(bio->get());
 }
 
 // ---- Keys. ----
@@ -233,119 +94,6 @@ bool is_p256(EVP_PKEY* key) {
   int nid = OBJ_sn2nid(group);
   if (nid == NID_undef) nid = EC_curve_nist2nid(group);
   return nid == NID_X9_62_prime256v1;
-}
-
-// ---- Names. ----
-
-Status check_name_text(std::string_view text, core::MessageKey what) {
-  if (text.empty()) return Status::invalid_argument("sync.pki.vide", {{"quoi", {core::Message(what)}}});
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) {
-      return Status::invalid_argument("sync.pki.caractere_controle", {{"quoi", {core::Message(what)}}});
-    }
-  }
-  return Status::ok_status();
-}
-
-Status add_name_entry(X509_NAME* name, int nid, std::string_view text, core::MessageKey what) {
-  CARNET_RETURN_IF_ERROR(check_name_text(text, what));
-  if (text.size() > 4 * ub_common_name ||
-      X509_NAME_add_entry_by_NID(name, nid, MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(text.data()),
-                                 static_cast<int>(text.size()), -1, 0) != 1) {
-    return openssl_failure(StatusCode::kInvalidArgument,
-                           core::Message("sync.pki.nom_invalide", {{"quoi", {core::Message(what)}}, {"texte", text}}));
-  }
-  return Status::ok_status();
-}
-
-// CN = `common_name`, and OU = `organizational_unit` unless empty.
-Result<NamePtr> make_name(std::string_view common_name, std::string_view organizational_unit) {
-  NamePtr name(X509_NAME_new());
-  if (!name) return fail(openssl_internal("X509_NAME_new"));
-  if (!organizational_unit.empty()) {
-    CARNET_RETURN_IF_ERROR_R(add_name_entry(name.get(), NID_organizationalUnitName,
-                                            organizational_unit, "sync.pki.unite_organisationnelle"));
-  }
-  CARNET_RETURN_IF_ERROR_R(
-      add_name_entry(name.get(), NID_commonName, common_name, "sync.pki.nom_commun"));
-  return name;
-}
-
-// The UTF-8 text of the first `nid` entry of `name`, "" if there is none.
-Result<std::string> name_entry(const X509_NAME* name, int nid) {
-  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (index < 0) return std::string();
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-  unsigned char* utf8 = nullptr;
-  const int n = ASN1_STRING_to_UTF8(&utf8, data);
-  if (n < 0) {
-    return fail(openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.nom_illisible")));
-  }
-  const OpenSslBytes owned(utf8);
-  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(n));
-}
-
-// ---- Subject alternative names. ----
-
-bool valid_dns_name(std::string_view name) {
-  if (name.starts_with("*.")) name.remove_prefix(2);
-  if (name.empty() || name.size() > 253) return false;
-  std::size_t label = 0;
-  char previous = '.';
-  for (const char c : name) {
-    if (c == '.') {
-      if (label == 0 || previous == '-') return false;
-      label = 0;
-    } else {
-      const bool ok =
-          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-      if (!ok || (c == '-' && label == 0) || ++label > 63) return false;
-    }
-    previous = c;
-  }
-  return label != 0 && previous != '-';
-}
-
-Status push_name(GENERAL_NAMES* names, GeneralNamePtr name) {
-  if (sk_GENERAL_NAME_push(names, name.get()) <= 0) return openssl_internal("sk_GENERAL_NAME_push");
-  name.release();  // now owned by `names`
-  return Status::ok_status();
-}
-
-Result<GeneralNamesPtr> subject_alt_names(const std::vector<std::string>& dns_names,
-                                          const std::vector<std::string>& ip_addresses) {
-  if (dns_names.empty() && ip_addresses.empty()) {
-    return fail(Status::invalid_argument("sync.pki.serveur_sans_nom"));
-  }
-  GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
-  if (!names) return fail(openssl_internal("sk_GENERAL_NAME_new_null"));
-  for (const std::string& dns : dns_names) {
-    if (!valid_dns_name(dns)) {
-      return fail(Status::invalid_argument("sync.pki.dns_invalide", {{"nom", dns}}));
-    }
-    GeneralNamePtr name(GENERAL_NAME_new());
-    Ia5Ptr text(ASN1_IA5STRING_new());
-    if (!name || !text ||
-        ASN1_STRING_set(text.get(), dns.data(), static_cast<int>(dns.size())) != 1) {
-      return fail(openssl_internal(core::Message("sync.pki.etape_nom_dns")));
-    }
-    GENERAL_NAME_set0_value(name.get(), GEN_DNS, text.release());
-    CARNET_RETURN_IF_ERROR_R(push_name(names.get(), std::move(name)));
-  }
-  for (const std::string& ip : ip_addresses) {
-    OctetsPtr address(ip.find('\0') == std::string::npos ? a2i_IPADDRESS(ip.c_str()) : nullptr);
-    if (!address) {
-      drain_openssl_errors();
-      return fail(Status::invalid_argument("sync.pki.ip_invalide", {{"adresse", ip}}));
-    }
-    GeneralNamePtr name(GENERAL_NAME_new());
-    if (!name) return fail(openssl_internal("GENERAL_NAME_new"));
-    GENERAL_NAME_set0_value(name.get(), GEN_IPADD, address.release());
-    CARNET_RETURN_IF_ERROR_R(push_name(names.get(), std::move(name)));
-  }
-  return names;
 }
 
 // ---- Issuing certificates. ----
@@ -463,50 +211,7 @@ Result<Authority> load_authority(const Credentials& ca) {
   return Authority{std::move(*cert), std::move(*key)};
 }
 
-// ---- Reading certificates. ----
-
-std::string hex_pairs(const unsigned char* bytes, std::size_t n) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(n * 3);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i != 0) out += ':';
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 0x0f];
-  }
-  return out;
-}
-
-Result<std::string> fingerprint_of(const X509* cert) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (X509_digest(cert, EVP_sha256(), md, &n) != 1) return fail(openssl_internal("X509_digest"));
-  return hex_pairs(md, n);
-}
-
-Result<std::int64_t> unix_time(const ASN1_TIME* time) {
-  std::tm tm{};
-  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
-    return fail(
-        openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.date_illisible")));
-  }
-  return static_cast<std::int64_t>(::timegm(&tm));
-}
-
-Result<std::string> serial_hex_of(const X509* cert) {
-  BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr));
-  if (!serial) {
-    return fail(
-        openssl_failure(StatusCode::kInvalidArgument, core::Message("sync.pki.serie_illisible")));
-  }
-  OpenSslString hex(BN_bn2hex(serial.get()));
-  if (!hex) return fail(openssl_internal("BN_bn2hex"));
-  std::string out(hex.get());
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
+// ---- Verifying certificates. ----
 
 core::MessageKey verify_error_key(int error) {
   switch (error) {
@@ -728,23 +433,6 @@ Status verify_certificate_chain(std::string_view cert_pem, std::string_view ca_p
   return verify_against(cert_pem, ca_pem, X509_V_FLAG_X509_STRICT | X509_V_FLAG_NO_CHECK_TIME);
 }
 
-std::string sha256_hex(std::string_view data) {
-  const ErrorQueueScope errors;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  // Fails only if the default provider cannot be loaded: a broken installation, not an
-  // expected failure.
-  if (EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr) != 1) std::abort();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * n);
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0x0f];
-  }
-  return out;
-}
-
 Result<std::string> random_bytes(std::size_t n) {
   const ErrorQueueScope errors;
   std::string out(n, '\0');
@@ -775,7 +463,7 @@ Status write_private_key_file(const std::string& path, std::string_view pem,
     auto sealed = storage::seal_message(*seal, pem, kSealedKeyMagic);
     if (!sealed) return sealed.error();
     content = std::string(kSealedKeyMagic) + "\n" +
-              storage::to_hex(reinterpret_cast<const unsigned char*>(sealed->data()), sealed->size()) + "\n";
+              storage::to_hex(*sealed) + "\n";
   }
   return storage::create_secret_file(path, content);
 }

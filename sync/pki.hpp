@@ -106,9 +106,6 @@ Status verify_certificate_chain(std::string_view cert_pem, std::string_view ca_p
 // SHA-256 of a PEM certificate's DER encoding, "AB:CD:…".
 Result<std::string> certificate_fingerprint(std::string_view cert_pem);
 
-// Lower-case hex SHA-256 of `data`.
-std::string sha256_hex(std::string_view data);
-
 // `n` cryptographically random bytes (OpenSSL RAND_bytes).
 Result<std::string> random_bytes(std::size_t n);
 

@@ -1,16 +1,14 @@
 #include "sync/report_signing.hpp"
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include <ctime>
 #include <memory>
 
+#include "storage/encoding.hpp"
 #include "storage/files.hpp"
-#include "sync/openssl_ptr.hpp"
+#include "sync/openssl_support.hpp"
 
 namespace carnet::sync {
 namespace {
@@ -19,61 +17,25 @@ using core::fail;
 using core::SignatureState;
 using core::SignatureVerdict;
 
-using openssl::BioPtr;
+using openssl::ErrorQueueScope;
 using openssl::MdCtxPtr;
+using openssl::parse_certificate;
+using openssl::parse_private_key;
 using openssl::PkeyPtr;
 using openssl::X509Ptr;
 
 constexpr std::size_t kMaxSignatureB64 = 512;  // a P-256 DER signature is at most 72 bytes
 
-// Clears this thread's OpenSSL error queue on entry and exit.
-struct ErrorQueueScope {
-  ErrorQueueScope() { ERR_clear_error(); }
-  ~ErrorQueueScope() { ERR_clear_error(); }
-  ErrorQueueScope(const ErrorQueueScope&) = delete;
-  ErrorQueueScope& operator=(const ErrorQueueScope&) = delete;
-};
-
-BioPtr mem_bio(std::string_view pem) {
-  if (pem.size() > (1u << 20)) return BioPtr();
-  return BioPtr(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-}
-
+// The key or certificate in `pem`, or null (OpenSSL's reasons dropped: the caller names the
+// problem).
 PkeyPtr parse_key(std::string_view pem) {
-  BioPtr bio = mem_bio(pem);
-  if (!bio) return PkeyPtr();
-  return PkeyPtr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  auto key = parse_private_key(pem, core::Message("sync.pki.cle_privee"));
+  return key ? std::move(*key) : PkeyPtr();
 }
 
 X509Ptr parse_cert(std::string_view pem) {
-  BioPtr bio = mem_bio(pem);
-  if (!bio) return X509Ptr();
-  return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-}
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-std::optional<std::string> unbase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0 || text.size() > kMaxSignatureB64) return std::nullopt;
-  std::string out(3 * text.size() / 4, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  std::size_t size = static_cast<std::size_t>(n);
-  if (text.ends_with("=="))
-    size -= 2;  // EVP_DecodeBlock counts the padding as bytes
-  else if (text.ends_with("="))
-    size -= 1;
-  out.resize(size);
-  return out;
+  auto cert = parse_certificate(pem, core::Message("sync.pki.certificat"));
+  return cert ? std::move(*cert) : X509Ptr();
 }
 
 // "2025-03-10T14:03:07Z" (core::iso_timestamp) as Unix seconds; nullopt if malformed.
@@ -127,7 +89,7 @@ Result<std::string> sign_bytes(std::string_view key_pem, std::string_view bytes)
     return fail(Status::internal("sync.report_signing.echec_signature"));
   }
   der.resize(size);
-  return base64(der);
+  return storage::to_base64(der);
 }
 
 Result<bool> signature_matches(std::string_view cert_pem, std::string_view bytes,
@@ -135,7 +97,8 @@ Result<bool> signature_matches(std::string_view cert_pem, std::string_view bytes
   const ErrorQueueScope errors;
   X509Ptr cert = parse_cert(cert_pem);
   if (!cert) return fail(Status::invalid_argument("sync.report_signing.certificat_illisible"));
-  auto der = unbase64(signature_b64);
+  if (signature_b64.empty() || signature_b64.size() > kMaxSignatureB64) return false;
+  auto der = storage::from_base64(signature_b64);
   if (!der) return false;
   EVP_PKEY* key = X509_get0_pubkey(cert.get());  // owned by the certificate
   MdCtxPtr ctx(EVP_MD_CTX_new());

@@ -14,7 +14,7 @@
 #include "core/inspection_view.hpp"
 #include "core/report_signature.hpp"
 #include "storage/capture.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central_db.hpp"
 #include "sync/device_credentials.hpp"
 
 namespace carnet::sync {

@@ -2,7 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -14,6 +16,7 @@
 namespace carnet::core {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -1062,6 +1065,91 @@ TEST(Expression, HugeResultsAreOutOfRangeAtEvaluation) {
   EXPECT_EQ(env.run("999999999999999 * 9000"), "8999999999999991000");
   EXPECT_EQ(env.run("999999999999999 * 9000 / 9000"), "999999999999999");
   EXPECT_EQ(env.run("abs(-999999999999999 * 9000)"), "8999999999999991000");
+}
+
+// ---------------------------------------------------------------------------------------
+// Stack: the deepest expressions the compiler accepts compile, evaluate and are destroyed in
+// a thread with a 256 KiB stack (the sanitizers' frames included), so a grid cannot exhaust
+// the stack of whichever thread evaluates it.
+
+constexpr std::size_t kSmallStack = 256 * 1024;
+
+// Runs `body` in a thread whose stack is `bytes` long and waits for it. An overflow crashes
+// the test binary, which fails the test.
+void run_with_stack(std::size_t bytes, const std::function<void()>& body) {
+  pthread_attr_t attr;
+  ASSERT_EQ(pthread_attr_init(&attr), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attr, bytes), 0);
+  pthread_t thread;
+  auto entry = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  const int created = pthread_create(&thread, &attr, entry, const_cast<std::function<void()>*>(&body));
+  pthread_attr_destroy(&attr);
+  ASSERT_EQ(created, 0);
+  ASSERT_EQ(pthread_join(thread, nullptr), 0);
+}
+
+// `levels` calls nested as deep as they go, each level a whole precedence ladder
+// (or, and, a comparison, a sum, a product, a call), the innermost value 1.
+std::string ladder(int levels) {
+  std::string text = "1";
+  for (int i = 0; i < levels; ++i) text = "1+1*if(false or true and 1==" + text + ",1,0)";
+  return text;
+}
+
+std::string ladder_value(int levels) {
+  int v = 1;
+  for (int i = 0; i < levels; ++i) v = 1 + (v == 1 ? 1 : 0);
+  return std::to_string(v);
+}
+
+TEST(Expression, DeepestLegalExpressionsRunInASmallStack) {
+  Env env;
+  // The limits: 4096 characters, and 64 levels of nesting counting the whole expression, so
+  // 63 parentheses, calls or prefix operators inside it.
+  constexpr int kDeepest = 63;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // Chains as long as the length limit allows, one node each.
+      {"1" + repeat("+1", 2047), "2048"},
+      {"1" + repeat("-1", 2047), "-2046"},
+      {"1" + repeat("*1", 2047), "1"},
+      {"1" + repeat("/1", 2047), "1"},
+      {"1" + repeat("+1-1", 1023) + "+1", "2"},
+      {"1" + repeat("*1+1", 1023), "1024"},
+      {"true" + repeat(" and true", 454), "true"},
+      {"false" + repeat(" or false", 454), "false"},
+      {"null" + repeat(" or false", 454), "null"},
+      // Nesting to the depth limit.
+      {repeat("(", kDeepest) + "1" + repeat(")", kDeepest), "1"},
+      {repeat("not ", kDeepest) + "true", "false"},
+      {repeat("-", kDeepest) + "1", "-1"},
+      {repeat("abs(", kDeepest) + "1" + repeat(")", kDeepest), "1"},
+      {repeat("bracket(", kDeepest) + "1" + repeat(",1:1)", kDeepest), "1"},
+      {ladder(kDeepest), ladder_value(kDeepest)},
+      {repeat("(1+", kDeepest) + "1" + repeat(repeat("+1", 30) + ")", kDeepest), "1954"},
+      // One level deeper is refused, from the bottom of the recursion.
+      {repeat("(", kDeepest + 1) + "1" + repeat(")", kDeepest + 1), "trop imbriquée"},
+      {repeat("not ", kDeepest + 1) + "true", "trop imbriquée"},
+      {repeat("-", kDeepest + 1) + "1", "trop imbriquée"},
+      {repeat("bracket(", kDeepest + 1) + "1" + repeat(",1:1)", kDeepest + 1), "trop imbriquée"},
+      {ladder(kDeepest + 1), "trop imbriquée"},
+  };
+  std::vector<std::string> results;
+  run_with_stack(kSmallStack, [&] {
+    for (const auto& c : cases) results.push_back(env.run(c.first));
+  });
+  ASSERT_EQ(results.size(), cases.size());
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    ASSERT_LE(cases[i].first.size(), 4096u) << i;
+    if (cases[i].second == "trop imbriquée") {
+      EXPECT_THAT(results[i], AllOf(StartsWith("compile error: colonne "), HasSubstr("trop imbriquée")))
+          << "case " << i << ": " << cases[i].first.substr(0, 60);
+    } else {
+      EXPECT_EQ(results[i], cases[i].second) << "case " << i << ": " << cases[i].first.substr(0, 60);
+    }
+  }
 }
 
 TEST(Expression, CompiledExpressionsAreSharedAcrossThreads) {

@@ -10,7 +10,6 @@
 // always hash to its name; honest chunks of a blob within the limit complete it, and then
 // it reads back whole.
 #include <fuzzer/FuzzedDataProvider.h>
-#include <openssl/sha.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -24,23 +23,14 @@
 #include <vector>
 
 #include "storage/blob_store.hpp"
+#include "storage/sha256.hpp"
 #include "support/temp_dir.hpp"
 
 namespace {
 
 constexpr std::uint64_t kLimit = 512;
 
-std::string sha256_hex(std::string_view data) {
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : md) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0x0f];
-  }
-  return out;
-}
+using carnet::storage::sha256_hex;
 
 const carnet::testing::TempDir& temp() {
   static const carnet::testing::TempDir kDir;

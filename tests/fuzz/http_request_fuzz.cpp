@@ -31,8 +31,9 @@
 #include <string>
 
 #include "storage/builtin_grids.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/grid_file.hpp"
+#include "storage/sha256.hpp"
 #include "sync/beast_request.hpp"
 #include "sync/central_service.hpp"
 #include "sync/http.hpp"
@@ -61,24 +62,24 @@ void must(const carnet::core::Status& s) {
 
 struct Central {
   carnet::testing::TempDir dir;
-  std::unique_ptr<carnet::storage::CentralStore> store;
+  std::unique_ptr<carnet::storage::Central> store;
   std::unique_ptr<carnet::sync::CentralService> service;
 
   Central() {
     using namespace carnet;
     store = must(storage::open_sqlite_central(dir.file("central.db"), storage::Database::Mode::kCreate));
     for (const auto& g : storage::builtin_grids()) {
-      must(store->publish_grid(*must(storage::parse_grid(g.text, g.file_name)), g.text));
+      must(store->catalogue.publish_grid(*must(storage::parse_grid(g.text, g.file_name)), g.text));
     }
-    must(store->add_inspector({"insp", "Inspectrice"}));
-    must(store->add_inspector({"autre", "Autre"}));
+    must(store->catalogue.add_inspector({"insp", "Inspectrice"}));
+    must(store->catalogue.add_inspector({"autre", "Autre"}));
     core::Dossier d;
     d.id = "D1";
     d.kind = "maison-accueil";
     d.name = "Maison D1";
     d.reference = "RW/AHA/D1";
-    static_cast<void>(must(store->import_dossiers({d})));
-    must(store->assign("D1", "insp"));
+    static_cast<void>(must(store->catalogue.import_dossiers({d})));
+    must(store->catalogue.assign("D1", "insp"));
     for (const char* id : {kDevice, kRevoked}) {
       storage::DeviceRecord r;
       r.id = *core::Uuid::parse(id);
@@ -88,10 +89,10 @@ struct Central {
       r.fingerprint = "-";
       r.not_after = 4102444800;
       r.enrolled_ms = 1;
-      must(store->add_device(r));
+      must(store->devices.add(r));
     }
-    must(store->revoke_device(*core::Uuid::parse(kRevoked), 2));
-    must(store->add_enrollment_code(sync::sha256_hex("CODE-FUZZ"), "insp", std::numeric_limits<std::int64_t>::max()));
+    must(store->devices.revoke(*core::Uuid::parse(kRevoked), 2));
+    must(store->devices.add_enrollment_code(storage::sha256_hex("CODE-FUZZ"), "insp", std::numeric_limits<std::int64_t>::max()));
     sync::CentralServiceOptions options;
     options.blob_dir = dir.file("blobs");
     options.blob_size_limit = 1 << 16;

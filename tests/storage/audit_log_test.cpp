@@ -1,5 +1,5 @@
 // The audit log: its hash and chain (storage/audit_log.cpp) and how the central store keeps
-// it (central_sql.cpp, central_schema.cpp): one entry per action, in the action's
+// it (storage/central/audit_log.cpp, central_schema.cpp): one entry per action, in the action's
 // transaction; tampering behind the store's back found and the first bad entry named.
 #include "storage/audit_log.hpp"
 
@@ -8,7 +8,7 @@
 #include "core/dossier.hpp"
 #include "storage/builtin_grids.hpp"
 #include "storage/central_schema.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/grid_file.hpp"
 #include "support/replica_fixture.hpp"
 #include "support/status_matchers.hpp"
@@ -139,15 +139,15 @@ class CentralAudit : public ::testing::Test {
     for (const auto& g : storage::builtin_grids()) {
       auto grid = storage::parse_grid(g.text, g.file_name);
       ASSERT_OK(grid);
-      ASSERT_OK(store_->publish_grid(**grid, g.text));
+      ASSERT_OK(store_->catalogue.publish_grid(**grid, g.text));
     }
-    ASSERT_OK(store_->add_inspector({"lead", "Inspectrice Zorglub"}));
+    ASSERT_OK(store_->catalogue.add_inspector({"lead", "Inspectrice Zorglub"}));
     core::Dossier d;
     d.id = "d1";
     d.kind = "maison-accueil";
     d.name = "Maison Zorglub";
     d.reference = "RW/AHA/1";
-    ASSERT_OK(store_->import_dossiers({d}));
+    ASSERT_OK(store_->catalogue.import_dossiers({d}));
   }
 
   void open(storage::Database::Mode mode = storage::Database::Mode::kReadWrite) {
@@ -165,7 +165,7 @@ class CentralAudit : public ::testing::Test {
   }
 
   std::vector<AuditEntry> entries() {
-    auto all = store_->audit_entries(0);
+    auto all = store_->audit.entries(0);
     EXPECT_OK(all);
     return all.value_or(std::vector<AuditEntry>());
   }
@@ -175,7 +175,7 @@ class CentralAudit : public ::testing::Test {
     return out;
   }
   storage::AuditCheck verify() {
-    auto r = store_->verify_audit();
+    auto r = store_->audit.verify();
     EXPECT_OK(r);
     return r.value_or(storage::AuditCheck{});
   }
@@ -204,19 +204,19 @@ class CentralAudit : public ::testing::Test {
   TempDir dir_;
   TestCentral central_{dir_};
   FakeClock clock_;
-  std::unique_ptr<storage::CentralStore> store_;
+  std::unique_ptr<storage::Central> store_;
 };
 
 TEST_F(CentralAudit, EveryOfficeActionAppendsOneEntryWithIdsOnly) {
-  ASSERT_OK(store_->assign("d1", "lead"));
-  ASSERT_OK(store_->add_enrollment_code("ab12", "lead", clock_.now_ms() + 60000));
+  ASSERT_OK(store_->catalogue.assign("d1", "lead"));
+  ASSERT_OK(store_->devices.add_enrollment_code("ab12", "lead", clock_.now_ms() + 60000));
   const auto enrolled = device("01");
-  ASSERT_OK(store_->enroll_device("ab12", clock_.now_ms(), enrolled));
+  ASSERT_OK(store_->devices.enroll("ab12", clock_.now_ms(), enrolled));
   const auto added = device("02");
-  ASSERT_OK(store_->add_device(added));
-  ASSERT_OK(store_->revoke_device(added.id, clock_.now_ms()));
-  ASSERT_OK(store_->unassign("d1", "lead"));
-  ASSERT_OK(store_->audited({AuditKind::kReportExport, "bureau:clerc", "insp-1", "format=html"},
+  ASSERT_OK(store_->devices.add(added));
+  ASSERT_OK(store_->devices.revoke(added.id, clock_.now_ms()));
+  ASSERT_OK(store_->catalogue.unassign("d1", "lead"));
+  ASSERT_OK(store_->audit.audited({AuditKind::kReportExport, "bureau:clerc", "insp-1", "format=html"},
                             [] { return core::Status::ok_status(); }));
 
   const auto all = entries();
@@ -246,7 +246,7 @@ TEST_F(CentralAudit, EveryOfficeActionAppendsOneEntryWithIdsOnly) {
   EXPECT_EQ(r.count, 13u);
   EXPECT_EQ(r.head_hash, all.back().hash);
   // The last N, oldest first.
-  auto last = store_->audit_entries(2);
+  auto last = store_->audit.entries(2);
   ASSERT_OK(last);
   ASSERT_EQ(last->size(), 2u);
   EXPECT_EQ(last->front().seq, 12u);
@@ -254,37 +254,37 @@ TEST_F(CentralAudit, EveryOfficeActionAppendsOneEntryWithIdsOnly) {
 
 TEST_F(CentralAudit, WhatDidNotHappenIsNotRecorded) {
   const auto before = entries().size();
-  EXPECT_EQ(store_->add_inspector({"lead", "Encore"}).code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(store_->unassign("d1", "lead").code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->revoke_device(core::Uuid::generate(1), clock_.now_ms()).code(),
+  EXPECT_EQ(store_->catalogue.add_inspector({"lead", "Encore"}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->catalogue.unassign("d1", "lead").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->devices.revoke(core::Uuid::generate(1), clock_.now_ms()).code(),
             StatusCode::kNotFound);
-  EXPECT_FALSE(store_->enroll_device("unknown", clock_.now_ms(), device("03")).ok());
+  EXPECT_FALSE(store_->devices.enroll("unknown", clock_.now_ms(), device("03")).ok());
   // Publishing the same grid again, assigning twice and revoking twice change nothing.
   const auto& g = storage::builtin_grids().front();
-  ASSERT_OK(store_->publish_grid(**storage::parse_grid(g.text, g.file_name), g.text));
-  ASSERT_OK(store_->assign("d1", "lead"));
-  ASSERT_OK(store_->assign("d1", "lead"));
+  ASSERT_OK(store_->catalogue.publish_grid(**storage::parse_grid(g.text, g.file_name), g.text));
+  ASSERT_OK(store_->catalogue.assign("d1", "lead"));
+  ASSERT_OK(store_->catalogue.assign("d1", "lead"));
   const auto d = device("04");
-  ASSERT_OK(store_->add_device(d));
-  ASSERT_OK(store_->revoke_device(d.id, clock_.now_ms()));
-  ASSERT_OK(store_->revoke_device(d.id, clock_.now_ms()));
+  ASSERT_OK(store_->devices.add(d));
+  ASSERT_OK(store_->devices.revoke(d.id, clock_.now_ms()));
+  ASSERT_OK(store_->devices.revoke(d.id, clock_.now_ms()));
   // Importing a dossier again: recorded only when it changes something.
   core::Dossier again;
   again.id = "d1";
   again.kind = "maison-accueil";
   again.name = "Maison Zorglub";
   again.reference = "RW/AHA/1";
-  ASSERT_OK(store_->import_dossiers({again}));
+  ASSERT_OK(store_->catalogue.import_dossiers({again}));
   EXPECT_EQ(entries().size(), before + 3);  // assignment, enrollment, revocation
   again.reference = "RW/AHA/2";
-  ASSERT_OK(store_->import_dossiers({again}));
+  ASSERT_OK(store_->catalogue.import_dossiers({again}));
   ASSERT_EQ(entries().size(), before + 4);
   EXPECT_EQ(entries().back().kind, "dossier_import");
   EXPECT_EQ(entries().back().detail, "champs=1");
   // An export whose writing fails leaves no entry.
-  EXPECT_EQ(store_
-                ->audited({AuditKind::kReportExport, "bureau:clerc", "i", "format=html"},
-                          [] { return core::Status::io_error("stockage.database.defaillance_ecriture"); })
+  EXPECT_EQ(store_->audit
+                .audited({AuditKind::kReportExport, "bureau:clerc", "i", "format=html"},
+                         [] { return core::Status::io_error("stockage.database.defaillance_ecriture"); })
                 .code(),
             StatusCode::kIoError);
   EXPECT_EQ(entries().size(), before + 4);
@@ -332,7 +332,7 @@ TEST_F(CentralAudit, ADeletedLastEntryIsFoundThroughTheRecordedHead) {
   EXPECT_EQ(r.first_bad, n);
   EXPECT_NE(r.problem_text().find("fin du journal supprimée"), std::string::npos) << r.problem_text();
   // And the store refuses to write past the gap rather than hide it.
-  EXPECT_EQ(store_->assign("d1", "lead").code(), StatusCode::kCorruption);
+  EXPECT_EQ(store_->catalogue.assign("d1", "lead").code(), StatusCode::kCorruption);
 }
 
 TEST_F(CentralAudit, SwappedEntriesAreFoundAtTheFirstOfThem) {
@@ -357,7 +357,7 @@ TEST_F(CentralAudit, ARemovedHeadIsReportedAndBlocksWriting) {
   const auto r = verify();
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.problem_text().find("tête"), std::string::npos) << r.problem_text();
-  EXPECT_EQ(store_->assign("d1", "lead").code(), StatusCode::kCorruption);
+  EXPECT_EQ(store_->catalogue.assign("d1", "lead").code(), StatusCode::kCorruption);
 }
 
 TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) {
@@ -394,12 +394,12 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
     ASSERT_OK(db);
     EXPECT_EQ(storage::central_schema_version(**db).value(),
               static_cast<int>(storage::CentralSchema::kLatest));
-    auto check = (*store)->verify_audit();
+    auto check = (*store)->audit.verify();
     ASSERT_OK(check);
     EXPECT_TRUE(check->ok) << check->problem_text();
     EXPECT_EQ(check->count, 0u);
     if (from >= 1) {  // the old rows keep their text and have no message
-      auto q = (*store)->quarantine();
+      auto q = (*store)->conflicts.quarantine();
       ASSERT_OK(q);
       ASSERT_EQ(q->size(), 1u);
       EXPECT_EQ(q->front().reason, "ancienne raison");
@@ -411,16 +411,16 @@ TEST(CentralSchema, MigratesFromEveryEarlierVersionAndStartsTheLogAtTheGenesis) 
       EXPECT_EQ(received->column_int(0), 1);
     }
     if (from >= 1) {
-      auto who = (*store)->inspector("lead");
+      auto who = (*store)->catalogue.inspector("lead");
       ASSERT_OK(who);
       EXPECT_TRUE(who->has_value());
-      ASSERT_OK((*store)->assign("d1", "lead"));
-      auto all = (*store)->audit_entries(0);
+      ASSERT_OK((*store)->catalogue.assign("d1", "lead"));
+      auto all = (*store)->audit.entries(0);
       ASSERT_OK(all);
       ASSERT_EQ(all->size(), 1u);
       EXPECT_EQ(all->front().seq, 1u);
       EXPECT_EQ(all->front().prev_hash, storage::kAuditGenesis);
-      EXPECT_TRUE((*store)->verify_audit()->ok);
+      EXPECT_TRUE((*store)->audit.verify()->ok);
     }
   }
 }
@@ -448,7 +448,7 @@ TEST(CentralSchema, AnUnreadableReasonMessageIsIgnoredNotAnError) {
     auto st = (*db)->prepare("UPDATE quarantine SET reason_message = ?1");
     ASSERT_OK(st);
     ASSERT_OK(st->bind(1, stored).run());
-    auto q = (*store)->quarantine();
+    auto q = (*store)->conflicts.quarantine();
     ASSERT_OK(q);
     ASSERT_EQ(q->size(), 1u);
     EXPECT_EQ(q->front().reason, "raison");

@@ -1,10 +1,10 @@
-// Staff accounts and their web sessions in the central store (central_sql.cpp, schema
+// Staff accounts and their web sessions in the central store (storage/central/staff.cpp, schema
 // step 4): accounts added, disabled and removed; sessions that end when idle, at their
 // absolute limit, at logout and with their user; every action audited without a secret.
 #include <gtest/gtest.h>
 
 #include "storage/central_schema.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/password.hpp"
 #include "support/replica_fixture.hpp"
 #include "support/status_matchers.hpp"
@@ -47,12 +47,12 @@ class CentralStaff : public ::testing::Test {
     return s;
   }
   std::optional<StaffSession> session(const std::string& token_sha256) {
-    auto s = store_->session(token_sha256, clock_.now_ms());
+    auto s = store_->staff.session(token_sha256, clock_.now_ms());
     EXPECT_OK(s);
     return s ? *s : std::nullopt;
   }
   std::vector<storage::AuditEntry> entries() {
-    auto all = store_->audit_entries(0);
+    auto all = store_->audit.entries(0);
     EXPECT_OK(all);
     return all.value_or(std::vector<storage::AuditEntry>());
   }
@@ -70,19 +70,19 @@ class CentralStaff : public ::testing::Test {
   TempDir dir_;
   TestCentral central_{dir_};
   FakeClock clock_;
-  std::unique_ptr<storage::CentralStore> store_;
+  std::unique_ptr<storage::Central> store_;
   std::string hash_;
 };
 
 TEST_F(CentralStaff, AnAccountIsAddedListedAndAudited) {
-  ASSERT_OK(store_->add_staff_user(user("marie.dupont", "admin")));
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  auto all = store_->staff_users();
+  ASSERT_OK(store_->staff.add_user(user("marie.dupont", "admin")));
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  auto all = store_->staff.users();
   ASSERT_OK(all);
   ASSERT_EQ(all->size(), 2u);
   EXPECT_EQ((*all)[0].name, "jean");
   EXPECT_EQ((*all)[1].role, "admin");
-  auto one = store_->staff_user("jean");
+  auto one = store_->staff.user("jean");
   ASSERT_OK(one);
   ASSERT_TRUE(one->has_value());
   EXPECT_EQ((*one)->password_hash, hash_);
@@ -98,22 +98,22 @@ TEST_F(CentralStaff, AnAccountIsAddedListedAndAudited) {
 }
 
 TEST_F(CentralStaff, BadNamesRolesHashesAndDuplicatesAreRefused) {
-  EXPECT_EQ(store_->add_staff_user(user("")).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->add_staff_user(user("avec espace")).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->add_staff_user(user(std::string(65, 'a'))).code(),
+  EXPECT_EQ(store_->staff.add_user(user("")).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->staff.add_user(user("avec espace")).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->staff.add_user(user(std::string(65, 'a'))).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->add_staff_user(user("jean", "root")).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->staff.add_user(user("jean", "root")).code(), StatusCode::kInvalidArgument);
   StaffUser plain = user("jean");
   plain.password_hash = kPassword;  // a password where its hash should be
-  EXPECT_EQ(store_->add_staff_user(plain).code(), StatusCode::kInvalidArgument);
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  EXPECT_EQ(store_->add_staff_user(user("jean", "admin")).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->staff.add_user(plain).code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  EXPECT_EQ(store_->staff.add_user(user("jean", "admin")).code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(entries().size(), 1u);
 }
 
 TEST_F(CentralStaff, ASessionSlidesWithUseAndEndsAfterThirtyIdleMinutes) {
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  ASSERT_OK(store_->create_session(new_session(kToken, "jean")));
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  ASSERT_OK(store_->staff.create_session(new_session(kToken, "jean")));
   auto s = session(kToken);
   ASSERT_TRUE(s);
   EXPECT_EQ(s->user, "jean");
@@ -131,8 +131,8 @@ TEST_F(CentralStaff, ASessionSlidesWithUseAndEndsAfterThirtyIdleMinutes) {
 }
 
 TEST_F(CentralStaff, ASessionEndsEightHoursAfterLoginHoweverOftenItIsUsed) {
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  ASSERT_OK(store_->create_session(new_session(kToken, "jean")));
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  ASSERT_OK(store_->staff.create_session(new_session(kToken, "jean")));
   for (int i = 0; i < 47; ++i) {  // 47 × 10 min = 7 h 50
     clock_.advance(10 * kMinute);
     ASSERT_TRUE(session(kToken)) << i;
@@ -142,11 +142,11 @@ TEST_F(CentralStaff, ASessionEndsEightHoursAfterLoginHoweverOftenItIsUsed) {
 }
 
 TEST_F(CentralStaff, LogoutEndsTheSessionAndIsAudited) {
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  ASSERT_OK(store_->create_session(new_session(kToken, "jean")));
-  ASSERT_OK(store_->delete_session(kToken));
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  ASSERT_OK(store_->staff.create_session(new_session(kToken, "jean")));
+  ASSERT_OK(store_->staff.delete_session(kToken));
   EXPECT_FALSE(session(kToken));
-  ASSERT_OK(store_->delete_session(kToken));  // again: nothing to do, nothing recorded
+  ASSERT_OK(store_->staff.delete_session(kToken));  // again: nothing to do, nothing recorded
   const auto log = entries();
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[1].kind, "staff_login");
@@ -155,55 +155,55 @@ TEST_F(CentralStaff, LogoutEndsTheSessionAndIsAudited) {
   EXPECT_EQ(log[2].kind, "staff_logout");
   EXPECT_EQ(log[2].subject, "jean");
   expect_no_secret_in_log();
-  EXPECT_TRUE(store_->verify_audit()->ok);
+  EXPECT_TRUE(store_->audit.verify()->ok);
 }
 
 TEST_F(CentralStaff, DisablingAUserEndsItsSessionsAndRefusesNewOnes) {
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  ASSERT_OK(store_->create_session(new_session(kToken, "jean")));
-  ASSERT_OK(store_->create_session(new_session(std::string(64, 'b'), "jean")));
-  ASSERT_OK(store_->disable_staff_user("jean"));
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  ASSERT_OK(store_->staff.create_session(new_session(kToken, "jean")));
+  ASSERT_OK(store_->staff.create_session(new_session(std::string(64, 'b'), "jean")));
+  ASSERT_OK(store_->staff.disable_user("jean"));
   EXPECT_FALSE(session(kToken));
   EXPECT_FALSE(session(std::string(64, 'b')));
-  EXPECT_EQ(store_->create_session(new_session(std::string(64, 'c'), "jean")).code(),
+  EXPECT_EQ(store_->staff.create_session(new_session(std::string(64, 'c'), "jean")).code(),
             StatusCode::kFailedPrecondition);
-  auto u = store_->staff_user("jean");
+  auto u = store_->staff.user("jean");
   ASSERT_OK(u);
   ASSERT_TRUE(u->has_value());
   EXPECT_TRUE((*u)->disabled());
   EXPECT_EQ(entries().back().kind, "staff_user_disable");
   EXPECT_EQ(entries().back().detail, "sessions=2");
-  EXPECT_EQ(store_->disable_staff_user("personne").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->staff.disable_user("personne").code(), StatusCode::kNotFound);
 }
 
 TEST_F(CentralStaff, RemovingAUserEndsItsSessionsAndDeletingSessionsCountsThem) {
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  ASSERT_OK(store_->add_staff_user(user("marie")));
-  ASSERT_OK(store_->create_session(new_session(kToken, "jean")));
-  ASSERT_OK(store_->create_session(new_session(std::string(64, 'b'), "marie")));
-  ASSERT_OK(store_->create_session(new_session(std::string(64, 'c'), "marie")));
-  auto ended = store_->delete_staff_sessions("marie");
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  ASSERT_OK(store_->staff.add_user(user("marie")));
+  ASSERT_OK(store_->staff.create_session(new_session(kToken, "jean")));
+  ASSERT_OK(store_->staff.create_session(new_session(std::string(64, 'b'), "marie")));
+  ASSERT_OK(store_->staff.create_session(new_session(std::string(64, 'c'), "marie")));
+  auto ended = store_->staff.delete_sessions("marie");
   ASSERT_OK(ended);
   EXPECT_EQ(*ended, 2u);
   EXPECT_EQ(entries().back().kind, "staff_logout");
   EXPECT_EQ(entries().back().actor, "bureau:clerc");
   EXPECT_EQ(entries().back().detail, "sessions=2");
   EXPECT_TRUE(session(kToken));
-  ASSERT_OK(store_->remove_staff_user("jean"));
+  ASSERT_OK(store_->staff.remove_user("jean"));
   EXPECT_FALSE(session(kToken));
-  EXPECT_FALSE(store_->staff_user("jean")->has_value());
+  EXPECT_FALSE(store_->staff.user("jean")->has_value());
   EXPECT_EQ(entries().back().kind, "staff_user_remove");
   EXPECT_EQ(entries().back().detail, "sessions=1");
-  EXPECT_EQ(store_->remove_staff_user("jean").code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->create_session(new_session(kToken, "jean")).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->staff.remove_user("jean").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->staff.create_session(new_session(kToken, "jean")).code(), StatusCode::kNotFound);
 }
 
 TEST_F(CentralStaff, ALoginFailureNamesAnAccountButNeverWhatWasTypedForAnUnknownOne) {
-  ASSERT_OK(store_->add_staff_user(user("jean")));
-  ASSERT_OK(store_->record_login_failure("jean", "mot_de_passe"));
+  ASSERT_OK(store_->staff.add_user(user("jean")));
+  ASSERT_OK(store_->staff.record_login_failure("jean", "mot_de_passe"));
   ASSERT_OK(
-      store_->record_login_failure(kPassword, "mot_de_passe"));  // a password typed as the name
-  ASSERT_OK(store_->record_login_failure("jean", "Zorglub mot de passe"));
+      store_->staff.record_login_failure(kPassword, "mot_de_passe"));  // a password typed as the name
+  ASSERT_OK(store_->staff.record_login_failure("jean", "Zorglub mot de passe"));
   const auto log = entries();
   ASSERT_EQ(log.size(), 4u);
   EXPECT_EQ(log[1].kind, "staff_login_failure");
@@ -231,8 +231,8 @@ TEST(CentralStaffSchema, MigrationFromSchema3KeepsTheDataAndTheAuditChain) {
   {
     auto store = storage::open_sqlite_central(old, storage::Database::Mode::kReadWrite);
     ASSERT_OK(store);
-    ASSERT_OK((*store)->add_inspector({"second", "Inspecteur"}));
-    auto check = (*store)->verify_audit();
+    ASSERT_OK((*store)->catalogue.add_inspector({"second", "Inspecteur"}));
+    auto check = (*store)->audit.verify();
     ASSERT_OK(check);
     EXPECT_TRUE(check->ok);
     EXPECT_EQ(check->count, 1u);
@@ -243,13 +243,13 @@ TEST(CentralStaffSchema, MigrationFromSchema3KeepsTheDataAndTheAuditChain) {
             static_cast<int>(storage::CentralSchema::kLatest));
   auto store = storage::open_sqlite_central(old, storage::Database::Mode::kReadWrite);
   ASSERT_OK(store);
-  auto who = (*store)->inspector("lead");
+  auto who = (*store)->catalogue.inspector("lead");
   ASSERT_OK(who);
   EXPECT_TRUE(who->has_value());
   auto hash = storage::hash_password(kPassword, {1024, 8, 1});
   ASSERT_OK(hash);
-  ASSERT_OK((*store)->add_staff_user({"jean", "office", *hash, 0, std::nullopt}));
-  auto check = (*store)->verify_audit();
+  ASSERT_OK((*store)->staff.add_user({"jean", "office", *hash, 0, std::nullopt}));
+  auto check = (*store)->audit.verify();
   ASSERT_OK(check);
   EXPECT_TRUE(check->ok);
   EXPECT_EQ(check->count, 2u);

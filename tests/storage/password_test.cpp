@@ -6,7 +6,7 @@
 
 #include <array>
 
-#include "storage/scope_checksum.hpp"
+#include "storage/encoding.hpp"
 #include "storage/scrypt.hpp"
 #include "support/status_matchers.hpp"
 
@@ -21,7 +21,7 @@ constexpr storage::ScryptParams kCheap{1024, 8, 1};
 TEST(Scrypt, MatchesTheRfc7914TestVector) {
   std::array<std::uint8_t, 64> out{};
   ASSERT_OK(storage::scrypt("password", "NaCl", {1024, 8, 16}, out));
-  EXPECT_EQ(storage::to_hex(out.data(), out.size()),
+  EXPECT_EQ(storage::to_hex(std::string_view(reinterpret_cast<const char*>(out.data()), out.size())),
             "fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109"
             "279d9830dac727afb94a83"
             "ee6d8360cbdfa2cc0640");

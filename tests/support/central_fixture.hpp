@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "core/json.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/files.hpp"
 #include "storage/key_file.hpp"
 #include "support/background_process.hpp"
@@ -215,7 +215,7 @@ class CentralNodeTest : public ::testing::Test {
       EXPECT_TRUE(store);
       const auto info = sync::inspect_certificate(*cert).value();
       EXPECT_TRUE((*store)
-                      ->set_device_certificate(core::Uuid::parse(device).value(), info.serial_hex, info.fingerprint,
+                      ->devices.set_certificate(core::Uuid::parse(device).value(), info.serial_hex, info.fingerprint,
                                                info.not_after)
                       .ok());
     }

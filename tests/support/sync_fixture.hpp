@@ -14,7 +14,7 @@
 #include "carnet/v1/sync.pb.h"
 #include "storage/builtin_grids.hpp"
 #include "storage/capture.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/grid_file.hpp"
 #include "sync/central_service.hpp"
 #include "sync/pki.hpp"
@@ -151,7 +151,7 @@ class SyncWorld {
     for (const auto& g : storage::builtin_grids()) {
       auto grid = storage::parse_grid(g.text, g.file_name);
       EXPECT_OK(grid);
-      EXPECT_OK(central_->publish_grid(**grid, g.text));
+      EXPECT_OK(central_->catalogue.publish_grid(**grid, g.text));
     }
     service_ = std::make_unique<sync::CentralService>(*central_, sync::Credentials{}, service_options());
   }
@@ -173,10 +173,10 @@ class SyncWorld {
     t.transport = std::make_unique<LoopbackTransport>(node(k), t.device_id, t.inspector);
   }
 
-  storage::CentralStore& central() { return *central_; }
+  storage::Central& central() { return *central_; }
   sync::CentralService& service() { return *service_; }
 
-  void add_inspector(const std::string& id) { EXPECT_OK(central_->add_inspector({id, "Inspecteur " + id})); }
+  void add_inspector(const std::string& id) { EXPECT_OK(central_->catalogue.add_inspector({id, "Inspecteur " + id})); }
 
   void add_dossier(const std::string& id, const std::string& kind = "maison-accueil") {
     core::Dossier d;
@@ -185,7 +185,7 @@ class SyncWorld {
     d.name = "Maison " + id;
     d.reference = "RW/AHA/" + id;
     d.recommendations = {"Afficher le ROI"};
-    EXPECT_OK(central_->import_dossiers({d}));
+    EXPECT_OK(central_->catalogue.import_dossiers({d}));
   }
 
   // A tablet enrolled for `inspector` (its replica initialised, its device registered).
@@ -208,7 +208,7 @@ class SyncWorld {
     d.fingerprint = "-";
     d.not_after = 4102444800;
     d.enrolled_ms = 1;
-    EXPECT_OK(central_->add_device(d));
+    EXPECT_OK(central_->devices.add(d));
     t.transport = std::make_unique<LoopbackTransport>(*service_, node.to_string(), inspector);
     t.device_id = node.to_string();
     auto request = sync::make_certificate_request(t.device_id);
@@ -228,7 +228,7 @@ class SyncWorld {
 
  private:
   struct Node {
-    std::unique_ptr<storage::CentralStore> store;
+    std::unique_ptr<storage::Central> store;
     std::unique_ptr<sync::CentralService> service;
   };
   sync::CentralServiceOptions service_options() const {
@@ -242,7 +242,7 @@ class SyncWorld {
   TestCentral central_place_{dir_};
   sync::Credentials ca_;
   storage::CentralOptions store_options_;
-  std::unique_ptr<storage::CentralStore> central_;
+  std::unique_ptr<storage::Central> central_;
   std::unique_ptr<sync::CentralService> service_;
   std::vector<Node> nodes_;  // after the first
   std::map<std::string, Tablet> tablets_;
@@ -256,8 +256,8 @@ class TwoTabletTest : public ::testing::Test {
     world_.add_inspector("lead");
     world_.add_inspector("second");
     world_.add_dossier("d1");
-    ASSERT_OK(world_.central().assign("d1", "lead"));
-    ASSERT_OK(world_.central().assign("d1", "second"));
+    ASSERT_OK(world_.central().catalogue.assign("d1", "lead"));
+    ASSERT_OK(world_.central().catalogue.assign("d1", "second"));
     world_.add_tablet("a", "lead");
     world_.add_tablet("b", "second");
     ASSERT_OK(a().sync());
@@ -281,7 +281,7 @@ class TwoTabletTest : public ::testing::Test {
     return view ? view->field(key) : core::Value();
   }
   core::Value central_field(const std::string& inspection, const std::string& key) {
-    auto view = world_.central().inspection_view(inspection);
+    auto view = world_.central().catalogue.inspection(inspection);
     EXPECT_OK(view);
     return view ? view->field(key) : core::Value();
   }

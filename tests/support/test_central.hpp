@@ -12,7 +12,7 @@
 #include <random>
 #include <string>
 
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/postgres.hpp"
 #include "support/temp_dir.hpp"
 
@@ -59,7 +59,7 @@ class TestCentral {
   // The store's address, as `carnet-central init --store` takes it.
   const std::string& address() const { return path_; }
 
-  core::Result<std::unique_ptr<storage::CentralStore>> open(storage::CentralOptions options = {},
+  core::Result<std::unique_ptr<storage::Central>> open(storage::CentralOptions options = {},
                                                             const core::PhysicalClock& clock = core::SystemClock::instance()) const {
     return storage::open_central(path_, storage::Database::Mode::kCreate, std::move(options), clock);
   }

@@ -18,13 +18,13 @@ class CentralAudit : public TwoTabletTest {
   std::string device(Tablet& t) { return t.replica->node().value().node_id.to_string(); }
 
   std::vector<storage::AuditEntry> entries_after(std::size_t n) {
-    auto all = world_.central().audit_entries(0);
+    auto all = world_.central().audit.entries(0);
     EXPECT_OK(all);
     if (!all || all->size() < n) return {};
     return {all->begin() + static_cast<std::ptrdiff_t>(n), all->end()};
   }
   std::size_t count() {
-    auto all = world_.central().audit_entries(0);
+    auto all = world_.central().audit.entries(0);
     return all ? all->size() : 0;
   }
   static std::vector<storage::AuditEntry> of_kind(const std::vector<storage::AuditEntry>& all,
@@ -61,7 +61,7 @@ TEST_F(CentralAudit, EachSyncRequestIsOneEntryWithItsCounts) {
     for (const std::string* text : {&e.actor, &e.subject, &e.detail})
       EXPECT_EQ(text->find(kSentinel), std::string::npos) << *text;
   }
-  EXPECT_TRUE(world_.central().verify_audit()->ok);
+  EXPECT_TRUE(world_.central().audit.verify()->ok);
 }
 
 TEST_F(CentralAudit, AQuarantinedChangeHasItsOwnEntryWithAReasonCodeNotTheValue) {
@@ -79,7 +79,7 @@ TEST_F(CentralAudit, AQuarantinedChangeHasItsOwnEntryWithAReasonCodeNotTheValue)
   const auto added = entries_after(before);
   const auto q = of_kind(added, "quarantine");
   ASSERT_EQ(q.size(), 1u);
-  auto held = world_.central().quarantine();
+  auto held = world_.central().conflicts.quarantine();
   ASSERT_OK(held);
   ASSERT_EQ(held->size(), 1u);
   EXPECT_EQ(q[0].actor, device(a()));
@@ -103,13 +103,13 @@ TEST_F(CentralAudit, ConflictResolutionsAtTheOfficeAndOnATabletAreRecorded) {
   ASSERT_OK(b().sync());
   auto ra = a().sync();
   ASSERT_OK(ra);
-  auto open = world_.central().conflicts(true);
+  auto open = world_.central().conflicts.list(true);
   ASSERT_OK(open);
   ASSERT_EQ(open->size(), 2u);
   const std::size_t before = count();
   // One at the office (the loser's value), one on tablet a.
   const auto& office = open->front().record;
-  ASSERT_OK(world_.central().resolve_conflict(office.id, office.loser_value, "bureau"));
+  ASSERT_OK(world_.central().conflicts.resolve(office.id, office.loser_value, "bureau"));
   auto mine = a().replica->conflicts();
   ASSERT_OK(mine);
   std::string on_tablet;
@@ -130,7 +130,7 @@ TEST_F(CentralAudit, ConflictResolutionsAtTheOfficeAndOnATabletAreRecorded) {
   EXPECT_EQ(resolutions[1].actor, device(a()));
   EXPECT_EQ(resolutions[1].subject, on_tablet);
   EXPECT_EQ(resolutions[1].detail, "depuis=tablette inspecteur=lead");
-  EXPECT_TRUE(world_.central().verify_audit()->ok);
+  EXPECT_TRUE(world_.central().audit.verify()->ok);
 }
 
 }  // namespace

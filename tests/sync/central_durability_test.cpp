@@ -61,7 +61,7 @@ TEST(CentralDurability, APushIsOnStableStorageBeforeItsAnswer) {
   SyncWorld world;
   world.add_inspector("lead");
   world.add_dossier("d1");
-  ASSERT_OK(world.central().assign("d1", "lead"));
+  ASSERT_OK(world.central().catalogue.assign("d1", "lead"));
   Tablet& a = world.add_tablet("a", "lead");
   ASSERT_OK(a.sync());
   if (world.central_place().postgres()) {

@@ -68,7 +68,7 @@ TEST_F(CentralNodes, PullsWhileTwoNodesPushNeverSkipAChange) {
   EXPECT_GT(reads, 2u);
   ASSERT_OK(r().sync());
 
-  auto central = world_.central().inspection_view(id);
+  auto central = world_.central().catalogue.inspection(id);
   ASSERT_OK(central);
   auto seen = r().capture().load(id);
   ASSERT_OK(seen);
@@ -87,14 +87,14 @@ TEST_F(CentralNodes, AChangeRetriedThroughTheOtherNodeIsAppliedOnce) {
   const std::string id = shared_inspection();
   ASSERT_OK(a().capture().set(
       id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("batiments.nb_douches", "2")}));
-  const auto before = world_.central().totals()->changes;
+  const auto before = world_.central().catalogue.totals()->changes;
   world_.route(a(), 0);
   a().transport->drop_next_responses(1);
   EXPECT_FALSE(a().sync());  // node 0 applied it; the answer was lost (the node died)
   world_.route(a(), 1);
   auto again = a().sync();  // the same changes through node 1: recognised by their ids
   ASSERT_OK(again);
-  EXPECT_EQ(world_.central().totals()->changes, before + 3);  // 2 answers + the status
+  EXPECT_EQ(world_.central().catalogue.totals()->changes, before + 3);  // 2 answers + the status
   EXPECT_EQ(a().replica->pending_count().value(), 0);
   EXPECT_EQ(again->checksum_ok, std::optional<bool>(true));
 }
@@ -106,7 +106,7 @@ TEST_F(CentralNodes, AChangeRetriedThroughTheOtherNodeIsAppliedOnce) {
 TEST_F(CentralNodes, AChangeTheLogHoldsIsNeverLoggedTwice) {
   const std::string id = shared_inspection();
   ASSERT_OK(a().capture().set(id, {Edit::answer("batiments.nb_wc", "3")}));
-  const auto before = world_.central().totals()->changes;
+  const auto before = world_.central().catalogue.totals()->changes;
   world_.route(a(), 0);
   a().transport->drop_next_responses(1);
   EXPECT_FALSE(a().sync());  // node 0 applied it; the answer was lost
@@ -118,7 +118,7 @@ TEST_F(CentralNodes, AChangeTheLogHoldsIsNeverLoggedTwice) {
   world_.route(a(), 1);
   auto again = a().sync();
   ASSERT_OK(again);
-  EXPECT_EQ(world_.central().totals()->changes, before + 2);  // the answer and the status, once each
+  EXPECT_EQ(world_.central().catalogue.totals()->changes, before + 2);  // the answer and the status, once each
   EXPECT_EQ(a().replica->pending_count().value(), 0);
   EXPECT_EQ(again->pushed, 2u);
 }
@@ -135,7 +135,7 @@ TEST_F(CentralNodes, AConflictBetweenChangesPushedThroughTwoNodesIsRecordedOnce)
   tb.join();
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
-  auto conflicts = world_.central().conflicts(false);
+  auto conflicts = world_.central().conflicts.list(false);
   ASSERT_OK(conflicts);
   ASSERT_EQ(conflicts->size(), 1u);
   const auto& c = conflicts->front().record;

@@ -1,4 +1,4 @@
-// The office's review of quarantined changes (CentralStore::review_quarantine): rejected
+// The office's review of quarantined changes (Conflicts::review_quarantine): rejected
 // changes stay kept and never applied; applied ones become office changes that every
 // replica pulls, when they now pass the store's checks; both decisions audited.
 #include <gtest/gtest.h>
@@ -28,7 +28,7 @@ class QuarantineReview : public TwoTabletTest {
     auto r = a().sync(false);
     EXPECT_OK(r);
     EXPECT_EQ(r ? r->quarantined : 0u, 1u);
-    auto open = world_.central().quarantine(true);
+    auto open = world_.central().conflicts.quarantine(true);
     EXPECT_OK(open);
     return open && !open->empty() ? open->back().id : 0;
   }
@@ -39,7 +39,7 @@ class QuarantineReview : public TwoTabletTest {
   }
   std::vector<storage::AuditEntry> reviews() {
     std::vector<storage::AuditEntry> out;
-    auto all = world_.central().audit_entries(0);
+    auto all = world_.central().audit.entries(0);
     EXPECT_OK(all);
     for (const auto& e : all.value_or(std::vector<storage::AuditEntry>())) {
       if (e.kind == "quarantine_review") out.push_back(e);
@@ -61,34 +61,34 @@ TEST_F(QuarantineReview, AnAppliedValueBecomesAnOfficeChangeThatEveryTabletPulls
   ASSERT_OK(b().sync());
   EXPECT_TRUE(field(b(), id, "batiments.nb_wc").is_null());
 
-  ASSERT_OK(world_.central().review_quarantine(q, QuarantineDecision::kApply, "bureau:marie"));
+  ASSERT_OK(world_.central().conflicts.review_quarantine(q, QuarantineDecision::kApply, "bureau:marie"));
   ASSERT_OK(b().sync());
   ASSERT_OK(a().sync());
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
   EXPECT_EQ(field(a(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
-  auto view = world_.central().inspection_view(id);
+  auto view = world_.central().catalogue.inspection(id);
   ASSERT_OK(view);
   EXPECT_EQ(view->field("batiments.nb_wc").as_number(), core::Number::integer(3));
 
-  auto record = world_.central().quarantined(q);
+  auto record = world_.central().conflicts.quarantined(q);
   ASSERT_OK(record);
   ASSERT_TRUE(record->has_value());
   EXPECT_EQ((*record)->review, "appliquee");
   EXPECT_EQ((*record)->reviewed_by, "bureau:marie");
   EXPECT_TRUE((*record)->reviewed_ms.has_value());
-  EXPECT_TRUE(world_.central().quarantine(true)->empty());
-  EXPECT_EQ(world_.central().quarantine(false)->size(), 1u);
-  EXPECT_EQ(world_.central().totals()->quarantine_open, 0);
+  EXPECT_TRUE(world_.central().conflicts.quarantine(true)->empty());
+  EXPECT_EQ(world_.central().conflicts.quarantine(false)->size(), 1u);
+  EXPECT_EQ(world_.central().catalogue.totals()->quarantine_open, 0);
 
   const auto entries = reviews();
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].actor, "bureau:marie");
   EXPECT_EQ(entries[0].subject, std::to_string(q));
   EXPECT_EQ(entries[0].detail, "decision=appliquee changement=" + (*record)->change.id.to_string());
-  EXPECT_TRUE(world_.central().verify_audit()->ok);
+  EXPECT_TRUE(world_.central().audit.verify()->ok);
   // Reviewed once: a second decision is refused and changes nothing.
   const Status again =
-      world_.central().review_quarantine(q, QuarantineDecision::kReject, "bureau:jean");
+      world_.central().conflicts.review_quarantine(q, QuarantineDecision::kReject, "bureau:jean");
   EXPECT_EQ(again.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(again.message().find("déjà été examiné"), std::string::npos) << again.message();
   EXPECT_EQ(reviews().size(), 1u);
@@ -98,17 +98,17 @@ TEST_F(QuarantineReview, ARejectedChangeIsKeptAndNeverApplied) {
   const std::string id = shared_inspection();
   const std::int64_t q = quarantine_a_clock_ahead(id);
   ASSERT_GT(q, 0);
-  ASSERT_OK(world_.central().review_quarantine(q, QuarantineDecision::kReject, "bureau:marie"));
+  ASSERT_OK(world_.central().conflicts.review_quarantine(q, QuarantineDecision::kReject, "bureau:marie"));
   ASSERT_OK(b().sync());
   ASSERT_OK(a().sync());
   EXPECT_TRUE(field(b(), id, "batiments.nb_wc").is_null());
   EXPECT_TRUE(field(a(), id, "batiments.nb_wc").is_null());
-  auto record = world_.central().quarantined(q);
+  auto record = world_.central().conflicts.quarantined(q);
   ASSERT_OK(record);
   ASSERT_TRUE(record->has_value());
   EXPECT_EQ((*record)->review, "rejetee");
   EXPECT_EQ((*record)->change.value.as_number(), core::Number::integer(3));  // kept as it came
-  EXPECT_TRUE(world_.central().quarantine(true)->empty());
+  EXPECT_TRUE(world_.central().conflicts.quarantine(true)->empty());
   ASSERT_EQ(reviews().size(), 1u);
   EXPECT_EQ(reviews()[0].detail.rfind("decision=rejetee ", 0), 0u);
 }
@@ -121,22 +121,22 @@ TEST_F(QuarantineReview, ASignedInspectionRefusesAppliquerAndSaysWhy) {
   ASSERT_OK(a().sign(id));
   ASSERT_OK(a().sync());  // ...while a signs and syncs first
   ASSERT_OK(b().sync());
-  auto open = world_.central().quarantine(true);
+  auto open = world_.central().conflicts.quarantine(true);
   ASSERT_OK(open);
   ASSERT_FALSE(open->empty());
   for (const auto& q : *open) {
     const Status s =
-        world_.central().review_quarantine(q.id, QuarantineDecision::kApply, "bureau:marie");
+        world_.central().conflicts.review_quarantine(q.id, QuarantineDecision::kApply, "bureau:marie");
     EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
     EXPECT_NE(s.message().find("signée"), std::string::npos) << s.message();
     EXPECT_EQ(s.message(), "ce changement ne peut pas être appliqué : " + q.reason);
     ASSERT_TRUE(q.reason_message.has_value());
     EXPECT_EQ(q.reason_message->key(), "stockage.central_sqlite.inspection_signee");
   }
-  EXPECT_EQ(world_.central().quarantine(true)->size(), open->size());  // still open
+  EXPECT_EQ(world_.central().conflicts.quarantine(true)->size(), open->size());  // still open
   EXPECT_TRUE(reviews().empty());
   // Rejecting is always possible.
-  ASSERT_OK(world_.central().review_quarantine(open->front().id, QuarantineDecision::kReject,
+  ASSERT_OK(world_.central().conflicts.review_quarantine(open->front().id, QuarantineDecision::kReject,
                                                "bureau:marie"));
 }
 
@@ -146,14 +146,14 @@ TEST_F(QuarantineReview, AValueOfTheWrongTypeStillRefusesAppliquer) {
   ASSERT_OK(a().replica->db().exec(
       "UPDATE outbox SET value = 't:trois' WHERE field = 'batiments.nb_wc'"));
   ASSERT_OK(a().sync(false));
-  auto open = world_.central().quarantine(true);
+  auto open = world_.central().conflicts.quarantine(true);
   ASSERT_OK(open);
   ASSERT_EQ(open->size(), 1u);
-  const Status s = world_.central().review_quarantine(open->front().id, QuarantineDecision::kApply,
+  const Status s = world_.central().conflicts.review_quarantine(open->front().id, QuarantineDecision::kApply,
                                                       "bureau:marie");
   EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("ne peut pas être appliqué"), std::string::npos) << s.message();
-  EXPECT_EQ(world_.central().review_quarantine(999, QuarantineDecision::kReject, "bureau").code(),
+  EXPECT_EQ(world_.central().conflicts.review_quarantine(999, QuarantineDecision::kReject, "bureau").code(),
             StatusCode::kNotFound);
 }
 

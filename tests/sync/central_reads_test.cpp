@@ -19,7 +19,7 @@ TEST_F(CentralReads, TheInspectionListNamesTheDossierGridStatusDateAndInspector)
   auto id = a().capture().start("d1", std::nullopt, core::Date::parse("2025-03-10").value());
   ASSERT_OK(id);
   ASSERT_OK(a().sync());
-  auto list = world_.central().inspection_list();
+  auto list = world_.central().catalogue.inspections();
   ASSERT_OK(list);
   ASSERT_EQ(list->size(), 1u);
   const auto& l = list->front();
@@ -33,23 +33,23 @@ TEST_F(CentralReads, TheInspectionListNamesTheDossierGridStatusDateAndInspector)
   EXPECT_EQ(l.visit_date->iso(), "2025-03-10");
   EXPECT_EQ(l.inspector_id, "lead");
 
-  auto counts = world_.central().inspection_counts();
+  auto counts = world_.central().catalogue.inspection_counts();
   ASSERT_OK(counts);
   EXPECT_EQ(counts->size(), 4u);
   EXPECT_EQ(counts->at(InspectionStatus::kDraft), 1);
   EXPECT_EQ(counts->at(InspectionStatus::kSigned), 0);
 
-  auto view = world_.central().inspection_view(*id);
+  auto view = world_.central().catalogue.inspection(*id);
   ASSERT_OK(view);
   EXPECT_EQ(view->dossier.name, "Maison d1");
-  EXPECT_EQ(world_.central().inspection_view("inconnue").error().code(),
+  EXPECT_EQ(world_.central().catalogue.inspection("inconnue").error().code(),
             core::StatusCode::kNotFound);
 
-  auto dossiers = world_.central().dossiers();
+  auto dossiers = world_.central().catalogue.dossiers();
   ASSERT_OK(dossiers);
   ASSERT_EQ(dossiers->size(), 1u);
   EXPECT_EQ(dossiers->front().id, "d1");
-  auto grids = world_.central().published_grids();
+  auto grids = world_.central().catalogue.published_grids();
   ASSERT_OK(grids);
   EXPECT_EQ(grids->size(), 4u);
 }
@@ -65,9 +65,9 @@ TEST_F(CentralReads, ReadsFromOtherThreadsWhileTabletsSyncSeeAConsistentStore) {
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&] {
       while (!stop) {
-        auto list = world_.central().inspection_list();
-        auto view = world_.central().inspection_view(*id);
-        auto counts = world_.central().inspection_counts();
+        auto list = world_.central().catalogue.inspections();
+        auto view = world_.central().catalogue.inspection(*id);
+        auto counts = world_.central().catalogue.inspection_counts();
         if (!list || list->size() != 1 || !view || !counts) ++failures;
         ++reads;
       }
@@ -81,7 +81,7 @@ TEST_F(CentralReads, ReadsFromOtherThreadsWhileTabletsSyncSeeAConsistentStore) {
   stop = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(failures, 0);
-  EXPECT_EQ(world_.central().inspection_view(*id)->field("batiments.nb_wc").as_number(),
+  EXPECT_EQ(world_.central().catalogue.inspection(*id)->field("batiments.nb_wc").as_number(),
             core::Number::integer(9));
 }
 

@@ -95,7 +95,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     const std::string dossier = "d" + std::to_string(seed);
     world.add_dossier(dossier);
     for (const auto& i : inspectors) {
-      ASSERT_OK(world.central().assign(dossier, i));
+      ASSERT_OK(world.central().catalogue.assign(dossier, i));
       world.tablet(i).clock->set_offset(0);
       ASSERT_OK(world.tablet(i).sync());
     }
@@ -196,7 +196,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     for (int pass = 0; pass < 2; ++pass) {
       for (const auto& i : inspectors) ASSERT_OK(sync_once(world.tablet(i), false));
     }
-    auto central = world.central().inspection_view(*id);
+    auto central = world.central().catalogue.inspection(*id);
     ASSERT_OK(central);
     for (const auto& i : inspectors) {
       auto r = sync_once(world.tablet(i), true);
@@ -218,7 +218,7 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
     if (::testing::Test::HasFailure()) break;
     // The dossier leaves the tablets, so that every seed syncs a scope of one dossier.
     for (const auto& i : inspectors) {
-      ASSERT_OK(world.central().unassign(dossier, i));
+      ASSERT_OK(world.central().catalogue.unassign(dossier, i));
       ASSERT_OK(sync_once(world.tablet(i), false));
     }
   }
@@ -234,9 +234,9 @@ TEST(ConvergenceSeeds, EveryCopyEndsEqualAndNothingATabletSentIsLost) {
       log.emplace(std::make_tuple(c->entity_type, c->entity_id, c->field), *c);
     }
   }
-  auto conflicts = world.central().conflicts(false);
+  auto conflicts = world.central().conflicts.list(false);
   ASSERT_OK(conflicts);
-  auto quarantine = world.central().quarantine(false);
+  auto quarantine = world.central().conflicts.quarantine(false);
   ASSERT_OK(quarantine);
   for (const auto& c : taken) {
     if (known(c.id, "SELECT 1 FROM changes WHERE change_id = ?1")) {

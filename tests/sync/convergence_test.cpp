@@ -76,7 +76,7 @@ TEST_F(Convergence, AChangeNotAboveItsBaseIsQuarantinedNeverApplied) {
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 1u);
   EXPECT_EQ(central_field(id, "batiments.nb_wc").display(), "3");
-  auto q = world_.central().quarantine(true);
+  auto q = world_.central().conflicts.quarantine(true);
   ASSERT_OK(q);
   ASSERT_EQ(q->size(), 1u);
   ASSERT_TRUE(q->front().reason_message.has_value());
@@ -119,7 +119,7 @@ TEST_F(Convergence, TheSameCellOfANewRowTwiceIsRefusedAndNumberedNewRowsAreDisti
   EXPECT_EQ(people, (std::set<std::string>{"Dupont/directeur", "Martin/", "Durand/"}));
   ASSERT_FALSE(a().capture().set(id, {person(ExistingRow{1}, "fonction", "a"), person(ExistingRow{1}, "fonction", "b")}));
   converge();
-  auto central = world_.central().inspection_view(id);
+  auto central = world_.central().catalogue.inspection(id);
   ASSERT_OK(central);
   EXPECT_EQ(central->table("personnes").size(), 3u);
 }
@@ -168,7 +168,7 @@ TEST_F(Convergence, ChangesStampedByAClockAMonthAheadAreRestampedNeverTakenOffTh
   EXPECT_EQ(r->restamped, 5u);  // nb_wc, nb_douches, the new row's inspection, table and name
   EXPECT_EQ(a().replica->pending_count().value(), 0);
   EXPECT_LE(a().replica->clock_lead_ms().value(), storage::Replica::kClockMarginMs);
-  EXPECT_EQ(world_.central().quarantine(false)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.quarantine(false)->size(), 0u);
   EXPECT_EQ(central_field(id, "batiments.nb_wc").display(), "2");
   EXPECT_EQ(central_field(id, "batiments.nb_douches").display(), "1");
   EXPECT_EQ(field(a(), id, "batiments.nb_wc").display(), "2");
@@ -180,7 +180,7 @@ TEST_F(Convergence, ChangesStampedByAClockAMonthAheadAreRestampedNeverTakenOffTh
   EXPECT_EQ(central_field(id, "batiments.nb_wc").display(), "3");
   converge();
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").display(), "3");
-  EXPECT_EQ(world_.central().inspection_view(id)->table("personnes").size(), 1u);
+  EXPECT_EQ(world_.central().catalogue.inspection(id)->table("personnes").size(), 1u);
 }
 
 // A row deleted on one tablet while another, offline, edited it: after both synced, the edit
@@ -214,7 +214,7 @@ TEST_P(DeletedRow, AnEditToARowAnotherTabletDeletedIsAConflictNeverSilent) {
     ASSERT_OK(a().sync());
   }
   converge();
-  auto open = world_.central().conflicts(true);
+  auto open = world_.central().conflicts.list(true);
   ASSERT_OK(open);
   ASSERT_EQ(open->size(), 1u);
   const auto& c = open->front().record;
@@ -234,14 +234,14 @@ TEST_P(DeletedRow, AnEditToARowAnotherTabletDeletedIsAConflictNeverSilent) {
   EXPECT_EQ(b().capture().load(id)->table("personnes").size(), 1u);
 
   if (k.at_office) {
-    ASSERT_OK(world_.central().resolve_conflict(c.id, Value::boolean(!k.restore), "bureau"));
+    ASSERT_OK(world_.central().conflicts.resolve(c.id, Value::boolean(!k.restore), "bureau"));
   } else {
     const auto mine = b().replica->conflicts();
     ASSERT_OK(mine);
     ASSERT_OK(b().settle(mine->front(), Value::boolean(!k.restore)));
   }
   converge();
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 0u);
   for (auto* t : {&a(), &b()}) {
     EXPECT_EQ(t->replica->conflicts()->size(), 0u);
     const auto rows = t->capture().load(id)->table("personnes");

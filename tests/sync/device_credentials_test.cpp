@@ -12,6 +12,7 @@
 
 #include "carnet/v1/sync.pb.h"
 #include "storage/files.hpp"
+#include "storage/sha256.hpp"
 #include "support/sync_fixture.hpp"
 #include "sync/tablet_sync.hpp"
 
@@ -89,17 +90,17 @@ class DeviceCertificates : public ::testing::Test {
     for (const auto& g : storage::builtin_grids()) {
       auto grid = storage::parse_grid(g.text, g.file_name);
       ASSERT_OK(grid);
-      ASSERT_OK(central_->publish_grid(**grid, g.text));
+      ASSERT_OK(central_->catalogue.publish_grid(**grid, g.text));
     }
-    ASSERT_OK(central_->add_inspector({"lead", "Inspecteur lead"}));
-    ASSERT_OK(central_->add_inspector({"second", "Inspecteur second"}));
+    ASSERT_OK(central_->catalogue.add_inspector({"lead", "Inspecteur lead"}));
+    ASSERT_OK(central_->catalogue.add_inspector({"second", "Inspecteur second"}));
     core::Dossier d;
     d.id = "d1";
     d.kind = "maison-accueil";
     d.name = "Maison d1";
     d.reference = "RW/AHA/d1";
-    ASSERT_OK(central_->import_dossiers({d}));
-    ASSERT_OK(central_->assign("d1", "lead"));
+    ASSERT_OK(central_->catalogue.import_dossiers({d}));
+    ASSERT_OK(central_->catalogue.assign("d1", "lead"));
     service_ = std::make_unique<sync::CentralService>(*central_, ca_);
 
     std::filesystem::create_directories(dir_.file("tablet"));
@@ -126,7 +127,7 @@ class DeviceCertificates : public ::testing::Test {
     const CertificateInfo info = info_of(*cert);
     storage::DeviceRecord d{
         node_, "lead", "tablette", info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}};
-    EXPECT_OK(central_->add_device(d));
+    EXPECT_OK(central_->devices.add(d));
     EXPECT_OK(sync::install_device_credentials(files_, request->key_pem, *cert, ca_.cert_pem));
     return *cert;
   }
@@ -136,7 +137,7 @@ class DeviceCertificates : public ::testing::Test {
   int enroll_again(const std::string& inspector) {
     const std::string code = "CODE-" + std::to_string(++codes_);
     EXPECT_OK(
-        central_->add_enrollment_code(sync::sha256_hex(code), inspector, now_s() * 1000 + 900000));
+        central_->devices.add_enrollment_code(storage::sha256_hex(code), inspector, now_s() * 1000 + 900000));
     auto request = sync::make_certificate_request(node_.to_string());
     EXPECT_OK(request);
     v1::EnrollRequest in;
@@ -161,7 +162,7 @@ class DeviceCertificates : public ::testing::Test {
   core::Result<sync::RenewalResult> renew() {
     return sync::renew_certificate_if_due(*transport_, files_, now_s());
   }
-  storage::DeviceRecord record() { return central_->device(node_).value().value(); }
+  storage::DeviceRecord record() { return central_->devices.find(node_).value().value(); }
 
   // The error code of a sync request presenting `pem`.
   int code_for(const std::string& pem) {
@@ -185,7 +186,7 @@ class DeviceCertificates : public ::testing::Test {
   TempDir dir_;
   sync::DeviceFiles files_{dir_.file("tablet")};
   sync::Credentials ca_;
-  std::unique_ptr<storage::CentralStore> central_;
+  std::unique_ptr<storage::Central> central_;
   std::unique_ptr<sync::CentralService> service_;
   std::unique_ptr<storage::Replica> replica_;
   core::Uuid node_;
@@ -335,7 +336,7 @@ TEST_F(DeviceCertificates,
   EXPECT_EQ(replica_->pending_count().value(), pending);
   ASSERT_OK(sync());
   EXPECT_EQ(replica_->pending_count().value(), 0);
-  EXPECT_OK(central_->inspection_view(inspection));
+  EXPECT_OK(central_->catalogue.inspection(inspection));
   EXPECT_EQ(code_for(*expired), v1::Error::CODE_CERT_EXPIRED);
 }
 
@@ -348,14 +349,14 @@ TEST_F(DeviceCertificates, ReenrollmentRefusesAnotherInspectorsCodeAndARevokedDe
   ASSERT_EQ(enroll_again("lead"), 200);
   EXPECT_EQ(code_for(cert), v1::Error::CODE_UNAUTHENTICATED);
   ASSERT_OK(sync());
-  ASSERT_OK(central_->revoke_device(node_, now_s() * 1000));
+  ASSERT_OK(central_->devices.revoke(node_, now_s() * 1000));
   EXPECT_EQ(enroll_again("lead"), 403);
 }
 
 TEST_F(DeviceCertificates, RenewalOfARevokedDeviceIsRefused) {
   enroll_with({now_s() - 80 * kDay, now_s() + 10 * kDay});
   const std::string cert = read(files_.certificate);
-  ASSERT_OK(central_->revoke_device(node_, now_s() * 1000));
+  ASSERT_OK(central_->devices.revoke(node_, now_s() * 1000));
   auto r = renew();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code(), StatusCode::kFailedPrecondition);

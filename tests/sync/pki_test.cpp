@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/sha256.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -583,7 +584,7 @@ TEST(PkiTest, FingerprintIsUpperCaseHexPairsOfTheDerSha256) {
   const int n = i2d_X509(cert.get(), &der);
   ASSERT_GT(n, 0);
   std::string hex =
-      sha256_hex(std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n)));
+      storage::sha256_hex(std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n)));
   OPENSSL_free(der);
   std::string expected;
   for (std::size_t i = 0; i < hex.size(); i += 2) {
@@ -723,16 +724,7 @@ TEST(PkiTest, KeyFileErrors) {
   EXPECT_EQ(ERR_peek_error(), 0u);
 }
 
-// ---- Digests and randomness. ----
-
-TEST(PkiTest, Sha256HexMatchesKnownVectors) {
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string("a\0b", 3)).size(), 64u);
-  EXPECT_NE(sha256_hex(std::string("a\0b", 3)), sha256_hex("a"));
-}
+// ---- Randomness. ----
 
 TEST(PkiTest, RandomBytesHaveTheRequestedLengthAndDoNotRepeat) {
   EXPECT_EQ(random_bytes(0).value(), "");

@@ -64,7 +64,7 @@ class SignedReports : public TwoTabletTest {
   }
 
   core::InspectionView central_view() {
-    auto view = world_.central().inspection_view(id_);
+    auto view = world_.central().catalogue.inspection(id_);
     EXPECT_OK(view);
     return std::move(*view);
   }
@@ -72,7 +72,7 @@ class SignedReports : public TwoTabletTest {
   // The audit entries of `kind` about this inspection.
   std::vector<storage::AuditEntry> audit(std::string_view kind) {
     std::vector<storage::AuditEntry> out;
-    auto entries = world_.central().audit_entries(0);
+    auto entries = world_.central().audit.entries(0);
     EXPECT_OK(entries);
     for (auto& e : *entries) {
       if (e.kind == kind) out.push_back(e);
@@ -90,7 +90,7 @@ class SignedReports : public TwoTabletTest {
 
   void expect_refused_and_kept(const sync::SyncReport& report, std::string_view code) {
     EXPECT_EQ(report.quarantined, 2u);  // the signature and the move to "signed"
-    auto q = world_.central().quarantine();
+    auto q = world_.central().conflicts.quarantine();
     ASSERT_OK(q);
     std::set<std::string> fields;
     for (const auto& r : *q) {
@@ -255,7 +255,7 @@ TEST_F(SignedReports, TheReportShowsWhoSignedWhenWithWhichDeviceAndTheVerificati
   EXPECT_EQ(s->find("verification")->find("state")->as_string(), "valid");
   // A tampered copy shows the failure.
   core::InspectionView changed =
-      std::move(*world_.central().inspection_view(id_));
+      std::move(*world_.central().catalogue.inspection(id_));
   changed.fields["conclusions"] = Value::text("Conclusions modifiées.");
   const auto bad = sync::verify_report_signature(changed, world_.ca().cert_pem);
   EXPECT_EQ(bad.state, SignatureState::kInvalid);
@@ -274,17 +274,17 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   auto r = a().sync();
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 0u);  // an addendum is not an edit of the signed report
-  auto pending = world_.central().addenda(true);
+  auto pending = world_.central().addenda.list(true);
   ASSERT_OK(pending);
   ASSERT_EQ(pending->size(), 2u);
   EXPECT_EQ(pending->front().addendum.author, "lead");
   EXPECT_EQ(pending->front().dossier_id, "d1");
-  ASSERT_OK(world_.central().review_addendum(*kept, true));
-  ASSERT_OK(world_.central().review_addendum(*dropped, false));
-  EXPECT_EQ(world_.central().review_addendum(*kept, false).code(),
+  ASSERT_OK(world_.central().addenda.review(*kept, true));
+  ASSERT_OK(world_.central().addenda.review(*dropped, false));
+  EXPECT_EQ(world_.central().addenda.review(*kept, false).code(),
             core::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(world_.central().review_addendum("inconnu", true).code(), core::StatusCode::kNotFound);
-  EXPECT_TRUE(world_.central().addenda(true)->empty());
+  EXPECT_EQ(world_.central().addenda.review("inconnu", true).code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(world_.central().addenda.list(true)->empty());
   // Audited: ids and the decision only.
   auto reviews = audit("addendum_review");
   ASSERT_EQ(reviews.size(), 2u);
@@ -329,7 +329,7 @@ TEST_F(SignedReports, AnAddendumAfterSignatureIsReviewedAtTheOfficeAndShownOutsi
   auto late = a().sync();
   ASSERT_OK(late);
   EXPECT_EQ(late->quarantined, 1u);
-  auto q = world_.central().quarantine();
+  auto q = world_.central().conflicts.quarantine();
   ASSERT_OK(q);
   EXPECT_NE(q->back().reason.find("déjà été examiné"), std::string::npos) << q->back().reason;
   EXPECT_EQ(q->back().reason, "cet addendum a déjà été examiné par le bureau : il ne peut plus changer");
@@ -349,12 +349,12 @@ TEST_F(SignedReports, TheOfficeCannotChangeASignedReportByResolvingAConflict) {
   ASSERT_OK(a().sign(id_));
   ASSERT_OK(a().sync());
   ASSERT_EQ(central_view().status, core::InspectionStatus::kSigned);
-  auto open = world_.central().conflicts(true);
+  auto open = world_.central().conflicts.list(true);
   ASSERT_OK(open);
   ASSERT_FALSE(open->empty());
   const auto& c = open->front();
   const core::Status s =
-      world_.central().resolve_conflict(c.record.id, c.record.loser_value, "bureau");
+      world_.central().conflicts.resolve(c.record.id, c.record.loser_value, "bureau");
   EXPECT_EQ(s.code(), core::StatusCode::kFailedPrecondition);
   EXPECT_NE(s.message().find("addendum"), std::string::npos) << s.message();
   EXPECT_TRUE(sync::verify_report_signature(central_view(), world_.ca().cert_pem).valid());

@@ -7,6 +7,7 @@
 
 #include "carnet/v1/sync.pb.h"
 #include "core/inspection.hpp"
+#include "storage/sha256.hpp"
 #include "sync/pki.hpp"
 #include "support/sync_fixture.hpp"
 
@@ -65,7 +66,7 @@ TEST_F(Sync, DifferentSectionsMergeCleanly) {
     EXPECT_EQ(field(*t, id, "introduction.ca_hommes").as_number(), core::Number::integer(4));
     EXPECT_EQ(t->capture().load(id)->table("personnes").size(), 1u);
   }
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 0u);
   EXPECT_EQ(central_field(id, "remarques.batiments").as_text(), "RAS");
 }
 
@@ -81,7 +82,7 @@ TEST_F(Sync, SameItemOneWinnerEverywhereAndOneConflictWithBothValues) {
   ASSERT_OK(b().sync());
   for (Tablet* t : {&a(), &b()}) EXPECT_EQ(field(*t, id, "batiments.nb_wc").as_number(), core::Number::integer(5));
   EXPECT_EQ(central_field(id, "batiments.nb_wc").as_number(), core::Number::integer(5));
-  auto conflicts = world_.central().conflicts(true);
+  auto conflicts = world_.central().conflicts.list(true);
   ASSERT_OK(conflicts);
   ASSERT_EQ(conflicts->size(), 1u);
   const auto& c = conflicts->front().record;
@@ -102,16 +103,16 @@ TEST_F(Sync, ConflictResolvedAtTheOfficeReachesBothTablets) {
   ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "5")}));
   ASSERT_OK(b().sync());
   ASSERT_OK(a().sync());
-  auto conflicts = world_.central().conflicts(true);
+  auto conflicts = world_.central().conflicts.list(true);
   ASSERT_EQ(conflicts->size(), 1u);
-  ASSERT_OK(world_.central().resolve_conflict(conflicts->front().record.id, conflicts->front().record.loser_value, "bureau"));
+  ASSERT_OK(world_.central().conflicts.resolve(conflicts->front().record.id, conflicts->front().record.loser_value, "bureau"));
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   for (Tablet* t : {&a(), &b()}) {
     EXPECT_EQ(field(*t, id, "batiments.nb_wc").as_number(), core::Number::integer(3));
     EXPECT_EQ(t->replica->conflicts()->size(), 0u);
   }
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 0u);
 }
 
 TEST_F(Sync, ConflictResolvedOnATabletReachesTheOther) {
@@ -120,7 +121,7 @@ TEST_F(Sync, ConflictResolvedOnATabletReachesTheOther) {
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 0u);
   EXPECT_EQ(b().replica->conflicts()->size(), 0u);
 }
 
@@ -140,7 +141,7 @@ TEST_F(Sync, AConflictSettledWhileAnExchangeIsInFlightStaysSettled) {
   EXPECT_EQ(*a().replica->locally_resolved_conflicts(), std::vector<std::string>{conflict.id});
   ASSERT_OK(a().sync());
   ASSERT_OK(b().sync());
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 0u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 0u);
   EXPECT_EQ(field(b(), id, "batiments.nb_wc").as_number(), core::Number::integer(3));
   EXPECT_TRUE(a().replica->locally_resolved_conflicts()->empty());
 }
@@ -156,7 +157,7 @@ TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
   ASSERT_OK(rb);
   // The answer and b's status change (draft -> in progress) are both refused.
   EXPECT_EQ(rb->quarantined, 2u);
-  auto q = world_.central().quarantine();
+  auto q = world_.central().conflicts.quarantine();
   ASSERT_OK(q);
   ASSERT_EQ(q->size(), 2u);
   std::set<std::string> fields;
@@ -187,7 +188,7 @@ TEST_F(Sync, LateEditAfterSignatureIsQuarantinedAndReverted) {
 TEST_F(Sync, UnassignedDossierIsEvictedOnlyAfterItsChangesAreAcknowledged) {
   const std::string id = shared_inspection();
   ASSERT_OK(b().capture().set(id, {Edit::answer("batiments.nb_wc", "4")}));
-  ASSERT_OK(world_.central().unassign("d1", "second"));
+  ASSERT_OK(world_.central().catalogue.unassign("d1", "second"));
   auto rb = b().sync();  // pushes the pending change, then evicts
   ASSERT_OK(rb);
   EXPECT_EQ(rb->evicted, 1u);
@@ -212,7 +213,7 @@ TEST_F(Sync, ChangesToADossierNeverAssignedAreQuarantined) {
   auto r = a().sync();
   ASSERT_OK(r);
   EXPECT_GT(r->quarantined, 0u);
-  auto q = world_.central().quarantine();
+  auto q = world_.central().conflicts.quarantine();
   ASSERT_OK(q);
   ASSERT_FALSE(q->empty());
   EXPECT_NE(q->front().reason.find("hors du périmètre"), std::string::npos) << q->front().reason;
@@ -226,7 +227,7 @@ TEST_F(Sync, ChangesToADossierNeverAssignedAreQuarantined) {
   EXPECT_EQ(notices->front().reason, q->front().reason);
   EXPECT_EQ(notices->front().reason_message, q->front().reason_message);
   EXPECT_EQ(a().replica->pending_count().value(), 0);  // kept at the office, not retried forever
-  EXPECT_FALSE(world_.central().inspection_view(*id));
+  EXPECT_FALSE(world_.central().catalogue.inspection(*id));
 }
 
 TEST_F(Sync, IllTypedValueIsQuarantined) {
@@ -237,7 +238,7 @@ TEST_F(Sync, IllTypedValueIsQuarantined) {
   auto r = a().sync();
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 1u);
-  auto q = world_.central().quarantine();
+  auto q = world_.central().conflicts.quarantine();
   ASSERT_EQ(q->size(), 1u);
   EXPECT_NE(q->front().reason.find("batiments.nb_wc"), std::string::npos) << q->front().reason;
   // The validation's own message, inside the store's.
@@ -266,7 +267,7 @@ TEST_F(Sync, ChangeWithAClockHoursAheadFromAnOlderTabletIsQuarantined) {
   auto r = a().sync();
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 1u);
-  auto q = world_.central().quarantine();
+  auto q = world_.central().conflicts.quarantine();
   ASSERT_EQ(q->size(), 1u);
   EXPECT_NE(q->front().reason.find("horloge"), std::string::npos) << q->front().reason;
   ASSERT_TRUE(q->front().reason_message.has_value());
@@ -287,7 +288,7 @@ TEST_F(Sync, ARetriedQuarantinedPushGetsItsReasonMessageAgain) {
   auto r = a().sync();  // the central node answers from what it received the first time
   ASSERT_OK(r);
   EXPECT_EQ(r->quarantined, 1u);
-  auto q = world_.central().quarantine();
+  auto q = world_.central().conflicts.quarantine();
   ASSERT_OK(q);
   ASSERT_EQ(q->size(), 1u);
   auto notices = a().replica->quarantined();
@@ -303,13 +304,13 @@ TEST_F(Sync, LostResponseIsRetriedWithoutApplyingTwice) {
   const std::string id = shared_inspection();
   ASSERT_OK(a().capture().set(
       id, {Edit::answer("batiments.nb_wc", "3"), Edit::answer("batiments.nb_douches", "2")}));
-  const auto changes_before = world_.central().totals()->changes;
+  const auto changes_before = world_.central().catalogue.totals()->changes;
   a().transport->drop_next_responses(1);
   EXPECT_FALSE(a().sync());  // applied centrally, but a never heard back
-  EXPECT_EQ(world_.central().totals()->changes, changes_before + 3);  // 2 answers + status
+  EXPECT_EQ(world_.central().catalogue.totals()->changes, changes_before + 3);  // 2 answers + status
   auto r = a().sync();  // the same changes again: recognised, not applied twice
   ASSERT_OK(r);
-  EXPECT_EQ(world_.central().totals()->changes, changes_before + 3);
+  EXPECT_EQ(world_.central().catalogue.totals()->changes, changes_before + 3);
   EXPECT_EQ(a().replica->pending_count().value(), 0);
   EXPECT_EQ(r->checksum_ok, std::optional<bool>(true));
 }
@@ -367,7 +368,7 @@ TEST_F(Sync, APulledChangeDoesNotOverwriteALocalChangeNotYetPushed) {
   EXPECT_EQ(seen.front(), "4");
   EXPECT_EQ(field(b(), id, "batiments.nb_douches").display(), "4");  // written later: it won
   EXPECT_EQ(central_field(id, "batiments.nb_douches").display(), "4");
-  EXPECT_EQ(world_.central().conflicts(true)->size(), 1u);
+  EXPECT_EQ(world_.central().conflicts.list(true)->size(), 1u);
 }
 
 TEST_F(Sync, ANewGridVersionPublishedAtTheOfficeReachesTheTablets) {
@@ -377,7 +378,7 @@ TEST_F(Sync, ANewGridVersionPublishedAtTheOfficeReachesTheTablets) {
   text.replace(at, 10, "version: 2");
   auto grid = storage::parse_grid(text, "v2");
   ASSERT_OK(grid);
-  ASSERT_OK(world_.central().publish_grid(**grid, text));
+  ASSERT_OK(world_.central().catalogue.publish_grid(**grid, text));
   ASSERT_OK(a().sync());
   auto held = a().replica->grid((*grid)->key(), 2);
   ASSERT_OK(held);
@@ -392,7 +393,7 @@ TEST_F(Sync, BytesThatAreNotProtobufAreRefusedAndTheServerKeepsServing) {
 }
 
 TEST_F(Sync, WrongEnrollmentCodesAreRateLimitedPerAddress) {
-  ASSERT_OK(world_.central().add_enrollment_code(sync::sha256_hex("GOOD-CODE-0001"), "lead", 4102444800000));
+  ASSERT_OK(world_.central().devices.add_enrollment_code(storage::sha256_hex("GOOD-CODE-0001"), "lead", 4102444800000));
   auto enroll = [&](const std::string& code, const std::string& address) {
     v1::EnrollRequest in;
     in.set_code(code);
@@ -416,12 +417,12 @@ TEST_F(Sync, WrongEnrollmentCodesAreRateLimitedPerAddress) {
   // for its unusable certificate request)...
   EXPECT_EQ(enroll("GOOD-CODE-0001", "10.0.0.10").status, 400);
   // ...and that refusal did not use it up.
-  EXPECT_OK(world_.central().check_enrollment_code(sync::sha256_hex("GOOD-CODE-0001"), 1));
+  EXPECT_OK(world_.central().devices.check_enrollment_code(storage::sha256_hex("GOOD-CODE-0001"), 1));
 }
 
 TEST_F(Sync, AttachmentRefusalsHashSizeOffsetAndScope) {
   const std::string bytes(5000, 'x');
-  const std::string sha = sync::sha256_hex(bytes);
+  const std::string sha = storage::sha256_hex(bytes);
   auto put = [&](const std::string& body, std::uint64_t offset, std::uint64_t size) {
     return a().transport->request("PUT", "/v1/blobs/" + sha + "?offset=" + std::to_string(offset) + "&size=" + std::to_string(size),
                                   body, "application/octet-stream");

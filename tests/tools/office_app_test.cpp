@@ -11,6 +11,7 @@
 #include "core/message_json.hpp"
 #include "core/report.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 #include "support/sync_fixture.hpp"
 
 namespace carnet::testing {
@@ -35,7 +36,7 @@ class OfficeAppTest : public TwoTabletTest {
                                                std::tuple{"marie", "admin", kMariePassword}}) {
       auto h = storage::hash_password(password);
       ASSERT_OK(h);
-      ASSERT_OK(world_.central().add_staff_user({name, role, *h, 0, std::nullopt}));
+      ASSERT_OK(world_.central().staff.add_user({name, role, *h, 0, std::nullopt}));
     }
     central::OfficeAppOptions options;
     options.ca_cert_pem = world_.ca().cert_pem;
@@ -103,9 +104,9 @@ class OfficeAppTest : public TwoTabletTest {
     EXPECT_OK(a().sync(false));
     return id.value_or("");
   }
-  std::size_t open_conflicts() { return world_.central().conflicts(true).value().size(); }
-  std::size_t open_quarantine() { return world_.central().quarantine(true).value().size(); }
-  std::size_t assignments() { return world_.central().assignments().value().size(); }
+  std::size_t open_conflicts() { return world_.central().conflicts.list(true).value().size(); }
+  std::size_t open_quarantine() { return world_.central().conflicts.quarantine(true).value().size(); }
+  std::size_t assignments() { return world_.central().catalogue.assignments().value().size(); }
 
   std::unique_ptr<central::OfficeApp> app_;
 };
@@ -165,7 +166,7 @@ TEST_F(OfficeAppTest, TheOfficeSignsInAndUsesEveryScreen) {
   EXPECT_NE(page.body.find("Maison d1"), std::string::npos);
   EXPECT_NE(header(page, "Content-Security-Policy").find(web::csp_hash(core::report_style())),
             std::string::npos);
-  auto audit = world_.central().audit_entries(1);
+  auto audit = world_.central().audit.entries(1);
   ASSERT_OK(audit);
   EXPECT_EQ(audit->back().kind, "report_export");
   EXPECT_EQ(audit->back().actor, "jean");
@@ -184,8 +185,8 @@ TEST_F(OfficeAppTest, TheOfficeSignsInAndUsesEveryScreen) {
                        Json::object().set("garder", "ecartee"), &jean);
   EXPECT_EQ(resolved.status, 200) << resolved.body;
   EXPECT_EQ(open_conflicts(), 0u);
-  EXPECT_EQ(world_.central().conflict(conflict).value()->resolved_by, "jean");
-  EXPECT_EQ(world_.central().inspection_view(inspection)->field("batiments.nb_wc").display(),
+  EXPECT_EQ(world_.central().conflicts.find(conflict).value()->resolved_by, "jean");
+  EXPECT_EQ(world_.central().catalogue.inspection(inspection)->field("batiments.nb_wc").display(),
             loser);
   EXPECT_EQ(call("POST", "/bureau/api/conflits/" + conflict,
                  Json::object().set("garder", "retenue"), &jean)
@@ -232,7 +233,7 @@ TEST_F(OfficeAppTest, TheOfficeSignsInAndUsesEveryScreen) {
   EXPECT_EQ(call("POST", "/bureau/api/affectations", on, &jean).status, 200);
   EXPECT_EQ(assignments(), 2u);
   // Both changes are audited under the clerk's name, not the store's default actor.
-  auto assigned = world_.central().audit_entries(2);
+  auto assigned = world_.central().audit.entries(2);
   ASSERT_OK(assigned);
   ASSERT_EQ(assigned->size(), 2u);
   EXPECT_EQ((*assigned)[0].kind, "unassignment");
@@ -257,10 +258,10 @@ TEST_F(OfficeAppTest, AMissingOrWrongCsrfTokenIsRefusedAndChangesNothing) {
   const std::string inspection = make_conflict_and_quarantine();
   const Signed jean = login("jean", kJeanPassword);
   const Signed marie = login("marie", kMariePassword);
-  const std::string conflict = world_.central().conflicts(true).value().front().record.id;
-  const std::string qid = std::to_string(world_.central().quarantine(true).value().front().id);
-  const std::string device = world_.central().devices().value().front().id.to_string();
-  const std::size_t audit_before = world_.central().audit_entries(0).value().size();
+  const std::string conflict = world_.central().conflicts.list(true).value().front().record.id;
+  const std::string qid = std::to_string(world_.central().conflicts.quarantine(true).value().front().id);
+  const std::string device = world_.central().devices.list().value().front().id.to_string();
+  const std::size_t audit_before = world_.central().audit.entries(0).value().size();
   for (const std::string& csrf : {std::string(), std::string("faux"), marie.csrf}) {
     for (const auto& [target, body] : std::vector<std::pair<std::string, Json>>{
              {"/bureau/api/conflits/" + conflict, Json::object().set("garder", "ecartee")},
@@ -293,8 +294,8 @@ TEST_F(OfficeAppTest, AMissingOrWrongCsrfTokenIsRefusedAndChangesNothing) {
   EXPECT_EQ(open_conflicts(), 1u);
   EXPECT_EQ(open_quarantine(), 1u);
   EXPECT_EQ(assignments(), 2u);
-  EXPECT_FALSE(world_.central().devices().value().front().revoked_ms.has_value());
-  EXPECT_EQ(world_.central().audit_entries(0).value().size(), audit_before);
+  EXPECT_FALSE(world_.central().devices.list().value().front().revoked_ms.has_value());
+  EXPECT_EQ(world_.central().audit.entries(0).value().size(), audit_before);
   EXPECT_EQ(call("GET", "/bureau/api/apercu", std::nullopt, &jean).status, 200);  // still signed in
   EXPECT_FALSE(inspection.empty());
 }
@@ -302,7 +303,7 @@ TEST_F(OfficeAppTest, AMissingOrWrongCsrfTokenIsRefusedAndChangesNothing) {
 TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEverything) {
   make_conflict_and_quarantine();
   const Signed jean = login("jean", kJeanPassword);
-  const std::string device = world_.central().devices().value().front().id.to_string();
+  const std::string device = world_.central().devices.list().value().front().id.to_string();
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
            {"GET", "/bureau/api/appareils"},
            {"POST", "/bureau/api/appareils/" + device + "/revoquer"},
@@ -314,7 +315,7 @@ TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEveryth
     EXPECT_EQ(r.status, 403) << target;
     EXPECT_NE(r.body.find("administrateurs"), std::string::npos);
   }
-  EXPECT_FALSE(world_.central().devices().value().front().revoked_ms.has_value());
+  EXPECT_FALSE(world_.central().devices.list().value().front().revoked_ms.has_value());
 
   const Signed marie = login("marie", kMariePassword);
   EXPECT_EQ(call("GET", "/bureau/api/apercu", std::nullopt, &marie).status, 200);
@@ -330,7 +331,7 @@ TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEveryth
   const Json e = json(enrolled);
   const std::string code = e.find("code")->as_string();
   EXPECT_EQ(code.size(), 14u);
-  EXPECT_OK(world_.central().check_enrollment_code(sync::sha256_hex(code), 0));
+  EXPECT_OK(world_.central().devices.check_enrollment_code(storage::sha256_hex(code), 0));
   EXPECT_TRUE(e.find("lien")->as_string().starts_with(
       "carnet://enroll?central=https%3A%2F%2Fcarnet.example%3A8443&code=" + code + "&ca="));
   EXPECT_TRUE(e.find("qr_svg")->as_string().starts_with("<svg"));
@@ -342,9 +343,9 @@ TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEveryth
   EXPECT_EQ(
       call("POST", "/bureau/api/appareils/" + device + "/revoquer", Json::object(), &marie).status,
       200);
-  EXPECT_TRUE(world_.central().devices().value().front().revoked_ms.has_value());
+  EXPECT_TRUE(world_.central().devices.list().value().front().revoked_ms.has_value());
   // The enrollment code and the revocation are audited under the administrator's name.
-  auto audited = world_.central().audit_entries(0);
+  auto audited = world_.central().audit.entries(0);
   ASSERT_OK(audited);
   std::set<std::string> marie_did;
   for (const auto& entry : *audited) {
@@ -353,9 +354,9 @@ TEST_F(OfficeAppTest, TheOfficeRoleIsRefusedTheAdminEndpointsAndAdminDoesEveryth
   EXPECT_TRUE(marie_did.contains("enrollment_code")) << "enrollment code";
   EXPECT_TRUE(marie_did.contains("revocation")) << "revocation";
   // Outside the app the store's own actor is used again.
-  ASSERT_OK(world_.central().unassign("d1", "lead"));
-  ASSERT_OK(world_.central().assign("d1", "lead"));
-  const auto last = world_.central().audit_entries(1).value().back();
+  ASSERT_OK(world_.central().catalogue.unassign("d1", "lead"));
+  ASSERT_OK(world_.central().catalogue.assign("d1", "lead"));
+  const auto last = world_.central().audit.entries(1).value().back();
   EXPECT_EQ(last.kind, "assignment");
   EXPECT_NE(last.actor, "marie");
 }

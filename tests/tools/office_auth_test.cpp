@@ -7,7 +7,9 @@
 
 #include <chrono>
 
+#include "storage/central/central.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/pki.hpp"
@@ -33,9 +35,9 @@ class OfficeAuth : public ::testing::Test {
                                                std::tuple{"marie", "admin", kMariePassword}}) {
       auto h = storage::hash_password(password);
       ASSERT_OK(h);
-      ASSERT_OK(store_->add_staff_user({name, role, *h, 0, std::nullopt}));
+      ASSERT_OK(store_->staff.add_user({name, role, *h, 0, std::nullopt}));
     }
-    auth_ = std::make_unique<central::OfficeAuth>(*store_);
+    auth_ = std::make_unique<central::OfficeAuth>(store_->staff);
   }
 
   central::AuthResult<central::OfficeLogin> login(const std::string& name, const std::string& password,
@@ -53,13 +55,13 @@ class OfficeAuth : public ::testing::Test {
     return request(method, "theme=clair; carnet_office=" + l.token);
   }
   std::vector<storage::AuditEntry> entries() {
-    auto all = store_->audit_entries(0);
+    auto all = store_->audit.entries(0);
     EXPECT_OK(all);
     return all.value_or(std::vector<storage::AuditEntry>());
   }
 
   TempDir dir_;
-  std::unique_ptr<storage::CentralStore> store_;
+  std::unique_ptr<storage::Central> store_;
   std::unique_ptr<central::OfficeAuth> auth_;
   std::int64_t now_ = kStart;
 };
@@ -76,7 +78,7 @@ TEST_F(OfficeAuth, TheRightPasswordOpensASessionThatAuthenticatesRequests) {
   ASSERT_TRUE(s) << s.error().message.render();
   EXPECT_EQ(s->user, "jean");
   EXPECT_EQ(s->csrf_token, l->csrf_token);
-  EXPECT_EQ(s->token_sha256, sync::sha256_hex(l->token));
+  EXPECT_EQ(s->token_sha256, storage::sha256_hex(l->token));
   auto other = login("jean", kJeanPassword);
   ASSERT_TRUE(other);
   EXPECT_NE(other->token, l->token);
@@ -144,7 +146,7 @@ TEST_F(OfficeAuth, FiveFailuresForOneNamePauseItFromEveryAddress) {
 TEST_F(OfficeAuth, ADisabledUserIsRefusedAtLoginAndItsSessionsEnd) {
   auto l = login("jean", kJeanPassword);
   ASSERT_TRUE(l);
-  ASSERT_OK(store_->disable_staff_user("jean"));
+  ASSERT_OK(store_->staff.disable_user("jean"));
   auto s = auth_->authenticate(with_session(*l), now_);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().http_status, 401);
@@ -282,7 +284,7 @@ TEST_F(OfficeAuth, TheAuditLogRecordsLoginsFailuresAndLogoutsWithoutSecrets) {
   EXPECT_EQ(all[2].detail, "raison=mot_de_passe");
   EXPECT_EQ(all[3].subject, "");
   EXPECT_EQ(all[3].detail, "raison=utilisateur_inconnu");
-  EXPECT_TRUE(store_->verify_audit()->ok);
+  EXPECT_TRUE(store_->audit.verify()->ok);
 }
 
 }  // namespace

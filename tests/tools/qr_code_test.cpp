@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -18,6 +17,7 @@
 
 #include "support/status_matchers.hpp"
 #include "support/temp_dir.hpp"
+#include "sync/enrollment_link.hpp"
 
 namespace carnet::web {
 namespace {
@@ -53,10 +53,30 @@ std::string filler(std::size_t n) {
   return s;
 }
 
-// The most bytes version `version` holds in byte mode at `ecc`: the standard's capacity
-// arithmetic (4 mode bits, 8 or 16 count bits, 8 bits a byte).
-int byte_capacity(int version, Ecc ecc) {
-  return (detail::data_codewords(version, ecc) * 8 - 4 - (version <= 9 ? 8 : 16)) / 8;
+// The most bytes a symbol holds in byte mode (ISO/IEC 18004 Table 7) at versions 1, 2, 7, 10,
+// 25 and 40, levels in the order of Ecc.
+constexpr std::array<int, 6> kTableVersions = {1, 2, 7, 10, 25, 40};
+constexpr std::array<std::array<int, 6>, 4> kTableBytes = {{
+    {17, 32, 154, 271, 1273, 2953},
+    {14, 26, 122, 213, 997, 2331},
+    {11, 20, 86, 151, 715, 1663},
+    {7, 14, 64, 119, 535, 1273},
+}};
+
+// The most bytes of filler() that `version` holds at `ecc`, as the encoder decides.
+std::size_t capacity(int version, Ecc ecc) {
+  std::size_t lo = 0,
+              hi = 2954;  // encode(filler(lo)) fits in `version`, encode(filler(hi)) does not
+  while (lo + 1 < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    auto code = QrCode::encode(filler(mid), ecc);
+    if (code && code->version() <= version) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
 // The 15 format bits as written around the top-left finder (first copy) or beside the other
@@ -96,14 +116,21 @@ class QrCodeDecode : public ::testing::Test {
 
   // Writes `code` as a binary PBM, 4 pixels per module with the 4-module quiet zone.
   std::string write_pbm(const QrCode& code, const std::string& name) const {
+    return write_pbm(
+        code.size(), [&](int x, int y) { return code.module(x, y); }, name);
+  }
+
+  // The same for a symbol of `size` modules whose dark ones `dark(x, y)` tells.
+  template <class Dark>
+  std::string write_pbm(int size, const Dark& dark, const std::string& name) const {
     const std::string path = dir_.file(name + ".pbm");
-    const int side = (code.size() + 2 * kQuietZone) * kPixelsPerModule;
+    const int side = (size + 2 * kQuietZone) * kPixelsPerModule;
     std::ofstream out(path, std::ios::binary);
     out << "P4\n" << side << " " << side << "\n";
     for (int py = 0; py < side; ++py) {
       std::vector<unsigned char> row(static_cast<std::size_t>((side + 7) / 8), 0);
       for (int px = 0; px < side; ++px) {
-        if (code.module(px / kPixelsPerModule - kQuietZone, py / kPixelsPerModule - kQuietZone)) {
+        if (dark(px / kPixelsPerModule - kQuietZone, py / kPixelsPerModule - kQuietZone)) {
           row[static_cast<std::size_t>(px / 8)] |= static_cast<unsigned char>(0x80U >> (px % 8));
         }
       }
@@ -115,7 +142,11 @@ class QrCodeDecode : public ::testing::Test {
 
   // What zbarimg reads in the symbol; fails the test if it reads nothing.
   std::string decode(const QrCode& code, const std::string& name) const {
-    const std::string path = write_pbm(code, name);
+    return read(write_pbm(code, name), name, code.version());
+  }
+
+  // What zbarimg reads in the PBM at `path`.
+  std::string read(const std::string& path, const std::string& name, int version) const {
     const std::string errors = dir_.file(name + ".err");
     const std::string command = "zbarimg --raw -q '" + path + "' 2>'" + errors + "'";
     FILE* pipe = popen(command.c_str(), "r");
@@ -129,8 +160,8 @@ class QrCodeDecode : public ::testing::Test {
       text.append(buf.data(), n);
     const int status = pclose(pipe);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        << "zbarimg found no symbol in " << name << " (version " << code.version() << ", mask "
-        << code.mask() << "): " << slurp(errors);
+        << "zbarimg found no symbol in " << name << " (version " << version
+        << "): " << slurp(errors);
     if (!text.empty() && text.back() == '\n') text.pop_back();  // zbarimg ends each symbol with one
     return text;
   }
@@ -148,143 +179,20 @@ class QrCodeDecode : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-// ---- the standard's numbers ----
-
-TEST(QrCode, ReedSolomonMatchesPublishedExamples) {
-  // "HELLO WORLD" at 1-M in alphanumeric mode, the worked example of the Thonky QR Code
-  // tutorial: 16 data codewords, then the 10 error correction codewords it publishes.
-  const std::vector<std::uint8_t> hello = {32, 91, 11,  120, 209, 114, 220, 77,
-                                           67, 64, 236, 17,  236, 17,  236, 17};
-  EXPECT_EQ(detail::reed_solomon(hello, 10),
-            (std::vector<std::uint8_t>{196, 35, 39, 119, 235, 215, 231, 226, 93, 23}));
-  // "01234567" at 1-M in numeric mode, the encoding example of ISO/IEC 18004 Annex I.
-  const std::vector<std::uint8_t> digits = {0x10, 0x20, 0x0C, 0x56, 0x61, 0x80, 0xEC, 0x11,
-                                            0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11};
-  EXPECT_EQ(
-      detail::reed_solomon(digits, 10),
-      (std::vector<std::uint8_t>{0xA5, 0x24, 0xD4, 0xC1, 0xED, 0x36, 0xC7, 0x87, 0x2C, 0x55}));
-  // A single block is data then error correction, unchanged.
-  std::vector<std::uint8_t> whole = digits;
-  whole.insert(whole.end(), {0xA5, 0x24, 0xD4, 0xC1, 0xED, 0x36, 0xC7, 0x87, 0x2C, 0x55});
-  EXPECT_EQ(detail::add_error_correction(digits, 1, Ecc::kMedium), whole);
-}
-
-TEST(QrCode, InterleavesBlocksAsThePublishedExample) {
-  // The 5-Q example of the Thonky QR Code tutorial: 62 data codewords in two blocks of 15 and
-  // two of 16, 18 error correction codewords each, and the final sequence it publishes.
-  const std::vector<std::uint8_t> data = {
-      67,  85,  70,  134, 87,  38,  85, 194, 119, 50,  6,   18,  6,   103, 38,  246,
-      246, 66,  7,   118, 134, 242, 7,  38,  86,  22,  198, 199, 146, 6,   182, 230,
-      247, 119, 50,  7,   118, 134, 87, 38,  82,  6,   134, 151, 50,  7,   70,  247,
-      118, 86,  194, 6,   151, 50,  16, 236, 17,  236, 17,  236, 17,  236};
-  const std::vector<std::uint8_t> expected = {
-      67,  246, 182, 70,  85,  246, 230, 247, 70,  66,  247, 118, 134, 7,   119, 86,  87,
-      118, 50,  194, 38,  134, 7,   6,   85,  242, 118, 151, 194, 7,   134, 50,  119, 38,
-      87,  16,  50,  86,  38,  236, 6,   22,  82,  17,  18,  198, 6,   236, 6,   199, 134,
-      17,  103, 146, 151, 236, 38,  6,   50,  17,  7,   236, 213, 87,  148, 235, 199, 204,
-      116, 159, 11,  96,  177, 5,   45,  60,  212, 173, 115, 202, 76,  24,  247, 182, 133,
-      147, 241, 124, 75,  59,  223, 157, 242, 33,  229, 200, 238, 106, 248, 134, 76,  40,
-      154, 27,  195, 255, 117, 129, 230, 172, 154, 209, 189, 82,  111, 17,  10,  2,   86,
-      163, 108, 131, 161, 163, 240, 32,  111, 120, 192, 178, 39,  133, 141, 236};
-  ASSERT_EQ(data.size(), 62u);
-  ASSERT_EQ(expected.size(), 134u);
-  EXPECT_EQ(detail::add_error_correction(data, 5, Ecc::kQuartile), expected);
-}
-
-TEST(QrCode, ByteModeCodewordsDerivedByHand) {
-  // "AB" at 1-M: 0100 (byte mode) 00000010 (count 2) 01000001 ('A') 01000010 ('B') 0000
-  // (terminator), i.e. 0x40 0x24 0x14 0x20, then pad codewords 0xEC 0x11 up to 16.
-  EXPECT_EQ(detail::byte_mode_codewords("AB", 1, Ecc::kMedium),
-            (std::vector<std::uint8_t>{0x40, 0x24, 0x14, 0x20, 0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11,
-                                       0xEC, 0x11, 0xEC, 0x11, 0xEC, 0x11}));
-  // From version 10 the count takes 16 bits: 0100 0000000000000001 01111010 ('z') 0000.
-  const std::vector<std::uint8_t> z = detail::byte_mode_codewords("z", 10, Ecc::kHigh);
-  ASSERT_EQ(z.size(), 122u);
-  EXPECT_EQ(z[0], 0x40);
-  EXPECT_EQ(z[1], 0x00);
-  EXPECT_EQ(z[2], 0x17);
-  EXPECT_EQ(z[3], 0xA0);
-  EXPECT_EQ(z[4], 0xEC);
-  EXPECT_EQ(z[5], 0x11);
-  EXPECT_EQ(z[121], 0x11);
-  // A full symbol has no room for the terminator: 14 bytes fill 1-M exactly (4+8+112 = 124
-  // bits), leaving 4 zero bits and no pad codeword.
-  const std::vector<std::uint8_t> full =
-      detail::byte_mode_codewords(std::string(14, '\xFF'), 1, Ecc::kMedium);
-  ASSERT_EQ(full.size(), 16u);
-  EXPECT_EQ(full[0], 0x40);
-  EXPECT_EQ(full[1], 0xEF);
-  EXPECT_EQ(full[14], 0xFF);
-  EXPECT_EQ(full[15], 0xF0);
-}
-
-TEST(QrCode, FormatBitsMatchTheStandardTable) {
-  // ISO/IEC 18004 Annex C, Table C.1.
-  EXPECT_EQ(detail::format_bits(Ecc::kMedium, 0), 0b101010000010010u);
-  EXPECT_EQ(detail::format_bits(Ecc::kMedium, 1), 0b101000100100101u);
-  EXPECT_EQ(detail::format_bits(Ecc::kMedium, 2), 0b101111001111100u);
-  EXPECT_EQ(detail::format_bits(Ecc::kMedium, 5), 0b100000011001110u);
-  const std::array<std::uint32_t, 8> low = {0x77C4, 0x72F3, 0x7DAA, 0x789D,
-                                            0x662F, 0x6318, 0x6C41, 0x6976};
-  for (int mask = 0; mask < 8; ++mask)
-    EXPECT_EQ(detail::format_bits(Ecc::kLow, mask), low[static_cast<std::size_t>(mask)]) << mask;
-}
-
-TEST(QrCode, VersionBitsMatchTheStandardTable) {
-  // ISO/IEC 18004 Annex D, Table D.1.
-  EXPECT_EQ(detail::version_bits(7), 0x07C94u);
-  EXPECT_EQ(detail::version_bits(8), 0x085BCu);
-  EXPECT_EQ(detail::version_bits(10), 0x0A4D3u);
-  EXPECT_EQ(detail::version_bits(25), 0x191E1u);
-  EXPECT_EQ(detail::version_bits(40), 0x28C69u);
-}
-
-TEST(QrCode, CapacitiesMatchTheStandardTables) {
-  // Total codewords per version (ISO/IEC 18004 Table 1) and data codewords per level (Table 9).
-  const std::array<int, 40> total = {26,   44,   70,   100,  134,  172,  196,  242,  292,  346,
-                                     404,  466,  532,  581,  655,  733,  815,  901,  991,  1085,
-                                     1156, 1258, 1364, 1474, 1588, 1706, 1828, 1921, 2051, 2185,
-                                     2323, 2465, 2611, 2761, 2876, 3034, 3196, 3362, 3532, 3706};
-  const std::array<std::array<int, 40>, 4> data = {{
-      {19,   34,   55,   80,   108,  136,  156,  194,  232,  274,  324,  370,  428,  461,
-       523,  589,  647,  721,  795,  861,  932,  1006, 1094, 1174, 1276, 1370, 1468, 1531,
-       1631, 1735, 1843, 1955, 2071, 2191, 2306, 2434, 2566, 2702, 2812, 2956},
-      {16,   28,   44,   64,   86,   108,  124,  154,  182,  216,  254,  290,  334,  365,
-       415,  453,  507,  563,  627,  669,  714,  782,  860,  914,  1000, 1062, 1128, 1193,
-       1267, 1373, 1455, 1541, 1631, 1725, 1812, 1914, 1992, 2102, 2216, 2334},
-      {13,  22,  34,   48,   62,   76,   88,   110,  132,  154,  180,  206, 244, 261,
-       295, 325, 367,  397,  445,  485,  512,  568,  614,  664,  718,  754, 808, 871,
-       911, 985, 1033, 1115, 1171, 1231, 1286, 1354, 1426, 1502, 1582, 1666},
-      {9,   16,  26,  36,  46,  60,  66,  86,   100,  122,  140,  158, 180, 197,
-       223, 253, 283, 313, 341, 385, 406, 442,  464,  514,  538,  596, 628, 661,
-       701, 745, 793, 845, 901, 961, 986, 1054, 1096, 1142, 1222, 1276},
-  }};
-  for (int v = 1; v <= 40; ++v) {
-    const auto i = static_cast<std::size_t>(v - 1);
-    EXPECT_EQ(detail::total_codewords(v), total[i]) << "version " << v;
-    for (std::size_t l = 0; l < kLevels.size(); ++l) {
-      EXPECT_EQ(detail::data_codewords(v, kLevels[l]), data[l][i])
-          << "version " << v << "-" << level_name(kLevels[l]);
-    }
-  }
-  // Byte mode at version 40 (Table 7): 2953, 2331, 1663 and 1273 bytes.
-  EXPECT_EQ(byte_capacity(40, Ecc::kLow), 2953);
-  EXPECT_EQ(byte_capacity(40, Ecc::kMedium), 2331);
-  EXPECT_EQ(byte_capacity(40, Ecc::kQuartile), 1663);
-  EXPECT_EQ(byte_capacity(40, Ecc::kHigh), 1273);
-}
-
 // ---- the symbol ----
 
 TEST(QrCode, PicksTheSmallestVersionThatFits) {
-  for (const Ecc ecc : kLevels) {
-    for (int v = 1; v <= 40; ++v) {
-      const auto n = static_cast<std::size_t>(byte_capacity(v, ecc));
+  for (std::size_t l = 0; l < kLevels.size(); ++l) {
+    const Ecc ecc = kLevels[l];
+    for (std::size_t t = 0; t < kTableVersions.size(); ++t) {
+      const int v = kTableVersions[t];
+      const auto n = static_cast<std::size_t>(kTableBytes[l][t]);
       auto fits = QrCode::encode(filler(n), ecc);
       ASSERT_OK(fits);
       EXPECT_EQ(fits->version(), v) << n << " bytes at " << level_name(ecc);
       EXPECT_EQ(fits->size(), 17 + 4 * v);
       EXPECT_EQ(fits->ecc(), ecc);
+      EXPECT_EQ(capacity(v, ecc), n) << "version " << v << "-" << level_name(ecc);
       if (v < 40) {
         auto next = QrCode::encode(filler(n + 1), ecc);
         ASSERT_OK(next);
@@ -310,35 +218,19 @@ TEST(QrCode, RefusesTooLongInput) {
   EXPECT_FALSE(QrCode::encode(std::string(100000, 'x'), Ecc::kLow));
 }
 
-TEST(QrCode, MaskIsChosenAmongAllEight) {
-  std::set<int> masks;
-  for (std::size_t n = 0; n < 120; ++n) {
-    auto code = QrCode::encode(filler(n) + std::to_string(n), kLevels[n % 4]);
-    ASSERT_OK(code);
-    EXPECT_GE(code->mask(), 0);
-    EXPECT_LE(code->mask(), 7);
-    masks.insert(code->mask());
-  }
-  // The penalty decides, so different texts end on different masks.
-  EXPECT_GE(masks.size(), 4u);
-}
-
-TEST(QrCode, FormatAndVersionInformationAreInTheSymbol) {
-  for (const Ecc ecc : kLevels) {
-    for (const std::size_t n : {5u, 60u, 400u}) {
-      auto code = QrCode::encode(filler(n), ecc);
+TEST(QrCode, TheSymbolSaysTheLevelAskedFor) {
+  // The format information, unmasked (XOR 101010000010010), starts with the level's two bits
+  // (ISO/IEC 18004 Table 12): L 01, M 00, Q 11, H 10; both copies agree.
+  const std::array<std::uint32_t, 4> level_bits = {1, 0, 3, 2};
+  for (std::size_t l = 0; l < kLevels.size(); ++l) {
+    for (const std::size_t n : {0u, 5u, 60u, 400u}) {
+      auto code = QrCode::encode(filler(n), kLevels[l]);
       ASSERT_OK(code);
-      const std::uint32_t expected = detail::format_bits(ecc, code->mask());
-      EXPECT_EQ(read_format(*code, false), expected);
-      EXPECT_EQ(read_format(*code, true), expected);
+      const std::uint32_t format = read_format(*code, false);
+      EXPECT_EQ(read_format(*code, true), format);
+      EXPECT_EQ((format ^ 0x5412U) >> 13, level_bits[l])
+          << n << " bytes at " << level_name(kLevels[l]);
       EXPECT_TRUE(code->module(8, code->size() - 8));  // the dark module
-      if (code->version() >= 7) {
-        // Top-right block, bit 0 at (size-11, 0), three bits a row.
-        std::uint32_t bits = 0;
-        for (int i = 17; i >= 0; --i)
-          bits = (bits << 1) | (code->module(code->size() - 11 + i % 3, i / 3) ? 1U : 0U);
-        EXPECT_EQ(bits, detail::version_bits(code->version()));
-      }
     }
   }
 }
@@ -387,7 +279,7 @@ TEST_F(QrCodeDecode, FrenchUtf8Text) {
 
 TEST_F(QrCodeDecode, VersionsOneTwoSevenTenTwentyFive) {
   for (const int v : {1, 2, 7, 10, 25}) {
-    const std::string text = filler(static_cast<std::size_t>(byte_capacity(v, Ecc::kMedium)));
+    const std::string text = filler(capacity(v, Ecc::kMedium));
     const QrCode code = round_trip(text, Ecc::kMedium, "v" + std::to_string(v));
     EXPECT_EQ(code.version(), v);
   }
@@ -397,9 +289,43 @@ TEST_F(QrCodeDecode, EveryVersionFilledToCapacity) {
   // Each version once, the level turning with it, so every row of the block tables is read.
   for (int v = 1; v <= 40; ++v) {
     const Ecc ecc = kLevels[static_cast<std::size_t>(v % 4)];
-    const QrCode code = round_trip(filler(static_cast<std::size_t>(byte_capacity(v, ecc))), ecc,
-                                   "full-v" + std::to_string(v));
+    const QrCode code = round_trip(filler(capacity(v, ecc)), ecc, "full-v" + std::to_string(v));
     EXPECT_EQ(code.version(), v);
+  }
+}
+
+// The enrollment link as the office app shows it (tools/central/office_app.cpp: level M, 4
+// pixels a module), read back from the SVG's own path by zbarimg: what a tablet's camera sees.
+TEST_F(QrCodeDecode, EnrollmentLinkReadBackFromTheSvg) {
+  const std::string fingerprint =
+      "7A:75:51:A1:88:E3:F1:C7:63:0A:1A:B1:4A:BC:A0:0C:0B:18:6B:79:0A:E5:E2:C9:12:46:5E:BA:E0:23:"
+      "3A:32";
+  for (const std::string central : {"https://localhost", "https://central.example:8443",
+                                    "https://carnet-central.interieur.wallonie.be:8443"}) {
+    const std::string link = sync::format_enrollment_link({central, "7Q4M-XK2P-9RTA", fingerprint});
+    auto code = QrCode::encode(link, Ecc::kMedium);
+    ASSERT_OK(code);
+    const std::string svg = qr_svg(*code, 4, "Code QR d'enrôlement");
+    // The modules the path paints: "Mx yhNv1h-Nz" a run of N modules on row y.
+    const int side = code->size() + 2 * kQuietZone;
+    std::vector<bool> dark(static_cast<std::size_t>(side * side), false);
+    const std::size_t start = svg.find(" d=\"") + 4;
+    std::istringstream in(svg.substr(start, svg.find('"', start) - start));
+    char m, h, v, h2, z;
+    int x, y, run, one, back;
+    while (in >> m >> x >> y >> h >> run >> v >> one >> h2 >> back >> z) {
+      for (int i = 0; i < run; ++i) dark[static_cast<std::size_t>(y * side + x + i)] = true;
+    }
+    const std::string name = "enroll-svg-" + std::to_string(link.size());
+    const std::string path = write_pbm(
+        code->size(),
+        [&](int mx, int my) {
+          const int px = mx + kQuietZone, py = my + kQuietZone;
+          return px >= 0 && py >= 0 && px < side && py < side &&
+                 dark[static_cast<std::size_t>(py * side + px)];
+        },
+        name);
+    EXPECT_EQ(read(path, name, code->version()), link) << "version " << code->version();
   }
 }
 

@@ -15,7 +15,7 @@
 #include "support/test_secret.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/capture.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/files.hpp"
 #include "storage/key_file.hpp"
 #include "sync/device_credentials.hpp"

@@ -34,7 +34,7 @@
 
 #include "storage/builtin_grids.hpp"
 #include "storage/capture.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "storage/files.hpp"
 #include "storage/grid_file.hpp"
 #include "storage/postgres.hpp"
@@ -76,14 +76,14 @@ World make_world(const fs::path& dir, const std::string& store_address, std::siz
   w.ca = check(sync::make_ca("Carnet bench CA", 30));
   w.server = check(sync::make_server_certificate(w.ca, "carnet-central", {"localhost"}, {"127.0.0.1"}, 30));
   auto store = check(storage::open_central(w.store, storage::Database::Mode::kCreate));
-  for (const auto& g : storage::builtin_grids()) check(store->publish_grid(*check(storage::parse_grid(g.text, g.file_name)), g.text));
+  for (const auto& g : storage::builtin_grids()) check(store->catalogue.publish_grid(*check(storage::parse_grid(g.text, g.file_name)), g.text));
   auto add_device = [&](const std::string& name, const std::string& inspector, const std::string& dossier) {
     Device d{name, inspector, dossier, core::Uuid::generate(static_cast<std::int64_t>(std::time(nullptr)) * 1000), {}};
     auto request = check(sync::make_certificate_request(d.id.to_string()));
     d.credentials.cert_pem = check(sync::sign_certificate_request(w.ca, request.csr_pem, d.id.to_string(), inspector, 30));
     d.credentials.key_pem = request.key_pem;
     auto info = check(sync::inspect_certificate(d.credentials.cert_pem));
-    check(store->add_device({d.id, inspector, name, info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}}));
+    check(store->devices.add({d.id, inspector, name, info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}}));
     w.devices.push_back(std::move(d));
   };
   std::vector<core::Dossier> dossiers;
@@ -97,13 +97,13 @@ World make_world(const fs::path& dir, const std::string& store_address, std::siz
   };
   dossier("big");
   for (std::size_t i = 0; i < fleet; ++i) dossier("f" + std::to_string(i));
-  check(store->import_dossiers(dossiers));
-  check(store->add_inspector({"bench", "Banc d'essai"}));
-  check(store->assign("big", "bench"));
+  check(store->catalogue.import_dossiers(dossiers));
+  check(store->catalogue.add_inspector({"bench", "Banc d'essai"}));
+  check(store->catalogue.assign("big", "bench"));
   for (std::size_t i = 0; i < fleet; ++i) {
     const std::string inspector = "i" + std::to_string(i);
-    check(store->add_inspector({inspector, inspector}));
-    check(store->assign("f" + std::to_string(i), inspector));
+    check(store->catalogue.add_inspector({inspector, inspector}));
+    check(store->catalogue.assign("f" + std::to_string(i), inspector));
   }
   add_device("pusher", "bench", "big");
   add_device("puller", "bench", "big");

@@ -6,6 +6,7 @@
 #include "core/form_json.hpp"
 #include "core/grid.hpp"
 #include "core/report.hpp"
+#include "core/text.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/files.hpp"
 #include "sync/device_credentials.hpp"
@@ -33,10 +34,6 @@ std::string_view phase_name(SyncState::Phase p) {
     case SyncState::Phase::kBlocked: return "bloquee";
   }
   return "erreur";
-}
-
-bool valid_sha(std::string_view s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
 // The image type of an attachment by its first bytes (the store keeps bytes, not types).
@@ -217,7 +214,7 @@ HttpResponse TabletApp::api(const HttpRequest& request, const web::Target& targe
   }
   if (seg.size() >= 3 && seg[1] == "inspections") return inspection_api(request, target);
   if (seg.size() == 3 && seg[1] == "pieces" && m == "GET") {
-    if (!valid_sha(seg[2]))
+    if (!core::is_sha256_hex(seg[2]))
       return web::error_response(Status::invalid_argument("outils.tablet_app.empreinte_invalide"));
     storage::BlobStore blobs(dir_ + "/blobs", kMaxAttachmentBytes, replica_.key());
     const auto size = blobs.size(seg[2]);

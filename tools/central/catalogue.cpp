@@ -11,7 +11,7 @@ namespace carnet::central {
 
 using core::Json;
 
-int cmd_inspector(const cli::Args& args, storage::CentralStore& store) {
+int cmd_inspector(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "add") {
     auto id = args.required(2, "outils.args.quoi_id_inspecteur");
@@ -20,13 +20,13 @@ int cmd_inspector(const cli::Args& args, storage::CentralStore& store) {
     if (!name) return failed(name.error(), args);
     if (!core::valid_dossier_id(*id)) return failed(Status::invalid_argument("outils.main.identifiant_invalide"), args);
     if (name->size() > 200) return failed(Status::invalid_argument("outils.node.nom_trop_long"), args);
-    if (auto s = store.add_inspector({*id, *name}); !s.ok()) return failed(s, args);
+    if (auto s = store.catalogue.add_inspector({*id, *name}); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("name", *name));
     else std::cout << "inspecteur " << *id << " ajouté\n";
     return 0;
   }
   if (sub == "list") {
-    auto all = store.inspectors();
+    auto all = store.catalogue.inspectors();
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& i : *all) {
@@ -39,16 +39,16 @@ int cmd_inspector(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("outils.main.usage_inspector"), args);
 }
 
-int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
+int cmd_dossier(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "import") {
-    const Status s = cli::import_dossier_file(args, [&](const auto& dossiers) { return store.import_dossiers(dossiers); });
+    const Status s = cli::import_dossier_file(args, [&](const auto& dossiers) { return store.catalogue.import_dossiers(dossiers); });
     return s.ok() ? 0 : failed(s, args);
   }
   if (sub == "list") {
-    auto all = store.dossiers();
+    auto all = store.catalogue.dossiers();
     if (!all) return failed(all.error(), args);
-    auto assigned = store.assignments();
+    auto assigned = store.catalogue.assignments();
     if (!assigned) return failed(assigned.error(), args);
     Json arr = Json::array();
     for (const auto& d : *all) {
@@ -68,19 +68,19 @@ int cmd_dossier(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("outils.main.usage_dossier"), args);
 }
 
-int cmd_assign(const cli::Args& args, storage::CentralStore& store, bool assign) {
+int cmd_assign(const cli::Args& args, storage::Central& store, bool assign) {
   auto dossier = args.required(1, "outils.args.quoi_dossier");
   auto inspector = args.required(2, "outils.args.quoi_inspecteur");
   if (!dossier) return failed(dossier.error(), args);
   if (!inspector) return failed(inspector.error(), args);
-  const Status s = assign ? store.assign(*dossier, *inspector) : store.unassign(*dossier, *inspector);
+  const Status s = assign ? store.catalogue.assign(*dossier, *inspector) : store.catalogue.unassign(*dossier, *inspector);
   if (!s.ok()) return failed(s, args);
   if (args.json()) cli::print_json(Json::object().set("dossier", *dossier).set("inspector", *inspector).set("assigned", assign));
   else std::cout << "dossier " << *dossier << (assign ? " attribué à " : " retiré à ") << *inspector << "\n";
   return 0;
 }
 
-int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
+int cmd_grid(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "publish") {
     auto file = args.required(2, "outils.args.quoi_fichier_grille");
@@ -89,13 +89,13 @@ int cmd_grid(const cli::Args& args, storage::CentralStore& store) {
     if (!text) return failed(text.error(), args);
     auto grid = storage::parse_grid(*text, *file);
     if (!grid) return failed(grid.error(), args);
-    if (auto s = store.publish_grid(**grid, *text); !s.ok()) return failed(s, args);
+    if (auto s = store.catalogue.publish_grid(**grid, *text); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("key", (*grid)->key()).set("version", (*grid)->version()));
     else std::cout << "grille " << (*grid)->key() << " v" << (*grid)->version() << " publiée\n";
     return 0;
   }
   if (sub == "list") {
-    auto grids = store.published_grids();
+    auto grids = store.catalogue.published_grids();
     if (!grids) return failed(grids.error(), args);
     Json arr = Json::array();
     for (const auto& g : *grids) {

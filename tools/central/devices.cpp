@@ -9,7 +9,7 @@ namespace carnet::central {
 
 using core::Json;
 
-int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
+int cmd_enroll(const cli::Args& args, storage::Central& store) {
   auto inspector = args.required(1, "outils.args.quoi_inspecteur");
   if (!inspector) return failed(inspector.error(), args);
   auto minutes = positive(args.option("--minutes"), 15, 7 * 24 * 60, "outils.main.quoi_minutes");
@@ -28,18 +28,18 @@ int cmd_enroll(const cli::Args& args, storage::CentralStore& store) {
   return 0;
 }
 
-int cmd_device(const cli::Args& args, storage::CentralStore& store) {
+int cmd_device(const cli::Args& args, storage::Central& store) {
   if (args.positional().size() > 1 && args.positional()[1] == "revoke") {
     auto id_text = args.required(2, "outils.args.quoi_id_appareil");
     if (!id_text) return failed(id_text.error(), args);
     auto id = core::Uuid::parse(*id_text);
     if (!id) return failed(Status::invalid_argument("outils.office_app.appareil_invalide", {{"id", *id_text}}), args);
-    if (auto s = store.revoke_device(*id, now_ms()); !s.ok()) return failed(s, args);
+    if (auto s = store.devices.revoke(*id, now_ms()); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", id->to_string()).set("revoked", true));
     else std::cout << "appareil " << id->to_string() << " révoqué : ses requêtes sont refusées et il effacera ses données\n";
     return 0;
   }
-  auto all = store.devices();
+  auto all = store.devices.list();
   if (!all) return failed(all.error(), args);
   Json arr = Json::array();
   for (const auto& d : *all) {

@@ -44,7 +44,7 @@ int cmd_init(const cli::Args& args) {
   if (p.postgres()) {
     // A database that already holds a central store belongs to other nodes: a node joins
     // them with a copy of their data directory, not with a new CA.
-    auto grids = (*store)->published_grids();
+    auto grids = (*store)->catalogue.published_grids();
     if (!grids) return failed(grids.error(), args);
     if (!grids->empty()) return failed(Status::already_exists("outils.main.base_deja_initialisee"), args);
     // Mode 0600: the address may carry the database's password.
@@ -56,7 +56,7 @@ int cmd_init(const cli::Args& args) {
   for (const auto& g : storage::builtin_grids()) {
     auto grid = storage::parse_grid(g.text, g.file_name);
     if (!grid) return failed(grid.error(), args);
-    if (auto s = (*store)->publish_grid(**grid, g.text); !s.ok()) return failed(s, args);
+    if (auto s = (*store)->catalogue.publish_grid(**grid, g.text); !s.ok()) return failed(s, args);
   }
   for (const Status& s : {sync::write_private_key_file(p.ca_key, ca->key_pem),
                           storage::write_file_durably(p.ca_cert, ca->cert_pem, storage::Existing::kRefuse),

@@ -47,7 +47,7 @@ Result<NodeConfig> node_config(const cli::Args& args) {
   return NodeConfig::load(*dir);
 }
 
-Result<std::unique_ptr<storage::CentralStore>> open_store(const NodeConfig& config) {
+Result<std::unique_ptr<storage::Central>> open_store(const NodeConfig& config) {
   std::error_code ec;
   if (!config.postgres() && !fs::exists(config.store, ec)) {
     return core::fail(Status::failed_precondition("outils.main.aucun_noeud_central", {{"dossier", config.dir}}));
@@ -55,7 +55,7 @@ Result<std::unique_ptr<storage::CentralStore>> open_store(const NodeConfig& conf
   return storage::open_central(config.store, storage::Database::Mode::kReadWrite, store_options(config));
 }
 
-Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args) {
+Result<std::unique_ptr<storage::Central>> open_store(const cli::Args& args) {
   auto config = node_config(args);
   if (!config) return core::fail(config.error());
   return open_store(*config);

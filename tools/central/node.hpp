@@ -8,7 +8,7 @@
 #include <string>
 
 #include "core/message.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "sync/pki.hpp"
 #include "tools/central/node_config.hpp"
 #include "tools/cli/args.hpp"
@@ -40,8 +40,8 @@ storage::CentralOptions store_options(const NodeConfig& config);
 Result<NodeConfig> node_config(const cli::Args& args);
 
 // The node's store; kFailedPrecondition ("carnet-central init") if there is none.
-Result<std::unique_ptr<storage::CentralStore>> open_store(const NodeConfig& config);
-Result<std::unique_ptr<storage::CentralStore>> open_store(const cli::Args& args);
+Result<std::unique_ptr<storage::Central>> open_store(const NodeConfig& config);
+Result<std::unique_ptr<storage::Central>> open_store(const cli::Args& args);
 
 // The CA's certificate and key.
 Result<sync::Credentials> load_ca(const NodeConfig& p);
@@ -52,18 +52,18 @@ Result<int> positive(const std::optional<std::string>& text, int fallback, int m
 // The commands, each returning the process exit code.
 int cmd_init(const cli::Args& args);
 int cmd_serve(const cli::Args& args);
-int cmd_inspector(const cli::Args& args, storage::CentralStore& store);
-int cmd_dossier(const cli::Args& args, storage::CentralStore& store);
-int cmd_assign(const cli::Args& args, storage::CentralStore& store, bool assign);
-int cmd_grid(const cli::Args& args, storage::CentralStore& store);
-int cmd_enroll(const cli::Args& args, storage::CentralStore& store);
-int cmd_device(const cli::Args& args, storage::CentralStore& store);
-int cmd_inspection(const cli::Args& args, storage::CentralStore& store);
-int cmd_report(const cli::Args& args, storage::CentralStore& store);
-int cmd_addendum(const cli::Args& args, storage::CentralStore& store);
-int cmd_conflicts(const cli::Args& args, storage::CentralStore& store);
-int cmd_quarantine(const cli::Args& args, storage::CentralStore& store);
-int cmd_user(const cli::Args& args, storage::CentralStore& store);
-int cmd_audit(const cli::Args& args, storage::CentralStore& store);
+int cmd_inspector(const cli::Args& args, storage::Central& store);
+int cmd_dossier(const cli::Args& args, storage::Central& store);
+int cmd_assign(const cli::Args& args, storage::Central& store, bool assign);
+int cmd_grid(const cli::Args& args, storage::Central& store);
+int cmd_enroll(const cli::Args& args, storage::Central& store);
+int cmd_device(const cli::Args& args, storage::Central& store);
+int cmd_inspection(const cli::Args& args, storage::Central& store);
+int cmd_report(const cli::Args& args, storage::Central& store);
+int cmd_addendum(const cli::Args& args, storage::Central& store);
+int cmd_conflicts(const cli::Args& args, storage::Central& store);
+int cmd_quarantine(const cli::Args& args, storage::Central& store);
+int cmd_user(const cli::Args& args, storage::Central& store);
+int cmd_audit(const cli::Args& args, storage::Central& store);
 
 }  // namespace carnet::central

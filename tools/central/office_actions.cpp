@@ -4,6 +4,7 @@
 
 #include "core/date.hpp"
 #include "core/message_json.hpp"
+#include "storage/sha256.hpp"
 #include "sync/enrollment_link.hpp"
 #include "sync/pki.hpp"
 #include "sync/report_signing.hpp"
@@ -27,9 +28,9 @@ Result<std::string> new_code() {
 
 }  // namespace
 
-core::InspectorNames names_of(storage::CentralStore& store) {
+core::InspectorNames names_of(storage::Central& store) {
   std::map<std::string, std::string, std::less<>> names;
-  if (auto all = store.inspectors()) {
+  if (auto all = store.catalogue.inspectors()) {
     for (const auto& i : *all) names[i.id] = i.name;
   }
   return [names](std::string_view id) {
@@ -38,7 +39,7 @@ core::InspectorNames names_of(storage::CentralStore& store) {
   };
 }
 
-Result<EnrollmentCode> issue_enrollment_code(storage::CentralStore& store,
+Result<EnrollmentCode> issue_enrollment_code(storage::Central& store,
                                              std::string_view ca_cert_pem,
                                              std::string_view inspector, int minutes,
                                              std::int64_t now_ms) {
@@ -47,7 +48,7 @@ Result<EnrollmentCode> issue_enrollment_code(storage::CentralStore& store,
   auto code = new_code();
   if (!code) return core::fail(code.error());
   EnrollmentCode out{*code, std::string(inspector), *fp, now_ms + std::int64_t{minutes} * 60000};
-  if (auto s = store.add_enrollment_code(sync::sha256_hex(out.code), inspector, out.expires_ms);
+  if (auto s = store.devices.add_enrollment_code(storage::sha256_hex(out.code), inspector, out.expires_ms);
       !s.ok())
     return core::fail(s);
   return out;
@@ -57,17 +58,17 @@ std::string enrollment_link(std::string_view central_url, const EnrollmentCode& 
   return sync::format_enrollment_link({std::string(central_url), code.code, code.ca_fingerprint});
 }
 
-Status export_report(storage::CentralStore& store, std::string_view ca_cert_pem,
+Status export_report(storage::Central& store, std::string_view ca_cert_pem,
                      std::string_view id, std::string actor, std::string detail,
                      const ReportWriter& write) {
-  auto view = store.inspection_view(id);
+  auto view = store.catalogue.inspection(id);
   if (!view) return view.error();
   const auto names = names_of(store);
   const core::SignatureVerdict verdict =
       sync::verify_report_signature(*view, std::string(ca_cert_pem));
   const storage::AuditEvent event{storage::AuditKind::kReportExport, std::move(actor),
                                   std::string(id), std::move(detail)};
-  return store.audited(event, [&] { return write(*view, names, verdict); });
+  return store.audit.audited(event, [&] { return write(*view, names, verdict); });
 }
 
 Json inspection_listing_json(const storage::InspectionListing& s) {

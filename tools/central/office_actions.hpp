@@ -12,7 +12,7 @@
 
 #include "core/json.hpp"
 #include "core/report.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 
 namespace carnet::central {
 
@@ -21,7 +21,7 @@ using core::Result;
 using core::Status;
 
 // The display names of the store's inspectors (a snapshot taken now).
-core::InspectorNames names_of(storage::CentralStore& store);
+core::InspectorNames names_of(storage::Central& store);
 
 // A one-time enrollment code for an inspector's tablet.
 struct EnrollmentCode {
@@ -33,7 +33,7 @@ struct EnrollmentCode {
 
 // Issues a code good for `minutes` from `now_ms` (the store keeps its SHA-256; audited).
 // Errors: kNotFound (French) for an unknown inspector; the CA certificate's or the store's.
-Result<EnrollmentCode> issue_enrollment_code(storage::CentralStore& store,
+Result<EnrollmentCode> issue_enrollment_code(storage::Central& store,
                                              std::string_view ca_cert_pem,
                                              std::string_view inspector, int minutes,
                                              std::int64_t now_ms);
@@ -48,7 +48,7 @@ std::string enrollment_link(std::string_view central_url, const EnrollmentCode& 
 // succeeded. `write` must not use the store. Errors: kNotFound for an unknown id; `write`'s.
 using ReportWriter = std::function<Status(const core::InspectionView&, const core::InspectorNames&,
                                           const core::SignatureVerdict&)>;
-Status export_report(storage::CentralStore& store, std::string_view ca_cert_pem,
+Status export_report(storage::Central& store, std::string_view ca_cert_pem,
                      std::string_view id, std::string actor, std::string detail,
                      const ReportWriter& write);
 

@@ -74,10 +74,10 @@ HttpResponse redirect(std::string location) {
 
 }  // namespace
 
-OfficeApp::OfficeApp(storage::CentralStore& store, OfficeAppOptions options)
+OfficeApp::OfficeApp(storage::Central& store, OfficeAppOptions options)
     : store_(store),
       options_(std::move(options)),
-      auth_(store, options_.auth),
+      auth_(store.staff, options_.auth),
       report_style_hash_(web::csp_hash(core::report_style())) {}
 
 bool OfficeApp::serves(std::string_view target) {
@@ -171,7 +171,7 @@ HttpResponse OfficeApp::api(const HttpRequest& request, const web::Target& targe
 
   // What the clerk changes through the store is audited under the clerk's name.
   HttpResponse response;
-  store_.acting_as(session->user, [&] {
+  store_.audit.acting_as(session->user, [&] {
         response = signed_in_api(request, target, *session);
         return Status::ok_status();
       }).ignore();
@@ -233,11 +233,11 @@ HttpResponse OfficeApp::login(const HttpRequest& request) {
 }
 
 HttpResponse OfficeApp::overview() {
-  auto counts = store_.inspection_counts();
+  auto counts = store_.catalogue.inspection_counts();
   if (!counts) return web::error_response(counts.error());
-  auto totals = store_.totals();
+  auto totals = store_.catalogue.totals();
   if (!totals) return web::error_response(totals.error());
-  auto devices = store_.devices();
+  auto devices = store_.devices.list();
   if (!devices) return web::error_response(devices.error());
   const auto names = names_of(store_);
   Json statuses = Json::array();
@@ -259,7 +259,7 @@ HttpResponse OfficeApp::overview() {
 }
 
 HttpResponse OfficeApp::inspections() {
-  auto list = store_.inspection_list();
+  auto list = store_.catalogue.inspections();
   if (!list) return web::error_response(list.error());
   const auto names = names_of(store_);
   Json arr = Json::array();
@@ -273,9 +273,9 @@ HttpResponse OfficeApp::inspections() {
 }
 
 HttpResponse OfficeApp::conflicts() {
-  auto all = store_.conflicts(true);
+  auto all = store_.conflicts.list(true);
   if (!all) return web::error_response(all.error());
-  auto dossiers = store_.dossiers();
+  auto dossiers = store_.catalogue.dossiers();
   if (!dossiers) return web::error_response(dossiers.error());
   std::map<std::string, std::string> dossier_names;
   for (const auto& d : *dossiers) dossier_names[d.id] = d.name;
@@ -284,7 +284,7 @@ HttpResponse OfficeApp::conflicts() {
   for (const auto& c : *all) {
     std::optional<core::InspectionView> view;
     if (c.record.entity_type == "inspection") {
-      if (auto v = store_.inspection_view(c.record.entity_id)) view = std::move(*v);
+      if (auto v = store_.catalogue.inspection(c.record.entity_id)) view = std::move(*v);
     }
     Json j = conflict_json(c);
     j.set("label", core::field_label(view ? &*view : nullptr, c.record.field))
@@ -306,14 +306,14 @@ HttpResponse OfficeApp::resolve_conflict(const HttpRequest& request, const std::
   if (keep == nullptr || (*keep != "retenue" && *keep != "ecartee")) {
     return web::error_response(Status::invalid_argument("outils.office_app.garder"));
   }
-  auto c = store_.conflict(id);
+  auto c = store_.conflicts.find(id);
   if (!c) return web::error_response(c.error());
   if (!*c) return web::error_response(Status::not_found("outils.conflicts.conflit_inconnu", {{"id", id}}));
   if ((*c)->status != "open")
     return web::error_response(Status::failed_precondition("outils.office_app.conflit_resolu"));
   const core::Value& value =
       *keep == "retenue" ? (*c)->record.winner_value : (*c)->record.loser_value;
-  if (auto s = store_.resolve_conflict(id, value, session.user); !s.ok())
+  if (auto s = store_.conflicts.resolve(id, value, session.user); !s.ok())
     return web::error_response(s);
   return web::json_response(Json::object()
                                 .set("id", id)
@@ -322,7 +322,7 @@ HttpResponse OfficeApp::resolve_conflict(const HttpRequest& request, const std::
 }
 
 HttpResponse OfficeApp::quarantine() {
-  auto all = store_.quarantine(true);
+  auto all = store_.conflicts.quarantine(true);
   if (!all) return web::error_response(all.error());
   const auto names = names_of(store_);
   Json arr = Json::array();
@@ -346,9 +346,9 @@ HttpResponse OfficeApp::review_quarantine(const HttpRequest& request, const std:
     return web::error_response(Status::invalid_argument("outils.office_app.numero_changement", {{"id", id}}));
   }
   const std::int64_t n = std::stoll(id);
-  if (auto s = store_.review_quarantine(n, *decision, session.user); !s.ok())
+  if (auto s = store_.conflicts.review_quarantine(n, *decision, session.user); !s.ok())
     return web::error_response(s);
-  auto q = store_.quarantined(n);
+  auto q = store_.conflicts.quarantined(n);
   if (!q) return web::error_response(q.error());
   if (!*q)
     return web::error_response(Status::not_found("outils.office_app.quarantaine_inconnue", {{"id", id}}));
@@ -356,11 +356,11 @@ HttpResponse OfficeApp::review_quarantine(const HttpRequest& request, const std:
 }
 
 HttpResponse OfficeApp::dossiers() {
-  auto all = store_.dossiers();
+  auto all = store_.catalogue.dossiers();
   if (!all) return web::error_response(all.error());
-  auto assigned = store_.assignments();
+  auto assigned = store_.catalogue.assignments();
   if (!assigned) return web::error_response(assigned.error());
-  auto inspectors = store_.inspectors();
+  auto inspectors = store_.catalogue.inspectors();
   if (!inspectors) return web::error_response(inspectors.error());
   const auto names = names_of(store_);
   Json arr = Json::array();
@@ -395,7 +395,7 @@ HttpResponse OfficeApp::assign(const HttpRequest& request) {
         Status::invalid_argument("outils.office_app.affectation"));
   }
   const Status s =
-      on->as_bool() ? store_.assign(*dossier, *inspector) : store_.unassign(*dossier, *inspector);
+      on->as_bool() ? store_.catalogue.assign(*dossier, *inspector) : store_.catalogue.unassign(*dossier, *inspector);
   if (!s.ok()) return web::error_response(s);
   return web::json_response(Json::object()
                                 .set("dossier", *dossier)
@@ -414,9 +414,9 @@ HttpResponse OfficeApp::audit(const web::Target& target) {
     }
     limit = std::stoul(*text);
   }
-  auto entries = store_.audit_entries(limit);
+  auto entries = store_.audit.entries(limit);
   if (!entries) return web::error_response(entries.error());
-  auto check = store_.verify_audit();
+  auto check = store_.audit.verify();
   if (!check) return web::error_response(check.error());
   Json arr = Json::array();
   for (auto it = entries->rbegin(); it != entries->rend(); ++it)
@@ -434,9 +434,9 @@ HttpResponse OfficeApp::audit(const web::Target& target) {
 }
 
 HttpResponse OfficeApp::devices() {
-  auto all = store_.devices();
+  auto all = store_.devices.list();
   if (!all) return web::error_response(all.error());
-  auto inspectors = store_.inspectors();
+  auto inspectors = store_.catalogue.inspectors();
   if (!inspectors) return web::error_response(inspectors.error());
   const auto names = names_of(store_);
   Json arr = Json::array();
@@ -452,7 +452,7 @@ HttpResponse OfficeApp::revoke(const std::string& id_text) {
   if (!id)
     return web::error_response(
         Status::invalid_argument("outils.office_app.appareil_invalide", {{"id", id_text}}));
-  if (auto s = store_.revoke_device(*id, now()); !s.ok()) return web::error_response(s);
+  if (auto s = store_.devices.revoke(*id, now()); !s.ok()) return web::error_response(s);
   return web::json_response(Json::object().set("id", id->to_string()).set("revoked", true));
 }
 

@@ -42,7 +42,7 @@
 #include <string>
 #include <string_view>
 
-#include "storage/central_store.hpp"
+#include "storage/central/central.hpp"
 #include "tools/central/office_auth.hpp"
 #include "tools/web/web_http.hpp"
 
@@ -59,7 +59,7 @@ struct OfficeAppOptions {
 class OfficeApp {
  public:
   // `store` must outlive this object.
-  OfficeApp(storage::CentralStore& store, OfficeAppOptions options);
+  OfficeApp(storage::Central& store, OfficeAppOptions options);
 
   // Whether the request target is the office app's ("/", "/favicon.ico", "/bureau", "/bureau/…").
   static bool serves(std::string_view target);
@@ -89,7 +89,7 @@ class OfficeApp {
   web::HttpResponse enroll(const web::HttpRequest& request);
   std::int64_t now() const;
 
-  storage::CentralStore& store_;
+  storage::Central& store_;
   const OfficeAppOptions options_;
   OfficeAuth auth_;
   const std::string report_style_hash_;

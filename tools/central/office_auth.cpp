@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "core/text.hpp"
+#include "storage/encoding.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 #include "sync/pki.hpp"
 
 namespace carnet::central {
@@ -18,15 +20,7 @@ AuthFailure internal_failure() { return {500, core::Message("outils.office_auth.
 std::string random_hex(std::size_t bytes) {
   auto raw = sync::random_bytes(bytes);
   if (!raw) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(raw->size() * 2);
-  for (const char ch : *raw) {
-    const auto c = static_cast<unsigned char>(ch);
-    out += kHex[c >> 4];
-    out += kHex[c & 0x0F];
-  }
-  return out;
+  return storage::to_hex(*raw);
 }
 
 // A hash of a random password, with the cost of real ones, for names that are not accounts.
@@ -54,8 +48,8 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-OfficeAuth::OfficeAuth(storage::CentralStore& store, OfficeAuthOptions options)
-    : store_(store), options_(options), dummy_hash_(make_dummy_hash()) {}
+OfficeAuth::OfficeAuth(storage::Staff& staff, OfficeAuthOptions options)
+    : staff_(staff), options_(options), dummy_hash_(make_dummy_hash()) {}
 
 std::int64_t OfficeAuth::pause_ms(std::map<std::string, Failures, std::less<>>& counters,
                                   std::string_view key, std::int64_t now_ms) {
@@ -103,7 +97,7 @@ void OfficeAuth::note_failure(std::string_view name, std::string_view address,
 AuthFailure OfficeAuth::refuse_login(std::string_view name, std::string_view address,
                                      std::int64_t now_ms, std::string_view reason) {
   note_failure(name, address, now_ms);
-  if (!store_.record_login_failure(name, reason).ok()) return internal_failure();
+  if (!staff_.record_login_failure(name, reason).ok()) return internal_failure();
   if (reason == "compte_desactive")
     return {403, core::Message("outils.office_auth.compte_desactive")};
   return {401, core::Message("outils.office_auth.identifiants_incorrects")};
@@ -124,7 +118,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
   }
   if (dummy_hash_.empty()) return std::unexpected(internal_failure());
   auto user = name.empty() ? core::Result<std::optional<storage::StaffUser>>(std::nullopt)
-                           : store_.staff_user(name);
+                           : staff_.user(name);
   if (!user) return std::unexpected(internal_failure());
   // The same work whether or not the name is an account's.
   const bool right =
@@ -137,11 +131,11 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
   OfficeLogin out{random_hex(kTokenBytes), random_hex(kTokenBytes), (*user)->name, (*user)->role};
   if (out.token.empty() || out.csrf_token.empty()) return std::unexpected(internal_failure());
   storage::StaffSession session;
-  session.token_sha256 = sync::sha256_hex(out.token);
+  session.token_sha256 = storage::sha256_hex(out.token);
   session.user = out.user;
   session.csrf_token = out.csrf_token;
   session.created_ms = now_ms;
-  const core::Status s = store_.create_session(session);
+  const core::Status s = staff_.create_session(session);
   if (s.code() == core::StatusCode::kFailedPrecondition ||
       s.code() == core::StatusCode::kNotFound) {
     // Disabled or removed meanwhile.
@@ -164,8 +158,8 @@ AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& requ
   auto token = cookie_value(header->second, kSessionCookieName);
   if (!token || token->size() != 2 * kTokenBytes || !core::is_sha256_hex(*token))
     return std::unexpected(sign_in);
-  const std::string token_sha256 = sync::sha256_hex(*token);
-  auto session = store_.session(token_sha256, now_ms);
+  const std::string token_sha256 = storage::sha256_hex(*token);
+  auto session = staff_.session(token_sha256, now_ms);
   if (!session) return std::unexpected(internal_failure());
   if (!*session)
     return std::unexpected(
@@ -174,7 +168,7 @@ AuthResult<OfficeSession> OfficeAuth::authenticate(const sync::HttpRequest& requ
 }
 
 core::Status OfficeAuth::logout(const OfficeSession& session) {
-  return store_.delete_session(session.token_sha256);
+  return staff_.delete_session(session.token_sha256);
 }
 
 bool is_state_changing(std::string_view method) {

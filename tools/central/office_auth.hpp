@@ -1,5 +1,5 @@
 // OfficeAuth: signing in to the office web app and authenticating its requests — staff
-// accounts and sessions kept by the central store (storage/central_store.hpp), the session
+// accounts and sessions kept by the central store (storage/central/staff.hpp), the session
 // cookie, CSRF tokens, login rate limiting and the two roles.
 //
 // - Login: a wrong name and a wrong password get the same French message and cost the same
@@ -29,7 +29,7 @@
 #include <string_view>
 
 #include "core/message.hpp"
-#include "storage/central_store.hpp"
+#include "storage/central/staff.hpp"
 #include "sync/http.hpp"
 
 namespace carnet::central {
@@ -77,8 +77,8 @@ struct OfficeAuthOptions {
 
 class OfficeAuth {
  public:
-  // Computes the dummy hash (one scrypt, about 0.1 s). `store` must outlive this object.
-  explicit OfficeAuth(storage::CentralStore& store, OfficeAuthOptions options = {});
+  // Computes the dummy hash (one scrypt, about 0.1 s). `staff` must outlive this object.
+  explicit OfficeAuth(storage::Staff& staff, OfficeAuthOptions options = {});
 
   // Signs `name` in from `remote_address` at `now_ms`: a new session, audited. Refusals: 401
   // wrong name or password (one message), 403 disabled account (only with the right
@@ -106,7 +106,7 @@ class OfficeAuth {
   AuthFailure refuse_login(std::string_view name, std::string_view address, std::int64_t now_ms,
                            std::string_view reason);
 
-  storage::CentralStore& store_;
+  storage::Staff& staff_;
   const OfficeAuthOptions options_;
   const std::string dummy_hash_;  // verified for unknown names, so that they take as long
 

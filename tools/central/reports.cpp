@@ -12,10 +12,10 @@ namespace carnet::central {
 
 using core::Json;
 
-int cmd_inspection(const cli::Args& args, storage::CentralStore& store) {
+int cmd_inspection(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "";
   if (sub == "list") {
-    auto list = store.inspection_list();
+    auto list = store.catalogue.inspections();
     if (!list) return failed(list.error(), args);
     Json arr = Json::array();
     for (const auto& s : *list) {
@@ -50,19 +50,19 @@ namespace {
 
 // `report verify ID`: checks the signature again over what the central node holds, records
 // the result in the audit log; exit 0 when it verifies, 6 when it does not, 3 for an unknown id.
-int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
+int cmd_report_verify(const cli::Args& args, storage::Central& store) {
   if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
   auto id = args.required(2, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
   auto dir = cli::data_dir(args);
   if (!dir) return failed(dir.error(), args);
-  auto view = store.inspection_view(*id);
+  auto view = store.catalogue.inspection(*id);
   if (!view) return failed(view.error(), args);
   const core::SignatureVerdict v = sync::verify_report_signature(*view, ca_certificate(*dir));
   const storage::AuditEvent event{storage::AuditKind::kSignatureCheck, office_actor(), *id,
                                   "resultat=" + std::string(core::signature_state_name(v.state)) +
                                       (v.code.empty() ? "" : " raison=" + v.code) + " via=report_verify"};
-  if (auto s = store.audited(event, [] { return Status::ok_status(); }); !s.ok()) return failed(s, args);
+  if (auto s = store.audit.audited(event, [] { return Status::ok_status(); }); !s.ok()) return failed(s, args);
   auto sig = core::report_signature(*view);
   if (v.valid()) {
     if (args.json()) {
@@ -91,7 +91,7 @@ int cmd_report_verify(const cli::Args& args, storage::CentralStore& store) {
 
 }  // namespace
 
-int cmd_report(const cli::Args& args, storage::CentralStore& store) {
+int cmd_report(const cli::Args& args, storage::Central& store) {
   if (args.positional().size() > 1 && args.positional()[1] == "verify") return cmd_report_verify(args, store);
   auto id = args.required(1, "outils.args.quoi_id_inspection");
   if (!id) return failed(id.error(), args);
@@ -116,10 +116,10 @@ int cmd_report(const cli::Args& args, storage::CentralStore& store) {
 
 // addendum list [--all] | accept ID | reject ID: the office reviews what inspectors add to
 // signed reports; each decision is audited and reaches the tablets.
-int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
+int cmd_addendum(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "list") {
-    auto all = store.addenda(!args.flag("--all"));
+    auto all = store.addenda.list(!args.flag("--all"));
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& r : *all) {
@@ -147,7 +147,7 @@ int cmd_addendum(const cli::Args& args, storage::CentralStore& store) {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
     auto id = args.required(2, "outils.args.quoi_id_addendum");
     if (!id) return failed(id.error(), args);
-    if (auto s = store.review_addendum(*id, sub == "accept"); !s.ok()) return failed(s, args);
+    if (auto s = store.addenda.review(*id, sub == "accept"); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("review", sub == "accept" ? "acceptee" : "rejetee"));
     else std::cout << "addendum " << (sub == "accept" ? "accepté" : "rejeté") << "\n";
     return 0;

@@ -10,10 +10,10 @@ namespace carnet::central {
 
 using core::Json;
 
-int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
+int cmd_conflicts(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "list") {
-    auto all = store.conflicts(!args.flag("--all"));
+    auto all = store.conflicts.list(!args.flag("--all"));
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& c : *all) {
@@ -31,7 +31,7 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
   }
   auto id = args.required(2, "outils.args.quoi_id_conflit");
   if (!id) return failed(id.error(), args);
-  auto c = store.conflict(*id);
+  auto c = store.conflicts.find(*id);
   if (!c) return failed(c.error(), args);
   if (!*c) return failed(Status::not_found("outils.conflicts.conflit_inconnu", {{"id", *id}}), args);
   if (sub == "show") {
@@ -76,7 +76,7 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
     } else {
       return failed(Status::invalid_argument("outils.main.keep"), args);
     }
-    if (auto s = store.resolve_conflict(*id, value, "bureau"); !s.ok()) return failed(s, args);
+    if (auto s = store.conflicts.resolve(*id, value, "bureau"); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("id", *id).set("value", core::value_json(value)));
     else std::cout << "conflit résolu : «" << value.display() << "»\n";
     return 0;
@@ -84,11 +84,11 @@ int cmd_conflicts(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("outils.main.usage_conflicts"), args);
 }
 
-int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
+int cmd_quarantine(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
 
   if (sub == "list") {
-    auto all = store.quarantine(!args.flag("--all"));
+    auto all = store.conflicts.quarantine(!args.flag("--all"));
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& q : *all) {
@@ -108,8 +108,8 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
     if (!decision_name) return failed(decision_name.error(), args);
     const auto decision = storage::parse_quarantine_decision(*decision_name);
     if (!decision) return failed(Status::invalid_argument("outils.main.decision"), args);
-    if (auto s = store.review_quarantine(*id, *decision, office_actor()); !s.ok()) return failed(s, args);
-    auto q = store.quarantined(*id);
+    if (auto s = store.conflicts.review_quarantine(*id, *decision, office_actor()); !s.ok()) return failed(s, args);
+    auto q = store.conflicts.quarantined(*id);
     if (!q) return failed(q.error(), args);
     if (args.json()) cli::print_json(quarantine_json(**q));
     else if (*decision == storage::QuarantineDecision::kApply) std::cout << "changement n° " << *id << " appliqué par le bureau : les tablettes le recevront\n";
@@ -119,7 +119,7 @@ int cmd_quarantine(const cli::Args& args, storage::CentralStore& store) {
   if (sub == "show") {
     auto id = positive(args.required(2, "outils.args.quoi_id").value_or(""), 0, 2000000000, "outils.args.quoi_id");
     if (!id) return failed(id.error(), args);
-    auto q = store.quarantined(*id);
+    auto q = store.conflicts.quarantined(*id);
     if (!q) return failed(q.error(), args);
     if (!*q) return failed(Status::not_found("outils.office_app.quarantaine_inconnue", {{"id", *id}}), args);
     cli::print_json(quarantine_json(**q));

@@ -15,7 +15,7 @@ using core::Json;
 // user add NAME --role admin|office [--password-file FILE] | list | disable NAME | remove NAME:
 // the office app's staff accounts. The password is hashed here (storage/password.hpp); the
 // store never sees it.
-int cmd_user(const cli::Args& args, storage::CentralStore& store) {
+int cmd_user(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "add") {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
@@ -26,20 +26,20 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
     if (*role != storage::kStaffRoleAdmin && *role != storage::kStaffRoleOffice) {
       return failed(Status::invalid_argument("outils.main.role"), args);
     }
-    auto existing = store.staff_user(*name);
+    auto existing = store.staff.user(*name);
     if (!existing) return failed(existing.error(), args);
     if (*existing) return failed(Status::already_exists("outils.main.utilisateur_existe", {{"nom", *name}}), args);
     auto password = cli::new_password(args);
     if (!password) return failed(password.error(), args);
     auto hash = storage::hash_password(password->value);
     if (!hash) return failed(hash.error(), args);
-    if (auto s = store.add_staff_user({*name, *role, *hash, 0, std::nullopt}); !s.ok()) return failed(s, args);
+    if (auto s = store.staff.add_user({*name, *role, *hash, 0, std::nullopt}); !s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("name", *name).set("role", *role));
     else std::cout << "utilisateur " << *name << " ajouté (rôle " << *role << ")\n";
     return 0;
   }
   if (sub == "list") {
-    auto all = store.staff_users();
+    auto all = store.staff.users();
     if (!all) return failed(all.error(), args);
     Json arr = Json::array();
     for (const auto& u : *all) {
@@ -62,7 +62,7 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
     if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
     auto name = args.required(2, "outils.args.quoi_nom_utilisateur");
     if (!name) return failed(name.error(), args);
-    const Status s = sub == "disable" ? store.disable_staff_user(*name) : store.remove_staff_user(*name);
+    const Status s = sub == "disable" ? store.staff.disable_user(*name) : store.staff.remove_user(*name);
     if (!s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("name", *name).set(sub == "disable" ? "disabled" : "removed", true));
     else std::cout << "utilisateur " << *name << (sub == "disable" ? " désactivé" : " supprimé") << " : ses sessions sont fermées\n";
@@ -71,12 +71,12 @@ int cmd_user(const cli::Args& args, storage::CentralStore& store) {
   return failed(Status::invalid_argument("outils.main.usage_user"), args);
 }
 
-int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
+int cmd_audit(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "list") {
     auto limit = positive(args.option("--limit"), 0, 100000000, "outils.main.quoi_limit");
     if (!limit) return failed(limit.error(), args);
-    auto entries = store.audit_entries(static_cast<std::size_t>(*limit));
+    auto entries = store.audit.entries(static_cast<std::size_t>(*limit));
     if (!entries) return failed(entries.error(), args);
     Json arr = Json::array();
     for (const auto& e : *entries) {
@@ -99,7 +99,7 @@ int cmd_audit(const cli::Args& args, storage::CentralStore& store) {
       }
       noted.emplace(std::stoull(count), hash);
     }
-    auto check = store.verify_audit(noted);
+    auto check = store.audit.verify(noted);
     if (!check) return failed(check.error(), args);
     if (!check->ok) {
       if (check->first_bad == 0)

@@ -1,12 +1,13 @@
 #include "tools/web/web_http.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <array>
 
 #include "core/message_json.hpp"
+#include "storage/encoding.hpp"
+#include "storage/sha256.hpp"
 #include "sync/url_encoding.hpp"
 
 namespace carnet::web {
@@ -38,22 +39,6 @@ std::optional<std::map<std::string, std::string>> parse_pairs(std::string_view t
   return out;
 }
 
-std::string base64url(const unsigned char* data, std::size_t n) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += kAlphabet[(acc >> bits) & 0x3f];
-    }
-  }
-  if (bits > 0) out += kAlphabet[(acc << (6 - bits)) & 0x3f];
-  return out;
-}
 
 }  // namespace
 
@@ -146,12 +131,9 @@ void add_security_headers(HttpResponse& r, bool api, std::string_view extra_styl
 }
 
 std::string csp_hash(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), md.data(), &n, EVP_sha256(), nullptr);
-  std::array<unsigned char, 4 * EVP_MAX_MD_SIZE / 3 + 4> b64{};
-  const int len = EVP_EncodeBlock(b64.data(), md.data(), static_cast<int>(n));
-  return "'sha256-" + std::string(reinterpret_cast<const char*>(b64.data()), static_cast<std::size_t>(len)) + "'";
+  const storage::Sha256Digest digest = storage::sha256(text);
+  return "'sha256-" + storage::to_base64(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) +
+         "'";
 }
 
 const std::string* Target::param(std::string_view name) const {
@@ -215,7 +197,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 std::string random_token(std::size_t n) {
   std::vector<unsigned char> bytes(n);
   if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) std::abort();  // no entropy: never hand out a guessable token
-  return base64url(bytes.data(), n);
+  return storage::to_base64url(std::string_view(reinterpret_cast<const char*>(bytes.data()), n));
 }
 
 }  // namespace carnet::web
