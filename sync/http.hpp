@@ -22,7 +22,6 @@
 
 #include "core/status.hpp"
 
-struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
 namespace carnet::sync {
 
@@ -153,12 +152,4 @@ class HttpsClient final : public Transport {
   std::unique_ptr<Impl> impl_;
 };
 
-namespace detail {
-
-// The TLS policy that the server and the client share: TLS 1.2 minimum, AEAD cipher suites
-// only for TLS 1.2 (TLS 1.3 keeps OpenSSL's default AEAD suites), no renegotiation, no
-// compression. kInternal if OpenSSL refuses a setting.
-Status apply_tls_policy(ssl_ctx_st* ctx);
-
-}  // namespace detail
 }  // namespace carnet::sync

@@ -14,6 +14,7 @@
 #include "sync/http.hpp"
 
 #include "sync/asio.hpp"
+#include "sync/tls_setup.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -137,7 +138,7 @@ struct HttpsClient::Impl {
   ~Impl() { close(); }
 
   Status configure() {
-    CARNET_RETURN_IF_ERROR(detail::apply_tls_policy(tls.native_handle()));
+    CARNET_RETURN_IF_ERROR(apply_tls_policy(tls.native_handle()));
     error_code ec;
     if (options.verify_server) {
       if (options.ca_pem.empty()) return Status::invalid_argument("sync.http_client.aucune_autorite");
