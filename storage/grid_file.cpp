@@ -147,4 +147,12 @@ Result<std::shared_ptr<const core::Grid>> parse_grid(std::string_view text, std:
 
 Result<std::string> read_grid_file(const std::string& path) { return read_file(path, kMaxGridFileBytes); }
 
+Result<GridFile> load_grid_file(const std::string& path) {
+  auto text = read_grid_file(path);
+  if (!text) return fail(text.error());
+  auto grid = parse_grid(*text, path);
+  if (!grid) return fail(grid.error());
+  return GridFile{std::move(*text), std::move(*grid)};
+}
+
 }  // namespace carnet::storage

@@ -19,4 +19,13 @@ core::Result<std::shared_ptr<const core::Grid>> parse_grid(std::string_view text
 // Reads the grid file at `path` (at most 1 MiB); kNotFound / kIoError / kOutOfRange.
 core::Result<std::string> read_grid_file(const std::string& path);
 
+// A grid file read and compiled: its text (what is published and stored) and its grid.
+struct GridFile {
+  std::string text;
+  std::shared_ptr<const core::Grid> grid;
+};
+
+// read_grid_file, then parse_grid with the path as origin; their errors.
+core::Result<GridFile> load_grid_file(const std::string& path);
+
 }  // namespace carnet::storage

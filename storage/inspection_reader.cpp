@@ -5,7 +5,6 @@
 namespace carnet::storage {
 
 using core::fail;
-using core::InspectionStatus;
 using core::Value;
 namespace field = core::field;
 namespace entity = core::entity;

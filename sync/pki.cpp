@@ -244,6 +244,15 @@ std::string octal_mode(mode_t mode) {
   return buf;
 }
 
+// A certificate and its key, in PEM.
+Result<Credentials> credentials_of(X509* cert, EVP_PKEY* key) {
+  auto cert_pem = certificate_pem(cert);
+  if (!cert_pem) return fail(cert_pem.error());
+  auto key_pem = private_key_pem(key);
+  if (!key_pem) return fail(key_pem.error());
+  return Credentials{std::move(*cert_pem), std::move(*key_pem)};
+}
+
 }  // namespace
 
 Result<Credentials> make_ca(std::string_view common_name, int valid_days) {
@@ -255,11 +264,7 @@ Result<Credentials> make_ca(std::string_view common_name, int valid_days) {
   if (!key) return fail(key.error());
   auto cert = issue(key->get(), name->get(), nullptr, key->get(), validity_for_days(valid_days), kCaProfile);
   if (!cert) return fail(cert.error());
-  auto cert_pem = certificate_pem(cert->get());
-  if (!cert_pem) return fail(cert_pem.error());
-  auto key_pem = private_key_pem(key->get());
-  if (!key_pem) return fail(key_pem.error());
-  return Credentials{std::move(*cert_pem), std::move(*key_pem)};
+  return credentials_of(cert->get(), key->get());
 }
 
 Result<Credentials> make_server_certificate(const Credentials& ca, std::string_view common_name,
@@ -281,11 +286,7 @@ Result<Credentials> make_server_certificate(const Credentials& ca, std::string_v
   auto cert = issue(key->get(), name->get(), authority->cert.get(), authority->key.get(),
                     validity_for_days(valid_days), profile);
   if (!cert) return fail(cert.error());
-  auto cert_pem = certificate_pem(cert->get());
-  if (!cert_pem) return fail(cert_pem.error());
-  auto key_pem = private_key_pem(key->get());
-  if (!key_pem) return fail(key_pem.error());
-  return Credentials{std::move(*cert_pem), std::move(*key_pem)};
+  return credentials_of(cert->get(), key->get());
 }
 
 Result<CertificateRequest> make_certificate_request(std::string_view common_name) {

@@ -1,5 +1,5 @@
 // carnet: the tablet node. See README.md for the commands.
-#include <iostream>
+#include <variant>
 
 #include "tools/carnet/node.hpp"
 
@@ -22,14 +22,14 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
   enroll --central URL --code CODE --ca-fingerprint EMPREINTE [--device-name NOM]
   enroll --link "carnet://enroll?…"        la même chose, avec le lien du code QR affiché au bureau
   sync [--watch] [--verify] [--renew-days N]
-                                           synchroniser (et renouveler le certificat s'il reste
-                                           moins de N jours, par défaut un tiers de sa durée)
+                                                    synchroniser (et renouveler le certificat s'il reste
+                                                    moins de N jours, par défaut un tiers de sa durée)
   status                                   état : en attente, dernière synchro, certificat, conflits, refus
   conflicts list | resolve ID --keep mine|theirs
   serve [--listen 127.0.0.1:PORT] [--sync-interval S] [--allow-remote]
-                                           l'application de la tablette dans le navigateur (sur
-                                           127.0.0.1 seulement, sauf --allow-remote), avec la
-                                           synchronisation en arrière-plan
+                                                    l'application de la tablette dans le navigateur (sur
+                                                    127.0.0.1 seulement, sauf --allow-remote), avec la
+                                                    synchronisation en arrière-plan
   passphrase change [--new-passphrase-file FICHIER | --new-key-file FICHIER]
 
 Les données de la tablette sont chiffrées. La phrase de passe est demandée au terminal, ou lue
@@ -43,31 +43,26 @@ Le dossier de données vient de --data ou de la variable CARNET_DATA.
 
 int main(int argc, char** argv) {
   using namespace carnet;
-  auto args = cli::Args::parse(argc, argv,
-                               {"--inspector", "--name", "--text", "--dossier", "--grid", "--date", "--format", "--output",
-                                "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
-                                "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file",
-                                "--renew-days", "--listen", "--sync-interval", "--link"},
-                               {"--watch", "--verify", "--allow-remote"});
-  if (!args) return cli::report_error(args.error(), false, "carnet");
-  if (args->flag("--help") || args->positional().empty()) {
-    std::cout << kUsage;
-    return args->positional().empty() && !args->flag("--help") ? 2 : 0;
-  }
-  const std::string& command = args->positional()[0];
-  if (command == "init") return tool::cmd_init(*args);
-  if (command == "grid") return tool::cmd_grid(*args);
-  if (command == "dossier") return tool::cmd_dossier(*args);
-  if (command == "inspection") return tool::cmd_inspection(*args);
-  if (command == "report") return tool::cmd_report(*args);
-  if (command == "changes") return tool::cmd_changes(*args);
-  if (command == "enroll") return tool::cmd_enroll(*args);
-  if (command == "sync") return tool::cmd_sync(*args);
-  if (command == "status") return tool::cmd_status(*args);
-  if (command == "conflicts") return tool::cmd_conflicts(*args);
-  if (command == "serve") return tool::cmd_serve(*args);
-  if (command == "passphrase") return tool::cmd_passphrase(*args);
-  return tool::failed(
-      core::Status::invalid_argument("outils.main.commande_inconnue", {{"commande", command}, {"programme", "carnet"}}),
-      *args);
+  auto parsed = cli::parse_command_line(argc, argv, "carnet", kUsage,
+                                        {"--inspector", "--name", "--text", "--dossier", "--grid", "--date", "--format", "--output",
+                                         "--version", "--limit", "--central", "--code", "--ca-fingerprint", "--device-name", "--keep",
+                                         "--key-file", "--passphrase-file", "--new-key-file", "--new-passphrase-file",
+                                         "--renew-days", "--listen", "--sync-interval", "--link"},
+                                        {"--watch", "--verify", "--allow-remote"});
+  if (const int* exit = std::get_if<int>(&parsed)) return *exit;
+  const auto& args = std::get<cli::Args>(parsed);
+  const std::string& command = args.positional()[0];
+  if (command == "init") return tool::cmd_init(args);
+  if (command == "grid") return tool::cmd_grid(args);
+  if (command == "dossier") return tool::cmd_dossier(args);
+  if (command == "inspection") return tool::cmd_inspection(args);
+  if (command == "report") return tool::cmd_report(args);
+  if (command == "changes") return tool::cmd_changes(args);
+  if (command == "enroll") return tool::cmd_enroll(args);
+  if (command == "sync") return tool::cmd_sync(args);
+  if (command == "status") return tool::cmd_status(args);
+  if (command == "conflicts") return tool::cmd_conflicts(args);
+  if (command == "serve") return tool::cmd_serve(args);
+  if (command == "passphrase") return tool::cmd_passphrase(args);
+  return cli::unknown_command(args, "carnet");
 }

@@ -206,17 +206,16 @@ int cmd_grid(const cli::Args& args) {
   if (sub == "check") {
     auto file = args.required(2, "outils.args.quoi_fichier_grille");
     if (!file) return failed(file.error(), args);
-    auto text = storage::read_grid_file(*file);
-    if (!text) return failed(text.error(), args);
-    auto grid = storage::parse_grid(*text, *file);
-    if (!grid) return failed(grid.error(), args);
-    std::size_t items = static_cast<std::size_t>((*grid)->item_count());
+    auto loaded = storage::load_grid_file(*file);
+    if (!loaded) return failed(loaded.error(), args);
+    const auto& grid = loaded->grid;
+    std::size_t items = static_cast<std::size_t>(grid->item_count());
     if (args.json()) {
-      cli::print_json(Json::object().set("key", (*grid)->key()).set("version", (*grid)->version()).set("items", items)
-                          .set("norms", (*grid)->norms().size()));
+      cli::print_json(Json::object().set("key", grid->key()).set("version", grid->version()).set("items", items)
+                          .set("norms", grid->norms().size()));
     } else {
-      std::cout << *file << " : grille " << (*grid)->key() << " v" << (*grid)->version() << " valide (" << items
-                << " items, " << (*grid)->norms().size() << " normes)\n";
+      std::cout << *file << " : grille " << grid->key() << " v" << grid->version() << " valide (" << items
+                << " items, " << grid->norms().size() << " normes)\n";
     }
     return 0;
   }

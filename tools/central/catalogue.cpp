@@ -85,13 +85,12 @@ int cmd_grid(const cli::Args& args, storage::Central& store) {
   if (sub == "publish") {
     auto file = args.required(2, "outils.args.quoi_fichier_grille");
     if (!file) return failed(file.error(), args);
-    auto text = storage::read_grid_file(*file);
-    if (!text) return failed(text.error(), args);
-    auto grid = storage::parse_grid(*text, *file);
-    if (!grid) return failed(grid.error(), args);
-    if (auto s = store.catalogue.publish_grid(**grid, *text); !s.ok()) return failed(s, args);
-    if (args.json()) cli::print_json(Json::object().set("key", (*grid)->key()).set("version", (*grid)->version()));
-    else std::cout << "grille " << (*grid)->key() << " v" << (*grid)->version() << " publiée\n";
+    auto loaded = storage::load_grid_file(*file);
+    if (!loaded) return failed(loaded.error(), args);
+    const auto& grid = loaded->grid;
+    if (auto s = store.catalogue.publish_grid(*grid, loaded->text); !s.ok()) return failed(s, args);
+    if (args.json()) cli::print_json(Json::object().set("key", grid->key()).set("version", grid->version()));
+    else std::cout << "grille " << grid->key() << " v" << grid->version() << " publiée\n";
     return 0;
   }
   if (sub == "list") {

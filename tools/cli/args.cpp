@@ -70,6 +70,24 @@ Status Args::no_more_than(std::size_t count) const {
   return Status::ok_status();
 }
 
+std::variant<Args, int> parse_command_line(int argc, char** argv, std::string_view program, std::string_view usage,
+                                           const std::vector<std::string_view>& value_options,
+                                           const std::vector<std::string_view>& flags) {
+  auto args = Args::parse(argc, argv, value_options, flags);
+  if (!args) return report_error(args.error(), false, program);
+  if (args->flag("--help") || args->positional().empty()) {
+    std::cout << usage;
+    return args->positional().empty() && !args->flag("--help") ? 2 : 0;
+  }
+  return std::move(*args);
+}
+
+int unknown_command(const Args& args, std::string_view program) {
+  return report_error(Status::invalid_argument("outils.main.commande_inconnue",
+                                               {{"commande", args.positional()[0]}, {"programme", std::string(program)}}),
+                      args.json(), program);
+}
+
 Result<std::string> data_dir(const Args& args) {
   if (auto d = args.option("--data"); d && !d->empty()) return *d;
   if (const char* env = std::getenv("CARNET_DATA"); env != nullptr && *env != '\0') return std::string(env);

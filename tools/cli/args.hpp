@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/json.hpp"
@@ -45,6 +46,16 @@ class Args {
   std::vector<std::string> positional_;
   std::map<std::string, std::string, std::less<>> options_;
 };
+
+// The first step of a program's main(): parses argv. A parse error is reported and its exit
+// code returned; --help prints `usage` (exit 0), and so does a line without a command (exit 2).
+// Otherwise the arguments of a command to run.
+std::variant<Args, int> parse_command_line(int argc, char** argv, std::string_view program, std::string_view usage,
+                                           const std::vector<std::string_view>& value_options,
+                                           const std::vector<std::string_view>& flags);
+
+// The refusal of a command `program` does not know (exit 2).
+int unknown_command(const Args& args, std::string_view program);
 
 // The data directory: --data, else $CARNET_DATA; kInvalidArgument when neither is set.
 Result<std::string> data_dir(const Args& args);
