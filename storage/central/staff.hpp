@@ -1,4 +1,4 @@
-// Staff: the office web app's accounts (tools/web/office_auth.hpp) and their sessions, and
+// Staff: the office web app's accounts (tools/central/office_auth.hpp) and their sessions, and
 // refused logins. Each mutation is one transaction with its audit entry; entries hold user
 // names and reason codes, never a password, a hash or a token.
 //
