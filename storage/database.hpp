@@ -70,6 +70,20 @@ class Statement {
   Statement& bind_null(int index);
   Statement& bind_optional(int index, const std::optional<std::string>& text);
 
+  // Bytes for bind_all (a BLOB parameter).
+  struct Blob {
+    std::string_view bytes;
+  };
+  // Binds ?1, ?2, … to `values` in order, for statements whose parameters follow a record's
+  // fields: std::int64_t or int, text, Blob, and std::optional<std::string> (NULL when empty).
+  // Other integers are cast by the caller, so that no conversion happens unseen.
+  template <typename... V>
+  Statement& bind_all(const V&... values) {
+    int index = 0;
+    (bind_value(++index, values), ...);
+    return *this;
+  }
+
   // Advances: true with a row, false when done; an error is kIoError / kBusy / kCorruption.
   Result<bool> step();
   // Runs to completion, expecting no row, then resets (bindings stay) so the statement can be
@@ -87,6 +101,13 @@ class Statement {
  private:
   friend class Database;
   Statement(Database* db, StatementBackend* impl) : db_(db), impl_(impl) {}
+  void bind_value(int index, std::int64_t value) { bind(index, value); }
+  void bind_value(int index, int value) { bind(index, std::int64_t{value}); }
+  void bind_value(int index, std::string_view text) { bind(index, text); }
+  void bind_value(int index, const std::string& text) { bind(index, std::string_view(text)); }
+  void bind_value(int index, const char* text) { bind(index, std::string_view(text)); }
+  void bind_value(int index, Blob blob) { bind_blob(index, blob.bytes.data(), blob.bytes.size()); }
+  void bind_value(int index, const std::optional<std::string>& text) { bind_optional(index, text); }
   Database* db_;
   StatementBackend* impl_;  // owned by the database's cache
 };

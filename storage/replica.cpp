@@ -309,15 +309,8 @@ Status Replica::add_quarantined(Transaction& tx, const QuarantineNotice& n) {
       "INSERT OR REPLACE INTO quarantined(change_id, entity_type, entity_id, field, value, reason, at, reason_message) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!st) return st.error();
-  const auto cid = uuid_bytes(n.change_id);
-  return st->bind_blob(1, cid.data(), cid.size())
-      .bind(2, n.entity_type)
-      .bind(3, n.entity_id)
-      .bind(4, n.field)
-      .bind_optional(5, encoded(n.value))
-      .bind(6, n.reason)
-      .bind(7, n.at_ms)
-      .bind_optional(8, encoded(n.reason_message))
+  return st->bind_all(Statement::Blob{uuid_bytes(n.change_id)}, n.entity_type, n.entity_id, n.field, encoded(n.value),
+                      n.reason, n.at_ms, encoded(n.reason_message))
       .run();
 }
 

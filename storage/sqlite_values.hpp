@@ -120,22 +120,12 @@ inline Result<std::vector<std::string>> first_column(Statement& st) {
 // columns): binds ?1..?14 = id, entity_type, entity_id, field, scope, winner value/hlc/node/
 // author, loser value/hlc/node/author, created.
 inline Statement& bind_conflict(Statement& st, const ConflictRecord& c) {
-  const auto wn = uuid_bytes(c.winner_version.node);
-  const auto ln = uuid_bytes(c.loser_version.node);
-  return st.bind(1, c.id)
-      .bind(2, c.entity_type)
-      .bind(3, c.entity_id)
-      .bind(4, c.field)
-      .bind(5, c.scope)
-      .bind_optional(6, encoded(c.winner_value))
-      .bind(7, static_cast<std::int64_t>(c.winner_version.hlc.value))
-      .bind_blob(8, wn.data(), wn.size())
-      .bind(9, c.winner_author)
-      .bind_optional(10, encoded(c.loser_value))
-      .bind(11, static_cast<std::int64_t>(c.loser_version.hlc.value))
-      .bind_blob(12, ln.data(), ln.size())
-      .bind(13, c.loser_author)
-      .bind(14, c.created_ms);
+  using Blob = Statement::Blob;
+  return st.bind_all(c.id, c.entity_type, c.entity_id, c.field, c.scope,  //
+                     encoded(c.winner_value), static_cast<std::int64_t>(c.winner_version.hlc.value),
+                     Blob{uuid_bytes(c.winner_version.node)}, c.winner_author,  //
+                     encoded(c.loser_value), static_cast<std::int64_t>(c.loser_version.hlc.value),
+                     Blob{uuid_bytes(c.loser_version.node)}, c.loser_author, c.created_ms);
 }
 
 inline constexpr const char* kConflictColumns =

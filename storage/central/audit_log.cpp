@@ -50,14 +50,8 @@ Status AuditLog::append(Transaction& tx, AuditKind kind, std::string_view actor,
   auto st = tx.db().prepare(
       "INSERT INTO audit(seq, time_ms, kind, actor, subject, detail, prev_hash, hash) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!st) return st.error();
-  const Status s = st->bind(1, static_cast<std::int64_t>(e.seq))
-                       .bind(2, e.time_ms)
-                       .bind(3, e.kind)
-                       .bind(4, e.actor)
-                       .bind(5, e.subject)
-                       .bind(6, e.detail)
-                       .bind(7, e.prev_hash)
-                       .bind(8, e.hash)
+  const Status s = st->bind_all(static_cast<std::int64_t>(e.seq), e.time_ms, e.kind, e.actor, e.subject, e.detail,
+                                e.prev_hash, e.hash)
                        .run();
   if (s.code() == core::StatusCode::kInternal) {  // refused by audit_append_only
     return Status::corruption("stockage.central_sqlite.audit_ajout_refuse", {{"n", e.seq}});

@@ -197,27 +197,12 @@ Result<std::int64_t> Conflicts::quarantine_change(Transaction& tx, const core::C
       "base_node, grid_key, grid_version, parent, scope, reason, received_ms, reason_message) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING id");
   if (!q) return fail(q.error());
-  const auto cid = uuid_bytes(c.id);
-  const auto nid = uuid_bytes(c.version.node);
-  const auto bid = uuid_bytes(c.base.node);
-  return q->bind_blob(1, cid.data(), cid.size())
-      .bind(2, device)
-      .bind(3, inspector_id)
-      .bind(4, c.entity_type)
-      .bind(5, c.entity_id)
-      .bind(6, c.field)
-      .bind_optional(7, encoded(c.value))
-      .bind(8, static_cast<std::int64_t>(c.version.hlc.value))
-      .bind_blob(9, nid.data(), nid.size())
-      .bind(10, static_cast<std::int64_t>(c.base.hlc.value))
-      .bind_blob(11, bid.data(), bid.size())
-      .bind(12, c.grid_key)
-      .bind(13, static_cast<std::int64_t>(c.grid_version))
-      .bind(14, c.parent)
-      .bind(15, c.scope)
-      .bind(16, reason)
-      .bind(17, now)
-      .bind_optional(18, encoded(reason_message))
+  using Blob = Statement::Blob;
+  return q->bind_all(Blob{uuid_bytes(c.id)}, device, inspector_id, c.entity_type, c.entity_id, c.field,
+                     encoded(c.value), static_cast<std::int64_t>(c.version.hlc.value), Blob{uuid_bytes(c.version.node)},
+                     static_cast<std::int64_t>(c.base.hlc.value), Blob{uuid_bytes(c.base.node)}, c.grid_key,
+                     static_cast<std::int64_t>(c.grid_version), c.parent, c.scope, reason, now,
+                     encoded(reason_message))
       .run_returning();
 }
 

@@ -40,14 +40,9 @@ Status insert_device(Transaction& tx, const DeviceRecord& d) {
       "INSERT INTO devices(id, inspector, name, serial, fingerprint, not_after, enrolled_ms, floor_seq) "
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT coalesce(max(seq), 0) FROM changes))");
   if (!st) return st.error();
-  CARNET_RETURN_IF_ERROR(st->bind(1, d.id.to_string())
-                             .bind(2, d.inspector_id)
-                             .bind(3, d.name)
-                             .bind(4, d.serial_hex)
-                             .bind(5, d.fingerprint)
-                             .bind(6, d.not_after)
-                             .bind(7, d.enrolled_ms)
-                             .run());
+  CARNET_RETURN_IF_ERROR(
+      st->bind_all(d.id.to_string(), d.inspector_id, d.name, d.serial_hex, d.fingerprint, d.not_after, d.enrolled_ms)
+          .run());
   auto scope = tx.db().prepare(
       "INSERT INTO device_scope(device, dossier, state) SELECT ?1, dossier, 'snapshot' FROM assignments WHERE inspector = ?2");
   if (!scope) return scope.error();

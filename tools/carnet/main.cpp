@@ -35,8 +35,6 @@ constexpr const char* kUsage = R"(Usage : carnet COMMANDE [options] [--data DOSS
 Les données de la tablette sont chiffrées. La phrase de passe est demandée au terminal, ou lue
 dans le fichier désigné par --passphrase-file (ou CARNET_PASSPHRASE_FILE) ; --key-file (ou
 CARNET_KEY_FILE) désigne un fichier de clé pour un usage sans surveillance.
-
-Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
 
 }  // namespace

@@ -36,8 +36,6 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
                                                    --password-file, le mot de passe est tapé deux fois
   audit list [--limit N] | verify [--head N:EMPREINTE]
                                                    le journal d'audit ; verify le vérifie entrée par entrée
-
-Le dossier de données vient de --data ou de la variable CARNET_DATA.
 )";
 
 }  // namespace

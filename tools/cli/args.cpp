@@ -76,7 +76,7 @@ std::variant<Args, int> parse_command_line(int argc, char** argv, std::string_vi
   auto args = Args::parse(argc, argv, value_options, flags);
   if (!args) return report_error(args.error(), false, program);
   if (args->flag("--help") || args->positional().empty()) {
-    std::cout << usage;
+    std::cout << usage << "\nLe dossier de données vient de --data ou de la variable CARNET_DATA.\n";
     return args->positional().empty() && !args->flag("--help") ? 2 : 0;
   }
   return std::move(*args);

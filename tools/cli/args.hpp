@@ -48,7 +48,7 @@ class Args {
 };
 
 // The first step of a program's main(): parses argv. A parse error is reported and its exit
-// code returned; --help prints `usage` (exit 0), and so does a line without a command (exit 2).
+// code returned; --help prints `usage` and where the data directory comes from (exit 0), and so does a line without a command (exit 2).
 // Otherwise the arguments of a command to run.
 std::variant<Args, int> parse_command_line(int argc, char** argv, std::string_view program, std::string_view usage,
                                            const std::vector<std::string_view>& value_options,
