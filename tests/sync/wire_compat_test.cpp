@@ -10,7 +10,7 @@
 #include <type_traits>
 
 #include "carnet/v1/sync.pb.h"
-#include "storage/scope_checksum.hpp"
+#include "storage/encoding.hpp"
 #include "support/status_matchers.hpp"
 #include "sync/codec.hpp"
 
@@ -116,7 +116,7 @@ SyncResponse sample_response() {
 }
 
 std::string hex(std::string_view bytes) {
-  return storage::to_hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  return storage::to_hex(bytes);
 }
 
 constexpr std::string_view kSyncRequest =
