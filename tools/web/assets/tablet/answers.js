@@ -4,7 +4,7 @@
 // returns — is given once by the app (useEditor).
 import { h, add, clear, frenchDate, frenchNumber } from "/common/dom.js";
 import { t } from "/common/i18n.js";
-import { api, enqueue, unsent, announce, fieldError, errorNotice } from "/tablet/api.js";
+import { ApiError, api, enqueue, unsent, announce, fieldError, errorNotice } from "/tablet/api.js";
 
 let editor = { view: () => null, saved: () => {} };
 export function useEditor(e) {
