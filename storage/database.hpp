@@ -97,6 +97,13 @@ class Statement {
   std::string column_text(int index) const { return impl_->column_text(index); }
   std::string column_blob(int index) const { return impl_->column_blob(index); }
   bool column_is_null(int index) const { return impl_->column_is_null(index); }
+  // Reads the current row's columns `first`, `first` + 1, … into `out` in order: std::string
+  // (text; empty for NULL), std::int64_t, std::optional<std::int64_t> (nullopt for NULL).
+  template <typename... T>
+  void read_columns(int first, T&... out) const {
+    int index = first;
+    (read_column(index++, out), ...);
+  }
 
  private:
   friend class Database;
@@ -108,6 +115,11 @@ class Statement {
   void bind_value(int index, const char* text) { bind(index, std::string_view(text)); }
   void bind_value(int index, Blob blob) { bind_blob(index, blob.bytes.data(), blob.bytes.size()); }
   void bind_value(int index, const std::optional<std::string>& text) { bind_optional(index, text); }
+  void read_column(int index, std::string& out) const { out = column_text(index); }
+  void read_column(int index, std::int64_t& out) const { out = column_int(index); }
+  void read_column(int index, std::optional<std::int64_t>& out) const {
+    out = column_is_null(index) ? std::nullopt : std::optional<std::int64_t>(column_int(index));
+  }
   Database* db_;
   StatementBackend* impl_;  // owned by the database's cache
 };

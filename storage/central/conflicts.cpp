@@ -49,13 +49,7 @@ Result<std::vector<QuarantineRecord>> read_quarantine(Database& db, const std::s
     auto change = read_change(s, 1);
     if (!change) return change.error();
     q.change = std::move(*change);
-    q.device = s.column_text(14);
-    q.inspector_id = s.column_text(15);
-    q.reason = s.column_text(16);
-    q.received_ms = s.column_int(17);
-    q.review = s.column_text(18);
-    q.reviewed_by = s.column_text(19);
-    if (!s.column_is_null(20)) q.reviewed_ms = s.column_int(20);
+    s.read_columns(14, q.device, q.inspector_id, q.reason, q.received_ms, q.review, q.reviewed_by, q.reviewed_ms);
     q.reason_message = message_column(s, 21);
     out.push_back(std::move(q));
     return Status::ok_status();

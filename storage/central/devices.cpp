@@ -63,14 +63,8 @@ Result<std::vector<DeviceRecord>> read_devices(Database& db, const std::string& 
     auto id = core::Uuid::parse(s.column_text(0));
     if (!id) return Status::corruption("stockage.central_sqlite.appareil_illisible");
     d.id = *id;
-    d.inspector_id = s.column_text(1);
-    d.name = s.column_text(2);
-    d.serial_hex = s.column_text(3);
-    d.fingerprint = s.column_text(4);
-    d.not_after = s.column_int(5);
-    d.enrolled_ms = s.column_int(6);
-    if (!s.column_is_null(7)) d.revoked_ms = s.column_int(7);
-    if (!s.column_is_null(8)) d.last_sync_ms = s.column_int(8);
+    s.read_columns(1, d.inspector_id, d.name, d.serial_hex, d.fingerprint, d.not_after, d.enrolled_ms, d.revoked_ms,
+                   d.last_sync_ms);
     out.push_back(std::move(d));
     return Status::ok_status();
   }));
