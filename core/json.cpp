@@ -1,5 +1,7 @@
 #include "core/json.hpp"
 
+#include <unordered_set>
+
 #include "core/text.hpp"
 
 namespace carnet::core {
@@ -34,6 +36,7 @@ class JsonParser {
 
   Status value(Json& out, int depth) {
     if (depth > 64) return error("coeur.json.trop_imbrique");
+    if (++values_ > kMaxJsonValues) return error(Message("coeur.json.trop_de_valeurs", {{"max", kMaxJsonValues}}));
     skip_ws();
     if (pos_ >= s_.size()) return error("coeur.json.fin_inattendue");
     const char c = s_[pos_];
@@ -185,38 +188,43 @@ class JsonParser {
     return Status::ok_status();
   }
 
+  // Duplicate keys are found with a hash set, so that an object costs time in proportion to
+  // its size (a list scan made a 1 MiB object of short keys cost half a minute).
   Status object(Json& out, int depth) {
     ++pos_;
-    Json obj = Json::object();
+    Json::Object members;
     skip_ws();
     if (pos_ < s_.size() && s_[pos_] == '}') {
       ++pos_;
-      out = std::move(obj);
+      out = Json::object();
       return Status::ok_status();
     }
+    std::unordered_set<std::string> keys;
     while (true) {
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != '"') return error("coeur.json.nom_champ_attendu");
       std::string key;
       CARNET_RETURN_IF_ERROR(string(key));
-      if (obj.find(key) != nullptr) return error(Message("coeur.json.champ_double", {{"champ", key}}));
+      if (members.size() == kMaxJsonMembers) return error(Message("coeur.json.trop_de_champs", {{"max", kMaxJsonMembers}}));
+      if (!keys.insert(key).second) return error(Message("coeur.json.champ_double", {{"champ", key}}));
       skip_ws();
       if (pos_ >= s_.size() || s_[pos_] != ':') return error("coeur.json.deux_points_attendu");
       ++pos_;
       Json v;
       CARNET_RETURN_IF_ERROR(value(v, depth + 1));
-      obj.set(std::move(key), std::move(v));
+      members.emplace_back(std::move(key), std::move(v));
       skip_ws();
       if (pos_ < s_.size() && s_[pos_] == ',') { ++pos_; continue; }
       if (pos_ < s_.size() && s_[pos_] == '}') { ++pos_; break; }
       return error("coeur.json.virgule_ou_accolade");
     }
-    out = std::move(obj);
+    out = Json::object(std::move(members));
     return Status::ok_status();
   }
 
   std::string_view s_;
   std::size_t pos_ = 0;
+  std::size_t values_ = 0;  // values started so far, nested ones included
 };
 
 const Json* Json::find(std::string_view key) const {

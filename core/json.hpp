@@ -2,8 +2,10 @@
 //
 // Objects keep their members in insertion order (outputs read naturally and diff well);
 // numbers keep their text so that exact decimals survive (see Number). The parser refuses
-// trailing garbage, duplicate keys, invalid UTF-8, nesting deeper than 64 and documents
-// larger than the caller's limit, with a French message giving the byte offset.
+// trailing garbage, duplicate keys, invalid UTF-8, nesting deeper than 64, objects of more
+// than kMaxJsonMembers members, documents of more than kMaxJsonValues values or larger than
+// the caller's limit, with a French message giving the byte offset. Parsing takes time in
+// proportion to the text's length.
 // Thread safety: a value type.
 #pragma once
 
@@ -21,6 +23,11 @@
 #include "core/status.hpp"
 
 namespace carnet::core {
+
+// The parser's caps, far above any document Carnet writes (a grid's largest object has a few
+// hundred members) and low enough that a hostile one is refused before it costs anything.
+inline constexpr std::size_t kMaxJsonMembers = 10'000;   // per object
+inline constexpr std::size_t kMaxJsonValues = 1'000'000;  // per document, nested ones included
 
 class Json {
  public:

@@ -101,6 +101,14 @@ HttpResponse error_response(int http_status, ErrorCode code, const core::Message
   return refusal_response(http_status, {code, message.render(), 0, {message}});
 }
 
+std::size_t central_body_limit(const RequestHead& head) {
+  const std::string_view path = head.target.substr(0, head.target.find('?'));
+  if (head.method == "POST" && path == "/v1/enroll") return kEnrollmentBodyBytes;
+  const bool device_route = (head.method == "POST" && (path == "/v1/sync" || path == "/v1/renew")) ||
+                            (head.method == "PUT" && path.starts_with("/v1/blobs/"));
+  return head.device && device_route ? kDeviceBodyBytes : kSmallBodyBytes;
+}
+
 CentralService::CentralService(storage::Central& store, Credentials ca, CentralServiceOptions options)
     : store_(store), ca_(std::move(ca)), options_(options), blobs_(options.blob_dir, options.blob_size_limit) {}
 

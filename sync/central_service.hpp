@@ -39,6 +39,16 @@ struct CentralServiceOptions {
   std::string blob_dir;  // where attachments are kept; empty: the blob endpoints answer 404
 };
 
+// The bodies the central node's routes take, known from a request's head
+// (ServerOptions::body_limit): a device's sync pages, renewals and blob chunks up to
+// kDeviceBodyBytes; an enrollment (a code, a name and a certificate request)
+// kEnrollmentBodyBytes; anything else, and anything without a device certificate,
+// kSmallBodyBytes.
+inline constexpr std::size_t kDeviceBodyBytes = 16u << 20;
+inline constexpr std::size_t kEnrollmentBodyBytes = 8u << 10;
+inline constexpr std::size_t kSmallBodyBytes = 64u << 10;
+std::size_t central_body_limit(const RequestHead& head);
+
 class CentralService {
  public:
   // `ca` signs device certificates; `ca_pem` is served at /v1/ca.

@@ -6,9 +6,10 @@
 // a request without one reaches the handler with `peer` empty (enrollment is the only
 // endpoint that accepts that). A certificate of the client CA whose only fault is to have
 // expired completes the handshake and reaches the handler marked `expired`; any other
-// verification failure ends the handshake. Limits: header size, body size, number of connections, and
-// timeouts for slow clients (a connection that does not deliver a whole request in time is
-// closed).
+// verification failure ends the handshake. Limits: header size; body size, decided per request
+// from its head before any of the body is read; number of connections, overall and for those
+// without a device certificate, overall and per client address; and timeouts for slow clients
+// (a connection that does not deliver a whole request in time is closed).
 #pragma once
 
 #include <chrono>
@@ -62,6 +63,17 @@ struct HttpResponse {
 // Responses to HEAD keep their Content-Length and lose their body.
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// What the server knows of a request once its headers are read, before its body.
+struct RequestHead {
+  std::string_view method;
+  std::string_view target;
+  bool device = false;  // the connection presented a valid, unexpired client certificate
+};
+
+// The largest body a request may send, from its head. A larger Content-Length is answered
+// 413 at once (without "100 Continue"); a chunked body is cut off at the limit.
+using BodyLimit = std::function<std::size_t(const RequestHead&)>;
+
 struct ServerOptions {
   // Plain HTTP instead of TLS: only for the tablet's local web app on the loopback
   // interface (cert_pem, key_pem and client_ca_pem are then ignored, `peer` is always empty).
@@ -73,8 +85,16 @@ struct ServerOptions {
   std::string client_ca_pem;  // client certificates must chain to this CA (empty: none asked)
   int threads = 2;
   std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::size_t max_body_bytes = 16 * 1024 * 1024;  // for every request, whatever body_limit says
+  BodyLimit body_limit;                              // empty: max_body_bytes for every request
   std::size_t max_connections = 1024;
+  // Connections without a device certificate (all of them until their TLS handshake ends,
+  // and all of a plaintext server's): at most this many, and this many from one address. A
+  // new one over either cap makes the oldest such connection (of that address for the
+  // second) close, so that a flood of slow strangers delays a device's handshake by one
+  // eviction rather than keeping it out.
+  std::size_t max_unauthenticated = 256;
+  std::size_t max_unauthenticated_per_address = 32;
   std::chrono::milliseconds request_timeout{30000};  // to receive a whole request
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive between requests
   std::chrono::milliseconds handshake_timeout{10000};  // to complete the TLS handshake

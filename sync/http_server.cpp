@@ -30,6 +30,7 @@
 #include <ctime>
 #include <exception>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -94,13 +95,63 @@ struct ServerState {
   const HttpHandler handler;
   ssl::context tls;  // configured before the first connection, then only read
 
+  struct Entry {
+    std::weak_ptr<SessionControl> session;
+    std::string address;
+    std::uint64_t order = 0;      // accept order
+    bool unauthenticated = true;  // no device certificate (yet)
+  };
+
   std::mutex mutex;
   std::condition_variable changed;  // a session ended or the listener stopped
   bool stopping = false;            // guarded by mutex
   bool listening = false;           // guarded by mutex: the accept loop is running
-  std::unordered_map<const SessionControl*, std::weak_ptr<SessionControl>> sessions;  // guarded by mutex
+  std::unordered_map<const SessionControl*, Entry> sessions;  // guarded by mutex
+  // The unauthenticated sessions by accept order, and how many each address has; guarded by mutex.
+  std::map<std::uint64_t, const SessionControl*> unauthenticated;
+  std::unordered_map<std::string, std::size_t> unauthenticated_by_address;
+  std::uint64_t accepted = 0;  // guarded by mutex
 
   std::atomic<bool> stop_requested{false};  // mirrors `stopping`, read without the lock
+
+  // Registers a new, unauthenticated session (mutex held). Returns the sessions it evicts
+  // to stay within the caps, to be closed once the lock is released (closing may end them,
+  // and a session's destructor takes the lock).
+  std::vector<std::shared_ptr<SessionControl>> admit(const std::shared_ptr<SessionControl>& session,
+                                                     const std::string& address) {
+    std::vector<std::shared_ptr<SessionControl>> evicted;
+    auto evict_oldest = [&](const std::string* of_address) {
+      for (const auto& [order, s] : unauthenticated) {
+        if (of_address != nullptr && sessions.at(s).address != *of_address) continue;
+        if (auto live = sessions.at(s).session.lock()) evicted.push_back(std::move(live));
+        forget_unauthenticated(s);
+        return;
+      }
+    };
+    while (!unauthenticated.empty() && unauthenticated.size() >= options.max_unauthenticated) evict_oldest(nullptr);
+    while (unauthenticated_by_address[address] >= options.max_unauthenticated_per_address) evict_oldest(&address);
+    const std::uint64_t order = ++accepted;
+    sessions.emplace(session.get(), Entry{session, address, order, true});
+    unauthenticated.emplace(order, session.get());
+    ++unauthenticated_by_address[address];
+    return evicted;
+  }
+
+  // The session's handshake gave a device certificate: it no longer counts against the caps.
+  void authenticated(const SessionControl* session) {
+    std::lock_guard lock(mutex);
+    forget_unauthenticated(session);
+  }
+
+  // A session's destructor.
+  void remove(const SessionControl* session) {
+    {
+      std::lock_guard lock(mutex);
+      forget_unauthenticated(session);
+      sessions.erase(session);
+    }
+    changed.notify_all();
+  }
 
   // The live sessions, taken under the lock and used outside it (a session's destructor
   // takes the lock).
@@ -108,8 +159,8 @@ struct ServerState {
     std::vector<std::shared_ptr<SessionControl>> out;
     std::lock_guard lock(mutex);
     out.reserve(sessions.size());
-    for (auto& [key, weak] : sessions) {
-      if (auto s = weak.lock()) out.push_back(std::move(s));
+    for (auto& [key, entry] : sessions) {
+      if (auto s = entry.session.lock()) out.push_back(std::move(s));
     }
     return out;
   }
@@ -118,6 +169,17 @@ struct ServerState {
   bool wait_drained(Clock::time_point deadline) {
     std::unique_lock lock(mutex);
     return changed.wait_until(lock, deadline, [&] { return sessions.empty() && !listening; });
+  }
+
+ private:
+  // Mutex held.
+  void forget_unauthenticated(const SessionControl* session) {
+    auto it = sessions.find(session);
+    if (it == sessions.end() || !it->second.unauthenticated) return;
+    it->second.unauthenticated = false;
+    unauthenticated.erase(it->second.order);
+    auto count = unauthenticated_by_address.find(it->second.address);
+    if (--count->second == 0) unauthenticated_by_address.erase(count);
   }
 };
 
@@ -134,13 +196,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
       : state_(std::move(state)), executor_(socket.get_executor()), stream_(make_stream(std::move(socket))),
         remote_address_(std::move(remote_address)) {}
 
-  ~Session() override {
-    {
-      std::lock_guard lock(state_->mutex);
-      state_->sessions.erase(this);
-    }
-    state_->changed.notify_all();
-  }
+  ~Session() override { state_->remove(this); }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -178,6 +234,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   enum class Phase { kHandshake, kIdle, kRequest, kClosing };
 
   net::awaitable<void> serve();
+  std::size_t body_limit(const http::request<http::string_body>& head) const;
   http::response<http::string_body> respond(http::request<http::string_body>& request);
   net::awaitable<void> refuse(http::status status, unsigned version, std::string_view text);
   net::awaitable<void> close_gracefully();
@@ -204,6 +261,7 @@ net::awaitable<void> Session<Stream>::serve() {
     // Plain HTTP, a refused certificate, an old TLS version, a timeout: just close.
     if (ec) co_return;
     peer_ = peer_certificate(stream_.native_handle());
+    if (peer_ && !peer_->expired) state_->authenticated(this);
   }
 
   bool first = true;
@@ -228,7 +286,12 @@ net::awaitable<void> Session<Stream>::serve() {
     parser.body_limit(static_cast<std::uint64_t>(o.max_body_bytes));
     co_await http::async_read_header(stream_, buffer_, parser, on_error(ec));
     if (!ec && !parser.is_done()) {
-      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      // The route's limit, known before any of the body is read or invited.
+      const std::size_t limit = body_limit(parser.get());
+      parser.body_limit(static_cast<std::uint64_t>(limit));
+      if (parser.content_length().value_or(0) > limit) {
+        ec = http::error::body_limit;
+      } else if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
         http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
         co_await http::async_write(stream_, go_on, on_error(ec));
       }
@@ -257,6 +320,17 @@ net::awaitable<void> Session<Stream>::serve() {
       co_return;
     }
   }
+}
+
+template <class Stream>
+std::size_t Session<Stream>::body_limit(const http::request<http::string_body>& head) const {
+  const ServerOptions& o = state_->options;
+  if (!o.body_limit) return o.max_body_bytes;
+  const beast::string_view method = head.method_string();
+  const beast::string_view target = head.target();
+  const RequestHead view{std::string_view(method.data(), method.size()), std::string_view(target.data(), target.size()),
+                         peer_.has_value() && !peer_->expired};
+  return std::min(o.body_limit(view), o.max_body_bytes);
 }
 
 // Runs the handler; the response keeps the connection open unless the client or stop() wants
@@ -337,13 +411,16 @@ net::awaitable<void> Session<Stream>::close_gracefully() {
   }
 }
 
-// Registers a new session (state->mutex held) and starts its coroutine on its strand.
+// Registers a new session (state->mutex held) and starts its coroutine on its strand. Returns
+// the sessions evicted to make room, to be closed once the lock is released.
 template <class Stream>
-void spawn_session(const std::shared_ptr<ServerState>& state, tcp::socket socket, std::string remote) {
-  auto session = std::make_shared<Session<Stream>>(state, std::move(socket), std::move(remote));
-  state->sessions.emplace(session.get(), session);
+std::vector<std::shared_ptr<SessionControl>> spawn_session(const std::shared_ptr<ServerState>& state,
+                                                           tcp::socket socket, std::string remote) {
+  auto session = std::make_shared<Session<Stream>>(state, std::move(socket), remote);
+  auto evicted = state->admit(session, remote);
   const net::any_io_executor executor = session->executor();
   net::co_spawn(executor, Session<Stream>::run(std::move(session)), [](std::exception_ptr) {});
+  return evicted;
 }
 
 // Accepts connections until the acceptor is closed; each one becomes a Session on a strand.
@@ -364,15 +441,18 @@ net::awaitable<void> listen_loop(std::shared_ptr<ServerState> state, tcp::accept
       const auto endpoint = socket.remote_endpoint(ec);
       std::string remote = ec ? std::string() : endpoint.address().to_string();
       bool full = false;
+      std::vector<std::shared_ptr<SessionControl>> evicted;
       {
         std::lock_guard lock(state->mutex);
         if (state->stopping) break;
         full = state->sessions.size() >= state->options.max_connections;
         if (!full) {
-          if (state->options.plaintext) spawn_session<PlainStream>(state, std::move(socket), std::move(remote));
-          else spawn_session<TlsStream>(state, std::move(socket), std::move(remote));
+          evicted = state->options.plaintext ? spawn_session<PlainStream>(state, std::move(socket), std::move(remote))
+                                             : spawn_session<TlsStream>(state, std::move(socket), std::move(remote));
         }
       }
+      for (const auto& session : evicted) session->force_close();
+      evicted.clear();
       if (full) socket.close(ec);  // over max_connections: refused at once
     }
   } catch (const std::exception&) {
@@ -518,7 +598,8 @@ class ServerImpl final : public HttpsServer {
 Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, HttpHandler handler) {
   if (!handler) return core::fail(Status::invalid_argument("sync.http_server.sans_gestionnaire"));
   if (options.threads < 1) return core::fail(Status::invalid_argument("sync.http_server.sans_fil"));
-  if (options.max_connections == 0) return core::fail(Status::invalid_argument("sync.http_server.max_connexions_nul"));
+  if (options.max_connections == 0 || options.max_unauthenticated == 0 || options.max_unauthenticated_per_address == 0)
+    return core::fail(Status::invalid_argument("sync.http_server.max_connexions_nul"));
   auto state = std::make_shared<ServerState>(std::move(options), std::move(handler));
   if (!state->options.plaintext) CARNET_RETURN_IF_ERROR_R(configure_server_tls(state->tls, state->options));
   auto server = std::make_unique<ServerImpl>(std::move(state));

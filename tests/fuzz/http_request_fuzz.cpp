@@ -145,10 +145,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     parser.body_limit(static_cast<std::uint64_t>(limits.max_body_bytes));
     parser.eager(true);
     beast::error_code ec;
+    bool limited = false;
     while (!rest.empty() && !parser.is_done()) {
       const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
       rest.remove_prefix(used);
       if (ec) break;
+      if (!limited && parser.is_header_done()) {
+        // As Session::serve: the route's limit once the head is read (carnet-central's).
+        limited = true;
+        const auto method = parser.get().method_string();
+        const auto target = parser.get().target();
+        const std::size_t limit = std::min(
+            carnet::sync::central_body_limit({std::string_view(method.data(), method.size()),
+                                              std::string_view(target.data(), target.size()),
+                                              who.has_value() && !who->expired}),
+            limits.max_body_bytes);
+        if (parser.content_length().value_or(0) > limit) return 0;  // 413 before the body
+        parser.body_limit(static_cast<std::uint64_t>(limit));
+      }
       if (used == 0) break;
     }
     if (!parser.is_done()) {

@@ -24,7 +24,16 @@ using namespace std::chrono_literals;
 
 class Socket {
  public:
-  explicit Socket(std::uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  // `from`: the loopback address to connect from ("127.0.0.2", ...); null: the system's choice.
+  explicit Socket(std::uint16_t port, const char* from = nullptr) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (from != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, from, &local.sin_addr);
+      if (::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+        throw std::runtime_error("bind failed");
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -49,7 +58,7 @@ class Socket {
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left <= 0ms) return false;
+      if (left < 0ms) return false;  // a wait shorter than 1 ms still looks once
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
       char buf[4096];
@@ -103,6 +112,7 @@ class RawTls {
     return true;
   }
   int version() const { return SSL_version(ssl_); }
+  const std::string& received() const { return received_; }
   const Socket& socket() const { return socket_; }
 
  private:

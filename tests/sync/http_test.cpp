@@ -275,6 +275,13 @@ class HttpTest : public ::testing::Test {
     ASSERT_OK(server);
     server_ = std::move(*server);
   }
+  // start() with echo, counting the requests that reached the handler in handled_.
+  void start_counting(ServerOptions o) {
+    start(std::move(o), [this](const HttpRequest& r) {
+      ++handled_;
+      return echo(r);
+    });
+  }
 
   ClientOptions client_options(bool with_certificate = true) const {
     ClientOptions o;
@@ -307,6 +314,7 @@ class HttpTest : public ::testing::Test {
   }
 
   std::unique_ptr<HttpsServer> server_;
+  std::atomic<int> handled_{0};
 };
 
 TEST_F(HttpTest, RoundTripWithClientCertificateShowsPeerToHandler) {
@@ -802,7 +810,9 @@ TEST_F(HttpTest, KeptAliveConnectionClosedBeforeResponseIsRetriedOnceOnAFreshOne
 }
 
 TEST_F(HttpTest, ExpectContinueGetsInterimResponse) {
-  start(server_options());
+  ServerOptions o = server_options();
+  o.body_limit = [](const RequestHead&) -> std::size_t { return 5; };  // the body fits its route's limit
+  start(o);
   RawTls raw(server_->port(), TLS1_3_VERSION, nullptr);
   ASSERT_TRUE(raw.handshake());
   ASSERT_TRUE(raw.write("POST /e HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
@@ -882,6 +892,98 @@ TEST_F(HttpTest, UnusableOptionsAreRefused) {
   auto unreachable = closed_port.request("GET", "/", "");
   ASSERT_FALSE(unreachable.has_value());
   EXPECT_EQ(unreachable.error().code(), StatusCode::kIoError);
+}
+
+// Issue 16, item 2: the limit is the route's, decided from the head; a stranger's body is cut
+// at the small one before it is read, a device's passes.
+namespace limits {
+
+std::size_t small_for_strangers(const RequestHead& head) {
+  return head.device && head.target.starts_with("/v1/sync") ? 1u << 20 : 100;
+}
+
+}  // namespace limits
+
+TEST_F(HttpTest, TheBodyLimitIsTheRoutesAndKnownBeforeTheBody) {
+  ServerOptions o = server_options();
+  o.body_limit = limits::small_for_strangers;
+  start_counting(o);
+  HttpsClient stranger(client_options(false));
+  HttpsClient device(client_options(true));
+  auto status = [](HttpsClient& client, const char* target, std::size_t bytes) {
+    auto r = client.request("POST", target, std::string(bytes, 'x'));
+    return r ? r->status : -1;
+  };
+  EXPECT_EQ(status(stranger, "/v1/sync", 200), 413);
+  // A large body from a stranger is answered at once, without being read.
+  EXPECT_EQ(status(stranger, "/v1/sync", 8 * 1024 * 1024), 413);
+  EXPECT_EQ(handled_.load(), 0);
+  EXPECT_EQ(status(stranger, "/v1/sync", 100), 200);
+  EXPECT_EQ(status(device, "/v1/sync", 500'000), 200);
+  EXPECT_EQ(status(device, "/other", 200), 413);
+  EXPECT_EQ(handled_.load(), 2);
+}
+
+TEST_F(HttpTest, AChunkedBodyIsCutAtTheRoutesLimit) {
+  ServerOptions o = server_options();
+  o.body_limit = limits::small_for_strangers;
+  start_counting(o);
+  RawTls raw(server_->port(), TLS1_3_VERSION, nullptr);
+  ASSERT_TRUE(raw.handshake());
+  ASSERT_TRUE(raw.write("POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(raw.write("40\r\n" + std::string(64, 'z') + "\r\n"));
+  EXPECT_TRUE(raw.read_until("HTTP/1.1 413"));
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+TEST_F(HttpTest, ExpectContinueIsNotAnsweredForABodyOverTheRoutesLimit) {
+  ServerOptions o = server_options();
+  o.body_limit = limits::small_for_strangers;
+  start(o);
+  RawTls raw(server_->port(), TLS1_3_VERSION, nullptr);
+  ASSERT_TRUE(raw.handshake());
+  ASSERT_TRUE(raw.write("POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 16777216\r\n"
+                        "Expect: 100-continue\r\n\r\n"));
+  EXPECT_TRUE(raw.read_until("HTTP/1.1 413"));
+  EXPECT_EQ(raw.received().find("100 Continue"), std::string::npos) << raw.received();
+}
+
+// Strangers over the cap make the oldest stranger's connection close; devices, once through
+// their handshake, do not count and are never evicted.
+TEST_F(HttpTest, StrangersOverTheCapEvictTheOldestStrangerNeverADevice) {
+  ServerOptions o = server_options();
+  o.max_unauthenticated = 3;
+  start(o);
+  HttpsClient device(client_options(true));
+  ASSERT_OK(device.request("GET", "/before", ""));
+  std::vector<std::unique_ptr<Socket>> strangers;
+  for (int i = 0; i < 3; ++i) strangers.push_back(std::make_unique<Socket>(server_->port()));
+  std::this_thread::sleep_for(200ms);  // accepted in order
+  EXPECT_FALSE(strangers[0]->closed_within(200ms));
+  strangers.push_back(std::make_unique<Socket>(server_->port()));
+  EXPECT_TRUE(strangers[0]->closed_within(2s));
+  EXPECT_FALSE(strangers[1]->closed_within(200ms));
+  EXPECT_FALSE(strangers[3]->closed_within(200ms));
+
+  // The device's kept-alive connection was not touched, and a new device still gets in.
+  ASSERT_OK(device.request("GET", "/after", ""));
+  EXPECT_EQ(device.connections_opened(), 1);
+  HttpsClient another(client_options(true));
+  ASSERT_OK(another.request("GET", "/new", ""));
+}
+
+TEST_F(HttpTest, OneAddressOverItsCapEvictsOnlyItsOwnConnections) {
+  ServerOptions o = server_options();
+  o.max_unauthenticated_per_address = 2;
+  start(o);
+  Socket other(server_->port(), "127.0.0.1");
+  std::vector<std::unique_ptr<Socket>> flood;
+  for (int i = 0; i < 2; ++i) flood.push_back(std::make_unique<Socket>(server_->port(), "127.0.0.2"));
+  std::this_thread::sleep_for(200ms);
+  flood.push_back(std::make_unique<Socket>(server_->port(), "127.0.0.2"));
+  EXPECT_TRUE(flood[0]->closed_within(2s));
+  EXPECT_FALSE(flood[1]->closed_within(200ms));
+  EXPECT_FALSE(other.closed_within(200ms));
 }
 
 }  // namespace

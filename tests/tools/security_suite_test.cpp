@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <thread>
 
 #include "storage/key_file.hpp"
 #include "storage/replica.hpp"
@@ -272,6 +273,43 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
     fs::permissions(wrong, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
     const ProcessResult r = tablet("a", {"status", "--passphrase-file", wrong});
     record("mauvaise phrase de passe", r.exit_code == 9, "sortie " + std::to_string(r.exit_code) + " : " + r.err);
+  }
+  {  // 15. Issue 16: a 1 MiB login of 90,000 short keys (once 33 s of a server thread).
+    std::string body = "{";
+    for (int i = 0; i < 90'000; ++i) body += (i ? ",\"" : "\"") + std::to_string(i) + "\":0";
+    body += "}";
+    auto r = client(std::nullopt)->request("POST", "/bureau/api/connexion", body, "application/json");
+    record("connexion au bureau : JSON de 90 000 champs (1 Mio)", r && r->status == 413, status_of(r));
+  }
+  {  // 16. A login nested 1,500 deep, within the login's 4 KiB.
+    const std::string body = "{\"nom\":" + std::string(1500, '[') + std::string(1500, ']') + "}";
+    auto r = client(std::nullopt)->request("POST", "/bureau/api/connexion", body, "application/json");
+    record("connexion au bureau : JSON imbriqué sur 1 500 niveaux", r && r->status == 400, status_of(r));
+  }
+  {  // 17. A stranger announces 16 MiB for the sync route and asks whether to send it.
+    RawTls raw(port(), TLS1_3_VERSION, nullptr);
+    ASSERT_TRUE(raw.handshake());
+    raw.write("POST /v1/sync HTTP/1.1\r\nHost: x\r\nContent-Length: 16777216\r\nExpect: 100-continue\r\n\r\n");
+    const bool refused = raw.read_until("HTTP/1.1 413") && raw.received().find("100 Continue") == std::string::npos;
+    record("16 Mio annoncés sans certificat (Expect: 100-continue)", refused,
+           refused ? "413 avant le corps, pas de « 100 Continue »" : raw.received().substr(0, 60));
+  }
+  {  // 18. A 1 MiB enrollment request (a real one is under 2 KiB).
+    auto r = client(std::nullopt)->request("POST", "/v1/enroll", std::string(1u << 20, 'E'));
+    record("demande d'enrôlement de 1 Mio", r && r->status == 413, status_of(r));
+  }
+  {  // 19. 300 strangers from ten addresses hold connections open while a tablet syncs.
+    std::vector<std::unique_ptr<Socket>> strangers;
+    for (int i = 0; i < 300; ++i) {
+      strangers.push_back(std::make_unique<Socket>(port(), ("127.0.0." + std::to_string(2 + i % 10)).c_str()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const ProcessResult synced = tablet("a", {"sync"});
+    int evicted = 0;
+    for (const auto& s : strangers) evicted += s->closed_within(std::chrono::milliseconds(1)) ? 1 : 0;
+    record("300 connexions d'inconnus gardées ouvertes", synced.exit_code == 0 && evicted >= 300 - 256,
+           "synchronisation de la tablette : sortie " + std::to_string(synced.exit_code) + ", " +
+               std::to_string(evicted) + " plus anciennes fermées");
   }
 
   print_table();

@@ -81,5 +81,7 @@ inline double median(std::vector<double>& values) {
 
 int capture_main(const cli::Args& args);
 int sync_main(const cli::Args& args);
+int json_main(const cli::Args& args);
+int attack_main(const cli::Args& args);
 
 }  // namespace carnet::bench

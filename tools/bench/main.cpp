@@ -13,6 +13,7 @@
 //     answers/s over R runs (default 5), the median slowdown, and the peak resident memory.
 //
 //   carnet-bench sync [--store sqlite|postgres|postgresql://…]: see sync_bench.cpp.
+//   carnet-bench json, carnet-bench attack: see attack_bench.cpp.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -144,12 +145,16 @@ int capture_main(const cli::Args& args) {
 
 int main(int argc, char** argv) {
   using namespace carnet;
-  auto args = cli::Args::parse(argc, argv, {"--answers", "--runs", "--changes", "--tablets", "--per-tablet", "--synchronous", "--store"}, {});
+  auto args = cli::Args::parse(argc, argv, {"--answers", "--runs", "--changes", "--tablets", "--per-tablet", "--synchronous", "--store", "--attackers"}, {});
   if (!args) bench::die(args.error());
   const std::string what = args->positional().empty() ? "" : args->positional()[0];
   if (what == "capture") return bench::capture_main(*args);
   if (what == "sync") return bench::sync_main(*args);
+  if (what == "json") return bench::json_main(*args);
+  if (what == "attack") return bench::attack_main(*args);
   std::cerr << "usage : carnet-bench capture [--answers N] [--runs R] [--synchronous full|normal]\n"
-               "        carnet-bench sync [--store sqlite|postgres|postgresql://…] [--changes N] [--tablets K] [--per-tablet M] [--runs R]\n";
+               "        carnet-bench sync [--store sqlite|postgres|postgresql://…] [--changes N] [--tablets K] [--per-tablet M] [--runs R]\n"
+               "        carnet-bench json [--runs R]\n"
+               "        carnet-bench attack [--tablets K] [--per-tablet M] [--attackers N] [--runs R]\n";
   return 2;
 }

@@ -43,115 +43,13 @@
 #include "sync/pki.hpp"
 #include "sync/tablet_sync.hpp"
 #include "tools/bench/bench.hpp"
+#include "tools/bench/fleet.hpp"
 
 namespace carnet::bench {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-struct Device {
-  std::string name;
-  std::string inspector;
-  std::string dossier;
-  core::Uuid id;
-  sync::Credentials credentials;  // certificate and key
-};
-
-struct World {
-  fs::path dir;
-  std::string store;  // an SQLite file or a PostgreSQL URL
-  sync::Credentials ca;
-  sync::Credentials server;
-  std::vector<Device> devices;
-};
-
-// The central store with its inspectors, dossiers and devices (certificates signed by the CA).
-World make_world(const fs::path& dir, const std::string& store_address, std::size_t fleet) {
-  World w;
-  w.dir = dir;
-  w.store = store_address;
-  w.ca = check(sync::make_ca("Carnet bench CA", 30));
-  w.server = check(sync::make_server_certificate(w.ca, "carnet-central", {"localhost"}, {"127.0.0.1"}, 30));
-  auto store = check(storage::open_central(w.store, storage::Database::Mode::kCreate));
-  for (const auto& g : storage::builtin_grids()) check(store->catalogue.publish_grid(*check(storage::parse_grid(g.text, g.file_name)), g.text));
-  auto add_device = [&](const std::string& name, const std::string& inspector, const std::string& dossier) {
-    Device d{name, inspector, dossier, core::Uuid::generate(static_cast<std::int64_t>(std::time(nullptr)) * 1000), {}};
-    auto request = check(sync::make_certificate_request(d.id.to_string()));
-    d.credentials.cert_pem = check(sync::sign_certificate_request(w.ca, request.csr_pem, d.id.to_string(), inspector, 30));
-    d.credentials.key_pem = request.key_pem;
-    auto info = check(sync::inspect_certificate(d.credentials.cert_pem));
-    check(store->devices.add({d.id, inspector, name, info.serial_hex, info.fingerprint, info.not_after, 1, {}, {}}));
-    w.devices.push_back(std::move(d));
-  };
-  std::vector<core::Dossier> dossiers;
-  auto dossier = [&](const std::string& id) {
-    core::Dossier d;
-    d.id = id;
-    d.kind = "maison-accueil";
-    d.name = "Maison " + id;
-    d.reference = "RW/AHA/" + id;
-    dossiers.push_back(d);
-  };
-  dossier("big");
-  for (std::size_t i = 0; i < fleet; ++i) dossier("f" + std::to_string(i));
-  check(store->catalogue.import_dossiers(dossiers));
-  check(store->catalogue.add_inspector({"bench", "Banc d'essai"}));
-  check(store->catalogue.assign("big", "bench"));
-  for (std::size_t i = 0; i < fleet; ++i) {
-    const std::string inspector = "i" + std::to_string(i);
-    check(store->catalogue.add_inspector({inspector, inspector}));
-    check(store->catalogue.assign("f" + std::to_string(i), inspector));
-  }
-  add_device("pusher", "bench", "big");
-  add_device("puller", "bench", "big");
-  for (std::size_t i = 0; i < fleet; ++i) add_device("t" + std::to_string(i), "i" + std::to_string(i), "f" + std::to_string(i));
-  return w;
-}
-
-// Runs the central node in a child process; returns its pid and port. It stops when
-// `stop_fd` closes and writes its peak RSS (KiB) to `report_fd`.
-pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& report_read) {
-  int ready[2], stop[2], report[2];
-  if (::pipe(ready) != 0 || ::pipe(stop) != 0 || ::pipe(report) != 0)
-    die(core::Status::io_error("outils.sync_bench.pipe"));
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(ready[0]);
-    ::close(stop[1]);
-    ::close(report[0]);
-    auto store = check(storage::open_central(w.store, storage::Database::Mode::kReadWrite));
-    sync::CentralService service(*store, w.ca);
-    sync::ServerOptions o;
-    o.port = 0;
-    o.cert_pem = w.server.cert_pem;
-    o.key_pem = w.server.key_pem;
-    o.client_ca_pem = w.ca.cert_pem;
-    o.threads = 4;
-    auto server = check(sync::HttpsServer::start(o, [&](const sync::HttpRequest& r) { return service.handle(r); }));
-    const std::uint16_t p = server->port();
-    if (::write(ready[1], &p, sizeof p) != sizeof p) ::_exit(3);
-    char c;
-    while (::read(stop[0], &c, 1) > 0) {
-    }
-    server->stop();
-    server->wait();
-    const long rss = peak_rss_kib();
-    if (::write(report[1], &rss, sizeof rss) != sizeof rss) ::_exit(4);
-    ::_exit(0);
-  }
-  ::close(ready[1]);
-  ::close(stop[0]);
-  ::close(report[1]);
-  if (::read(ready[0], &port, sizeof port) != sizeof port)
-    die(core::Status::io_error("outils.sync_bench.central_pas_demarre"));
-  ::close(ready[0]);
-  stop_write = stop[1];
-  report_read = report[0];
-  return pid;
-}
 
 // A throwaway PostgreSQL cluster for the whole benchmark (tools/pg-cluster, durable
 // settings), stopped by the destructor.
@@ -294,49 +192,6 @@ std::uint16_t start_nginx(const fs::path& prefix, const std::vector<std::uint16_
   die(core::Status::io_error("outils.sync_bench.nginx_pas_demarre"));
 }
 
-struct TabletHandle {
-  std::unique_ptr<storage::Replica> replica;
-  std::unique_ptr<sync::HttpsClient> client;
-};
-
-TabletHandle open_tablet(const World& w, const Device& d, std::uint16_t port) {
-  TabletHandle t;
-  // Encrypted at rest, as every tablet's replica is.
-  t.replica = check(storage::Replica::open((w.dir / (d.name + ".db")).string(), storage::Database::Mode::kCreate,
-                                           core::SystemClock::instance(), check(storage::DataKey::random())));
-  auto tx = check(storage::Transaction::begin(t.replica->db()));
-  check(t.replica->initialise(*tx, d.inspector, d.inspector, d.id));
-  check(tx->commit());
-  sync::ClientOptions o;
-  o.host = "127.0.0.1";
-  o.port = std::to_string(port);
-  o.ca_pem = w.ca.cert_pem;
-  o.cert_pem = d.credentials.cert_pem;
-  o.key_pem = d.credentials.key_pem;
-  o.timeout = std::chrono::seconds(120);
-  t.client = std::make_unique<sync::HttpsClient>(o);
-  return t;
-}
-
-sync::SyncReport sync_or_die(TabletHandle& t) {
-  sync::SyncOptions o;
-  return check(sync::sync_now(*t.replica, *t.client, o));
-}
-
-// Writes `count` answers on a new inspection of `dossier` (batches of 100 per command).
-void capture_answers(TabletHandle& t, const std::string& dossier, std::size_t count) {
-  storage::Capture capture(*t.replica);
-  const std::string id = check(capture.start(dossier, std::nullopt, core::Date::parse("2026-03-10").value()));
-  std::vector<storage::Edit> batch;
-  for (std::size_t i = 0; i < count; ++i) {
-    batch.push_back(answer(i));
-    if (batch.size() == 14 || i + 1 == count) {  // 14 distinct items: each batch changes all
-      check(capture.set(id, batch));
-      batch.clear();
-    }
-  }
-}
-
 struct RunFigures {
   double push_rate = 0, pull_rate = 0, bytes_per_change = 0, noop_requests = 0, push_requests = 0;
   double fleet_p50 = 0, fleet_p99 = 0, fleet_ok = 0, central_rss_mib = 0, puller_rss_mib = 0;
@@ -417,19 +272,7 @@ RunFigures run_once(const std::string& postgres, std::size_t changes, std::size_
       if (pg->exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements").ok()) pg->exec("SELECT pg_stat_statements_reset()").ignore();
     }
     const StoreUsage before = store_usage(central, pg.get(), w.store);
-    std::vector<double> latencies(fleet, -1);
-    std::barrier start(static_cast<std::ptrdiff_t>(fleet));
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < fleet; ++i) {
-      threads.emplace_back([&, i] {
-        start.arrive_and_wait();
-        const auto t0 = Clock::now();
-        sync::SyncOptions o;
-        auto r = sync::sync_now(*tablets[i].replica, *tablets[i].client, o);
-        if (r && r->pushed >= per_tablet) latencies[i] = seconds_since(t0);
-      });
-    }
-    for (auto& t : threads) t.join();
+    const std::vector<double> latencies = sync_at_once(tablets, per_tablet);
     {
       const StoreUsage after = store_usage(central, pg.get(), w.store);
       const double n = static_cast<double>(fleet);
@@ -442,20 +285,10 @@ RunFigures run_once(const std::string& postgres, std::size_t changes, std::size_
       f.wal_bytes = per_sync(&StoreUsage::wal_bytes, 1);
       f.store_bytes = per_sync(&StoreUsage::store_bytes, 1);
     }
-    std::size_t ok = 0;
-    std::vector<double> done;
-    for (double l : latencies) {
-      if (l >= 0) {
-        ++ok;
-        done.push_back(l);
-      }
-    }
-    f.fleet_ok = static_cast<double>(ok);
-    std::sort(done.begin(), done.end());
-    if (!done.empty()) {
-      f.fleet_p50 = done[done.size() / 2];
-      f.fleet_p99 = done[std::min(done.size() - 1, static_cast<std::size_t>(std::ceil(0.99 * static_cast<double>(done.size()))) - 1)];
-    }
+    const Latencies l = latencies_of(latencies);
+    f.fleet_ok = static_cast<double>(l.ok);
+    f.fleet_p50 = l.p50;
+    f.fleet_p99 = l.p99;
   }
   if (nginx > 0) {
     ::kill(nginx, SIGTERM);
@@ -497,24 +330,7 @@ int sync_main(const cli::Args& args) {
               cluster ? ", throwaway cluster with durable settings" : "");
   std::vector<RunFigures> all;
   for (std::size_t r = 0; r < runs; ++r) {
-    // Each run in a fresh process, so that the processes it forks (the central node, the
-    // puller) start small and their peak RSS is their own.
-    int figures[2];
-    if (::pipe(figures) != 0) die(core::Status::io_error("outils.sync_bench.pipe"));
-    const pid_t run = ::fork();
-    if (run == 0) {
-      ::close(figures[0]);
-      const RunFigures f = run_once(postgres, changes, fleet, per_tablet);
-      if (::write(figures[1], &f, sizeof f) != sizeof f) ::_exit(3);
-      ::_exit(0);
-    }
-    ::close(figures[1]);
-    RunFigures f;
-    const bool got = ::read(figures[0], &f, sizeof f) == sizeof f;
-    ::close(figures[0]);
-    int status = 0;
-    ::waitpid(run, &status, 0);
-    if (!got) die(core::Status::internal("outils.sync_bench.mesure"));
+    const RunFigures f = in_child_process<RunFigures>([&] { return run_once(postgres, changes, fleet, per_tablet); });
     all.push_back(f);
     std::printf("  run %zu: push %.0f changes/s, pull %.0f changes/s, %.1f bytes/change, fleet %.0f/%zu ok p99 %.3f s\n",
                 r + 1, f.push_rate, f.pull_rate, f.bytes_per_change, f.fleet_ok, fleet, f.fleet_p99);

@@ -18,8 +18,6 @@ namespace {
 
 using core::Json;
 
-constexpr std::size_t kMaxBodyBytes = (32u << 20) + 4096;  // a photo at the attachment limit
-
 struct Listen {
   std::string host;
   std::uint16_t port = 0;
@@ -118,7 +116,8 @@ int cmd_serve(const cli::Args& args) {
   options.host = listen->host;
   options.port = listen->port;
   options.threads = 2;
-  options.max_body_bytes = kMaxBodyBytes;
+  options.max_body_bytes = TabletApp::kPhotoBodyBytes;
+  options.body_limit = &TabletApp::body_limit;
   options.max_connections = 64;
   auto server = sync::HttpsServer::start(options, [&app](const sync::HttpRequest& request) {
     TabletApp* a = app.load();

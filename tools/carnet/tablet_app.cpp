@@ -246,6 +246,15 @@ HttpResponse TabletApp::api(const HttpRequest& request, const web::Target& targe
   return web::error_response(404, "not_found", core::Message("outils.office_app.point_acces_inconnu"));
 }
 
+std::size_t TabletApp::body_limit(const sync::RequestHead& head) {
+  // POST /api/inspections/<id>/photo
+  const auto target = web::parse_target(head.target);
+  const bool photo = head.method == "POST" && target && target->segments.size() == 4 &&
+                     target->segments[0] == "api" && target->segments[1] == "inspections" &&
+                     target->segments[3] == "photo";
+  return photo ? kPhotoBodyBytes : kFormBodyBytes;
+}
+
 HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Target& target) {
   const auto& seg = target.segments;
   const std::string& id = seg[2];

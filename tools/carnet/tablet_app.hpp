@@ -75,6 +75,11 @@ class TabletApp {
   TabletApp(storage::Replica& replica, std::string data_dir, LocalGuard guard, SyncMonitor& monitor);
 
   web::HttpResponse handle(const web::HttpRequest& request);
+  // The body a request to the local API may send (ServerOptions::body_limit): a photo
+  // kPhotoBodyBytes (one at the attachment limit), anything else kFormBodyBytes.
+  static constexpr std::size_t kPhotoBodyBytes = (32u << 20) + 4096;
+  static constexpr std::size_t kFormBodyBytes = 1u << 20;
+  static std::size_t body_limit(const sync::RequestHead& head);
 
  private:
   web::HttpResponse api(const web::HttpRequest& request, const web::Target& target);

@@ -7,6 +7,7 @@
 #include "core/date.hpp"
 #include "core/message_json.hpp"
 #include "core/report.hpp"
+#include "sync/central_service.hpp"
 #include "tools/central/office_actions.hpp"
 #include "tools/web/qr_code.hpp"
 
@@ -83,6 +84,11 @@ OfficeApp::OfficeApp(storage::Central& store, OfficeAppOptions options)
 bool OfficeApp::serves(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   return path == "/" || path == "/favicon.ico" || path == "/bureau" || path.starts_with("/bureau/");
+}
+
+std::size_t OfficeApp::body_limit(const sync::RequestHead& head) {
+  const std::string_view path = head.target.substr(0, head.target.find('?'));
+  return path == "/bureau/api/connexion" ? kLoginBodyBytes : sync::kSmallBodyBytes;
 }
 
 std::int64_t OfficeApp::now() const {

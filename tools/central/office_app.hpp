@@ -63,6 +63,11 @@ class OfficeApp {
 
   // Whether the request target is the office app's ("/", "/favicon.ico", "/bureau", "/bureau/…").
   static bool serves(std::string_view target);
+  // The body a request to the office app may send (ServerOptions::body_limit): a login
+  // kLoginBodyBytes, anything else sync::kSmallBodyBytes (every form of the app is far
+  // smaller).
+  static constexpr std::size_t kLoginBodyBytes = 4u << 10;
+  static std::size_t body_limit(const sync::RequestHead& head);
 
   web::HttpResponse handle(const web::HttpRequest& request);
 

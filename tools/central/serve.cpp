@@ -70,6 +70,10 @@ int cmd_serve(const cli::Args& args) {
   options.client_ca_pem = ca->cert_pem;
   options.threads = *threads;
   options.request_timeout = std::chrono::seconds(*request_timeout);
+  options.max_body_bytes = sync::kDeviceBodyBytes;
+  options.body_limit = [](const sync::RequestHead& head) {
+    return OfficeApp::serves(head.target) ? OfficeApp::body_limit(head) : sync::central_body_limit(head);
+  };
   // The office web app ("/", "/bureau/…") beside the sync protocol.
   OfficeAppOptions office_options;
   office_options.ca_cert_pem = ca->cert_pem;
