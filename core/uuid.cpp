@@ -1,18 +1,22 @@
 #include "core/uuid.hpp"
 
-#include <random>
+#include <openssl/rand.h>
+
+#include <cstdlib>
+#include <cstring>
 
 namespace carnet::core {
 namespace {
 
-// One generator per thread, seeded from the operating system's entropy source.
-std::mt19937_64& generator() {
-  thread_local std::mt19937_64 gen = [] {
-    std::random_device rd;
-    std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-    return std::mt19937_64(seq);
-  }();
-  return gen;
+// Random bits from OpenSSL's generator (a CSPRNG seeded by the kernel), so that the random
+// part of an id cannot be predicted from ids seen before. It fails only when the system has
+// no entropy at all; an id then cannot be made safely, and the program stops.
+std::uint64_t random_bits() {
+  unsigned char bytes[8];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
+  std::uint64_t r = 0;
+  std::memcpy(&r, bytes, sizeof r);
+  return r;
 }
 
 int hex_value(char c) {
@@ -32,17 +36,17 @@ Uuid Uuid::generate(std::int64_t unix_ms) {
   thread_local std::uint32_t counter = 0;
   if (unix_ms > last_ms) {
     last_ms = unix_ms;
-    counter = static_cast<std::uint32_t>(generator()() & 0x7FF);
+    counter = static_cast<std::uint32_t>(random_bits() & 0x7FF);
   } else if (++counter > 0xFFF) {
     ++last_ms;
-    counter = static_cast<std::uint32_t>(generator()() & 0x7FF);
+    counter = static_cast<std::uint32_t>(random_bits() & 0x7FF);
   }
   Uuid u;
   const auto ms = static_cast<std::uint64_t>(last_ms);
   for (int i = 0; i < 6; ++i) u.bytes_[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
   u.bytes_[6] = static_cast<std::uint8_t>(0x70 | (counter >> 8));  // version 7
   u.bytes_[7] = static_cast<std::uint8_t>(counter & 0xFF);
-  const std::uint64_t r = generator()();
+  const std::uint64_t r = random_bits();
   for (std::size_t i = 8; i < 16; ++i) u.bytes_[i] = static_cast<std::uint8_t>(r >> (8 * (i - 8)));
   u.bytes_[8] = static_cast<std::uint8_t>((u.bytes_[8] & 0x3F) | 0x80);  // RFC 4122 variant
   return u;
