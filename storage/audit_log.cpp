@@ -7,7 +7,7 @@
 namespace carnet::storage {
 namespace {
 
-constexpr std::array<std::pair<AuditKind, std::string_view>, 21> kKindNames = {{
+constexpr std::array<std::pair<AuditKind, std::string_view>, 22> kKindNames = {{
     {AuditKind::kInspectorAdd, "inspector_add"},
     {AuditKind::kDossierImport, "dossier_import"},
     {AuditKind::kAssignment, "assignment"},
@@ -29,6 +29,7 @@ constexpr std::array<std::pair<AuditKind, std::string_view>, 21> kKindNames = {{
     {AuditKind::kStaffLoginFailure, "staff_login_failure"},
     {AuditKind::kStaffLogout, "staff_logout"},
     {AuditKind::kQuarantineReview, "quarantine_review"},
+    {AuditKind::kStaffUnblock, "staff_unblock"},
 }};
 
 void put_field(std::string& out, std::string_view bytes) {

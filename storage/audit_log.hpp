@@ -47,6 +47,7 @@ enum class AuditKind {
   kStaffLoginFailure,   // staff user name or "inconnu"; subject: the name or ""; detail: raison=CODE
   kStaffLogout,         // staff user name, or office; subject: staff user name; detail: sessions=N
   kQuarantineReview,    // office; subject: quarantine id; detail: decision=rejetee|appliquee changement=ID
+  kStaffUnblock,        // office; subject: the name whose refused logins were cleared; detail: lignes=N
 };
 
 // The name stored and hashed ("inspector_add", "sync", …), and back.

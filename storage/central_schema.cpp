@@ -118,6 +118,16 @@ constexpr const char* kSteps[] = {
     R"sql(
       INSERT INTO meta(key, value) SELECT 'office_clock', CAST(coalesce(max(hlc), 0) AS TEXT) FROM changes;
     )sql",
+    // 8: kLoginFailures — refused office logins per (name, client address), and per address
+    // for every name (name '*'), for the office app's growing delays
+    // (tools/central/office_auth.hpp); a row is forgotten a day after its last failure. A name
+    // that is no account's is kept as a hash keyed by the random secret in meta.
+    R"sql(
+      CREATE TABLE login_failures(
+        name TEXT NOT NULL, address TEXT NOT NULL, failures INTEGER NOT NULL, last_ms INTEGER NOT NULL,
+        PRIMARY KEY(name, address)) WITHOUT ROWID;
+      INSERT INTO meta(key, value) VALUES('login_failures_secret', lower(hex(randomblob(32))));
+    )sql",
 };
 
 // The same history for PostgreSQL, step for step (the schema and its version mean the same
@@ -238,6 +248,14 @@ constexpr const char* kPostgresSteps[] = {
     R"sql(
       INSERT INTO meta(key, value) SELECT 'office_clock', CAST(coalesce(max(hlc), 0) AS TEXT) FROM changes;
       DROP INDEX changes_by_node;
+    )sql",
+    // 8: kLoginFailures — the secret from two version-4 UUIDs (PostgreSQL's strong random).
+    R"sql(
+      CREATE TABLE login_failures(
+        name TEXT COLLATE "C" NOT NULL, address TEXT COLLATE "C" NOT NULL, failures BIGINT NOT NULL,
+        last_ms BIGINT NOT NULL, PRIMARY KEY(name, address));
+      INSERT INTO meta(key, value)
+        VALUES('login_failures_secret', replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''));
     )sql",
 };
 static_assert(sizeof kPostgresSteps / sizeof kPostgresSteps[0] == sizeof kSteps / sizeof kSteps[0]);

@@ -16,7 +16,8 @@ enum class CentralSchema : int {
   kQuarantineReview = 5,  // the office's decision on a quarantined change, by whom and when
   kReasonMessage = 6,     // a quarantine reason as a catalogue message, besides its French text
   kOfficeClock = 7,       // the clock of the last office change in meta, passed by every central node
-  kLatest = kOfficeClock,
+  kLoginFailures = 8,     // refused office logins per (name, address), for the growing delays
+  kLatest = kLoginFailures,
 };
 
 Status migrate_central(Database& db, CentralSchema target = CentralSchema::kLatest);

@@ -95,6 +95,11 @@ struct ServerOptions {
   // eviction rather than keeping it out.
   std::size_t max_unauthenticated = 256;
   std::size_t max_unauthenticated_per_address = 32;
+  // The load balancers that speak the PROXY protocol (sync/proxy_protocol.hpp), by IP address:
+  // a connection from one of them must start with the header, within handshake_timeout, and
+  // the client it names is the connection's address (for the caps and
+  // HttpRequest::remote_address). No header is read from any other address.
+  std::vector<std::string> proxy_protocol_from;
   std::chrono::milliseconds request_timeout{30000};  // to receive a whole request
   std::chrono::milliseconds idle_timeout{60000};     // keep-alive between requests
   std::chrono::milliseconds handshake_timeout{10000};  // to complete the TLS handshake

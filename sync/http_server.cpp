@@ -4,7 +4,8 @@
 // strand; every connection is a Session on a strand of its own, written as one coroutine
 // (handshake, then request after request), so a session's members need no lock. The
 // handler runs on the session's strand. ServerState is shared by the server object, the
-// listener and the sessions; its mutex guards the session registry and the listener flag.
+// listener and the sessions; its mutex guards the connection registry (sync/connection_registry.hpp:
+// the caps on connections without a device certificate) and the listener flag.
 //
 // Timeouts, all with beast::tcp_stream::expires_after, which closes the socket when the
 // deadline passes (one deadline covers every read of a phase, so trickling bytes does not
@@ -18,6 +19,8 @@
 
 #include "sync/asio.hpp"
 #include "sync/beast_request.hpp"
+#include "sync/connection_registry.hpp"
+#include "sync/proxy_protocol.hpp"
 #include "sync/tls_setup.hpp"
 
 #include <openssl/ssl.h>
@@ -30,10 +33,8 @@
 #include <ctime>
 #include <exception>
 #include <limits>
-#include <map>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 namespace carnet::sync {
 
@@ -60,13 +61,6 @@ bool is_http_error(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_method).category();
 }
 
-std::string lower(beast::string_view s) {
-  std::string out(s.data(), s.size());
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
-  return out;
-}
-
 // A header name must be an HTTP token; a value must not break the header block.
 bool valid_header(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
@@ -78,77 +72,44 @@ bool valid_header(std::string_view name, std::string_view value) {
   return value.find_first_of("\r\n", 0) == std::string_view::npos && value.find('\0') == std::string_view::npos;
 }
 
-// What ServerState needs of a session, whatever its stream.
-class SessionControl {
- public:
-  virtual ~SessionControl() = default;
-  virtual void request_stop() = 0;
-  virtual void force_close() = 0;
-};
-
 // What the server object, the listener and the sessions share.
 struct ServerState {
   ServerState(ServerOptions o, HttpHandler h)
-      : options(std::move(o)), handler(std::move(h)), tls(ssl::context::tls_server) {}
+      : options(std::move(o)),
+        handler(std::move(h)),
+        tls(ssl::context::tls_server),
+        registry(options.max_unauthenticated, options.max_unauthenticated_per_address) {}
 
   const ServerOptions options;
   const HttpHandler handler;
   ssl::context tls;  // configured before the first connection, then only read
-
-  struct Entry {
-    std::weak_ptr<SessionControl> session;
-    std::string address;
-    std::uint64_t order = 0;      // accept order
-    bool unauthenticated = true;  // no device certificate (yet)
-  };
+  std::vector<std::string> proxy_protocol_from;  // options', in the accept loop's form; then only read
 
   std::mutex mutex;
   std::condition_variable changed;  // a session ended or the listener stopped
   bool stopping = false;            // guarded by mutex
   bool listening = false;           // guarded by mutex: the accept loop is running
-  std::unordered_map<const SessionControl*, Entry> sessions;  // guarded by mutex
-  // The unauthenticated sessions by accept order, and how many each address has; guarded by mutex.
-  std::map<std::uint64_t, const SessionControl*> unauthenticated;
-  std::unordered_map<std::string, std::size_t> unauthenticated_by_address;
-  std::uint64_t accepted = 0;  // guarded by mutex
+  ConnectionRegistry registry;      // guarded by mutex
 
   std::atomic<bool> stop_requested{false};  // mirrors `stopping`, read without the lock
 
-  // Registers a new, unauthenticated session (mutex held). Returns the sessions it evicts
-  // to stay within the caps, to be closed once the lock is released (closing may end them,
-  // and a session's destructor takes the lock).
-  std::vector<std::shared_ptr<SessionControl>> admit(const std::shared_ptr<SessionControl>& session,
-                                                     const std::string& address) {
-    std::vector<std::shared_ptr<SessionControl>> evicted;
-    auto evict_oldest = [&](const std::string* of_address) {
-      for (const auto& [order, s] : unauthenticated) {
-        if (of_address != nullptr && sessions.at(s).address != *of_address) continue;
-        if (auto live = sessions.at(s).session.lock()) evicted.push_back(std::move(live));
-        forget_unauthenticated(s);
-        return;
-      }
-    };
-    while (!unauthenticated.empty() && unauthenticated.size() >= options.max_unauthenticated) evict_oldest(nullptr);
-    while (unauthenticated_by_address[address] >= options.max_unauthenticated_per_address) evict_oldest(&address);
-    const std::uint64_t order = ++accepted;
-    sessions.emplace(session.get(), Entry{session, address, order, true});
-    unauthenticated.emplace(order, session.get());
-    ++unauthenticated_by_address[address];
-    return evicted;
+  // The PROXY header named the session's client. Returns the sessions evicted for it, to
+  // close (the lock is released).
+  ConnectionRegistry::Evicted readdress(const SessionControl* session, const std::string& address) {
+    std::lock_guard lock(mutex);
+    return registry.readdress(session, address);
   }
 
-  // The session's handshake gave a device certificate: it no longer counts against the caps.
   void authenticated(const SessionControl* session) {
     std::lock_guard lock(mutex);
-    forget_unauthenticated(session);
+    registry.authenticated(session);
   }
 
   // A session's destructor.
   void remove(const SessionControl* session) {
     {
       std::lock_guard lock(mutex);
-      forget_unauthenticated(session);
-      sessions.erase(session);
+      registry.remove(session);
     }
     changed.notify_all();
   }
@@ -156,30 +117,14 @@ struct ServerState {
   // The live sessions, taken under the lock and used outside it (a session's destructor
   // takes the lock).
   std::vector<std::shared_ptr<SessionControl>> live_sessions() {
-    std::vector<std::shared_ptr<SessionControl>> out;
     std::lock_guard lock(mutex);
-    out.reserve(sessions.size());
-    for (auto& [key, entry] : sessions) {
-      if (auto s = entry.session.lock()) out.push_back(std::move(s));
-    }
-    return out;
+    return registry.live();
   }
 
   // Waits until every session has ended and the listener has stopped, or `deadline`.
   bool wait_drained(Clock::time_point deadline) {
     std::unique_lock lock(mutex);
-    return changed.wait_until(lock, deadline, [&] { return sessions.empty() && !listening; });
-  }
-
- private:
-  // Mutex held.
-  void forget_unauthenticated(const SessionControl* session) {
-    auto it = sessions.find(session);
-    if (it == sessions.end() || !it->second.unauthenticated) return;
-    it->second.unauthenticated = false;
-    unauthenticated.erase(it->second.order);
-    auto count = unauthenticated_by_address.find(it->second.address);
-    if (--count->second == 0) unauthenticated_by_address.erase(count);
+    return changed.wait_until(lock, deadline, [&] { return registry.empty() && !listening; });
   }
 };
 
@@ -192,9 +137,9 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
  public:
-  Session(std::shared_ptr<ServerState> state, tcp::socket socket, std::string remote_address)
+  Session(std::shared_ptr<ServerState> state, tcp::socket socket, std::string remote_address, bool proxied)
       : state_(std::move(state)), executor_(socket.get_executor()), stream_(make_stream(std::move(socket))),
-        remote_address_(std::move(remote_address)) {}
+        remote_address_(std::move(remote_address)), proxied_(proxied) {}
 
   ~Session() override { state_->remove(this); }
   Session(const Session&) = delete;
@@ -234,6 +179,7 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   enum class Phase { kHandshake, kIdle, kRequest, kClosing };
 
   net::awaitable<void> serve();
+  net::awaitable<bool> read_proxy_header();
   std::size_t body_limit(const http::request<http::string_body>& head) const;
   http::response<http::string_body> respond(http::request<http::string_body>& request);
   net::awaitable<void> refuse(http::status status, unsigned version, std::string_view text);
@@ -246,7 +192,8 @@ class Session final : public SessionControl, public std::enable_shared_from_this
   beast::flat_buffer buffer_;              // strand only: bytes read and not yet parsed
   Phase phase_ = Phase::kHandshake;        // strand only
   std::optional<PeerCertificate> peer_;    // strand only: set after the handshake
-  const std::string remote_address_;
+  std::string remote_address_;             // strand only: the peer's, or the PROXY header's
+  const bool proxied_;                     // the peer is a trusted balancer: a PROXY header comes first
 };
 
 template <class Stream>
@@ -255,11 +202,14 @@ net::awaitable<void> Session<Stream>::serve() {
   auto& tcp_layer = beast::get_lowest_layer(stream_);
   error_code ec;
 
+  if (proxied_ && !co_await read_proxy_header()) co_return;
   if constexpr (kTls) {
     tcp_layer.expires_after(o.handshake_timeout);
-    co_await stream_.async_handshake(ssl::stream_base::server, on_error(ec));
+    // The bytes read after a PROXY header are the handshake's first.
+    const std::size_t used = co_await stream_.async_handshake(ssl::stream_base::server, buffer_.data(), on_error(ec));
     // Plain HTTP, a refused certificate, an old TLS version, a timeout: just close.
     if (ec) co_return;
+    buffer_.consume(used);
     peer_ = peer_certificate(stream_.native_handle());
     if (peer_ && !peer_->expired) state_->authenticated(this);
   }
@@ -319,6 +269,33 @@ net::awaitable<void> Session<Stream>::serve() {
       co_await close_gracefully();
       co_return;
     }
+  }
+}
+
+// Reads the PROXY header that a trusted balancer sends first (within the handshake's time)
+// and takes the client address it names. False (the connection is closed) when it is not one.
+template <class Stream>
+net::awaitable<bool> Session<Stream>::read_proxy_header() {
+  auto& tcp_layer = beast::get_lowest_layer(stream_);
+  tcp_layer.expires_after(state_->options.handshake_timeout);
+  for (;;) {
+    const auto bytes = buffer_.data();
+    const ProxyHeader header =
+        parse_proxy_header(std::string_view(static_cast<const char*>(bytes.data()), bytes.size()));
+    if (header.state == ProxyHeader::State::kInvalid) co_return false;
+    if (header.state == ProxyHeader::State::kComplete) {
+      buffer_.consume(header.length);
+      if (!header.source.empty()) {
+        remote_address_ = header.source;
+        for (const auto& session : state_->readdress(this, remote_address_)) session->force_close();
+      }
+      co_return true;
+    }
+    error_code ec;
+    const std::size_t n =
+        co_await tcp_layer.async_read_some(buffer_.prepare(kMaxProxyHeaderBytes - buffer_.size()), on_error(ec));
+    if (ec) co_return false;
+    buffer_.commit(n);
   }
 }
 
@@ -414,10 +391,12 @@ net::awaitable<void> Session<Stream>::close_gracefully() {
 // Registers a new session (state->mutex held) and starts its coroutine on its strand. Returns
 // the sessions evicted to make room, to be closed once the lock is released.
 template <class Stream>
-std::vector<std::shared_ptr<SessionControl>> spawn_session(const std::shared_ptr<ServerState>& state,
+ConnectionRegistry::Evicted spawn_session(const std::shared_ptr<ServerState>& state,
                                                            tcp::socket socket, std::string remote) {
-  auto session = std::make_shared<Session<Stream>>(state, std::move(socket), remote);
-  auto evicted = state->admit(session, remote);
+  const bool proxied = std::find(state->proxy_protocol_from.begin(), state->proxy_protocol_from.end(), remote) !=
+                       state->proxy_protocol_from.end();
+  auto session = std::make_shared<Session<Stream>>(state, std::move(socket), remote, proxied);
+  auto evicted = state->registry.admit(session, proxied ? std::string() : remote);
   const net::any_io_executor executor = session->executor();
   net::co_spawn(executor, Session<Stream>::run(std::move(session)), [](std::exception_ptr) {});
   return evicted;
@@ -441,11 +420,11 @@ net::awaitable<void> listen_loop(std::shared_ptr<ServerState> state, tcp::accept
       const auto endpoint = socket.remote_endpoint(ec);
       std::string remote = ec ? std::string() : endpoint.address().to_string();
       bool full = false;
-      std::vector<std::shared_ptr<SessionControl>> evicted;
+      ConnectionRegistry::Evicted evicted;
       {
         std::lock_guard lock(state->mutex);
         if (state->stopping) break;
-        full = state->sessions.size() >= state->options.max_connections;
+        full = state->registry.size() >= state->options.max_connections;
         if (!full) {
           evicted = state->options.plaintext ? spawn_session<PlainStream>(state, std::move(socket), std::move(remote))
                                              : spawn_session<TlsStream>(state, std::move(socket), std::move(remote));
@@ -601,26 +580,17 @@ Result<std::unique_ptr<HttpsServer>> HttpsServer::start(ServerOptions options, H
   if (options.max_connections == 0 || options.max_unauthenticated == 0 || options.max_unauthenticated_per_address == 0)
     return core::fail(Status::invalid_argument("sync.http_server.max_connexions_nul"));
   auto state = std::make_shared<ServerState>(std::move(options), std::move(handler));
+  for (const auto& balancer : state->options.proxy_protocol_from) {
+    error_code ec;
+    const auto address = net::ip::make_address(balancer, ec);
+    if (ec) return core::fail(Status::invalid_argument("sync.http_server.adresse_invalide", {{"hote", balancer}}));
+    state->proxy_protocol_from.push_back(address.to_string());
+  }
   if (!state->options.plaintext) CARNET_RETURN_IF_ERROR_R(configure_server_tls(state->tls, state->options));
   auto server = std::make_unique<ServerImpl>(std::move(state));
   CARNET_RETURN_IF_ERROR_R(server->listen());
   server->launch();
   return std::unique_ptr<HttpsServer>(std::move(server));
-}
-
-HttpRequest to_http_request(http::request<http::string_body>&& request) {
-  HttpRequest in;
-  in.method = std::string(request.method_string());
-  in.target = std::string(request.target());
-  for (const auto& field : request) {
-    auto [it, inserted] = in.headers.try_emplace(lower(field.name_string()), std::string(field.value()));
-    if (!inserted) {
-      it->second += ", ";
-      it->second += std::string(field.value());
-    }
-  }
-  in.body = std::move(request.body());
-  return in;
 }
 
 }  // namespace carnet::sync

@@ -2,7 +2,9 @@
 
 #include "core/text.hpp"
 #include "storage/central/statements.hpp"
+#include "storage/meta_table.hpp"
 #include "storage/password.hpp"
+#include "storage/sha256.hpp"
 
 namespace carnet::storage {
 namespace {
@@ -125,7 +127,32 @@ Status Staff::create_session(const StaffSession& session) {
   });
 }
 
-Status Staff::record_login_failure(std::string_view name, std::string_view reason) {
+namespace {
+
+LoginFailures login_failures_at(const Statement& s) {
+  return {s.column_text(0), s.column_text(1), s.column_int(2), s.column_int(3)};
+}
+
+// The name a refused login is counted under (LoginFailures): kAnyName and an account's name as
+// they are, any other text as a keyed hash.
+Result<std::string> counted_name(Database& db, std::string_view name) {
+  if (name == kAnyName) return std::string(name);
+  auto known = valid_staff_name(name) ? read_user(db, name) : Result<std::optional<StaffUser>>(std::nullopt);
+  if (!known) return fail(known.error());
+  if (*known) return std::string(name);
+  auto secret = read_meta(db, "login_failures_secret");
+  if (!secret) return fail(secret.error());
+  if (!*secret || (*secret)->size() < 32) return fail(Status::corruption("stockage.central_sqlite.secret_absent"));
+  return "#" + sha256_hex(**secret + "\n" + std::string(name)).substr(0, 16);
+}
+
+// An address as counted: a client's, cut to what an IPv6 address can be.
+std::string_view counted_address(std::string_view address) { return address.substr(0, 64); }
+
+}  // namespace
+
+Status Staff::record_login_failure(std::string_view name, std::string_view reason, std::string_view address,
+                                   std::int64_t now_ms) {
   return db_.write([&](Transaction& tx) -> Status {
     auto known = valid_staff_name(name) ? read_user(tx.db(), name) : Result<std::optional<StaffUser>>(std::nullopt);
     if (!known) return known.error();
@@ -134,8 +161,85 @@ Status Staff::record_login_failure(std::string_view name, std::string_view reaso
     if (code.empty() || code.size() > 40 || code.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
       code = "autre";
     }
+    const std::int64_t forgotten = now_ms - kLoginFailureMemoryMs;
+    auto purge = tx.db().prepare("DELETE FROM login_failures WHERE last_ms < ?1");
+    if (!purge) return purge.error();
+    CARNET_RETURN_IF_ERROR(purge->bind(1, forgotten).run());
+    auto count = tx.db().prepare(
+        "INSERT INTO login_failures(name, address, failures, last_ms) VALUES(?1, ?2, 1, ?3) "
+        "ON CONFLICT(name, address) DO UPDATE SET failures = login_failures.failures + 1, last_ms = ?3");
+    if (!count) return count.error();
+    auto counted = counted_name(tx.db(), name);
+    if (!counted) return counted.error();
+    for (const std::string_view row : {std::string_view(*counted), kAnyName}) {
+      CARNET_RETURN_IF_ERROR(count->bind(1, row).bind(2, counted_address(address)).bind(3, now_ms).run());
+    }
     const std::string who = *known ? (*known)->name : std::string("inconnu");
     return audit_.append(tx, AuditKind::kStaffLoginFailure, who, *known ? who : std::string(), "raison=" + code);
+  });
+}
+
+Result<std::pair<LoginFailures, LoginFailures>> Staff::login_failures(std::string_view name, std::string_view address,
+                                                                      std::int64_t now_ms) {
+  return db_.read([&](Database& db) -> Result<std::pair<LoginFailures, LoginFailures>> {
+    auto one = [&](std::string_view counted) -> Result<LoginFailures> {
+      auto st = db.prepare(
+          "SELECT name, address, failures, last_ms FROM login_failures WHERE name = ?1 AND address = ?2 AND last_ms >= ?3");
+      if (!st) return fail(st.error());
+      st->bind(1, counted).bind(2, counted_address(address)).bind(3, now_ms - kLoginFailureMemoryMs);
+      auto row = first_row(*st, login_failures_at);
+      if (!row) return fail(row.error());
+      return row->value_or(LoginFailures{std::string(counted), std::string(counted_address(address)), 0, 0});
+    };
+    auto counted = counted_name(db, name);
+    if (!counted) return fail(counted.error());
+    auto pair = one(*counted);
+    if (!pair) return fail(pair.error());
+    auto any = one(kAnyName);
+    if (!any) return fail(any.error());
+    return std::pair{std::move(*pair), std::move(*any)};
+  });
+}
+
+Result<std::vector<LoginFailures>> Staff::all_login_failures(std::int64_t now_ms) {
+  return db_.read([&](Database& db) -> Result<std::vector<LoginFailures>> {
+    auto st = db.prepare(
+        "SELECT name, address, failures, last_ms FROM login_failures WHERE last_ms >= ?1 ORDER BY name, address");
+    if (!st) return fail(st.error());
+    st->bind(1, now_ms - kLoginFailureMemoryMs);
+    return collect(*st, login_failures_at);
+  });
+}
+
+Status Staff::forget_login_failures(std::string_view name, std::string_view address) {
+  return db_.write([&](Transaction& tx) -> Status {
+    auto counted = counted_name(tx.db(), name);
+    if (!counted) return counted.error();
+    auto st = tx.db().prepare("DELETE FROM login_failures WHERE name = ?1 AND address = ?2");
+    if (!st) return st.error();
+    return st->bind(1, *counted).bind(2, counted_address(address)).run();
+  });
+}
+
+Result<std::size_t> Staff::clear_login_failures(std::string_view name, std::optional<std::string_view> address) {
+  return db_.write([&](Transaction& tx) -> Result<std::size_t> {
+    auto st = tx.db().prepare(address ? "DELETE FROM login_failures WHERE name = ?1 AND address = ?2"
+                                      : "DELETE FROM login_failures WHERE name = ?1");
+    if (!st) return fail(st.error());
+    // A listed "#…" name is taken as it is; anything else as a login would count it.
+    std::string counted(name);
+    if (!name.starts_with("#")) {
+      auto c = counted_name(tx.db(), name);
+      if (!c) return fail(c.error());
+      counted = *c;
+    }
+    st->bind(1, counted);
+    if (address) st->bind(2, counted_address(*address));
+    CARNET_RETURN_IF_ERROR_R(st->run());
+    const auto cleared = static_cast<std::size_t>(tx.db().changes());
+    CARNET_RETURN_IF_ERROR_R(
+        audit_.append(tx, AuditKind::kStaffUnblock, audit_.office(), counted, "lignes=" + std::to_string(cleared)));
+    return cleared;
   });
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "storage/central/audit_log.hpp"
@@ -41,6 +42,20 @@ struct StaffSession {
   std::int64_t last_seen_ms = 0;  // the idle limit runs from here
 };
 
+// Refused office logins from one client address: for one name typed (`name`), or for every
+// name (`name` is kAnyName). A name that is no account's is kept as "#" and 16 hex digits of
+// a hash keyed by a secret of the store, so that what was typed (perhaps a password) is never
+// stored, and an unknown name is counted on its own as an account is (the answers cannot
+// tell them apart). A row is forgotten a day after its last failure (kLoginFailureMemoryMs).
+struct LoginFailures {
+  std::string name;
+  std::string address;
+  std::int64_t failures = 0;
+  std::int64_t last_ms = 0;
+};
+inline constexpr std::string_view kAnyName = "*";
+inline constexpr std::int64_t kLoginFailureMemoryMs = 24 * 60 * 60 * 1000;
+
 class Staff {
  public:
   Staff(CentralDb& db, AuditLog& audit) : db_(db), audit_(audit) {}
@@ -65,7 +80,21 @@ class Staff {
   // Records a refused login. `name` is audited only if it is an account's (what was typed
   // in the name field may be a password); `reason` is a code (mot_de_passe, compte_desactive,
   // …; utilisateur_inconnu is recorded for an unknown name whatever `reason` says).
-  Status record_login_failure(std::string_view name, std::string_view reason);
+  // It also counts one failure for (name, address) and for (kAnyName, address) at `now_ms`.
+  Status record_login_failure(std::string_view name, std::string_view reason, std::string_view address,
+                              std::int64_t now_ms);
+  // The failures counted for (name, address) and for (kAnyName, address) as of `now_ms`
+  // (zero when forgotten), in that order.
+  Result<std::pair<LoginFailures, LoginFailures>> login_failures(std::string_view name, std::string_view address,
+                                                                 std::int64_t now_ms);
+  // Every row still remembered at `now_ms`, by name then address.
+  Result<std::vector<LoginFailures>> all_login_failures(std::int64_t now_ms);
+  // A successful login forgets the failures of (name, address).
+  Status forget_login_failures(std::string_view name, std::string_view address);
+  // An administrator clears the failures of `name` (an account, kAnyName for the
+  // address-wide rows, or a "#…" name as listed) from `address`, or from every address;
+  // audited. Returns the rows cleared.
+  Result<std::size_t> clear_login_failures(std::string_view name, std::optional<std::string_view> address);
   // The session with this token hash at `now_ms`, seen now (its idle limit starts again), or
   // nullopt when there is none, it has expired (idle or absolute; then it is removed) or its
   // user is disabled.

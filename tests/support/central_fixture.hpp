@@ -70,7 +70,10 @@ class CentralNodeTest : public ::testing::Test {
                                                                    : "server.key";
         conf << f << " = " << central_dir_ << "/" << name << "\n";
       }
+      conf.close();
       nodes_.push_back({second, 0, nullptr, {}});
+      // nginx relays the clients with a PROXY header, from 127.0.0.2 (tools/nginx-stream.conf.in).
+      for (const auto& node : nodes_) std::ofstream(node.dir + "/central.conf", std::ios::app) << "proxy_protocol_from = 127.0.0.2\n";
     }
     for (const char* who : {"lead", "second"}) {
       ASSERT_EQ(central({"inspector", "add", who, "--name", std::string("Inspecteur ") + who}).exit_code, 0);

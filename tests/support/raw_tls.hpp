@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -74,8 +75,15 @@ class Socket {
 // A TLS client over a raw socket with settings HttpsClient would refuse to use.
 class RawTls {
  public:
-  RawTls(std::uint16_t port, int max_version, const char* ciphers, bool low_security = false)
-      : socket_(port), ctx_(SSL_CTX_new(TLS_client_method())) {
+  // `from`: as Socket's; `first`: bytes sent in clear before the handshake (a PROXY header).
+  RawTls(std::uint16_t port, int max_version, const char* ciphers, bool low_security = false,
+         const char* from = nullptr, std::string_view first = {})
+      : socket_(port, from), ctx_(SSL_CTX_new(TLS_client_method())) {
+    // OpenSSL writes with write(2): a server that already closed must not kill the test
+    // with SIGPIPE (the write fails with EPIPE instead).
+    static const bool sigpipe_ignored = (::signal(SIGPIPE, SIG_IGN), true);
+    static_cast<void>(sigpipe_ignored);
+    if (!first.empty()) socket_.send(first);
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
     if (low_security) SSL_CTX_set_security_level(ctx_, 0);
     SSL_CTX_ctrl(ctx_, SSL_CTRL_SET_MIN_PROTO_VERSION, 0, nullptr);

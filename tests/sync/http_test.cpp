@@ -986,5 +986,86 @@ TEST_F(HttpTest, OneAddressOverItsCapEvictsOnlyItsOwnConnections) {
   EXPECT_FALSE(other.closed_within(200ms));
 }
 
+// Behind a load balancer (item 3): the PROXY header from a trusted balancer names the client;
+// from anyone else no header is read.
+namespace proxy {
+
+HttpResponse who(const HttpRequest& r) {
+  HttpResponse out;
+  out.content_type = "text/plain";
+  out.body = "client=" + r.remote_address + ";";
+  return out;
+}
+
+}  // namespace proxy
+
+TEST_F(HttpTest, ATrustedBalancersProxyHeaderNamesTheClient) {
+  ServerOptions o = server_options();
+  o.proxy_protocol_from = {"127.0.0.2"};
+  start(o, proxy::who);
+  const std::string v1 = "PROXY TCP4 192.0.2.7 127.0.0.1 56324 443\r\n";
+  RawTls relayed(server_->port(), TLS1_3_VERSION, nullptr, false, "127.0.0.2", v1);
+  ASSERT_TRUE(relayed.handshake());
+  ASSERT_TRUE(relayed.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(relayed.read_until("client=192.0.2.7;")) << relayed.received();
+
+  std::string v2("\r\n\r\n\0\r\nQUIT\n\x21\x21\x00\x24", 16);  // TCP over IPv6
+  v2 += std::string("\x20\x01\x0d\xb8", 4) + std::string(11, '\0') + "\x09" + std::string(16, '\0') + std::string(4, '\0');
+  RawTls six(server_->port(), TLS1_3_VERSION, nullptr, false, "127.0.0.2", v2);
+  ASSERT_TRUE(six.handshake());
+  ASSERT_TRUE(six.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_TRUE(six.read_until("client=2001:db8::9;")) << six.received();
+
+  // A direct client is itself, and the balancer must send the header.
+  HttpsClient direct(client_options());
+  auto r = direct.request("GET", "/", "");
+  ASSERT_OK(r);
+  EXPECT_EQ(r->body, "client=127.0.0.1;");
+  RawTls bare(server_->port(), TLS1_3_VERSION, nullptr, false, "127.0.0.2");
+  EXPECT_FALSE(bare.handshake());
+}
+
+// Connections from the balancer count for the clients their headers name, not for the
+// balancer: a burst of tablets through nginx is no flood from one address.
+TEST_F(HttpTest, ABurstThroughTheBalancerCountsForItsClientsNotForTheBalancer) {
+  ServerOptions o = server_options();
+  o.proxy_protocol_from = {"127.0.0.2"};
+  o.max_unauthenticated_per_address = 2;
+  start(o, proxy::who);
+  std::vector<std::unique_ptr<RawTls>> relayed;
+  for (int i = 0; i < 4; ++i) {
+    relayed.push_back(std::make_unique<RawTls>(server_->port(), TLS1_3_VERSION, nullptr, false, "127.0.0.2"));
+  }
+  std::this_thread::sleep_for(200ms);  // all accepted, their headers still to come
+  for (int i = 0; i < 4; ++i) {
+    const std::string client = "192.0.2." + std::to_string(i + 1);
+    ASSERT_TRUE(relayed[static_cast<std::size_t>(i)]->socket().send("PROXY TCP4 " + client + " 127.0.0.1 1000 443\r\n"));
+    ASSERT_TRUE(relayed[static_cast<std::size_t>(i)]->handshake()) << i;
+    ASSERT_TRUE(relayed[static_cast<std::size_t>(i)]->write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    EXPECT_TRUE(relayed[static_cast<std::size_t>(i)]->read_until("client=" + client + ";")) << i;
+  }
+}
+
+TEST_F(HttpTest, AProxyHeaderFromAnyoneElseIsNotRead) {
+  ServerOptions o = server_options();
+  o.proxy_protocol_from = {"127.0.0.2"};
+  start(o, proxy::who);
+  RawTls forged(server_->port(), TLS1_3_VERSION, nullptr, false, "127.0.0.3",
+                "PROXY TCP4 192.0.2.7 127.0.0.1 56324 443\r\n");
+  EXPECT_FALSE(forged.handshake());  // the header is taken for a broken handshake
+  RawTls garbage(server_->port(), TLS1_3_VERSION, nullptr, false, "127.0.0.2", "PROXY TCP4 nonsense\r\n");
+  EXPECT_FALSE(garbage.handshake());
+  HttpsClient still(client_options());
+  ASSERT_OK(still.request("GET", "/", ""));
+}
+
+TEST_F(HttpTest, UnusableBalancerAddressesAreRefused) {
+  ServerOptions o = server_options();
+  o.proxy_protocol_from = {"nginx.example"};
+  auto server = HttpsServer::start(o, echo);
+  ASSERT_FALSE(server.has_value());
+  EXPECT_EQ(server.error().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace carnet::sync

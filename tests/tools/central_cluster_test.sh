@@ -8,9 +8,12 @@
 #     response is made: read once per node, directly on its own port, it is 3 ("ok\n") per
 #     /healthz that node answered, so each must be > 0 and their sum 3 × the requests made;
 #   - an inspector added with `admin` (node-1) is listed through node-2's data directory;
+#   - the nodes see each client's own address behind nginx (the PROXY protocol): wrong
+#     passwords sent through nginx from 127.0.0.3 are counted for 127.0.0.3 (`user blocks`),
+#     never for nginx's 127.0.0.2, and the real user logs in from 127.0.0.4 meanwhile;
 #   - a non-empty directory it did not make is refused (exit 2);
 #   - after stop, no node, nginx or PostgreSQL process it started remains, and DIR is gone.
-# Needs postgresql-15, nginx, libnginx-mod-stream, openssl (curl is used when installed).
+# Needs postgresql-15, nginx, libnginx-mod-stream, openssl and curl.
 # Runs as root (PostgreSQL then runs as the postgres user) or not. Exit 0 on success.
 set -euo pipefail
 
@@ -95,6 +98,23 @@ step "admin: an inspector added through node-1, listed through node-2"
 "$CLUSTER" admin "$DIR" inspector add lead --name Test >/dev/null || fail "admin inspector add failed"
 grep -qP '^lead\tTest$' <<<"$("$CLUSTER" admin "$DIR" inspector list)" || fail "admin inspector list does not show lead"
 grep -qP '^lead\tTest$' <<<"$("$BIN" inspector list --data "$DIR/node-2")" || fail "node-2 does not see the inspector lead"
+
+step "the nodes see the clients' own addresses behind nginx"
+printf 'Mot-de-passe-du-bureau-1\n' >"$SCRATCH/password" && chmod 600 "$SCRATCH/password"
+"$CLUSTER" admin "$DIR" user add clerk --role office --password-file "$SCRATCH/password" >/dev/null || fail "admin user add failed"
+# login FROM PASSWORD: the HTTP status of a login through nginx from the address FROM.
+login() {
+  curl -sS --max-time 10 --cacert "$CA" --interface "$1" -H 'Content-Type: application/json' -o /dev/null \
+    -w '%{http_code}' -d "{\"nom\":\"clerk\",\"mot_de_passe\":\"$2\"}" "$address/bureau/api/connexion"
+}
+for ((i = 1; i <= 6; i++)); do
+  code="$(login 127.0.0.3 faux)" || fail "login $i from 127.0.0.3 failed (connection)"
+  case "$code" in 401 | 429) ;; *) fail "wrong password $i from 127.0.0.3: HTTP $code, expected 401 or 429" ;; esac
+done
+[ "$(login 127.0.0.4 Mot-de-passe-du-bureau-1)" = 200 ] || fail "the real user could not log in from 127.0.0.4"
+blocks="$("$CLUSTER" admin "$DIR" user blocks --json)" || fail "admin user blocks failed"
+grep -q '"address": *"127.0.0.3"' <<<"$blocks" || fail "the failures are not counted for 127.0.0.3: $blocks"
+if grep -q '127.0.0.2' <<<"$blocks"; then fail "failures counted for nginx's address: $blocks"; fi
 
 step "stopping the cluster"
 "$CLUSTER" stop "$DIR" || fail "tools/central-cluster stop failed"

@@ -311,6 +311,40 @@ TEST_F(SecuritySuite, EveryAttackIsRefusedOrDetectedAndTheServerKeepsServingAndN
            "synchronisation de la tablette : sortie " + std::to_string(synced.exit_code) + ", " +
                std::to_string(evicted) + " plus anciennes fermées");
   }
+  {  // 20. Issue 16: a stranger types wrong passwords for a clerk's account; the clerk still logs in.
+    const std::string password_file = dir_.file("clerk-password");
+    std::ofstream(password_file) << "Mot-de-passe-du-bureau-1\n";
+    fs::permissions(password_file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    ASSERT_EQ(central({"user", "add", "clerk", "--role", "office", "--password-file", password_file}).exit_code, 0);
+    auto login_from = [&](const char* from, const std::string& password) {
+      RawTls raw(port(), TLS1_3_VERSION, nullptr, false, from);
+      if (!raw.handshake()) return std::string("pas de connexion");
+      const std::string body = "{\"nom\":\"clerk\",\"mot_de_passe\":\"" + password + "\"}";
+      raw.write("POST /bureau/api/connexion HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n" + body);
+      raw.read_until("\r\n\r\n");
+      return raw.received().substr(0, raw.received().find("\r\n"));
+    };
+    std::string last;
+    for (int i = 0; i < 10; ++i) last = login_from("127.0.0.5", "faux-" + std::to_string(i));
+    const std::string clerk = login_from("127.0.0.1", "Mot-de-passe-du-bureau-1");
+    record("10 mots de passe faux d'un inconnu pour un employé", last.find(" 429 ") != std::string::npos &&
+                                                                     clerk.find(" 200 ") != std::string::npos,
+           "l'inconnu : " + last + " ; l'employé, d'ailleurs : " + clerk);
+  }
+  {  // 21. A PROXY header sent by a stranger, to pass for another address.
+    RawTls forged(port(), TLS1_3_VERSION, nullptr, false, "127.0.0.6", "PROXY TCP4 10.1.2.3 127.0.0.1 4000 443\r\n");
+    const bool refused = !forged.handshake();
+    record("en-tête PROXY envoyé par un inconnu", refused, refused ? "connexion fermée, en-tête non lu" : "accepté");
+  }
+  {  // 22. The pinned central CA swapped on a copy of a tablet's card, to trust another server.
+    const std::string copy = dir_.file("a-autorite");
+    fs::copy(dir_.file("a"), copy, fs::copy_options::recursive);
+    std::ofstream(copy + "/central-ca.pem", std::ios::trunc) << sync::make_ca("Autorité pirate", 30).value().cert_pem;
+    const ProcessResult r = run_process(CARNET_BIN, {"sync", "--data", copy});
+    record("autorité centrale remplacée sur la tablette", r.exit_code == 6,
+           "sortie " + std::to_string(r.exit_code) + " : " + r.err);
+  }
 
   print_table();
   for (const Row& r : rows_) {

@@ -79,6 +79,7 @@ pid_t start_central(const World& w, std::uint16_t& port, int& stop_write, int& r
     o.client_ca_pem = w.ca.cert_pem;
     o.threads = 4;
     o.body_limit = sync::central_body_limit;  // as carnet-central serve's
+    o.proxy_protocol_from = {"127.0.0.2"};    // nginx, when in front (tools/nginx-stream.conf.in)
     auto server = check(sync::HttpsServer::start(o, [&](const sync::HttpRequest& r) { return service.handle(r); }));
     const std::uint16_t p = server->port();
     if (::write(ready[1], &p, sizeof p) != sizeof p) ::_exit(3);

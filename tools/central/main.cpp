@@ -34,6 +34,8 @@ constexpr const char* kUsage = R"(Usage : carnet-central COMMANDE [options] [--d
   user add NOM --role admin|office [--password-file FICHIER] | list | disable NOM | remove NOM
                                                    les comptes du personnel pour l'application du bureau ; sans
                                                    --password-file, le mot de passe est tapé deux fois
+  user blocks | unblock NOM [--address ADRESSE]    les refus de connexion qui font attendre, par nom et adresse
+                                                   (« * » : tous les noms d'une adresse), et leur effacement
   audit list [--limit N] | verify [--head N:EMPREINTE]
                                                    le journal d'audit ; verify le vérifie entrée par entrée
 )";
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
   using namespace carnet;
   auto parsed = cli::parse_command_line(argc, argv, "carnet-central", kUsage,
                                         {"--listen", "--store", "--threads", "--request-timeout", "--public-url", "--name", "--host", "--minutes", "--format", "--output", "--keep",
-                                         "--value", "--limit", "--head", "--decision", "--role", "--password-file"},
+                                         "--value", "--limit", "--head", "--decision", "--role", "--password-file", "--address"},
                                         {"--all"});
   if (const int* exit = std::get_if<int>(&parsed)) return *exit;
   const auto& args = std::get<cli::Args>(parsed);

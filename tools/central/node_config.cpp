@@ -20,7 +20,7 @@ std::string trimmed(std::string s) {
 
 NodeConfig NodeConfig::defaults(const std::string& dir) {
   return {dir, dir + "/central.db", dir + "/blobs", dir + "/ca.pem", dir + "/ca.key", dir + "/server.pem",
-          dir + "/server.key"};
+          dir + "/server.key", {}};
 }
 
 bool NodeConfig::postgres() const { return storage::is_postgres_address(store); }
@@ -52,9 +52,21 @@ core::Result<NodeConfig> NodeConfig::load(const std::string& dir) {
     if (eq == std::string::npos) return bad("outils.node_config.ligne_invalide");
     const std::string name = trimmed(line.substr(0, eq));
     const std::string value = trimmed(line.substr(eq + 1));
+    if (value.empty()) return bad("outils.node_config.valeur_vide");
+    if (name == "proxy_protocol_from") {
+      // A list of addresses, checked when the server starts.
+      for (std::size_t from = 0; from <= value.size();) {
+        auto comma = value.find(',', from);
+        if (comma == std::string::npos) comma = value.size();
+        const std::string address = trimmed(value.substr(from, comma - from));
+        if (address.empty()) return bad("outils.node_config.valeur_vide");
+        c.proxy_protocol_from.push_back(address);
+        from = comma + 1;
+      }
+      continue;
+    }
     const auto it = settings.find(name);
     if (it == settings.end()) return bad("outils.node_config.reglage_inconnu");
-    if (value.empty()) return bad("outils.node_config.valeur_vide");
     const bool url = storage::is_postgres_address(value);
     if (url && name != "store") return bad("outils.node_config.chemin_attendu");
     if (!url && value.find("://") != std::string::npos) return bad("outils.node_config.adresse_inconnue");

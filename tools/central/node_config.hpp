@@ -7,9 +7,13 @@
 //   blobs = /srv/carnet/blobs                       (default: blobs)
 //   ca_cert = …  ca_key = …  server_cert = …  server_key = …   (default: ca.pem, ca.key,
 //                                                               server.pem, server.key)
+//   proxy_protocol_from = 10.0.0.5, 10.0.0.6     the load balancers that send the PROXY
+//                                                protocol header (nginx `proxy_protocol on;`),
+//                                                so that the node sees the clients' addresses
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/status.hpp"
 
@@ -20,6 +24,7 @@ struct NodeConfig {
   std::string store;  // an SQLite file or a postgresql:// URL
   std::string blobs;
   std::string ca_cert, ca_key, server_cert, server_key;
+  std::vector<std::string> proxy_protocol_from;  // IP addresses, as written
 
   // The defaults for `dir`, without reading anything.
   static NodeConfig defaults(const std::string& dir);

@@ -38,12 +38,28 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// What the failure counters are keyed by: a name or an address, cut so that a huge one
-// costs no memory (a real one is far shorter).
-std::string_view counter_key(std::string_view s) { return s.substr(0, 128); }
-
 bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && !a.empty() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace
+
+std::int64_t login_wait_ms(const storage::LoginFailures& failures, const OfficeAuthOptions& options) {
+  const std::int64_t free =
+      failures.name == storage::kAnyName ? options.free_failures_per_address : options.free_failures;
+  if (failures.failures < free) return 0;
+  const std::int64_t doublings = failures.failures - free;
+  if (doublings >= 30) return options.max_wait_ms;
+  return std::min(options.first_wait_ms << doublings, options.max_wait_ms);
+}
+
+namespace {
+
+// "… dans 45 s" or "… dans 3 min" (rounded up).
+core::Message with_wait(core::MessageKey seconds_key, core::MessageKey minutes_key, std::int64_t wait_ms) {
+  const std::int64_t seconds = (wait_ms + 999) / 1000;
+  if (seconds < 60) return core::Message(seconds_key, {{"secondes", seconds}});
+  return core::Message(minutes_key, {{"minutes", (seconds + 59) / 60}});
 }
 
 }  // namespace
@@ -51,69 +67,36 @@ bool same_secret(std::string_view a, std::string_view b) {
 OfficeAuth::OfficeAuth(storage::Staff& staff, OfficeAuthOptions options)
     : staff_(staff), options_(options), dummy_hash_(make_dummy_hash()) {}
 
-std::int64_t OfficeAuth::pause_ms(std::map<std::string, Failures, std::less<>>& counters,
-                                  std::string_view key, std::int64_t now_ms) {
-  auto it = counters.find(key);
-  if (it == counters.end()) return 0;
-  auto& times = it->second.times;
-  while (!times.empty() && times.front() + options_.failure_window_ms <= now_ms) times.pop_front();
-  if (times.empty()) {
-    counters.erase(it);
-    return 0;
-  }
-  if (static_cast<int>(times.size()) < options_.max_failures) return 0;
-  // Paused until the failure that completed the count leaves the window.
-  const std::int64_t until = times[times.size() - static_cast<std::size_t>(options_.max_failures)] +
-                             options_.failure_window_ms;
-  return std::max<std::int64_t>(until - now_ms, 1);
-}
-
-void OfficeAuth::note_failure(std::string_view name, std::string_view address,
-                              std::int64_t now_ms) {
-  std::lock_guard lock(mu_);
-  for (auto* counters : {&by_address_, &by_name_}) {
-    const std::string_view key = counter_key(counters == &by_address_ ? address : name);
-    if (counters->size() >= options_.max_tracked && !counters->contains(key)) {
-      // Forget what left the window; if that is not enough, the entry whose last failure
-      // is oldest.
-      std::erase_if(*counters, [&](const auto& kv) {
-        return kv.second.times.empty() ||
-               kv.second.times.back() + options_.failure_window_ms <= now_ms;
-      });
-      if (counters->size() >= options_.max_tracked) {
-        auto oldest =
-            std::min_element(counters->begin(), counters->end(), [](const auto& a, const auto& b) {
-              return a.second.times.back() < b.second.times.back();
-            });
-        counters->erase(oldest);
-      }
-    }
-    auto& times = (*counters)[std::string(key)].times;
-    times.push_back(now_ms);
-    while (times.size() > static_cast<std::size_t>(options_.max_failures)) times.pop_front();
-  }
-}
-
 AuthFailure OfficeAuth::refuse_login(std::string_view name, std::string_view address,
                                      std::int64_t now_ms, std::string_view reason) {
-  note_failure(name, address, now_ms);
-  if (!staff_.record_login_failure(name, reason).ok()) return internal_failure();
+  if (!staff_.record_login_failure(name, reason, address, now_ms).ok()) return internal_failure();
   if (reason == "compte_desactive")
     return {403, core::Message("outils.office_auth.compte_desactive")};
-  return {401, core::Message("outils.office_auth.identifiants_incorrects")};
+  auto counts = staff_.login_failures(name, address, now_ms);
+  if (!counts) return internal_failure();
+  const auto& [pair, any] = *counts;
+  const std::int64_t wait = std::max(login_wait_ms(pair, options_), login_wait_ms(any, options_));
+  if (wait > 0) {
+    return {401, with_wait("outils.office_auth.incorrects_attente_secondes",
+                           "outils.office_auth.incorrects_attente_minutes", wait)};
+  }
+  const std::int64_t left = std::min(options_.free_failures - pair.failures,
+                                     options_.free_failures_per_address - any.failures);
+  return {401, left == 1 ? core::Message("outils.office_auth.incorrects_un_essai")
+                         : core::Message("outils.office_auth.incorrects_essais", {{"essais", left}})};
 }
 
 AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_view password,
                                           std::string_view remote_address, std::int64_t now_ms) {
   {
-    std::lock_guard lock(mu_);
-    const std::int64_t wait = std::max(pause_ms(by_address_, counter_key(remote_address), now_ms),
-                                       pause_ms(by_name_, counter_key(name), now_ms));
-    if (wait > 0) {
-      const std::int64_t minutes = (wait + 59999) / 60000;
-      return std::unexpected(AuthFailure{
-          429, minutes > 1 ? core::Message("outils.office_auth.trop_tentatives_minutes", {{"minutes", minutes}})
-                           : core::Message("outils.office_auth.trop_tentatives_minute")});
+    auto counts = staff_.login_failures(name, remote_address, now_ms);
+    if (!counts) return std::unexpected(internal_failure());
+    const auto& [pair, any] = *counts;
+    const std::int64_t until = std::max(pair.last_ms + login_wait_ms(pair, options_),
+                                        any.last_ms + login_wait_ms(any, options_));
+    if (until > now_ms) {
+      return std::unexpected(AuthFailure{429, with_wait("outils.office_auth.trop_tentatives_secondes",
+                                                        "outils.office_auth.trop_tentatives_min", until - now_ms)});
     }
   }
   if (dummy_hash_.empty()) return std::unexpected(internal_failure());
@@ -143,10 +126,7 @@ AuthResult<OfficeLogin> OfficeAuth::login(std::string_view name, std::string_vie
         AuthFailure{403, core::Message("outils.office_auth.compte_desactive")});
   }
   if (!s.ok()) return std::unexpected(internal_failure());
-  {
-    std::lock_guard lock(mu_);
-    by_name_.erase(out.user);
-  }
+  if (!staff_.forget_login_failures(name, remote_address).ok()) return std::unexpected(internal_failure());
   return out;
 }
 

@@ -3,10 +3,15 @@
 // cookie, CSRF tokens, login rate limiting and the two roles.
 //
 // - Login: a wrong name and a wrong password get the same French message and cost the same
-//   time (an unknown name is verified against a dummy hash of the same cost). After
-//   `max_failures` refused logins from one address, or for one name, within the window,
-//   logins from that address or for that name are answered 429 — even with the right
-//   password — until the oldest failure leaves the window.
+//   time (an unknown name is verified against a dummy hash of the same cost). Refused logins
+//   are counted in the store per (name, client address) and per address for every name
+//   (storage::Staff, shared by every central node). Past `free_failures` for the pair, or
+//   `free_failures_per_address` for the address, each refusal makes the next try wait, twice
+//   as long as the last (2 s, 4 s, … up to 15 minutes); a try before then is answered 429,
+//   even with the right password. The message says how many tries are left before a wait,
+//   or how long the wait is. Failures from other addresses never delay the real user: no
+//   stranger can lock an account. An administrator lists and clears the counts
+//   (`carnet-central user blocks`, `user unblock`).
 // - Session: a random 256-bit token in the cookie `carnet_office` (Secure, HttpOnly,
 //   SameSite=Strict); the store keeps its SHA-256 and ends it after 30 idle minutes or 8
 //   hours. Each session has a random CSRF token that every state-changing request (POST, PUT,
@@ -20,10 +25,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <expected>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,10 +73,15 @@ enum class OfficeArea {
 };
 
 struct OfficeAuthOptions {
-  int max_failures = 5;  // per address and per name, within the window
-  std::int64_t failure_window_ms = 15 * 60 * 1000;
-  std::size_t max_tracked = 10000;  // addresses and names remembered (oldest forgotten beyond)
+  int free_failures = 5;               // per (name, address) before the first wait
+  int free_failures_per_address = 20;  // per address, every name together
+  std::int64_t first_wait_ms = 2000;   // doubled by each further failure
+  std::int64_t max_wait_ms = 15 * 60 * 1000;
 };
+
+// How long after its last failure a row of refused logins makes the next try wait (0: it
+// does not); `per_address` for a kAnyName row.
+std::int64_t login_wait_ms(const storage::LoginFailures& failures, const OfficeAuthOptions& options);
 
 class OfficeAuth {
  public:
@@ -81,9 +89,9 @@ class OfficeAuth {
   explicit OfficeAuth(storage::Staff& staff, OfficeAuthOptions options = {});
 
   // Signs `name` in from `remote_address` at `now_ms`: a new session, audited. Refusals: 401
-  // wrong name or password (one message), 403 disabled account (only with the right
-  // password), 429 during a pause, 500 when the store fails. Refused logins are audited,
-  // except those answered 429.
+  // wrong name or password (one message, with the tries left or the wait), 403 disabled
+  // account (only with the right password), 429 during a wait, 500 when the store fails.
+  // Refused logins are audited and counted, except those answered 429.
   AuthResult<OfficeLogin> login(std::string_view name, std::string_view password,
                                 std::string_view remote_address, std::int64_t now_ms);
 
@@ -95,24 +103,12 @@ class OfficeAuth {
   core::Status logout(const OfficeSession& session);
 
  private:
-  struct Failures {
-    std::deque<std::int64_t> times;  // within the window, oldest first
-  };
-  // What is left of the pause of `key`, in ms (0 when not paused); forgets failures that
-  // left the window. Caller holds mu_.
-  std::int64_t pause_ms(std::map<std::string, Failures, std::less<>>& counters,
-                        std::string_view key, std::int64_t now_ms);
-  void note_failure(std::string_view name, std::string_view address, std::int64_t now_ms);
   AuthFailure refuse_login(std::string_view name, std::string_view address, std::int64_t now_ms,
                            std::string_view reason);
 
   storage::Staff& staff_;
   const OfficeAuthOptions options_;
   const std::string dummy_hash_;  // verified for unknown names, so that they take as long
-
-  std::mutex mu_;  // guards the two maps
-  std::map<std::string, Failures, std::less<>> by_address_;
-  std::map<std::string, Failures, std::less<>> by_name_;
 };
 
 // Whether a request with this method changes state (and so must carry the CSRF token).

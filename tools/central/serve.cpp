@@ -71,6 +71,7 @@ int cmd_serve(const cli::Args& args) {
   options.threads = *threads;
   options.request_timeout = std::chrono::seconds(*request_timeout);
   options.max_body_bytes = sync::kDeviceBodyBytes;
+  options.proxy_protocol_from = p.proxy_protocol_from;
   options.body_limit = [](const sync::RequestHead& head) {
     return OfficeApp::serves(head.target) ? OfficeApp::body_limit(head) : sync::central_body_limit(head);
   };

@@ -6,15 +6,51 @@
 #include "storage/password.hpp"
 #include "tools/central/node.hpp"
 #include "tools/central/office_actions.hpp"
+#include "tools/central/office_auth.hpp"
 #include "tools/cli/secret.hpp"
 
 namespace carnet::central {
 
 using core::Json;
 
-// user add NAME --role admin|office [--password-file FILE] | list | disable NAME | remove NAME:
-// the office app's staff accounts. The password is hashed here (storage/password.hpp); the
-// store never sees it.
+// user add NAME --role admin|office [--password-file FILE] | list | disable NAME | remove NAME
+// | blocks | unblock NAME [--address ADDRESS]: the office app's staff accounts, and the refused
+// logins that make them wait (tools/central/office_auth.hpp). The password is hashed here
+// (storage/password.hpp); the store never sees it.
+namespace {
+
+// The refused logins still remembered, and the wait each imposes now.
+int user_blocks(const cli::Args& args, storage::Central& store) {
+  const std::int64_t now = now_ms();
+  auto rows = store.staff.all_login_failures(now);
+  if (!rows) return failed(rows.error(), args);
+  Json arr = Json::array();
+  for (const auto& r : *rows) {
+    const std::int64_t until = r.last_ms + login_wait_ms(r, OfficeAuthOptions{});
+    const bool waiting = until > now;
+    if (args.json()) {
+      arr.push(Json::object()
+                   .set("name", r.name)
+                   .set("address", r.address)
+                   .set("failures", r.failures)
+                   .set("last", core::iso_timestamp(r.last_ms))
+                   .set("wait_until", waiting ? Json(core::iso_timestamp(until)) : Json()));
+    } else {
+      const std::string who = r.name == storage::kAnyName ? std::string("(tous les noms)")
+                              : r.name.starts_with("#")      ? "(nom inconnu " + r.name + ")"
+                                                             : r.name;
+      std::cout << who << "\t" << r.address << "\t"
+                << r.failures << " refus, le dernier le " << core::iso_timestamp(r.last_ms)
+                << (waiting ? "\tattente jusqu'au " + core::iso_timestamp(until) : std::string()) << "\n";
+    }
+  }
+  if (args.json()) cli::print_json(arr);
+  else if (rows->empty()) std::cout << "aucun refus de connexion en mémoire\n";
+  return 0;
+}
+
+}  // namespace
+
 int cmd_user(const cli::Args& args, storage::Central& store) {
   const std::string sub = args.positional().size() > 1 ? args.positional()[1] : "list";
   if (sub == "add") {
@@ -66,6 +102,18 @@ int cmd_user(const cli::Args& args, storage::Central& store) {
     if (!s.ok()) return failed(s, args);
     if (args.json()) cli::print_json(Json::object().set("name", *name).set(sub == "disable" ? "disabled" : "removed", true));
     else std::cout << "utilisateur " << *name << (sub == "disable" ? " désactivé" : " supprimé") << " : ses sessions sont fermées\n";
+    return 0;
+  }
+  if (sub == "blocks") return user_blocks(args, store);
+  if (sub == "unblock") {
+    if (auto s = args.no_more_than(3); !s.ok()) return failed(s, args);
+    auto name = args.required(2, "outils.args.quoi_nom_utilisateur");
+    if (!name) return failed(name.error(), args);
+    const auto address = args.option("--address");
+    auto cleared = store.staff.clear_login_failures(*name, address ? std::optional<std::string_view>(*address) : std::nullopt);
+    if (!cleared) return failed(cleared.error(), args);
+    if (args.json()) cli::print_json(Json::object().set("name", *name).set("cleared", *cleared));
+    else std::cout << "refus de connexion effacés pour " << *name << " : " << *cleared << " ligne(s)\n";
     return 0;
   }
   return failed(Status::invalid_argument("outils.main.usage_user"), args);

@@ -122,8 +122,8 @@ function showLogin() {
     } catch (err) {
       submit.disabled = false;
       password.value = "";
-      const text = err.status === 401 ? t("bureau.connexion.refusee")
-        : err.status === 429 ? t("bureau.connexion.trop", { message: err.message }) : capitalise(err.message);
+      // The server's message: the tries left before a wait, or how long to wait.
+      const text = t("bureau.connexion.refus", { message: capitalise(err.message) });
       add(error, h("p", { class: "notice error", role: "alert" }, text));
       password.focus();
     }
