@@ -13,6 +13,7 @@
 
 #include "core/date.hpp"
 #include "storage/files.hpp"
+#include "storage/sha256.hpp"
 #include "sync/codec.hpp"
 
 namespace carnet::sync {
@@ -151,8 +152,37 @@ bool renewal_due(const CertificateInfo& cert, std::int64_t now, const RenewalOpt
   return left < threshold;
 }
 
+namespace {
+
+constexpr std::string_view kPinnedCaSetting = "central_ca_sha256";
+
+}  // namespace
+
+Status pin_central_ca(storage::Transaction& tx, storage::Replica& replica, std::string_view ca_pem) {
+  return replica.set_setting(tx, kPinnedCaSetting, storage::sha256_hex(ca_pem));
+}
+
+Result<std::string> read_pinned_ca(const DeviceFiles& files, storage::Replica& replica) {
+  auto pem = storage::read_file(files.ca, kMaxPemFile);
+  if (!pem) return fail(pem.error());
+  auto pinned = replica.setting(kPinnedCaSetting);
+  if (!pinned) return fail(pinned.error());
+  if (!*pinned) {
+    auto tx = storage::Transaction::begin(replica.db());
+    if (!tx) return fail(tx.error());
+    CARNET_RETURN_IF_ERROR_R(pin_central_ca(**tx, replica, *pem));
+    CARNET_RETURN_IF_ERROR_R((*tx)->commit());
+    return pem;
+  }
+  if (**pinned != storage::sha256_hex(*pem)) {
+    return fail(Status::corruption("sync.device_credentials.ca_remplacee", {{"chemin", files.ca}}));
+  }
+  return pem;
+}
+
 Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files,
-                                               std::int64_t now, const RenewalOptions& options) {
+                                               std::string_view pinned_ca_pem, std::int64_t now,
+                                               const RenewalOptions& options) {
   CARNET_RETURN_IF_ERROR_R(recover_device_credentials(files));
   auto pem = storage::read_file(files.certificate, kMaxPemFile);
   if (!pem) return fail(pem.error());
@@ -169,9 +199,7 @@ Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFi
       decode<RenewResponse>(r->body, Status::io_error("sync.device_credentials.reponse_illisible"));
   if (!out) return fail(out.error());
 
-  auto ca = storage::read_file(files.ca, kMaxPemFile);
-  if (!ca) return fail(ca.error());
-  if (auto s = verify_certificate_chain(out->certificate_pem, *ca); !s.ok()) {
+  if (auto s = verify_certificate_chain(out->certificate_pem, pinned_ca_pem); !s.ok()) {
     return fail(Status(core::StatusCode::kFailedPrecondition, s.parts())
                     .with_context("sync.device_credentials.renouvele_refuse"));
   }

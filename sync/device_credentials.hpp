@@ -5,7 +5,8 @@
 //   device.key        the device's private key (PKCS#8 PEM, mode 0600), sealed under the
 //                     replica's data key (sync/pki.hpp) when DeviceFiles has one
 //   device.pem        its certificate, signed by the central CA
-//   central-ca.pem    the pinned central CA
+//   central-ca.pem    the pinned central CA; the encrypted replica keeps its SHA-256 (setting
+//                     central_ca_sha256), and every reader checks the file against it
 //   device-next.key, central-ca-next.pem, device-next.pem
 //                     a replacement: written in that order, each atomically (the CA only if it
 //                     changes), then renamed over the current files in the same order, the
@@ -25,6 +26,7 @@
 #include <string_view>
 
 #include "core/message.hpp"
+#include "storage/replica.hpp"
 #include "sync/http.hpp"
 #include "sync/pki.hpp"
 
@@ -64,6 +66,14 @@ Status install_device_credentials(const DeviceFiles& files, std::string_view key
 // complete staging does not hold together (its certificate is not for the key).
 Status recover_device_credentials(const DeviceFiles& files);
 
+// The pinned central CA (files.ca), checked against the SHA-256 that the encrypted replica
+// keeps of it: a file swapped on the card (to trust another CA for the central node, or for
+// report signatures) is refused with kCorruption. A replica enrolled before the hash was kept
+// pins the file it finds, once.
+Result<std::string> read_pinned_ca(const DeviceFiles& files, storage::Replica& replica);
+// Records `ca_pem` as the pinned CA, in `tx` (enrollment).
+Status pin_central_ca(storage::Transaction& tx, storage::Replica& replica, std::string_view ca_pem);
+
 struct RenewalOptions {
   // Renew when less than this is left; nullopt: a third of the certificate's lifetime (30
   // days of 90).
@@ -81,7 +91,8 @@ struct RenewalResult {
 
 // If the device certificate in `files` is due at `now`, makes a new EC P-256 key pair, has
 // the central node sign it (POST /v1/renew through `client`, which presents the current
-// certificate), checks the new certificate against the pinned CA and installs it with its
+// certificate), checks the new certificate against `pinned_ca_pem` (read_pinned_ca's) and
+// installs it with its
 // key. The current certificate keeps working at the central node until the device presents
 // the new one, so a failure at any step (network, a lost response, a crash) leaves a working
 // device and the next call tries again. The caller must open a new connection to use the new
@@ -89,7 +100,7 @@ struct RenewalResult {
 // node, or a certificate not from the pinned CA or for another device); kIoError, kNotFound
 // (files).
 Result<RenewalResult> renew_certificate_if_due(Transport& client, const DeviceFiles& files,
-                                               std::int64_t now,
+                                               std::string_view pinned_ca_pem, std::int64_t now,
                                                const RenewalOptions& options = {});
 
 // The message for a device whose certificate expired at `not_after` (Unix seconds).

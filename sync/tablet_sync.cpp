@@ -139,6 +139,7 @@ Result<EnrollResult> enroll(storage::Replica& replica, const std::string& data_d
   auto tx = storage::Transaction::begin(replica.db());
   if (!tx) return fail(tx.error());
   CARNET_RETURN_IF_ERROR_R(replica.set_setting(**tx, "central_url", central_url));
+  CARNET_RETURN_IF_ERROR_R(pin_central_ca(**tx, replica, ca_pem));
   CARNET_RETURN_IF_ERROR_R((*tx)->commit());
   return EnrollResult{out->inspector_id, out->inspector_name, out->not_after};
 }
@@ -153,12 +154,11 @@ Result<ClientOptions> device_client_options(storage::Replica& replica, const std
   if (!address) return fail(address.error());
   const DeviceFiles files(data_dir, replica.key());
   CARNET_RETURN_IF_ERROR_R(recover_device_credentials(files));
-  auto ca = storage::read_file(files.ca, 1 << 20);
+  auto ca = read_pinned_ca(files, replica);
+  if (!ca) return fail(ca.error());
   auto cert = storage::read_file(files.certificate, 1 << 20);
+  if (!cert) return fail(cert.error());
   auto key = read_private_key_file(files.key, files.seal);
-  for (const auto* r : {&ca, &cert}) {
-    if (!*r) return fail(r->error());
-  }
   if (!key) return fail(key.error());
   ClientOptions opts;
   opts.host = address->host;

@@ -160,7 +160,7 @@ class DeviceCertificates : public ::testing::Test {
 
   core::Result<sync::SyncReport> sync() { return sync::sync_now(*replica_, *transport_); }
   core::Result<sync::RenewalResult> renew() {
-    return sync::renew_certificate_if_due(*transport_, files_, now_s());
+    return sync::renew_certificate_if_due(*transport_, files_, ca_.cert_pem, now_s());
   }
   storage::DeviceRecord record() { return central_->devices.find(node_).value().value(); }
 
@@ -326,7 +326,7 @@ TEST_F(DeviceCertificates,
   EXPECT_EQ(replica_->pending_count().value(), pending);
   EXPECT_FALSE(replica_->setting("revoked").value());
   auto renewal =
-      sync::renew_certificate_if_due(*transport_, files_, now_s(), {std::chrono::hours(24) * 365});
+      sync::renew_certificate_if_due(*transport_, files_, ca_.cert_pem, now_s(), {std::chrono::hours(24) * 365});
   ASSERT_OK(renewal);
   EXPECT_FALSE(renewal->renewed);
 
@@ -402,6 +402,32 @@ class Replacement : public DeviceCertificates {
 
   std::string old_cert_, old_key_, new_key_, new_cert_;
 };
+
+// Issue 16, item 8: the pinned CA was a clear file that anyone with the card could swap.
+// Its hash is kept in the encrypted replica now, and a swapped file is refused.
+TEST_F(DeviceCertificates, ASwappedCentralCaFileIsRefusedWithAClearError) {
+  enroll_with({now_s() - kDay, now_s() + 90 * kDay});
+  auto pinned = sync::read_pinned_ca(files_, *replica_);  // pinned at its first reading
+  ASSERT_OK(pinned);
+  EXPECT_EQ(*pinned, ca_.cert_pem);
+  auto evil = sync::make_ca("Autorité pirate", 30);
+  ASSERT_OK(evil);
+  ASSERT_OK(storage::write_file_durably(files_.ca, evil->cert_pem));
+  auto swapped = sync::read_pinned_ca(files_, *replica_);
+  ASSERT_FALSE(swapped.has_value());
+  EXPECT_EQ(swapped.error().code(), StatusCode::kCorruption);
+  EXPECT_NE(swapped.error().message().find("épinglé à l'enrôlement"), std::string::npos) << swapped.error().message();
+  auto tx = storage::Transaction::begin(replica_->db());
+  ASSERT_OK(tx);
+  ASSERT_OK(replica_->set_setting(**tx, "central_url", "https://127.0.0.1:1"));
+  ASSERT_OK((*tx)->commit());
+  auto options = sync::device_client_options(*replica_, dir_.file("tablet"));
+  ASSERT_FALSE(options.has_value());
+  EXPECT_EQ(options.error().code(), StatusCode::kCorruption);
+  // The right file back: trusted again.
+  ASSERT_OK(storage::write_file_durably(files_.ca, ca_.cert_pem));
+  EXPECT_OK(sync::read_pinned_ca(files_, *replica_));
+}
 
 TEST_F(Replacement, CrashWhileStagingKeepsTheOldSet) {
   write(files_.next_key, new_key_);  // the next certificate was never written

@@ -212,7 +212,7 @@ int cmd_inspection(const cli::Args& args) {
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
   if (sub == "show") {
-    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica), check_signature(cli::data_dir(args).value_or(std::string()), *view)));
+    if (args.json()) cli::print_json(core::report_json(*view, names_of(**replica), check_signature(cli::data_dir(args).value_or(std::string()), **replica, *view)));
     else print_view(*view);
     return 0;
   }
@@ -243,7 +243,7 @@ int cmd_report(const cli::Args& args) {
   storage::Capture capture(**replica);
   auto view = capture.load(*id);
   if (!view) return failed(view.error(), args);
-  return cli::write_report(args, *view, names_of(**replica), "carnet", check_signature(cli::data_dir(args).value_or(std::string()), *view));
+  return cli::write_report(args, *view, names_of(**replica), "carnet", check_signature(cli::data_dir(args).value_or(std::string()), **replica, *view));
 }
 
 }  // namespace carnet::tool

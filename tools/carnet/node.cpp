@@ -50,10 +50,11 @@ core::InspectorNames names_of(storage::Replica& replica) {
   return [id, name](std::string_view who) { return who == id ? name : std::string(); };
 }
 
-core::SignatureVerdict check_signature(const std::string& data_dir, const core::InspectionView& view) {
-  std::string ca;
+core::SignatureVerdict check_signature(const std::string& data_dir, storage::Replica& replica,
+                                       const core::InspectionView& view) {
+  std::string ca;  // none (not enrolled, or a CA file that is not the pinned one): not verifiable
   if (!data_dir.empty()) {
-    if (auto pem = storage::read_file(sync::DeviceFiles(data_dir).ca, 1 << 20)) ca = std::move(*pem);
+    if (auto pem = sync::read_pinned_ca(sync::DeviceFiles(data_dir), replica)) ca = std::move(*pem);
   }
   return sync::verify_report_signature(view, ca);
 }

@@ -33,7 +33,8 @@ core::InspectorNames names_of(storage::Replica& replica);
 
 // The signature check of a report on this tablet: against the central CA it pinned at
 // enrollment (in `data_dir`), or "non vérifiable" on a tablet that is not enrolled.
-core::SignatureVerdict check_signature(const std::string& data_dir, const core::InspectionView& view);
+core::SignatureVerdict check_signature(const std::string& data_dir, storage::Replica& replica,
+                                       const core::InspectionView& view);
 
 // Today's date on this machine's local calendar.
 core::Date today();

@@ -33,7 +33,13 @@ SyncAttempt NodeSync::run(const sync::SyncOptions& options) {
   }
   // A certificate near its expiry is renewed on the same connection (the current one stays
   // valid until the new one is presented); a failure only delays it to the next sync.
-  auto renewed = sync::renew_certificate_if_due(*client_, sync::DeviceFiles(dir_, replica_.key()), now_s(), renewal_);
+  const sync::DeviceFiles files(dir_, replica_.key());
+  auto ca = sync::read_pinned_ca(files, replica_);
+  if (!ca) {
+    out.renewal_error = ca.error();
+    return out;
+  }
+  auto renewed = sync::renew_certificate_if_due(*client_, files, *ca, now_s(), renewal_);
   if (!renewed) {
     out.renewal_error = renewed.error();
     return out;

@@ -315,7 +315,7 @@ HttpResponse TabletApp::inspection_api(const HttpRequest& request, const web::Ta
   } else if (action == "rapport" && m == "GET") {
     auto view = capture.load(id);
     if (!view) return web::error_response(view.error());
-    return web::html_response(core::report_html(*view, names_of(replica_), check_signature(dir_, *view)));
+    return web::html_response(core::report_html(*view, names_of(replica_), check_signature(dir_, replica_, *view)));
   } else {
     return web::error_response(404, "not_found", core::Message("outils.office_app.point_acces_inconnu"));
   }
@@ -345,7 +345,7 @@ Result<Json> TabletApp::inspection_json(std::string_view id) {
       .set("status", std::string(core::inspection_status_name(view->status)))
       .set("status_label", std::string(core::inspection_status_label(view->status)))
       .set("status_libelle_cle", core::inspection_status_key(view->status).str())
-      .set("report", core::report_json(*view, names_of(replica_), check_signature(dir_, *view)))
+      .set("report", core::report_json(*view, names_of(replica_), check_signature(dir_, replica_, *view)))
       .set("form", core::grid_form_json(*view->grid))
       .set("meta", core::inspection_form_json())
       .set("values", std::move(values))
