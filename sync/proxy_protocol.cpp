@@ -43,17 +43,25 @@ bool valid_port(std::string_view text) {
   return value <= 65535;
 }
 
+// Whether `line` holds only what a version 1 header may: printable ASCII (a NUL would cut an
+// address short where inet_pton reads it).
+bool printable(std::string_view line) {
+  for (const char c : line) {
+    if (c < ' ' || c > '~') return false;
+  }
+  return true;
+}
+
 // "PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n", "PROXY UNKNOWN …\r\n".
 ProxyHeader parse_v1(std::string_view bytes) {
   const std::size_t end = bytes.substr(0, kV1MaxBytes).find("\r\n");
   if (end == std::string_view::npos) {
     if (bytes.size() >= kV1MaxBytes) return invalid();
-    // A line break alone, or any byte that no header holds, ends it early.
-    for (const char c : bytes) {
-      if (c == '\n' || (c != '\r' && (c < ' ' || c > '~'))) return invalid();
-    }
-    return incomplete();
+    // Any byte that no header holds ends it early (a carriage return may start its end).
+    const bool cr_last = !bytes.empty() && bytes.back() == '\r';
+    return printable(bytes.substr(0, bytes.size() - (cr_last ? 1 : 0))) ? incomplete() : invalid();
   }
+  if (!printable(bytes.substr(0, end))) return invalid();
   std::vector<std::string_view> words;
   for (std::string_view line = bytes.substr(0, end); !line.empty();) {
     const std::size_t space = line.find(' ');

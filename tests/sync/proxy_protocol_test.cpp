@@ -68,6 +68,8 @@ TEST(ProxyProtocol, AnythingElseIsInvalid) {
            std::string("PROXY UDP4 192.0.2.7 198.51.100.1 1 2\r\n"),
            std::string("PROXY TCP4 192.0.2.7\n"),                      // a line feed alone
            "PROXY " + std::string(120, 'A'),                           // no end within 107 bytes
+           std::string("PROXY TCP6 ::\0\0\0\0001 2::2 1 1\r\n", 29),    // a NUL cuts an address short (found by the fuzzer)
+           std::string("PROXY TCP4\r\r\n"),
        }) {
     EXPECT_EQ(parse_proxy_header(bad).state, State::kInvalid) << bad;
   }
